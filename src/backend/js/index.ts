@@ -1,0 +1,34 @@
+/** The JavaScript reference backend: runs anywhere, and is the oracle the native kernels are tested against. */
+import type { Backend } from '../kernels.js';
+import { copy, copyAdd } from './copy.js';
+import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.js';
+import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
+import { layerNorm, layerNormGrad } from './layernorm.js';
+import { matmul } from './matmul.js';
+import { argReduce, reduce } from './reduce.js';
+import { crossEntropy, crossEntropyGrad, softmax, softmaxGrad } from './softmax.js';
+
+export const jsBackend: Backend = {
+  name: 'js',
+  unary,
+  unaryGrad,
+  clamp,
+  binary,
+  compare,
+  where,
+  copy,
+  copyAdd,
+  reduce,
+  argReduce,
+  matmul,
+  softmax,
+  softmaxGrad,
+  crossEntropy,
+  crossEntropyGrad,
+  layerNorm,
+  layerNormGrad,
+  indexSelect,
+  indexAdd,
+  gather,
+  scatterAdd,
+};

@@ -1,0 +1,236 @@
+/**
+ * The kernel interface: all numeric work of attn goes through one of these calls. Kernels are coarse (a whole
+ * matmul, a whole softmax, a whole reduction) so that a native backend can replace the JavaScript reference
+ * without the ops above knowing. Every kernel writes into an output array it is given, never allocates the
+ * result itself, and trusts its caller: shapes and lengths are validated by the ops in src/tensor before any
+ * kernel runs.
+ *
+ * Layout conventions: arrays are row-major and contiguous unless strides are passed. "outer × n × inner" names a
+ * tensor viewed as three axes where the kernel works along the middle one (a softmax or reduction axis).
+ */
+import type { DataArray } from '../tensor/dtype.js';
+
+export type UnaryOp =
+  | 'neg'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'abs'
+  | 'tanh'
+  | 'sigmoid'
+  | 'relu'
+  | 'gelu'
+  | 'sign'
+  | 'square'
+  | 'reciprocal';
+
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum';
+
+export type CompareOp = 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
+
+export type ReduceOp = 'sum' | 'max' | 'min' | 'logsumexp';
+
+export type ArgReduceOp = 'argmax' | 'argmin';
+
+/** A batched matrix product C[b] = op(A[b]) · op(B[b]), where op transposes when the flag is set. */
+export interface MatmulArgs {
+  batch: number;
+  /** Rows of op(A) and of C. */
+  m: number;
+  /** Columns of op(B) and of C. */
+  n: number;
+  /** Columns of op(A), rows of op(B). */
+  k: number;
+  /** A is stored [k, m] instead of [m, k]. */
+  transA: boolean;
+  /** B is stored [n, k] instead of [k, n]. */
+  transB: boolean;
+  /** Elements between consecutive batch matrices of A: m·k, or 0 to reuse one matrix for every batch. */
+  strideA: number;
+  strideB: number;
+}
+
+/** Softmax cross-entropy over rows of logits [rows, classes] with integer targets. */
+export interface CrossEntropyArgs {
+  rows: number;
+  classes: number;
+  /** Rows whose target equals this contribute no loss and no gradient. */
+  ignoreIndex: number;
+  /** ε of label smoothing: the target distribution is (1-ε)·onehot + ε/classes. */
+  labelSmoothing: number;
+}
+
+export interface Backend {
+  readonly name: string;
+
+  /** out[i] = f(x[i]) */
+  unary(op: UnaryOp, x: Float32Array, out: Float32Array): void;
+  /** dx[i] = dy[i] · f'(x[i]); y = f(x) is passed because several derivatives are cheapest through it. */
+  unaryGrad(op: UnaryOp, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** out[i] = min(max(x[i], lo), hi) */
+  clamp(x: Float32Array, lo: number, hi: number, out: Float32Array): void;
+
+  /** Broadcasting binary op: a and b are read through strides over `shape` (0 on broadcast axes). */
+  binary(
+    op: BinaryOp,
+    a: Float32Array,
+    aStrides: readonly number[],
+    b: Float32Array,
+    bStrides: readonly number[],
+    out: Float32Array,
+    shape: readonly number[],
+  ): void;
+  /** Broadcasting comparison giving 0/1. */
+  compare(
+    op: CompareOp,
+    a: DataArray,
+    aStrides: readonly number[],
+    b: DataArray,
+    bStrides: readonly number[],
+    out: Uint8Array,
+    shape: readonly number[],
+  ): void;
+  /** out = cond ? a : b, all three broadcast through strides over `shape`. */
+  where(
+    cond: Uint8Array,
+    condStrides: readonly number[],
+    a: DataArray,
+    aStrides: readonly number[],
+    b: DataArray,
+    bStrides: readonly number[],
+    out: DataArray,
+    shape: readonly number[],
+  ): void;
+
+  /**
+   * Strided copy: for every index i of `shape`, dst[dstOffset + i·dstStrides] = src[srcOffset + i·srcStrides].
+   * Carries permute, expand (stride 0), slice, concat and their gradients.
+   */
+  copy(
+    src: DataArray,
+    srcOffset: number,
+    srcStrides: readonly number[],
+    dst: DataArray,
+    dstOffset: number,
+    dstStrides: readonly number[],
+    shape: readonly number[],
+  ): void;
+  /** Same walk as `copy` but accumulates: dst[...] += src[...]. */
+  copyAdd(
+    src: Float32Array,
+    srcOffset: number,
+    srcStrides: readonly number[],
+    dst: Float32Array,
+    dstOffset: number,
+    dstStrides: readonly number[],
+    shape: readonly number[],
+  ): void;
+
+  /** Reduces x viewed as [outer, n, inner] along n into out [outer, inner]. */
+  reduce(op: ReduceOp, x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void;
+  /** Index of the first maximum (minimum) along n; out [outer, inner]. */
+  argReduce(op: ArgReduceOp, x: DataArray, outer: number, n: number, inner: number, out: Int32Array): void;
+
+  matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void;
+
+  /** Softmax (or log-softmax) of x viewed as [outer, n, inner] along n. */
+  softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean, out: Float32Array): void;
+  /** Gradient of softmax (log=false) or log-softmax (log=true) given its output y. */
+  softmaxGrad(
+    y: Float32Array,
+    dy: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    log: boolean,
+    dx: Float32Array,
+  ): void;
+
+  /**
+   * Fused log-softmax + cross-entropy. Writes each row's loss (0 for ignored rows) and its log-probabilities,
+   * which the gradient reuses.
+   */
+  crossEntropy(
+    logits: Float32Array,
+    targets: Int32Array,
+    args: CrossEntropyArgs,
+    loss: Float32Array,
+    logProbs: Float32Array,
+  ): void;
+  /** dLogits[r] = rowGrad[r] · (softmax(logits[r]) - targetDistribution[r]); zero for ignored rows. */
+  crossEntropyGrad(
+    logProbs: Float32Array,
+    targets: Int32Array,
+    args: CrossEntropyArgs,
+    rowGrad: Float32Array,
+    dLogits: Float32Array,
+  ): void;
+
+  /**
+   * Layer normalisation over the last n elements of each of `rows` rows: y = (x - mean)·rstd·γ + β (γ, β may be
+   * null). Writes the mean and 1/sqrt(var + eps) of each row for the gradient.
+   */
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    rows: number,
+    n: number,
+    eps: number,
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  /** dx for every row; dGamma and dBeta (when not null) are overwritten with the sums over rows. */
+  layerNormGrad(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dy: Float32Array,
+    rows: number,
+    n: number,
+    dx: Float32Array,
+    dGamma: Float32Array | null,
+    dBeta: Float32Array | null,
+  ): void;
+
+  /** out [outer, index.length, inner] = src [outer, n, inner] rows picked by index along n. */
+  indexSelect(
+    src: DataArray,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    out: DataArray,
+  ): void;
+  /** dst [outer, n, inner] += src [outer, index.length, inner] at rows `index` (embedding backward). */
+  indexAdd(
+    dst: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    src: Float32Array,
+  ): void;
+  /** out [outer, m, inner] = src[o, index[o, j, i], i] with src [outer, n, inner] (torch.gather). */
+  gather(
+    src: DataArray,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    m: number,
+    out: DataArray,
+  ): void;
+  /** dst [outer, n, inner] at [o, index[o, j, i], i] += src [outer, m, inner] (gather's backward). */
+  scatterAdd(
+    dst: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    m: number,
+    src: Float32Array,
+  ): void;
+}

@@ -1,0 +1,16 @@
+/**
+ * attn — attention models in TypeScript. This entry point is the browser-safe core: tensors, autograd, ops,
+ * kernels, attention and safetensors encoding. File I/O and the native backend live in `attn/node`.
+ */
+export * from './tensor/index.js';
+export { getBackend, setBackend, jsBackend } from './backend/registry.js';
+export type {
+  Backend,
+  MatmulArgs,
+  UnaryOp,
+  BinaryOp,
+  CompareOp,
+  ReduceOp,
+  CrossEntropyArgs,
+} from './backend/kernels.js';
+export { VERSION } from './version.js';

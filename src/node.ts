@@ -1,0 +1,4 @@
+/**
+ * attn for Node.js: everything in the core plus what needs Node (files; the native backend in a later step).
+ */
+export * from './index.js';

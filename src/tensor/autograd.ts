@@ -1,0 +1,111 @@
+/**
+ * Reverse-mode automatic differentiation. Every op that produces a tensor from inputs that require gradients
+ * attaches a GradFn: the inputs and a closure that turns the gradient of the output into gradients of the
+ * inputs. `backward` walks that graph once in reverse topological order, accumulates into the leaves' `.grad`,
+ * and releases the graph (the closures and what they captured) as it goes.
+ */
+import { checkFiniteGradient } from './debug.js';
+import { AttnError } from './errors.js';
+import { formatShape, shapesEqual } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+export type BackwardFn = (grad: Tensor) => readonly (Tensor | null)[];
+
+export interface GradFn {
+  /** The op that created the tensor, for error messages and debugging. */
+  readonly name: string;
+  inputs: readonly Tensor[];
+  /** null once the graph has been released by a backward pass. */
+  backward: BackwardFn | null;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Runs fn without recording a graph: results do not require gradients (as torch.no_grad). */
+export function noGrad<T>(fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Orders the graph above `root` so that every tensor comes after all tensors computed from it. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  // Iterative depth-first search: recurrent models build graphs far deeper than the call stack.
+  const stack: { tensor: Tensor; next: number }[] = [{ tensor: root, next: 0 }];
+  visited.add(root);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    const inputs = frame.tensor.gradFn?.inputs ?? [];
+    if (frame.next < inputs.length) {
+      const input = inputs[frame.next++]!;
+      if (input.requiresGrad && !visited.has(input)) {
+        visited.add(input);
+        stack.push({ tensor: input, next: 0 });
+      }
+    } else {
+      order.push(frame.tensor);
+      stack.pop();
+    }
+  }
+  return order.reverse();
+}
+
+/** Propagates `grad` (the gradient of some scalar with respect to `root`) to every leaf that requires it. */
+export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, b: Tensor) => Tensor): void {
+  if (!root.requiresGrad) {
+    throw new AttnError('backward', 'the tensor does not require gradients (no input had requiresGrad set)');
+  }
+  if (root.gradFn && root.gradFn.backward === null) {
+    throw new AttnError(
+      'backward',
+      'the graph has already been released by an earlier backward(); run the forward pass again',
+    );
+  }
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  noGradRun(() => {
+    for (const tensor of order) {
+      const g = grads.get(tensor);
+      grads.delete(tensor);
+      const fn = tensor.gradFn;
+      if (fn === null) {
+        if (g) tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g;
+        continue;
+      }
+      if (!g) continue;
+      if (fn.backward === null) {
+        throw new AttnError('backward', `the graph through ${fn.name} has already been released`);
+      }
+      const inputGrads = fn.backward(g);
+      fn.inputs.forEach((input, i) => {
+        const ig = inputGrads[i];
+        if (!ig || !input.requiresGrad) return;
+        if (!shapesEqual(ig.shape, input.shape)) {
+          throw new AttnError(
+            fn.name,
+            `backward produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`,
+          );
+        }
+        checkFiniteGradient(fn.name, ig);
+        const previous = grads.get(input);
+        grads.set(input, previous ? accumulate(previous, ig) : ig);
+      });
+      fn.backward = null;
+      fn.inputs = [];
+    }
+  });
+}
+
+function noGradRun(fn: () => void): void {
+  noGrad(fn);
+}
