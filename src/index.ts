@@ -13,4 +13,5 @@ export type {
   ReduceOp,
   CrossEntropyArgs,
 } from './backend/kernels.js';
+export * from './attention/index.js';
 export { VERSION } from './version.js';

@@ -1,0 +1,6 @@
+export {
+  scaledDotProductAttention,
+  causalMask,
+  type ScaledDotProductOptions,
+  type AttentionResult,
+} from './scaled-dot-product.js';
