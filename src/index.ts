@@ -15,3 +15,4 @@ export type {
 } from './backend/kernels.js';
 export * from './attention/index.js';
 export { VERSION } from './version.js';
+export * from './io/index.js';

@@ -12,7 +12,8 @@ const builtins = new Set(builtinModules);
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specifiers: string[] = [];
-  const pattern = /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
+  const pattern =
+    /(?:^|\n)\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g;
   for (const match of text.matchAll(pattern)) specifiers.push((match[1] ?? match[2])!);
   return specifiers;
 }
@@ -25,7 +26,8 @@ function reachable(entry: string): Map<string, string[]> {
     if (seen.has(file)) continue;
     const specs = importsOf(file);
     seen.set(file, specs);
-    for (const s of specs) if (s.startsWith('.')) stack.push(resolve(dirname(file), s.replace(/\.js$/, '.ts')));
+    for (const s of specs)
+      if (s.startsWith('.')) stack.push(resolve(dirname(file), s.replace(/\.js$/, '.ts')));
   }
   return seen;
 }
@@ -37,7 +39,8 @@ describe('browser-safe core', () => {
     const offenders: string[] = [];
     for (const [file, specs] of graph) {
       for (const s of specs) {
-        if (s.startsWith('node:') || builtins.has(s)) offenders.push(`${file.slice(srcDir.length)} imports ${s}`);
+        if (s.startsWith('node:') || builtins.has(s))
+          offenders.push(`${file.slice(srcDir.length)} imports ${s}`);
       }
     }
     expect(offenders).toEqual([]);
