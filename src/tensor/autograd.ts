@@ -79,7 +79,9 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
       grads.delete(tensor);
       const fn = tensor.gradFn;
       if (fn === null) {
-        if (g) tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g;
+        // A first gradient is copied: g may be the caller's upstream tensor, or the very tensor handed to
+        // another leaf (add passes g through to both operands), and .grad must own its storage.
+        if (g) tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g.clone();
         continue;
       }
       if (!g) continue;

@@ -27,6 +27,11 @@ function finish(data: DataArray, shape: Shape, dtype: DType, options: TensorOpti
   return t;
 }
 
+/** Bool storage holds only 0 and 1: anything non-zero (NaN included) is true, as in `cast`. */
+function toBool(value: number): number {
+  return value !== 0 ? 1 : 0;
+}
+
 function resolveDType(op: string, options: TensorOptions, fallback: DType): DType {
   const dtype = options.dtype ?? fallback;
   if (!isDType(dtype)) fail(op, `unknown dtype ${String(dtype)}`);
@@ -51,7 +56,8 @@ export function tensor(
       fail('tensor', `shape ${formatShape(shape)} needs ${sizeOf(shape)} values, got ${values.length}`);
     }
     const data = allocate(dtype, values.length);
-    data.set(values);
+    if (dtype === 'bool') for (let i = 0; i < values.length; i++) data[i] = toBool(values[i]!);
+    else data.set(values);
     return finish(data, shape, dtype, options);
   }
   const shape = inferShape(values);
@@ -61,7 +67,7 @@ export function tensor(
   const walk = (v: NestedArray, axis: number): void => {
     if (axis === shape.length) {
       if (typeof v !== 'number') fail('tensor', `values are ragged or not numbers at depth ${axis}`);
-      data[k++] = v;
+      data[k++] = dtype === 'bool' ? toBool(v) : v;
       return;
     }
     if (!Array.isArray(v) || v.length !== shape[axis]) {
@@ -90,28 +96,33 @@ export function scalar(value: number, options: TensorOptions = {}): Tensor {
   return tensor(value, options);
 }
 
-export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
-  checkShape('full', shape);
-  const dtype = resolveDType('full', options, 'float32');
+/** A tensor filled with `value`; errors name `op`, the function the caller called. */
+function filled(op: string, shape: Shape, value: number, options: TensorOptions): Tensor {
+  checkShape(op, shape);
+  const dtype = resolveDType(op, options, 'float32');
   const data = allocate(dtype, sizeOf(shape));
-  data.fill(value);
+  data.fill(dtype === 'bool' ? toBool(value) : value);
   return finish(data, shape, dtype, options);
 }
 
+export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
+  return filled('full', shape, value, options);
+}
+
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled('zeros', shape, 0, options);
 }
 
 export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled('ones', shape, 1, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return full(t.shape, 0, { dtype: t.dtype, ...options });
+  return filled('zerosLike', t.shape, 0, { dtype: t.dtype, ...options });
 }
 
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
-  return full(t.shape, 1, { dtype: t.dtype, ...options });
+  return filled('onesLike', t.shape, 1, { dtype: t.dtype, ...options });
 }
 
 /** start, start+step, ... below end (as torch.arange); int32 when all arguments are integers. */
@@ -130,7 +141,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
 
 /** The n×n identity (float32). */
 export function eye(n: number, options: TensorOptions = {}): Tensor {
-  const t = zeros([n, n], options);
+  const t = filled('eye', [n, n], 0, options);
   for (let i = 0; i < n; i++) t.data[i * n + i] = 1;
   return t;
 }

@@ -32,19 +32,35 @@ function firstNonFinite(t: Checked): number {
   return -1;
 }
 
+function firstNaN(t: Checked): number {
+  if (t.dtype !== 'float32') return -1;
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) if (d[i] !== d[i]) return i;
+  return -1;
+}
+
+/**
+ * Throws when `op` *produced* a non-finite value: a NaN while no input held one, or an infinity while every
+ * input was finite. Infinities that flow through on purpose (a -∞ attention mask going into a softmax) and NaNs
+ * already reported upstream are not blamed on the op that merely carries them.
+ */
 export function checkFiniteOutput(op: string, out: Checked, inputs: readonly Checked[]): void {
   if (!enabled) return;
   const i = firstNonFinite(out);
   if (i < 0) return;
-  const bad = inputs.findIndex((t) => firstNonFinite(t) >= 0);
-  const cause =
-    bad >= 0
-      ? `its input ${bad} (shape ${formatShape(inputs[bad]!.shape)}) already held a non-finite value`
-      : 'all its inputs were finite';
-  throw new NonFiniteError(
-    op,
-    `produced ${out.data[i]} at flat index ${i} of its output of shape ${formatShape(out.shape)}; ${cause}`,
-  );
+  const nan = firstNaN(out);
+  if (nan >= 0 && inputs.every((t) => firstNaN(t) < 0)) {
+    throw new NonFiniteError(
+      op,
+      `produced NaN at flat index ${nan} of its output of shape ${formatShape(out.shape)}; no input held a NaN`,
+    );
+  }
+  if (inputs.every((t) => firstNonFinite(t) < 0)) {
+    throw new NonFiniteError(
+      op,
+      `produced ${out.data[i]} at flat index ${i} of its output of shape ${formatShape(out.shape)}; all its inputs were finite`,
+    );
+  }
 }
 
 export function checkFiniteGradient(op: string, grad: Checked): void {

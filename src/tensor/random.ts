@@ -37,10 +37,12 @@ export class Generator {
   /** Restarts the stream from `seed` (an integer; only its low 53 bits matter). */
   manualSeed(seed: number): this {
     if (!Number.isSafeInteger(seed)) fail('manualSeed', `seed must be a safe integer, got ${seed}`);
-    const state = { x: (seed | 0) ^ Math.floor(seed / TWO_POW_32) };
+    // The low 32 bits drive splitmix32; the high bits go into one word on their own, so that no two safe
+    // integers share a state (folding them into the low word made 0 and -1, or 1 and 2³², the same stream).
+    const state = { x: seed | 0 };
     this.s0 = splitmix32(state);
     this.s1 = splitmix32(state);
-    this.s2 = splitmix32(state);
+    this.s2 = (splitmix32(state) ^ Math.floor(seed / TWO_POW_32)) >>> 0;
     this.s3 = splitmix32(state);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     this.spare = null;
@@ -48,7 +50,11 @@ export class Generator {
   }
 
   getState(): GeneratorState {
-    return { words: [this.s0, this.s1, this.s2, this.s3], spareNormal: this.spare };
+    // The step leaves the words as signed int32; report them unsigned (same bits), as setState expects.
+    return {
+      words: [this.s0 >>> 0, this.s1 >>> 0, this.s2 >>> 0, this.s3 >>> 0],
+      spareNormal: this.spare,
+    };
   }
 
   setState(state: GeneratorState): void {

@@ -76,19 +76,25 @@ export function div(a: Tensor | number, b: Tensor | number): Tensor {
   ]);
 }
 
-/** a^b:  ∂/∂a = b·a^(b-1),  ∂/∂b = a^b·ln a */
+/**
+ * a^b:  ∂/∂a = b·a^(b-1),  ∂/∂b = a^b·ln a. As in PyTorch, ∂/∂a = 0 where b = 0 and ∂/∂b = 0 where a = 0 and
+ * b ≥ 0: a^b is constant there, and the formulas would give 0·∞ = NaN.
+ */
 export function pow(a: Tensor | number, b: Tensor | number): Tensor {
   const [x, y] = operands('pow', a, b);
   const out = binaryForward('pow', x, y);
-  return record('pow', out, [x, y], (g) => [
-    x.requiresGrad
-      ? sumTo(
-          mul(g, mul(y, binaryForward('pow', x, binaryForward('sub', y, asTensor('pow', 1, 'one'))))),
-          x.shape,
-        )
-      : null,
-    y.requiresGrad ? sumTo(mul(g, mul(out, log(x))), y.shape) : null,
-  ]);
+  return record('pow', out, [x, y], (g) => {
+    const dA = () =>
+      where(eq(y, 0), 0, mul(y, binaryForward('pow', x, binaryForward('sub', y, asTensor('pow', 1, 'one')))));
+    const dB = () => {
+      const outLnA = mul(out, log(x));
+      return where(eq(x, 0), where(ge(y, 0), 0, outLnA), outLnA);
+    };
+    return [
+      x.requiresGrad ? sumTo(mul(g, dA()), x.shape) : null,
+      y.requiresGrad ? sumTo(mul(g, dB()), y.shape) : null,
+    ];
+  });
 }
 
 /**

@@ -63,7 +63,7 @@ export function sum(x: Tensor, axes?: Axes, keepdim = false): Tensor {
 
 /** Mean over `axes` (all axes when omitted). */
 export function mean(x: Tensor, axes?: Axes, keepdim = false): Tensor {
-  checkTensor('mean', x, 'input');
+  floatData('mean', x, 'input');
   const list = normalizeAxes('mean', axes, x.ndim);
   const count = list.reduce((n, a) => n * x.shape[a]!, 1);
   return mul(sum(x, list, keepdim), 1 / count);
@@ -102,7 +102,7 @@ export function variance(
   axes?: Axes,
   options: { correction?: number; keepdim?: boolean } = {},
 ): Tensor {
-  checkTensor('variance', x, 'input');
+  floatData('variance', x, 'input');
   const list = normalizeAxes('variance', axes, x.ndim);
   const count = list.reduce((n, a) => n * x.shape[a]!, 1);
   const correction = options.correction ?? 1;

@@ -123,7 +123,10 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   checkTensor('expand', x, 'input');
   if (!Array.isArray(shape) || shape.length < x.ndim) {
-    fail('expand', `cannot expand ${formatShape(x.shape)} to ${formatShape(shape ?? [])}`);
+    fail(
+      'expand',
+      `cannot expand ${formatShape(x.shape)} to ${Array.isArray(shape) ? formatShape(shape) : String(shape)}`,
+    );
   }
   const lead = shape.length - x.ndim;
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead]! : d));
