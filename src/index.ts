@@ -13,6 +13,7 @@ export type {
   ReduceOp,
   CrossEntropyArgs,
 } from './backend/kernels.js';
+export * from './nn/index.js';
 export * from './attention/index.js';
 export { VERSION } from './version.js';
 export * from './io/index.js';

@@ -1,6 +1,34 @@
 export {
   scaledDotProductAttention,
-  causalMask,
   type ScaledDotProductOptions,
   type AttentionResult,
 } from './scaled-dot-product.js';
+export { causalMask, paddingMaskFromLengths, applyMasks } from './masks.js';
+export {
+  Attention,
+  type AttentionOptions,
+  type AttentionCallOptions,
+  type AttentionOutput,
+} from './attention.js';
+export { DotAttention, ScaledDotAttention } from './dot.js';
+export { GeneralAttention, BilinearAttention } from './general.js';
+export { AdditiveAttention, BahdanauAttention } from './additive.js';
+export { ConcatAttention } from './concat.js';
+export { luongAttention, type LuongScore } from './luong.js';
+export { outsideWindow, gaussianWindow, type LocalWindow, type LocalKind } from './local.js';
+export {
+  MultiHeadAttention,
+  type MultiHeadAttentionOptions,
+  type MultiHeadAttentionForwardOptions,
+  type MultiHeadAttentionResult,
+} from './multihead.js';
+export {
+  softmax,
+  sparsemax,
+  hardAttention,
+  gumbelSoftmax,
+  normalize,
+  type Normalizer,
+  type NormalizeOptions,
+  type GumbelSoftmaxOptions,
+} from './normalizers.js';

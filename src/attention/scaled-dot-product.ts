@@ -13,6 +13,7 @@ import { add, dropout, matmul, maskedFill, mul, reshape, softmax } from '../tens
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { causalMask } from './masks.js';
 
 export interface ScaledDotProductOptions {
   /** Bool (true = masked) or additive float mask, broadcastable to [..., Tq, Tk]. */
@@ -34,13 +35,6 @@ export interface AttentionResult {
   output: Tensor;
   /** [..., Tq, Tk], after masking and softmax (before dropout). */
   weights: Tensor;
-}
-
-/** A bool [Tq, Tk] mask that is true above the diagonal: query i may attend keys 0..i. */
-export function causalMask(tq: number, tk: number): Tensor {
-  const data = new Uint8Array(tq * tk);
-  for (let i = 0; i < tq; i++) for (let j = i + 1; j < tk; j++) data[i * tk + j] = 1;
-  return new Tensor(data, [tq, tk], 'bool');
 }
 
 export function scaledDotProductAttention(

@@ -60,6 +60,22 @@ export interface CrossEntropyArgs {
   labelSmoothing: number;
 }
 
+/**
+ * Fused scaled-dot-product attention over q [batch, heads, tq, d], k [batch, heads, tk, d] and
+ * v [batch, heads, tk, dv], all contiguous: out = softmax(scale·q·kᵀ + masks)·v.
+ */
+export interface AttentionArgs {
+  batch: number;
+  heads: number;
+  tq: number;
+  tk: number;
+  d: number;
+  dv: number;
+  scale: number;
+  /** Query i may not attend key j > i (the mask of `causalMask(tq, tk)`). */
+  causal: boolean;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -143,6 +159,21 @@ export interface Backend {
     n: number,
     inner: number,
     log: boolean,
+    dx: Float32Array,
+  ): void;
+
+  /**
+   * Sparsemax of x viewed as [outer, n, inner] along n: the projection onto the simplex, max(x - τ, 0) with τ
+   * such that the slice sums to 1. -∞ entries get exactly 0; an all -∞ slice gives zeros.
+   */
+  sparsemax(x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void;
+  /** Gradient of sparsemax given its output y: dx = [y > 0] · (dy - mean of dy over the support y > 0). */
+  sparsemaxGrad(
+    y: Float32Array,
+    dy: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
     dx: Float32Array,
   ): void;
 
@@ -232,5 +263,36 @@ export interface Backend {
     index: Int32Array,
     m: number,
     src: Float32Array,
+  ): void;
+
+  /**
+   * Fused attention forward. keyPadding [batch, tk] (1 = key may not be attended) may be null. Writes out
+   * [batch, heads, tq, dv], the log-sum-exp of each query's masked, scaled scores lse [batch, heads, tq] (-∞ for a
+   * query whose keys are all masked: its output and weights are zero), and, only when `weights` is not null,
+   * the attention weights [batch, heads, tq, tk]. Native backends never hold a T×T matrix unless asked for weights.
+   */
+  attention(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyPadding: Uint8Array | null,
+    args: AttentionArgs,
+    out: Float32Array,
+    lse: Float32Array,
+    weights: Float32Array | null,
+  ): void;
+  /** Gradients of the fused attention given its out and lse and the output gradient dOut; overwrites dq, dk, dv. */
+  attentionGrad(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyPadding: Uint8Array | null,
+    args: AttentionArgs,
+    out: Float32Array,
+    lse: Float32Array,
+    dOut: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
   ): void;
 }

@@ -1,5 +1,6 @@
 /** The JavaScript reference backend: runs anywhere, and is the oracle the native kernels are tested against. */
 import type { Backend } from '../kernels.js';
+import { attention, attentionGrad } from './attention.js';
 import { copy, copyAdd } from './copy.js';
 import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
@@ -7,6 +8,7 @@ import { layerNorm, layerNormGrad } from './layernorm.js';
 import { matmul } from './matmul.js';
 import { argReduce, reduce } from './reduce.js';
 import { crossEntropy, crossEntropyGrad, softmax, softmaxGrad } from './softmax.js';
+import { sparsemax, sparsemaxGrad } from './sparsemax.js';
 
 export const jsBackend: Backend = {
   name: 'js',
@@ -23,6 +25,8 @@ export const jsBackend: Backend = {
   matmul,
   softmax,
   softmaxGrad,
+  sparsemax,
+  sparsemaxGrad,
   crossEntropy,
   crossEntropyGrad,
   layerNorm,
@@ -31,4 +35,6 @@ export const jsBackend: Backend = {
   indexAdd,
   gather,
   scatterAdd,
+  attention,
+  attentionGrad,
 };

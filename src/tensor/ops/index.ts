@@ -32,6 +32,7 @@ export {
 } from './elementwise.js';
 export { sum, mean, max, min, logsumexp, variance, argmax, argmin, sumTo, type Axes } from './reduce.js';
 export { softmax, logSoftmax } from './softmax.js';
+export { sparsemax } from './sparsemax.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export {
   reshape,

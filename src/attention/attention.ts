@@ -1,0 +1,224 @@
+/**
+ * The attention layer every scoring mechanism shares. Given a query, keys and values:
+ *
+ *   e_ij = score(q_i, k_j) (+ b)          the subclass's scoring function, plus an optional learned bias
+ *   e_ij = -∞ where masked                 padding, causal, arbitrary masks, or outside a local window
+ *   α_i  = normalise(e_i)                  softmax, sparsemax, hard (straight-through) or Gumbel-softmax
+ *   c_i  = Σ_j α_ij v_j                    the context vector
+ *
+ * Shapes: query [B, dq] (one decoder step) or [B, Tq, dq] (a sequence of queries); keys [B, Tk, dk]; values
+ * [B, Tk, dv] (the keys when omitted). Returns the context [B, dv] or [B, Tq, dv] and the weights [B, Tk] or
+ * [B, Tq, Tk]. Masks follow PyTorch: bool `true` = ignore. A query whose keys are all masked gets zero weights
+ * and a zero context.
+ */
+import { Linear } from '../nn/linear.js';
+import { Module } from '../nn/module.js';
+import { fail } from '../tensor/errors.js';
+import {
+  add,
+  arange,
+  cast,
+  matmul,
+  maskedFill,
+  mul,
+  reshape,
+  sigmoid,
+  sub,
+  sum,
+  squeeze,
+  tanh,
+  unsqueeze,
+  zeros,
+} from '../tensor/index.js';
+import type { Generator } from '../tensor/random.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkWindow, gaussianWindow, outsideWindow, type LocalWindow } from './local.js';
+import { applyMasks, causalMask } from './masks.js';
+import { normalize, type Normalizer } from './normalizers.js';
+
+export interface AttentionOptions {
+  /** How scores become weights (default 'softmax'). */
+  normalizer?: Normalizer;
+  /** Gumbel-softmax temperature τ (default 1). */
+  temperature?: number;
+  /** Gumbel-softmax: one-hot forward value with a straight-through gradient. */
+  hard?: boolean;
+  /** Local attention (Luong et al. 2015); global when omitted. */
+  window?: LocalWindow | null;
+  /**
+   * A learned bias added to the scores (e = score(q, k) + b): `true` for one scalar b (a shared shift: the
+   * normalised weights do not change, as with the bias of Bahdanau's V layer), or a number N for one bias per key
+   * position b_j, j < N (a learned positional prior).
+   */
+  scoreBias?: boolean | number;
+  /** For initialisation and Gumbel sampling. */
+  generator?: Generator;
+}
+
+export interface AttentionCallOptions {
+  /** bool [B, Tk], true marks padding keys. */
+  keyPaddingMask?: Tensor | null;
+  /** bool (true = masked) or additive float, [Tq, Tk] or [B, Tq, Tk]. */
+  mask?: Tensor | null;
+  /** Query i (at position step + i) may attend keys 0..step+i only. */
+  causal?: boolean;
+  /** Position of the first query among the target steps: local-m aligns query i with source step + i. */
+  step?: number;
+}
+
+export interface AttentionOutput {
+  /** [B, dv] for one query, [B, Tq, dv] for a sequence. */
+  context: Tensor;
+  /** [B, Tk] or [B, Tq, Tk]. */
+  weights: Tensor;
+  /** The aligned positions p_t of local attention, [B] or [B, Tq]; absent for global attention. */
+  positions?: Tensor;
+}
+
+export abstract class Attention extends Module {
+  readonly normalizer: Normalizer;
+  readonly window: LocalWindow | null;
+  protected readonly options: AttentionOptions;
+  /** The learned score bias, when asked for: [1] or [N]. */
+  readonly scoreBias: Tensor | null = null;
+  private readonly predictor: { Wp: Linear; vp: Linear } | null = null;
+
+  constructor(
+    protected readonly queryDim: number,
+    protected readonly keyDim: number,
+    options: AttentionOptions = {},
+  ) {
+    super();
+    for (const [name, v] of [
+      ['queryDim', queryDim],
+      ['keyDim', keyDim],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0)
+        fail(this.constructor.name, `${name} must be a positive integer, got ${v}`);
+    }
+    this.options = options;
+    this.normalizer = options.normalizer ?? 'softmax';
+    this.window = options.window ?? null;
+    if (this.window) checkWindow(this.constructor.name, this.window);
+    const bias = options.scoreBias ?? false;
+    if (bias !== false) {
+      const n = bias === true ? 1 : bias;
+      if (!Number.isInteger(n) || n <= 0)
+        fail(this.constructor.name, `scoreBias must be true or a positive integer, got ${bias}`);
+      this.scoreBias = this.registerParameter('score_bias', zeros([n]));
+    }
+    if (this.window?.kind === 'local-p') {
+      // p_t = (S - 1)·sigmoid(v_pᵀ tanh(W_p h_t))
+      const Wp = this.registerModule(
+        'Wp',
+        new Linear(queryDim, queryDim, { bias: false, generator: options.generator }),
+      );
+      const vp = this.registerModule(
+        'vp',
+        new Linear(queryDim, 1, { bias: false, generator: options.generator }),
+      );
+      this.predictor = { Wp, vp };
+    }
+  }
+
+  /** Scores of every query against every key: [B, Tq, dq] × [B, Tk, dk] → [B, Tq, Tk]. */
+  abstract score(query: Tensor, keys: Tensor): Tensor;
+
+  forward(
+    query: Tensor,
+    keys: Tensor,
+    values: Tensor = keys,
+    call: AttentionCallOptions = {},
+  ): AttentionOutput {
+    const op = this.constructor.name;
+    const single = this.checkInputs(op, query, keys, values);
+    const q = single ? unsqueeze(query, 1) : query;
+    const [b, tq] = q.shape as [number, number];
+    const tk = keys.shape[1]!;
+    const step = call.step ?? 0;
+    if (!Number.isInteger(step) || step < 0) fail(op, `step must be a non-negative integer, got ${step}`);
+
+    let scores = this.score(q, keys);
+    if (this.scoreBias) scores = add(scores, this.biasFor(op, tk));
+    scores = applyMasks(op, scores, call.keyPaddingMask, call.mask);
+    if (call.causal)
+      scores = maskedFill(scores, causalMask(step + tq, tk).slice(0, step, step + tq), -Infinity);
+
+    let positions: Tensor | undefined;
+    if (this.window) {
+      positions = this.alignedPositions(q, b, tq, tk, step, call.keyPaddingMask ?? null);
+      scores = maskedFill(scores, outsideWindow(positions, tk, this.window.halfWidth), -Infinity);
+    }
+    let weights = normalize(this.normalizer, scores, {
+      temperature: this.options.temperature,
+      hard: this.options.hard,
+      generator: this.options.generator,
+      training: this.training,
+    });
+    if (this.window?.kind === 'local-p' && positions) {
+      weights = mul(weights, gaussianWindow(positions, tk, this.window.halfWidth));
+    }
+    const context = matmul(weights, values);
+    if (!single) return { context, weights, ...(positions ? { positions } : {}) };
+    return {
+      context: squeeze(context, 1),
+      weights: squeeze(weights, 1),
+      ...(positions ? { positions: squeeze(positions, 1) } : {}),
+    };
+  }
+
+  private checkInputs(op: string, query: Tensor, keys: Tensor, values: Tensor): boolean {
+    const shapeOf = (t: unknown) => (t instanceof Tensor ? formatShape(t.shape) : String(t));
+    if (!(keys instanceof Tensor) || keys.ndim !== 3 || keys.shape[2] !== this.keyDim) {
+      fail(op, `keys must be [B, Tk, ${this.keyDim}], got ${shapeOf(keys)}`);
+    }
+    const [b, tk] = keys.shape as [number, number];
+    if (!(values instanceof Tensor) || values.ndim !== 3 || values.shape[0] !== b || values.shape[1] !== tk) {
+      fail(
+        op,
+        `values must be [${b}, ${tk}, dv] to match keys ${formatShape(keys.shape)}, got ${shapeOf(values)}`,
+      );
+    }
+    const ok =
+      query instanceof Tensor &&
+      (query.ndim === 2 || query.ndim === 3) &&
+      query.shape[0] === b &&
+      query.shape.at(-1) === this.queryDim;
+    if (!ok)
+      fail(
+        op,
+        `query must be [${b}, ${this.queryDim}] or [${b}, Tq, ${this.queryDim}], got ${shapeOf(query)}`,
+      );
+    return query.ndim === 2;
+  }
+
+  private biasFor(op: string, tk: number): Tensor {
+    const bias = this.scoreBias!;
+    if (bias.size === 1) return bias;
+    if (tk > bias.size) fail(op, `scoreBias covers ${bias.size} key positions, got ${tk} keys`);
+    return reshape(bias.slice(0, 0, tk), [1, 1, tk]);
+  }
+
+  /** p_t for every query: step + i (local-m) or predicted from the query (local-p). Float32 [B, Tq]. */
+  private alignedPositions(
+    q: Tensor,
+    b: number,
+    tq: number,
+    tk: number,
+    step: number,
+    keyPaddingMask: Tensor | null,
+  ): Tensor {
+    if (!this.predictor) {
+      const t = cast(arange(step, step + tq), 'float32');
+      return add(zeros([b, tq]), reshape(t, [1, tq]));
+    }
+    // S = the source length of each batch element: keys that are not padding.
+    const lengths = keyPaddingMask
+      ? sub(tk, sum(cast(keyPaddingMask, 'float32'), 1, true))
+      : zeros([b, 1]).add(tk);
+    const { Wp, vp } = this.predictor;
+    const fraction = sigmoid(squeeze(vp.forward(tanh(Wp.forward(q))), -1));
+    return mul(sub(lengths, 1), fraction);
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * General (bilinear) scores (Luong et al. 2015, "general"):   score(q, k) = qᵀ W k
+ * W [dq, dk] is `W.weight` of a Linear(dk, dq, bias=false), as in the PyTorch formulation h_t · (W h_s). Lets
+ * query and keys live in different spaces, at the cost of dq·dk parameters.
+ */
+import { Linear } from '../nn/linear.js';
+import { matmul } from '../tensor/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Attention, type AttentionOptions } from './attention.js';
+
+export class GeneralAttention extends Attention {
+  readonly W: Linear;
+
+  constructor(queryDim: number, keyDim: number = queryDim, options: AttentionOptions = {}) {
+    super(queryDim, keyDim, options);
+    this.W = this.registerModule(
+      'W',
+      new Linear(keyDim, queryDim, { bias: false, generator: options.generator }),
+    );
+  }
+
+  score(query: Tensor, keys: Tensor): Tensor {
+    return matmul(query, this.W.forward(keys), { transB: true });
+  }
+}
+
+/** Another name for the same mechanism. */
+export const BilinearAttention = GeneralAttention;

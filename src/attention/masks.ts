@@ -1,0 +1,69 @@
+/**
+ * Attention masks, PyTorch's convention throughout: in a bool mask `true` means "may not attend" (the key is
+ * padding, or in the future); a float mask is added to the scores (-∞ forbids, 0 allows).
+ */
+import { fail } from '../tensor/errors.js';
+import { add, arange, ge, maskedFill, reshape } from '../tensor/index.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/** A bool [Tq, Tk] mask that is true above the diagonal: query i may attend keys 0..i. */
+export function causalMask(tq: number, tk: number): Tensor {
+  const data = new Uint8Array(tq * tk);
+  for (let i = 0; i < tq; i++) for (let j = i + 1; j < tk; j++) data[i * tk + j] = 1;
+  return new Tensor(data, [tq, tk], 'bool');
+}
+
+/** A bool [B, T] key-padding mask from sequence lengths: true at positions ≥ length. */
+export function paddingMaskFromLengths(lengths: Tensor | readonly number[], maxLength?: number): Tensor {
+  const lens =
+    lengths instanceof Tensor ? lengths : new Tensor(Int32Array.from(lengths), [lengths.length], 'int32');
+  if (lens.dtype !== 'int32' || lens.ndim !== 1) {
+    fail('paddingMaskFromLengths', `lengths must be int32 [B], got ${lens.dtype} ${formatShape(lens.shape)}`);
+  }
+  const longest = Math.max(0, ...Array.from(lens.data));
+  const t = maxLength ?? longest;
+  if (longest > t) fail('paddingMaskFromLengths', `a length of ${longest} exceeds maxLength ${t}`);
+  return ge(reshape(arange(0, t), [1, t]), reshape(lens, [lens.size, 1]));
+}
+
+/**
+ * Applies the masks to scores [B, Tq, Tk]: keyPaddingMask bool [B, Tk]; mask bool or float, [Tq, Tk] or
+ * [B, Tq, Tk]. Masked scores become -∞, which every normaliser turns into a weight of exactly 0.
+ */
+export function applyMasks(
+  op: string,
+  scores: Tensor,
+  keyPaddingMask?: Tensor | null,
+  mask?: Tensor | null,
+): Tensor {
+  const [b, tq, tk] = scores.shape as [number, number, number];
+  let out = scores;
+  if (keyPaddingMask) {
+    if (
+      keyPaddingMask.dtype !== 'bool' ||
+      keyPaddingMask.ndim !== 2 ||
+      keyPaddingMask.shape[0] !== b ||
+      keyPaddingMask.shape[1] !== tk
+    ) {
+      fail(
+        op,
+        `keyPaddingMask must be bool [${b}, ${tk}], got ${keyPaddingMask.dtype} ${formatShape(keyPaddingMask.shape)}`,
+      );
+    }
+    out = maskedFill(out, reshape(keyPaddingMask, [b, 1, tk]), -Infinity);
+  }
+  if (mask) {
+    const fits =
+      (mask.ndim === 2 && mask.shape[0] === tq && mask.shape[1] === tk) ||
+      (mask.ndim === 3 && mask.shape[0] === b && mask.shape[1] === tq && mask.shape[2] === tk);
+    if (!fits || mask.dtype === 'int32') {
+      fail(
+        op,
+        `mask must be bool or float [${tq}, ${tk}] or [${b}, ${tq}, ${tk}], got ${mask.dtype} ${formatShape(mask.shape)}`,
+      );
+    }
+    out = mask.dtype === 'bool' ? maskedFill(out, mask, -Infinity) : add(out, mask);
+  }
+  return out;
+}

@@ -1,0 +1,343 @@
+/**
+ * Multi-head attention, as torch.nn.MultiheadAttention (PyTorch 1.13): same options, parameter names, shapes,
+ * initialisation, mask semantics and returned weights.
+ *
+ *   q = query·W_qᵀ + b_q,  k = key·W_kᵀ + b_k,  v = value·W_vᵀ + b_v        (each [B, T, E])
+ *   split heads: [B, T, E] → [B, H, T, E/H]
+ *   headᵢ = softmax(qᵢ·kᵢᵀ/√(E/H) + mask)·vᵢ                               (scaledDotProductAttention)
+ *   output = concat(head₁ … head_H)·W_oᵀ + b_o                              (out_proj)
+ *
+ * Shapes (E = embedDim, L = target length, S = source length, B = batch):
+ *   query [L, B, E], key [S, B, kdim], value [S, B, vdim] → output [L, B, E]   (batchFirst false, the default)
+ *   query [B, L, E], key [B, S, kdim], value [B, S, vdim] → output [B, L, E]   (batchFirst true)
+ *   unbatched: query [L, E], key [S, kdim], value [S, vdim] → output [L, E]
+ *   weights: [B, L, S] averaged over heads, [B, H, L, S] per head (averageAttnWeights false), null when
+ *   needWeights is false; without the batch axis for unbatched inputs.
+ *
+ * Masks follow PyTorch: in a bool mask `true` means "may not attend"; a float mask is added to the scores.
+ *   keyPaddingMask [B, S] (unbatched [S]): keys of each batch element to ignore.
+ *   attnMask [L, S], or [B·H, L, S] (unbatched [H, L, S]) with one mask per batch element and head (b·H + h).
+ * Unlike PyTorch, a query whose keys are all masked gets zero weights and a zero output, never NaN.
+ *
+ * Parameters (state-dict names as torch): `in_proj_weight` [3E, E] when kdim = vdim = E, otherwise
+ * `q_proj_weight` [E, E], `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim]; `in_proj_bias` [3E] when bias;
+ * `out_proj.weight` [E, E] and `out_proj.bias` [E].
+ */
+import { Linear } from '../nn/linear.js';
+import { constant, xavierUniform } from '../nn/init.js';
+import { Module } from '../nn/module.js';
+import { zeros } from '../tensor/creation.js';
+import { fail } from '../tensor/errors.js';
+import {
+  add,
+  dropout,
+  matmul,
+  maskedFill,
+  mean,
+  permute,
+  reshape,
+  slice,
+  squeeze,
+  unsqueeze,
+} from '../tensor/ops/index.js';
+import type { Generator } from '../tensor/random.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { scaledDotProductAttention } from './scaled-dot-product.js';
+
+const OP = 'MultiHeadAttention';
+
+export interface MultiHeadAttentionOptions {
+  /** Model dimension E (query features and output features). */
+  embedDim: number;
+  /** Number of heads H; E must be divisible by H. */
+  numHeads: number;
+  /** Dropout probability on the attention weights, in training mode only (default 0). */
+  dropout?: number;
+  /** Biases on the input and output projections (default true). */
+  bias?: boolean;
+  /** Features of key (default embedDim). */
+  kdim?: number;
+  /** Features of value (default embedDim). */
+  vdim?: number;
+  /** Inputs and output are [B, T, E] when true, [T, B, E] when false (default false, as torch). */
+  batchFirst?: boolean;
+  /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
+  generator?: Generator;
+}
+
+export interface MultiHeadAttentionForwardOptions {
+  /** Bool [B, S] (true = ignore that key) or an additive float [B, S] mask. */
+  keyPaddingMask?: Tensor | null;
+  /** Return the attention weights (default true); `weights` is null otherwise. */
+  needWeights?: boolean;
+  /** Bool (true = not allowed) or additive float mask, [L, S] or [B·H, L, S]. */
+  attnMask?: Tensor | null;
+  /** Average the returned weights over heads (default true): [B, L, S] rather than [B, H, L, S]. */
+  averageAttnWeights?: boolean;
+  /** Also mask key j for query i when j > i (combined with attnMask if both are given). */
+  isCausal?: boolean;
+}
+
+export interface MultiHeadAttentionResult {
+  /** [B, L, E] (batchFirst) or [L, B, E]. */
+  output: Tensor;
+  /** [B, L, S], [B, H, L, S] (averageAttnWeights false) or null (needWeights false); after dropout, as torch. */
+  weights: Tensor | null;
+}
+
+export class MultiHeadAttention extends Module {
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly headDim: number;
+  readonly kdim: number;
+  readonly vdim: number;
+  readonly dropout: number;
+  readonly batchFirst: boolean;
+  /** Packed [3E, E] projection (rows: query, key, value), when kdim = vdim = embedDim; null otherwise. */
+  readonly inProjWeight: Tensor | null;
+  /** Separate projections [E, E], [E, kdim], [E, vdim], when kdim or vdim differ from embedDim. */
+  readonly qProjWeight: Tensor | null;
+  readonly kProjWeight: Tensor | null;
+  readonly vProjWeight: Tensor | null;
+  /** [3E] (query, key, value biases), or null without bias. */
+  readonly inProjBias: Tensor | null;
+  readonly outProj: Linear;
+  private readonly generator: Generator | undefined;
+
+  constructor(options: MultiHeadAttentionOptions) {
+    super();
+    if (typeof options !== 'object' || options === null)
+      fail(OP, `needs an options object { embedDim, numHeads, ... }, got ${String(options)}`);
+    const { embedDim, numHeads } = options;
+    const kdim = options.kdim ?? embedDim;
+    const vdim = options.vdim ?? embedDim;
+    for (const [name, v] of [
+      ['embedDim', embedDim],
+      ['numHeads', numHeads],
+      ['kdim', kdim],
+      ['vdim', vdim],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
+    }
+    if (embedDim % numHeads !== 0)
+      fail(OP, `embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
+    const p = options.dropout ?? 0;
+    if (!(p >= 0 && p <= 1)) fail(OP, `dropout must be in [0, 1], got ${p}`);
+    const bias = options.bias ?? true;
+    this.embedDim = embedDim;
+    this.numHeads = numHeads;
+    this.headDim = embedDim / numHeads;
+    this.kdim = kdim;
+    this.vdim = vdim;
+    this.dropout = p;
+    this.batchFirst = options.batchFirst ?? false;
+    this.generator = options.generator;
+
+    const matrix = (rows: number, cols: number) => new Tensor(new Float32Array(rows * cols), [rows, cols]);
+    const packed = kdim === embedDim && vdim === embedDim;
+    // Registered in torch's order, so that namedParameters() lists them as torch's state_dict does.
+    this.inProjWeight = this.registerParameter(
+      'in_proj_weight',
+      packed ? matrix(3 * embedDim, embedDim) : null,
+    );
+    this.qProjWeight = this.registerParameter('q_proj_weight', packed ? null : matrix(embedDim, embedDim));
+    this.kProjWeight = this.registerParameter('k_proj_weight', packed ? null : matrix(embedDim, kdim));
+    this.vProjWeight = this.registerParameter('v_proj_weight', packed ? null : matrix(embedDim, vdim));
+    this.inProjBias = this.registerParameter(
+      'in_proj_bias',
+      bias ? new Tensor(new Float32Array(3 * embedDim), [3 * embedDim]) : null,
+    );
+    // As torch: out_proj is built (drawing its default Linear init) before _reset_parameters runs.
+    this.outProj = this.registerModule(
+      'out_proj',
+      new Linear(embedDim, embedDim, { bias, generator: options.generator }),
+    );
+    for (const w of [this.inProjWeight, this.qProjWeight, this.kProjWeight, this.vProjWeight]) {
+      if (w) xavierUniform(w, 1, options.generator);
+    }
+    if (this.inProjBias) constant(this.inProjBias, 0);
+    if (this.outProj.bias) constant(this.outProj.bias, 0);
+  }
+
+  forward(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: MultiHeadAttentionForwardOptions = {},
+  ): MultiHeadAttentionResult {
+    for (const [name, t] of [
+      ['query', query],
+      ['key', key],
+      ['value', value],
+    ] as const) {
+      if (!(t instanceof Tensor)) fail(OP, `${name} must be a Tensor, got ${String(t)}`);
+    }
+    if (query.ndim === 2) return this.forwardUnbatched(query, key, value, options);
+    const E = this.embedDim;
+    const layout = this.batchFirst ? 'B, T' : 'T, B';
+    const checkInput = (name: string, t: Tensor, features: number) => {
+      if (t.ndim !== 3 || t.dtype !== 'float32' || t.shape[2] !== features) {
+        fail(
+          OP,
+          `${name} must be float32 [${layout}, ${features}] (batchFirst ${this.batchFirst}), got ` +
+            `${t.dtype} ${formatShape(t.shape)}`,
+        );
+      }
+    };
+    checkInput('query', query, E);
+    checkInput('key', key, this.kdim);
+    checkInput('value', value, this.vdim);
+    const batchAxis = this.batchFirst ? 0 : 1;
+    const timeAxis = 1 - batchAxis;
+    const B = query.shape[batchAxis]!;
+    const L = query.shape[timeAxis]!;
+    const S = key.shape[timeAxis]!;
+    if (key.shape[batchAxis] !== B || value.shape[batchAxis] !== B) {
+      fail(
+        OP,
+        `query, key and value must have the same batch size (axis ${batchAxis}): query ` +
+          `${formatShape(query.shape)}, key ${formatShape(key.shape)}, value ${formatShape(value.shape)}`,
+      );
+    }
+    if (value.shape[timeAxis] !== S) {
+      fail(
+        OP,
+        `key and value must have the same length (axis ${timeAxis}): key ${formatShape(key.shape)}, ` +
+          `value ${formatShape(value.shape)}`,
+      );
+    }
+    const mask = this.attentionMask(options, B, L, S);
+
+    // Projections and head split: [.., .., E] → [B, H, T, E/H].
+    const [wq, wk, wv] = this.projectionWeights();
+    const bias = (i: number) => (this.inProjBias ? slice(this.inProjBias, 0, i * E, (i + 1) * E) : null);
+    const q = this.splitHeads(project(query, wq, bias(0)));
+    const k = this.splitHeads(project(key, wk, bias(1)));
+    const v = this.splitHeads(project(value, wv, bias(2)));
+
+    let { output: heads, weights } = scaledDotProductAttention(q, k, v, {
+      mask: mask.additive,
+      keyPaddingMask: mask.keyPadding,
+      causal: options.isCausal ?? false,
+    });
+    if (this.training && this.dropout > 0) {
+      // torch returns the weights after dropout and multiplies v by those.
+      weights = dropout(weights, this.dropout, true, this.generator);
+      heads = matmul(weights, v);
+    }
+
+    // Merge heads: [B, H, L, d] → [B, L, E] or [L, B, E], then the output projection.
+    const merged = permute(heads, this.batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]);
+    const output = this.outProj.forward(reshape(merged, this.batchFirst ? [B, L, E] : [L, B, E]));
+    if (!(options.needWeights ?? true)) return { output, weights: null };
+    return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
+  }
+
+  /** Unbatched inputs ([L, E] etc.), as torch: run with a batch of one and drop its axis. */
+  private forwardUnbatched(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    options: MultiHeadAttentionForwardOptions,
+  ): MultiHeadAttentionResult {
+    if (key.ndim !== 2 || value.ndim !== 2) {
+      fail(
+        OP,
+        `for an unbatched query ${formatShape(query.shape)}, key and value must be 2-D too, got key ` +
+          `${formatShape(key.shape)}, value ${formatShape(value.shape)}`,
+      );
+    }
+    const kpm = options.keyPaddingMask;
+    if (kpm && (!(kpm instanceof Tensor) || kpm.ndim !== 1)) {
+      fail(
+        OP,
+        `keyPaddingMask must be [${key.shape[0]}] for unbatched inputs, got ` +
+          `${kpm instanceof Tensor ? formatShape(kpm.shape) : String(kpm)}`,
+      );
+    }
+    const axis = this.batchFirst ? 0 : 1;
+    const { output, weights } = this.forward(
+      unsqueeze(query, axis),
+      unsqueeze(key, axis),
+      unsqueeze(value, axis),
+      { ...options, keyPaddingMask: kpm ? unsqueeze(kpm, 0) : null },
+    );
+    return { output: squeeze(output, axis), weights: weights ? squeeze(weights, 0) : null };
+  }
+
+  /** W_q, W_k, W_v: rows of the packed in_proj_weight, or the separate matrices. */
+  private projectionWeights(): [Tensor, Tensor, Tensor] {
+    const w = this.inProjWeight;
+    if (w) {
+      const E = this.embedDim;
+      return [slice(w, 0, 0, E), slice(w, 0, E, 2 * E), slice(w, 0, 2 * E, 3 * E)];
+    }
+    return [this.qProjWeight!, this.kProjWeight!, this.vProjWeight!];
+  }
+
+  /** [B, T, E] or [T, B, E] → [B, H, T, E/H]. */
+  private splitHeads(x: Tensor): Tensor {
+    const [a, b] = x.shape as [number, number, number];
+    const split = reshape(x, [a, b, this.numHeads, this.headDim]);
+    return permute(split, this.batchFirst ? [0, 2, 1, 3] : [1, 2, 0, 3]);
+  }
+
+  /**
+   * Validates the masks and turns them into what scaledDotProductAttention takes: a bool key padding mask
+   * [B, S] as is, and one mask broadcastable to [B, H, L, S] (bool, or float when any mask is additive).
+   */
+  private attentionMask(
+    options: MultiHeadAttentionForwardOptions,
+    B: number,
+    L: number,
+    S: number,
+  ): { additive: Tensor | null; keyPadding: Tensor | null } {
+    const H = this.numHeads;
+    let mask: Tensor | null = null;
+    const attnMask = options.attnMask ?? null;
+    if (attnMask !== null) {
+      const ok2 = [L, S];
+      const ok3 = [B * H, L, S];
+      if (!(attnMask instanceof Tensor)) fail(OP, `attnMask must be a Tensor, got ${String(attnMask)}`);
+      checkMaskDtype('attnMask', attnMask);
+      if (shapesEqual(attnMask.shape, ok2)) mask = attnMask;
+      else if (shapesEqual(attnMask.shape, ok3)) mask = reshape(attnMask, [B, H, L, S]);
+      else {
+        fail(
+          OP,
+          `attnMask must be ${formatShape(ok2)} or ${formatShape(ok3)} (B·numHeads, L, S), got ` +
+            `${formatShape(attnMask.shape)}`,
+        );
+      }
+    }
+    const kpm = options.keyPaddingMask ?? null;
+    if (kpm === null) return { additive: mask, keyPadding: null };
+    if (!(kpm instanceof Tensor)) fail(OP, `keyPaddingMask must be a Tensor, got ${String(kpm)}`);
+    checkMaskDtype('keyPaddingMask', kpm);
+    if (!shapesEqual(kpm.shape, [B, S]))
+      fail(OP, `keyPaddingMask must be [${B}, ${S}] (B, S), got ${formatShape(kpm.shape)}`);
+    if (kpm.dtype === 'bool') return { additive: mask, keyPadding: kpm };
+    // A float key padding mask is added to the scores, as is a float attnMask; a bool attnMask becomes -∞/0.
+    const padding = reshape(kpm, [B, 1, 1, S]);
+    if (mask === null) return { additive: padding, keyPadding: null };
+    const additive = mask.dtype === 'bool' ? maskedFill(zeros(mask.shape), mask, -Infinity) : mask;
+    return { additive: add(additive, padding), keyPadding: null };
+  }
+}
+
+/** x·Wᵀ + b over the last axis. */
+function project(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
+  const y = matmul(x, weight, { transB: true });
+  return bias ? add(y, bias) : y;
+}
+
+function checkMaskDtype(name: string, mask: Tensor): void {
+  if (mask.dtype !== 'bool' && mask.dtype !== 'float32') {
+    fail(
+      OP,
+      `${name} must be bool (true = not allowed) or float32 (added to the scores), got ${mask.dtype} ` +
+        formatShape(mask.shape),
+    );
+  }
+}

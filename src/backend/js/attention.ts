@@ -1,0 +1,130 @@
+/**
+ * Fused scaled-dot-product attention, the reference: one query row at a time, in double precision, holding only
+ * a row of tk scores (O(T) memory like the native kernel, but no tiling).
+ *
+ *   s_j = scale · q·k_j (−∞ where masked),  p_j = exp(s_j − lse),  lse = log Σ_j exp(s_j),  out = Σ_j p_j·v_j
+ *   backward: D = dOut·out,  dv_j += p_j·dOut,  ds_j = p_j·(dOut·v_j − D),  dq += scale·Σ_j ds_j·k_j,
+ *             dk_j += scale·ds_j·q
+ * A query whose keys are all masked gets zero output and weights, lse = −∞ and no gradient.
+ */
+import type { AttentionArgs } from '../kernels.js';
+
+/** Fills row[j] with the masked, scaled scores of query i of head h against every key; returns their max. */
+function scoreRow(
+  q: Float32Array,
+  k: Float32Array,
+  keyPadding: Uint8Array | null,
+  args: AttentionArgs,
+  h: number,
+  i: number,
+  row: Float64Array,
+): number {
+  const { heads, tq, tk, d, scale, causal } = args;
+  const b = Math.floor(h / heads);
+  const qOff = (h * tq + i) * d;
+  let max = -Infinity;
+  for (let j = 0; j < tk; j++) {
+    if ((causal && j > i) || (keyPadding !== null && keyPadding[b * tk + j])) {
+      row[j] = -Infinity;
+      continue;
+    }
+    const kOff = (h * tk + j) * d;
+    let s = 0;
+    for (let c = 0; c < d; c++) s += q[qOff + c]! * k[kOff + c]!;
+    s *= scale;
+    row[j] = s;
+    if (s > max) max = s;
+  }
+  return max;
+}
+
+export function attention(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  keyPadding: Uint8Array | null,
+  args: AttentionArgs,
+  out: Float32Array,
+  lse: Float32Array,
+  weights: Float32Array | null,
+): void {
+  const { batch, heads, tq, tk, dv } = args;
+  const row = new Float64Array(tk);
+  const acc = new Float64Array(dv);
+  for (let h = 0; h < batch * heads; h++) {
+    for (let i = 0; i < tq; i++) {
+      const r = h * tq + i;
+      const max = scoreRow(q, k, keyPadding, args, h, i, row);
+      if (max === -Infinity) {
+        out.fill(0, r * dv, (r + 1) * dv);
+        lse[r] = -Infinity;
+        if (weights) weights.fill(0, r * tk, (r + 1) * tk);
+        continue;
+      }
+      let sum = 0;
+      for (let j = 0; j < tk; j++) {
+        const e = Math.exp(row[j]! - max);
+        row[j] = e;
+        sum += e;
+      }
+      acc.fill(0);
+      for (let j = 0; j < tk; j++) {
+        const p = row[j]!;
+        if (p === 0) continue;
+        const vOff = (h * tk + j) * dv;
+        for (let c = 0; c < dv; c++) acc[c]! += p * v[vOff + c]!;
+      }
+      for (let c = 0; c < dv; c++) out[r * dv + c] = acc[c]! / sum;
+      lse[r] = max + Math.log(sum);
+      if (weights) for (let j = 0; j < tk; j++) weights[r * tk + j] = row[j]! / sum;
+    }
+  }
+}
+
+export function attentionGrad(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  keyPadding: Uint8Array | null,
+  args: AttentionArgs,
+  out: Float32Array,
+  lse: Float32Array,
+  dOut: Float32Array,
+  dq: Float32Array,
+  dk: Float32Array,
+  dv: Float32Array,
+): void {
+  const { batch, heads, tq, tk, d, scale } = args;
+  const dvn = args.dv;
+  dq.fill(0);
+  dk.fill(0);
+  dv.fill(0);
+  const row = new Float64Array(tk);
+  for (let h = 0; h < batch * heads; h++) {
+    for (let i = 0; i < tq; i++) {
+      const r = h * tq + i;
+      const l = lse[r]!;
+      if (l === -Infinity) continue;
+      scoreRow(q, k, keyPadding, args, h, i, row);
+      let delta = 0;
+      for (let c = 0; c < dvn; c++) delta += dOut[r * dvn + c]! * out[r * dvn + c]!;
+      const qOff = r * d;
+      for (let j = 0; j < tk; j++) {
+        const p = Math.exp(row[j]! - l);
+        if (p === 0) continue;
+        const vOff = (h * tk + j) * dvn;
+        const kOff = (h * tk + j) * d;
+        let dp = 0;
+        for (let c = 0; c < dvn; c++) {
+          dp += dOut[r * dvn + c]! * v[vOff + c]!;
+          dv[vOff + c]! += p * dOut[r * dvn + c]!;
+        }
+        const ds = scale * p * (dp - delta);
+        for (let c = 0; c < d; c++) {
+          dq[qOff + c]! += ds * k[kOff + c]!;
+          dk[kOff + c]! += ds * q[qOff + c]!;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/** sparsemax along one axis (Martins & Astudillo, 2016). */
+import { normalizeAxis, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { backend, floatData, newFloat, record } from './common.js';
+
+/**
+ * sparsemax(x) = argmin_{p ∈ Δ} ‖p - x‖² along `axis`: the Euclidean projection onto the probability simplex,
+ *
+ *   sparsemax(x)_i = max(x_i - τ, 0),  τ = (Σ_{j≤k} x_(j) - 1) / k,
+ *   k = max{ k : 1 + k·x_(k) > Σ_{j≤k} x_(j) }  over x sorted descending.
+ *
+ * Like softmax it sums to 1 along the axis, but small entries get weight exactly 0. Entries equal to -∞
+ * (masked) get exactly 0, and a slice that is all -∞ gives zeros rather than NaN.
+ *
+ * Gradient: with S the support (outputs > 0), dx_i = [i ∈ S] · (g_i - mean_{j∈S} g_j).
+ */
+export function sparsemax(x: Tensor, axis = -1): Tensor {
+  const op = 'sparsemax';
+  const xd = floatData(op, x, 'input');
+  const a = normalizeAxis(op, axis, Math.max(1, x.ndim));
+  const shape = x.ndim === 0 ? [1] : x.shape;
+  const outer = sizeOf(shape.slice(0, a));
+  const n = shape[a]!;
+  const inner = sizeOf(shape.slice(a + 1));
+  const { data: yd, tensor: y } = newFloat(x.shape);
+  backend().sparsemax(xd, outer, n, inner, yd);
+  return record(op, y, [x], (g) => {
+    const { data: dx, tensor } = newFloat(x.shape);
+    backend().sparsemaxGrad(yd, g.data as Float32Array, outer, n, inner, dx);
+    return [tensor];
+  });
+}
