@@ -1,3 +1,6 @@
 export { Module, type StateDict, type LoadStateDictResult } from './module.js';
 export { Linear, type LinearOptions } from './linear.js';
+export { Embedding, type EmbeddingOptions } from './embedding.js';
+export { LayerNorm, type LayerNormOptions } from './layer-norm.js';
+export { Dropout } from './dropout.js';
 export * as init from './init.js';
