@@ -17,3 +17,4 @@ export * from './nn/index.js';
 export * from './attention/index.js';
 export { VERSION } from './version.js';
 export * from './io/index.js';
+export * from './decode/index.js';

@@ -1,0 +1,28 @@
+import { fail } from '../tensor/errors.js';
+import { formatShape } from '../tensor/shape.js';
+import { slice, squeeze } from '../tensor/ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { DecodeOptions } from './stepper.js';
+
+export function checkDecodeOptions(op: string, options: DecodeOptions): void {
+  for (const key of ['sos', 'eos', 'maxLength'] as const) {
+    const v = options[key];
+    if (!Number.isInteger(v) || v < 0) fail(op, `${key} must be a non-negative integer, got ${v}`);
+  }
+}
+
+/** Checks a step's log-probabilities are [rows, vocab] and returns vocab. */
+export function checkLogProbs(op: string, logProbs: Tensor, rows: number): number {
+  if (logProbs.ndim !== 2 || logProbs.shape[0] !== rows || logProbs.dtype !== 'float32') {
+    fail(
+      op,
+      `the decoder step returned log-probabilities ${logProbs.dtype} ${formatShape(logProbs.shape)}, expected float32 [${rows}, vocab]`,
+    );
+  }
+  return logProbs.shape[1]!;
+}
+
+/** The attention of one row: the tensor sliced at `row` along `axis`, that axis removed. */
+export function attentionRow(attention: Tensor, row: number, axis: number): Tensor {
+  return squeeze(slice(attention, axis, row, row + 1), axis);
+}

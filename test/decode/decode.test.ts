@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  beamSearch,
+  Generator,
+  greedyDecode,
+  logSoftmax,
+  sampleDecode,
+  Tensor,
+  type DecoderStepper,
+} from '../../src/index.js';
+
+const V = 5;
+const EOS = 0;
+const SOS = 1;
+
+/** Fixed random logits for every context. */
+function logitTable(seed: number): Float32Array {
+  const g = new Generator(seed);
+  const table = new Float32Array(V * V);
+  g.fillNormal(table, 0, 2);
+  return table;
+}
+
+/**
+ * A toy decoder whose next-token distribution depends on the whole prefix through its state (the sum of the
+ * tokens so far, <sos> included, mod V), so that a search that reorders states wrongly gives wrong answers. Attention is the
+ * one-hot of that state over V "source positions".
+ */
+class ToyStepper implements DecoderStepper<Int32Array> {
+  readonly batchSize: number;
+  constructor(
+    private readonly tables: Float32Array[],
+    private rowsPerSource = 1,
+  ) {
+    this.batchSize = tables.length;
+  }
+  start(rowsPerSource: number): Int32Array {
+    this.rowsPerSource = rowsPerSource;
+    return new Int32Array(this.batchSize * rowsPerSource);
+  }
+  step(tokens: Int32Array, state: Int32Array) {
+    const rows = state.length;
+    const next = new Int32Array(rows);
+    const logits = new Float32Array(rows * V);
+    const attention = new Float32Array(rows * V);
+    for (let r = 0; r < rows; r++) {
+      next[r] = (state[r]! + tokens[r]!) % V;
+      const table = this.tables[Math.floor(r / this.rowsPerSource)]!;
+      logits.set(table.subarray(next[r]! * V, next[r]! * V + V), r * V);
+      attention[r * V + next[r]!] = 1;
+    }
+    return {
+      logProbs: logSoftmax(new Tensor(logits, [rows, V])),
+      state: next,
+      attention: new Tensor(attention, [rows, V]),
+    };
+  }
+  select(state: Int32Array, indices: Int32Array): Int32Array {
+    return Int32Array.from(indices, (i) => state[i]!);
+  }
+}
+
+/** Every sequence up to maxLength, with its log-probability, by exhaustive search. */
+function enumerate(
+  table: Float32Array,
+  maxLength: number,
+): { tokens: number[]; logProb: number; finished: boolean }[] {
+  const out: { tokens: number[]; logProb: number; finished: boolean }[] = [];
+  const lp = (ctx: number) => {
+    const row = Array.from(table.subarray(ctx * V, ctx * V + V));
+    const m = Math.max(...row);
+    const z = Math.log(row.reduce((s, x) => s + Math.exp(x - m), 0)) + m;
+    return row.map((x) => x - z);
+  };
+  const walk = (tokens: number[], ctx: number, logProb: number) => {
+    const probs = lp(ctx);
+    out.push({ tokens, logProb: logProb + probs[EOS]!, finished: true });
+    if (tokens.length === maxLength) return;
+    for (let v = 1; v < V; v++) walk([...tokens, v], (ctx + v) % V, logProb + probs[v]!);
+  };
+  walk([], SOS % V, 0);
+  return out;
+}
+
+describe('decoding', () => {
+  const tables = [logitTable(1), logitTable(2), logitTable(3)];
+
+  it('greedy follows the most probable token and returns a step of attention per token', () => {
+    const [h] = greedyDecode(new ToyStepper([tables[0]!]), { sos: SOS, eos: EOS, maxLength: 6 });
+    // Replay by hand.
+    let ctx = SOS % V;
+    const expected: number[] = [];
+    for (let t = 0; t < 6; t++) {
+      const row = Array.from(tables[0]!.subarray(ctx * V, ctx * V + V));
+      const best = row.indexOf(Math.max(...row));
+      if (best === EOS) break;
+      expected.push(best);
+      ctx = (ctx + best) % V;
+    }
+    expect(h!.tokens).toEqual(expected);
+    expect(h!.attention.length).toBe(expected.length + (h!.finished ? 1 : 0));
+  });
+
+  it('beam search with a wide beam finds the exact best finished sequence of every source', () => {
+    const maxLength = 4;
+    const results = beamSearch(new ToyStepper(tables), {
+      sos: SOS,
+      eos: EOS,
+      maxLength,
+      beamSize: 64,
+      lengthPenalty: 0,
+      nBest: 3,
+    });
+    results.forEach((hyps, b) => {
+      const all = enumerate(tables[b]!, maxLength).sort((x, y) => y.logProb - x.logProb);
+      expect(hyps.map((h) => h.tokens)).toEqual(all.slice(0, 3).map((h) => h.tokens));
+      expect(hyps[0]!.logProb).toBeCloseTo(all[0]!.logProb, 4);
+      // One attention step per generated token plus the <eos> step, each the one-hot of the toy state.
+      expect(hyps[0]!.attention.length).toBe(hyps[0]!.tokens.length + 1);
+    });
+  });
+
+  it('beam size 1 equals greedy; length normalisation changes the ranking score', () => {
+    for (const table of tables) {
+      const [g] = greedyDecode(new ToyStepper([table]), { sos: SOS, eos: EOS, maxLength: 5 });
+      const [[b]] = beamSearch(new ToyStepper([table]), {
+        sos: SOS,
+        eos: EOS,
+        maxLength: 5,
+        beamSize: 1,
+      }) as [[{ tokens: number[] }]];
+      expect(b!.tokens).toEqual(g!.tokens);
+    }
+    const [[h]] = beamSearch(new ToyStepper([tables[0]!]), {
+      sos: SOS,
+      eos: EOS,
+      maxLength: 4,
+      beamSize: 8,
+      lengthPenalty: 1,
+    }) as [[{ score: number; logProb: number; tokens: number[] }]];
+    expect(h!.score).toBeCloseTo(h!.logProb / (h!.tokens.length + 1), 6);
+  });
+
+  it('sampling is deterministic for a seed and a tiny temperature approaches greedy', () => {
+    const opts = { sos: SOS, eos: EOS, maxLength: 6 };
+    const a = sampleDecode(new ToyStepper(tables), { ...opts, generator: new Generator(7) });
+    const b = sampleDecode(new ToyStepper(tables), { ...opts, generator: new Generator(7) });
+    expect(a.map((h) => h.tokens)).toEqual(b.map((h) => h.tokens));
+    const cold = sampleDecode(new ToyStepper(tables), {
+      ...opts,
+      temperature: 1e-4,
+      generator: new Generator(1),
+    });
+    const greedy = greedyDecode(new ToyStepper(tables), opts);
+    expect(cold.map((h) => h.tokens)).toEqual(greedy.map((h) => h.tokens));
+    const top1 = sampleDecode(new ToyStepper(tables), { ...opts, topK: 1, generator: new Generator(3) });
+    expect(top1.map((h) => h.tokens)).toEqual(greedy.map((h) => h.tokens));
+  });
+
+  it('rejects bad options with errors naming the search', () => {
+    const s = new ToyStepper([tables[0]!]);
+    expect(() => beamSearch(s, { sos: SOS, eos: EOS, maxLength: 3, beamSize: 0 })).toThrow(
+      /^beamSearch: beamSize/,
+    );
+    expect(() => beamSearch(s, { sos: SOS, eos: EOS, maxLength: 3, beamSize: 2, nBest: 3 })).toThrow(/nBest/);
+    expect(() => greedyDecode(s, { sos: SOS, eos: EOS, maxLength: -1 })).toThrow(/^greedyDecode: maxLength/);
+    expect(() => sampleDecode(s, { sos: SOS, eos: EOS, maxLength: 3, temperature: 0 })).toThrow(
+      /temperature/,
+    );
+  });
+});
