@@ -1,6 +1,11 @@
 /**
- * attn for Node.js: everything in the core plus what needs Node (files; the native backend in a later step).
+ * attn for Node.js: everything in the core plus what needs Node: files, and the native backend, installed on
+ * import when its addon loads (ATTN_BACKEND=js|native or useBackend() choose otherwise).
  */
 export * from './index.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './io/safetensors-file.js';
 export { writeFileAtomic } from './io/atomic-write.js';
+export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/native/index.js';
+
+import { installDefaultBackend } from './backend/native/select.js';
+installDefaultBackend();

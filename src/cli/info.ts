@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { getBackend } from '../backend/registry.js';
+import { backendInfo } from '../backend/native/select.js';
 import { VERSION } from '../version.js';
 import { parsingUsage } from './usage.js';
 
 const HELP = `Usage: attn info [--json]
 
-Prints the attn version, the kernel backend in use, its thread count and the CPU's SIMD features.
+Prints the attn version, the kernel backend in use (native or js; ATTN_BACKEND overrides), its thread count
+(ATTN_THREADS overrides), the SIMD path it takes and the CPU's SIMD features.
 
 Options:
   --json      one JSON object instead of lines
@@ -39,10 +40,12 @@ export async function runInfo(args: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  const backend = backendInfo();
   const info = {
     version: VERSION,
-    backend: getBackend().name,
-    threads: 1,
+    backend: backend.name,
+    threads: backend.threads,
+    simd: backend.simd,
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -56,7 +59,7 @@ export async function runInfo(args: readonly string[]): Promise<number> {
   process.stdout.write(
     [
       `attn ${info.version}`,
-      `backend: ${info.backend} (${info.threads} thread${info.threads === 1 ? '' : 's'})`,
+      `backend: ${info.backend} (${info.threads} thread${info.threads === 1 ? '' : 's'}, simd: ${info.simd})`,
       `node: ${info.node} on ${info.platform}`,
       `cpu: ${info.cpu}, ${info.cores} cores`,
       `cpu features: ${info.cpuFeatures.join(' ') || 'none detected'}`,

@@ -2,6 +2,7 @@
  * The `attn` command. Each subcommand lives in its own file and returns an exit code:
  * 0 success, 1 failure while running, 2 bad usage (unknown command or option).
  */
+import { installDefaultBackend } from '../backend/native/select.js';
 import { VERSION } from '../version.js';
 import { runInfo } from './info.js';
 import { EXIT_USAGE, UsageError } from './usage.js';
@@ -31,6 +32,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${VERSION}\n`);
       return 0;
     }
+    // Every command runs its kernels on the chosen backend (native when the addon loads, ATTN_BACKEND overrides).
+    installDefaultBackend();
     switch (command) {
       case 'info':
         return await runInfo(rest);

@@ -1,0 +1,20 @@
+/** The benchmark names of the issue, in report order. */
+export const BENCHES = [
+  'matmul_256',
+  'matmul_512',
+  'matmul_1024',
+  'attention_fwd_bwd_T256',
+  'attention_fwd_bwd_T256_causal',
+  'attention_fwd_bwd_T1024',
+  'attention_fwd_bwd_T1024_causal',
+  'attention_peak_mib_T16384',
+] as const;
+
+export type BenchName = (typeof BENCHES)[number];
+
+export interface Result {
+  bench: string;
+  value: number;
+  unit: string;
+  impl: string;
+}

@@ -1,0 +1,271 @@
+// Elementwise kernels: unary maths and its derivatives, clamp, broadcasting binary ops, comparisons and where.
+// Arithmetic is done in double and rounded once, as the JavaScript reference does, so results agree to the ulp
+// wherever the maths library does. The switch runs once per run of elements, never per element.
+#include <cmath>
+
+#include "kernels.h"
+#include "strided.h"
+
+namespace attn {
+namespace {
+
+// Same error function as src/backend/js/erf.ts (Chebyshev fit of erfc, about 1.2e-7 relative error), so GELU
+// matches the reference bit for bit in most cases.
+inline double erf_ref(double x) {
+  double z = std::fabs(x);
+  double t = 1 / (1 + 0.5 * z);
+  double p =
+      -1.26551223 +
+      t * (1.00002368 +
+           t * (0.37409196 +
+                t * (0.09678418 +
+                     t * (-0.18628806 +
+                          t * (0.27886807 +
+                               t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))));
+  double erfc = t * std::exp(-z * z + p);
+  return x >= 0 ? 1 - erfc : erfc - 1;
+}
+
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+
+inline double gelu(double x) { return 0.5 * x * (1 + erf_ref(x * kInvSqrt2)); }
+inline double gelu_grad(double x) {
+  return 0.5 * (1 + erf_ref(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(-0.5 * x * x);
+}
+
+template <typename F>
+void each(long n, F f) {
+  int chunks = chunks_for(static_cast<double>(n), 1 << 15);
+  if (chunks <= 1) {
+    f(0L, n);
+    return;
+  }
+  long per = (n + chunks - 1) / chunks;
+  parallel_for(chunks, [&](int t) {
+    long i0 = t * per;
+    long i1 = std::min(n, i0 + per);
+    if (i0 < i1) f(i0, i1);
+  });
+}
+
+}  // namespace
+
+void unary(Unary op, const float* x, float* out, long n) {
+  each(n, [=](long i0, long i1) {
+    switch (op) {
+      case Unary::Neg:
+        for (long i = i0; i < i1; i++) out[i] = -x[i];
+        return;
+      case Unary::Exp:
+        for (long i = i0; i < i1; i++) out[i] = static_cast<float>(std::exp(static_cast<double>(x[i])));
+        return;
+      case Unary::Log:
+        for (long i = i0; i < i1; i++) out[i] = static_cast<float>(std::log(static_cast<double>(x[i])));
+        return;
+      case Unary::Sqrt:
+        for (long i = i0; i < i1; i++) out[i] = std::sqrt(x[i]);
+        return;
+      case Unary::Abs:
+        for (long i = i0; i < i1; i++) out[i] = std::fabs(x[i]);
+        return;
+      case Unary::Tanh:
+        for (long i = i0; i < i1; i++) out[i] = static_cast<float>(std::tanh(static_cast<double>(x[i])));
+        return;
+      case Unary::Sigmoid:
+        for (long i = i0; i < i1; i++) {
+          double v = x[i];
+          // Two branches keep exp's argument non-positive, so neither overflows.
+          if (v >= 0) {
+            out[i] = static_cast<float>(1 / (1 + std::exp(-v)));
+          } else {
+            double e = std::exp(v);
+            out[i] = static_cast<float>(e / (1 + e));
+          }
+        }
+        return;
+      case Unary::Relu:
+        for (long i = i0; i < i1; i++) out[i] = x[i] > 0 ? x[i] : 0.0f;
+        return;
+      case Unary::Gelu:
+        for (long i = i0; i < i1; i++) out[i] = static_cast<float>(gelu(x[i]));
+        return;
+      case Unary::Sign:
+        for (long i = i0; i < i1; i++) out[i] = x[i] > 0 ? 1.0f : x[i] < 0 ? -1.0f : 0.0f;
+        return;
+      case Unary::Square:
+        for (long i = i0; i < i1; i++) out[i] = static_cast<float>(static_cast<double>(x[i]) * x[i]);
+        return;
+      case Unary::Reciprocal:
+        for (long i = i0; i < i1; i++) out[i] = static_cast<float>(1.0 / x[i]);
+        return;
+    }
+  });
+}
+
+void unary_grad(Unary op, const float* x, const float* y, const float* dy, float* dx, long n) {
+  each(n, [=](long i0, long i1) {
+    switch (op) {
+      case Unary::Neg:
+        for (long i = i0; i < i1; i++) dx[i] = -dy[i];
+        return;
+      case Unary::Exp:
+        for (long i = i0; i < i1; i++) dx[i] = static_cast<float>(static_cast<double>(dy[i]) * y[i]);
+        return;
+      case Unary::Log:
+        for (long i = i0; i < i1; i++) dx[i] = static_cast<float>(static_cast<double>(dy[i]) / x[i]);
+        return;
+      case Unary::Sqrt:
+        for (long i = i0; i < i1; i++) dx[i] = static_cast<float>(dy[i] / (2.0 * y[i]));
+        return;
+      case Unary::Abs:
+        // PyTorch's convention: the gradient of |x| at 0 is 0.
+        for (long i = i0; i < i1; i++) dx[i] = x[i] > 0 ? dy[i] : x[i] < 0 ? -dy[i] : 0.0f;
+        return;
+      case Unary::Tanh:
+        for (long i = i0; i < i1; i++) {
+          double yy = y[i];
+          dx[i] = static_cast<float>(dy[i] * (1 - yy * yy));
+        }
+        return;
+      case Unary::Sigmoid:
+        for (long i = i0; i < i1; i++) {
+          double yy = y[i];
+          dx[i] = static_cast<float>(dy[i] * yy * (1 - yy));
+        }
+        return;
+      case Unary::Relu:
+        for (long i = i0; i < i1; i++) dx[i] = x[i] > 0 ? dy[i] : 0.0f;
+        return;
+      case Unary::Gelu:
+        for (long i = i0; i < i1; i++) dx[i] = static_cast<float>(dy[i] * gelu_grad(x[i]));
+        return;
+      case Unary::Sign:
+        for (long i = i0; i < i1; i++) dx[i] = 0.0f;
+        return;
+      case Unary::Square:
+        for (long i = i0; i < i1; i++) dx[i] = static_cast<float>(2.0 * x[i] * dy[i]);
+        return;
+      case Unary::Reciprocal:
+        for (long i = i0; i < i1; i++) {
+          double yy = y[i];
+          dx[i] = static_cast<float>(-dy[i] * yy * yy);
+        }
+        return;
+    }
+  });
+}
+
+void clamp(const float* x, float lo, float hi, float* out, long n) {
+  each(n, [=](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      float v = x[i];
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  });
+}
+
+void binary(Binary op, const float* a, const std::vector<long>& as, const float* b, const std::vector<long>& bs,
+            float* out, const std::vector<long>& shape) {
+  Collapsed c = collapse(shape, {as, bs});
+  const long base[2] = {0, 0};
+  walk<2>(c, base, [=](const long* off, const long* st, long count, long o0) {
+    const float* pa = a + off[0];
+    const float* pb = b + off[1];
+    const long sa = st[0], sb = st[1];
+    float* po = out + o0;
+    switch (op) {
+      case Binary::Add:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] + pb[i * sb];
+        return;
+      case Binary::Sub:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] - pb[i * sb];
+        return;
+      case Binary::Mul:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] * pb[i * sb];
+        return;
+      case Binary::Div:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] / pb[i * sb];
+        return;
+      case Binary::Pow:
+        for (long i = 0; i < count; i++)
+          po[i] = static_cast<float>(std::pow(static_cast<double>(pa[i * sa]), static_cast<double>(pb[i * sb])));
+        return;
+      case Binary::Maximum:
+        // NaN propagates, as in PyTorch.
+        for (long i = 0; i < count; i++) {
+          float u = pa[i * sa], v = pb[i * sb];
+          po[i] = (u > v || u != u) ? u : v;
+        }
+        return;
+      case Binary::Minimum:
+        for (long i = 0; i < count; i++) {
+          float u = pa[i * sa], v = pb[i * sb];
+          po[i] = (u < v || u != u) ? u : v;
+        }
+        return;
+    }
+  });
+}
+
+template <typename T>
+void compare(Compare op, const T* a, const std::vector<long>& as, const T* b, const std::vector<long>& bs,
+             uint8_t* out, const std::vector<long>& shape) {
+  Collapsed c = collapse(shape, {as, bs});
+  const long base[2] = {0, 0};
+  walk<2>(c, base, [=](const long* off, const long* st, long count, long o0) {
+    const T* pa = a + off[0];
+    const T* pb = b + off[1];
+    const long sa = st[0], sb = st[1];
+    uint8_t* po = out + o0;
+    switch (op) {
+      case Compare::Eq:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] == pb[i * sb];
+        return;
+      case Compare::Ne:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] != pb[i * sb];
+        return;
+      case Compare::Lt:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] < pb[i * sb];
+        return;
+      case Compare::Le:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] <= pb[i * sb];
+        return;
+      case Compare::Gt:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] > pb[i * sb];
+        return;
+      case Compare::Ge:
+        for (long i = 0; i < count; i++) po[i] = pa[i * sa] >= pb[i * sb];
+        return;
+    }
+  });
+}
+
+template <typename T>
+void where(const uint8_t* cond, const std::vector<long>& cs, const T* a, const std::vector<long>& as, const T* b,
+           const std::vector<long>& bs, T* out, const std::vector<long>& shape) {
+  Collapsed c = collapse(shape, {cs, as, bs});
+  const long base[3] = {0, 0, 0};
+  walk<3>(c, base, [=](const long* off, const long* st, long count, long o0) {
+    const uint8_t* pc = cond + off[0];
+    const T* pa = a + off[1];
+    const T* pb = b + off[2];
+    T* po = out + o0;
+    for (long i = 0; i < count; i++) po[i] = pc[i * st[0]] ? pa[i * st[1]] : pb[i * st[2]];
+  });
+}
+
+template void compare<float>(Compare, const float*, const std::vector<long>&, const float*,
+                             const std::vector<long>&, uint8_t*, const std::vector<long>&);
+template void compare<int32_t>(Compare, const int32_t*, const std::vector<long>&, const int32_t*,
+                               const std::vector<long>&, uint8_t*, const std::vector<long>&);
+template void compare<uint8_t>(Compare, const uint8_t*, const std::vector<long>&, const uint8_t*,
+                               const std::vector<long>&, uint8_t*, const std::vector<long>&);
+template void where<float>(const uint8_t*, const std::vector<long>&, const float*, const std::vector<long>&,
+                           const float*, const std::vector<long>&, float*, const std::vector<long>&);
+template void where<int32_t>(const uint8_t*, const std::vector<long>&, const int32_t*, const std::vector<long>&,
+                             const int32_t*, const std::vector<long>&, int32_t*, const std::vector<long>&);
+template void where<uint8_t>(const uint8_t*, const std::vector<long>&, const uint8_t*, const std::vector<long>&,
+                             const uint8_t*, const std::vector<long>&, uint8_t*, const std::vector<long>&);
+
+}  // namespace attn

@@ -1,0 +1,68 @@
+// Entry points of the native kernels, one per Backend method (see src/backend/kernels.ts for the semantics,
+// which src/backend/js/ defines). Arguments are validated by the binding before any of these runs.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace attn {
+
+enum class Unary { Neg, Exp, Log, Sqrt, Abs, Tanh, Sigmoid, Relu, Gelu, Sign, Square, Reciprocal };
+enum class Binary { Add, Sub, Mul, Div, Pow, Maximum, Minimum };
+enum class Compare { Eq, Ne, Lt, Le, Gt, Ge };
+enum class Reduce { Sum, Max, Min, LogSumExp };
+
+void unary(Unary op, const float* x, float* out, long n);
+void unary_grad(Unary op, const float* x, const float* y, const float* dy, float* dx, long n);
+void clamp(const float* x, float lo, float hi, float* out, long n);
+void binary(Binary op, const float* a, const std::vector<long>& as, const float* b, const std::vector<long>& bs,
+            float* out, const std::vector<long>& shape);
+template <typename T>
+void compare(Compare op, const T* a, const std::vector<long>& as, const T* b, const std::vector<long>& bs,
+             uint8_t* out, const std::vector<long>& shape);
+template <typename T>
+void where(const uint8_t* cond, const std::vector<long>& cs, const T* a, const std::vector<long>& as, const T* b,
+           const std::vector<long>& bs, T* out, const std::vector<long>& shape);
+
+template <typename T>
+void copy(const T* src, long src_offset, const std::vector<long>& ss, T* dst, long dst_offset,
+          const std::vector<long>& ds, const std::vector<long>& shape);
+void copy_add(const float* src, long src_offset, const std::vector<long>& ss, float* dst, long dst_offset,
+              const std::vector<long>& ds, const std::vector<long>& shape);
+
+void reduce(Reduce op, const float* x, long outer, long n, long inner, float* out);
+template <typename T>
+void arg_reduce(bool is_max, const T* x, long outer, long n, long inner, int32_t* out);
+
+void softmax(const float* x, long outer, long n, long inner, bool log, float* out);
+void softmax_grad(const float* y, const float* dy, long outer, long n, long inner, bool log, float* dx);
+void cross_entropy(const float* logits, const int32_t* targets, long rows, long classes, int32_t ignore_index,
+                   double label_smoothing, float* loss, float* log_probs);
+void cross_entropy_grad(const float* log_probs, const int32_t* targets, long rows, long classes,
+                        int32_t ignore_index, double label_smoothing, const float* row_grad, float* d_logits);
+
+void layer_norm(const float* x, const float* gamma, const float* beta, long rows, long n, double eps, float* out,
+                float* mean, float* rstd);
+void layer_norm_grad(const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy,
+                     long rows, long n, float* dx, float* d_gamma, float* d_beta);
+
+template <typename T>
+void index_select(const T* src, long outer, long n, long inner, const int32_t* index, long m, T* out);
+void index_add(float* dst, long outer, long n, long inner, const int32_t* index, long m, const float* src);
+template <typename T>
+void gather(const T* src, long outer, long n, long inner, const int32_t* index, long m, T* out);
+void scatter_add(float* dst, long outer, long n, long inner, const int32_t* index, long m, const float* src);
+
+// Fused scaled-dot-product attention; see src/backend/kernels.ts (AttentionArgs) for the layout.
+struct AttentionShape {
+  long batch, heads, tq, tk, d, dv;
+  float scale;
+  bool causal;
+};
+void attention_forward(const AttentionShape& s, const float* q, const float* k, const float* v,
+                       const uint8_t* key_padding, float* out, float* lse, float* weights);
+void attention_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
+                        const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
+                        float* dq, float* dk, float* dv);
+
+}  // namespace attn

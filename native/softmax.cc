@@ -1,0 +1,209 @@
+// Softmax, log-softmax and their gradients along the middle axis of [outer, n, inner]; fused log-softmax +
+// cross-entropy. A row of all -inf gives zeros (log-softmax -inf), as the reference does; a NaN anywhere in a
+// row makes the whole row NaN. Rows are independent, so they are split over the pool.
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "cpu.h"
+#include "kernels.h"
+#include "simd_exp.h"
+#include "thread_pool.h"
+
+namespace attn {
+namespace {
+
+constexpr float kInf = std::numeric_limits<float>::infinity();
+
+template <typename F>
+void split_rows(long rows, double work, F f) {
+  int chunks = chunks_for(work, 1 << 15);
+  if (chunks > rows) chunks = static_cast<int>(rows);
+  if (chunks <= 1) {
+    f(0L, rows);
+    return;
+  }
+  long per = (rows + chunks - 1) / chunks;
+  parallel_for(chunks, [&](int t) {
+    long a = t * per, b = std::min(rows, a + per);
+    if (a < b) f(a, b);
+  });
+}
+
+// One strided row, computed in double like the reference.
+void softmax_row_portable(const float* x, float* out, long n, long stride, bool log) {
+  double max = -INFINITY;
+  for (long j = 0; j < n; j++) {
+    double v = x[j * stride];
+    if (v > max || v != v) max = v;
+  }
+  if (max == -INFINITY) {
+    for (long j = 0; j < n; j++) out[j * stride] = log ? -kInf : 0.0f;
+    return;
+  }
+  double sum = 0;
+  if (log) {
+    for (long j = 0; j < n; j++) sum += std::exp(x[j * stride] - max);
+    double shift = max + std::log(sum);
+    for (long j = 0; j < n; j++) out[j * stride] = static_cast<float>(x[j * stride] - shift);
+  } else {
+    for (long j = 0; j < n; j++) {
+      double e = std::exp(x[j * stride] - max);
+      out[j * stride] = static_cast<float>(e);
+      sum += e;
+    }
+    double inv = 1 / sum;
+    for (long j = 0; j < n; j++) out[j * stride] = static_cast<float>(out[j * stride] * inv);
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) float hsum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// A contiguous row with vector exp; the max pass notices NaN (unordered compare) and hands such rows, and rows
+// whose max is ±inf, to the portable path, which defines those edge cases.
+__attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* x, float* out, long n, bool log) {
+  __m256 vmax = _mm256_set1_ps(-kInf);
+  __m256 nan = _mm256_setzero_ps();
+  long j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 v = _mm256_loadu_ps(x + j);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    vmax = _mm256_max_ps(vmax, v);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, vmax);
+  float max = -kInf;
+  bool has_nan = _mm256_movemask_ps(nan) != 0;
+  for (int i = 0; i < 8; i++) max = lanes[i] > max ? lanes[i] : max;
+  for (; j < n; j++) {
+    if (x[j] != x[j]) has_nan = true;
+    if (x[j] > max) max = x[j];
+  }
+  if (has_nan || max == kInf || max == -kInf) {
+    softmax_row_portable(x, out, n, 1, log);
+    return;
+  }
+  const __m256 m = _mm256_set1_ps(max);
+  __m256 vsum = _mm256_setzero_ps();
+  j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), m));
+    if (!log) _mm256_storeu_ps(out + j, e);
+    vsum = _mm256_add_ps(vsum, e);
+  }
+  double sum = hsum(vsum);
+  for (; j < n; j++) {
+    float e = std::exp(x[j] - max);
+    if (!log) out[j] = e;
+    sum += e;
+  }
+  if (log) {
+    // (x - max) - log(sum): subtracting max first keeps the small results near the row maximum accurate.
+    const float lsum = static_cast<float>(std::log(sum));
+    const __m256 vl = _mm256_set1_ps(lsum);
+    j = 0;
+    for (; j + 8 <= n; j += 8)
+      _mm256_storeu_ps(out + j, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + j), m), vl));
+    for (; j < n; j++) out[j] = (x[j] - max) - lsum;
+  } else {
+    const float inv = static_cast<float>(1 / sum);
+    const __m256 vinv = _mm256_set1_ps(inv);
+    j = 0;
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_loadu_ps(out + j), vinv));
+    for (; j < n; j++) out[j] *= inv;
+  }
+}
+#endif
+
+void softmax_row(const float* x, float* out, long n, long stride, bool log) {
+#if defined(__x86_64__)
+  static const bool simd = has_avx2_fma();
+  if (simd && stride == 1) {
+    softmax_row_avx2(x, out, n, log);
+    return;
+  }
+#endif
+  softmax_row_portable(x, out, n, stride, log);
+}
+
+}  // namespace
+
+void softmax(const float* x, long outer, long n, long inner, bool log, float* out) {
+  split_rows(outer * inner, static_cast<double>(outer) * n * inner * 8, [=](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      long o = r / inner, i = r % inner;
+      long base = o * n * inner + i;
+      softmax_row(x + base, out + base, n, inner, log);
+    }
+  });
+}
+
+void softmax_grad(const float* y, const float* dy, long outer, long n, long inner, bool log, float* dx) {
+  split_rows(outer * inner, static_cast<double>(outer) * n * inner * 2, [=](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      long o = r / inner, i = r % inner;
+      long base = o * n * inner + i;
+      const float* py = y + base;
+      const float* pdy = dy + base;
+      float* pdx = dx + base;
+      double s = 0;
+      if (log) {
+        for (long j = 0; j < n; j++) s += pdy[j * inner];
+        for (long j = 0; j < n; j++)
+          pdx[j * inner] = static_cast<float>(pdy[j * inner] - std::exp(static_cast<double>(py[j * inner])) * s);
+      } else {
+        for (long j = 0; j < n; j++) s += static_cast<double>(pdy[j * inner]) * py[j * inner];
+        for (long j = 0; j < n; j++) pdx[j * inner] = static_cast<float>(py[j * inner] * (pdy[j * inner] - s));
+      }
+    }
+  });
+}
+
+void cross_entropy(const float* logits, const int32_t* targets, long rows, long classes, int32_t ignore_index,
+                   double label_smoothing, float* loss, float* log_probs) {
+  split_rows(rows, static_cast<double>(rows) * classes * 8, [=](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      const float* lp = log_probs + r * classes;
+      softmax_row(logits + r * classes, log_probs + r * classes, classes, 1, true);
+      int32_t t = targets[r];
+      if (t == ignore_index) {
+        loss[r] = 0;
+        continue;
+      }
+      double value = -(1 - label_smoothing) * lp[t];
+      if (label_smoothing > 0) {
+        double s = 0;
+        for (long c = 0; c < classes; c++) s += lp[c];
+        value -= (label_smoothing / classes) * s;
+      }
+      loss[r] = static_cast<float>(value);
+    }
+  });
+}
+
+void cross_entropy_grad(const float* log_probs, const int32_t* targets, long rows, long classes,
+                        int32_t ignore_index, double label_smoothing, const float* row_grad, float* d_logits) {
+  const double smooth = label_smoothing / classes;
+  split_rows(rows, static_cast<double>(rows) * classes * 4, [=](long r0, long r1) {
+    for (long r = r0; r < r1; r++) {
+      float* d = d_logits + r * classes;
+      const float* lp = log_probs + r * classes;
+      int32_t t = targets[r];
+      if (t == ignore_index) {
+        std::memset(d, 0, sizeof(float) * classes);
+        continue;
+      }
+      double g = row_grad[r];
+      for (long c = 0; c < classes; c++) d[c] = static_cast<float>(g * (std::exp(static_cast<double>(lp[c])) - smooth));
+      d[t] = static_cast<float>(d[t] - g * (1 - label_smoothing));
+    }
+  });
+}
+
+}  // namespace attn

@@ -1,0 +1,36 @@
+/* global process, console */
+// `npm install` runs this: it builds the native addon (build/Release/attn.node) with node-gyp. A failed build
+// must not fail the install: attn then runs on its JavaScript backend, and this script says so once.
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+if (process.env.ATTN_SKIP_NATIVE_BUILD) {
+  console.warn(
+    'attn: ATTN_SKIP_NATIVE_BUILD is set; not building the native addon (the JavaScript backend runs)',
+  );
+  process.exit(0);
+}
+
+let gyp;
+try {
+  gyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
+} catch {
+  gyp = null;
+}
+
+const result = gyp
+  ? spawnSync(process.execPath, [gyp, 'rebuild'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+  : spawnSync('node-gyp', ['rebuild'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+      shell: true,
+    });
+
+if (result.status !== 0) {
+  const detail = (result.stderr || result.error?.message || '').trim().split('\n').slice(-5).join('\n  ');
+  console.warn(
+    `attn: WARNING: the native addon could not be built, so attn will use its (slower) JavaScript backend.\n` +
+      `  To build it, install a C++ toolchain and Python 3, then run npm rebuild (or node scripts/build-native.mjs)\n  ${detail}`,
+  );
+}
+process.exit(0);

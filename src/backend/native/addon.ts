@@ -1,0 +1,200 @@
+/**
+ * The functions the compiled addon (native/binding.cc) exports. Argument order follows the Backend methods, with
+ * record arguments (MatmulArgs, CrossEntropyArgs, AttentionArgs) spread into numbers so the binding reads plain
+ * values. The binding checks every array's type and length and throws a TypeError or RangeError otherwise.
+ */
+import type { DataArray } from '../../tensor/dtype.js';
+
+type Strides = readonly number[];
+
+export interface NativeAddon {
+  info(): { threads: number; simd: string };
+  unary(op: string, x: Float32Array, out: Float32Array): void;
+  unaryGrad(op: string, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  clamp(x: Float32Array, lo: number, hi: number, out: Float32Array): void;
+  binary(
+    op: string,
+    a: Float32Array,
+    as: Strides,
+    b: Float32Array,
+    bs: Strides,
+    out: Float32Array,
+    shape: Strides,
+  ): void;
+  compare(
+    op: string,
+    a: DataArray,
+    as: Strides,
+    b: DataArray,
+    bs: Strides,
+    out: Uint8Array,
+    shape: Strides,
+  ): void;
+  where(
+    cond: Uint8Array,
+    cs: Strides,
+    a: DataArray,
+    as: Strides,
+    b: DataArray,
+    bs: Strides,
+    out: DataArray,
+    shape: Strides,
+  ): void;
+  copy(
+    src: DataArray,
+    so: number,
+    ss: Strides,
+    dst: DataArray,
+    dof: number,
+    ds: Strides,
+    shape: Strides,
+  ): void;
+  copyAdd(
+    src: Float32Array,
+    so: number,
+    ss: Strides,
+    dst: Float32Array,
+    dof: number,
+    ds: Strides,
+    shape: Strides,
+  ): void;
+  reduce(op: string, x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void;
+  argReduce(op: string, x: DataArray, outer: number, n: number, inner: number, out: Int32Array): void;
+  matmul(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    strideA: number,
+    strideB: number,
+  ): void;
+  softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean, out: Float32Array): void;
+  softmaxGrad(
+    y: Float32Array,
+    dy: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    log: boolean,
+    dx: Float32Array,
+  ): void;
+  crossEntropy(
+    logits: Float32Array,
+    targets: Int32Array,
+    rows: number,
+    classes: number,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    loss: Float32Array,
+    logProbs: Float32Array,
+  ): void;
+  crossEntropyGrad(
+    logProbs: Float32Array,
+    targets: Int32Array,
+    rows: number,
+    classes: number,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    rowGrad: Float32Array,
+    dLogits: Float32Array,
+  ): void;
+  layerNorm(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    beta: Float32Array | null,
+    rows: number,
+    n: number,
+    eps: number,
+    out: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+  ): void;
+  layerNormGrad(
+    x: Float32Array,
+    gamma: Float32Array | null,
+    mean: Float32Array,
+    rstd: Float32Array,
+    dy: Float32Array,
+    rows: number,
+    n: number,
+    dx: Float32Array,
+    dGamma: Float32Array | null,
+    dBeta: Float32Array | null,
+  ): void;
+  indexSelect(
+    src: DataArray,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    out: DataArray,
+  ): void;
+  indexAdd(
+    dst: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    src: Float32Array,
+  ): void;
+  gather(
+    src: DataArray,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    m: number,
+    out: DataArray,
+  ): void;
+  scatterAdd(
+    dst: Float32Array,
+    outer: number,
+    n: number,
+    inner: number,
+    index: Int32Array,
+    m: number,
+    src: Float32Array,
+  ): void;
+  attention(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyPadding: Uint8Array | null,
+    batch: number,
+    heads: number,
+    tq: number,
+    tk: number,
+    d: number,
+    dv: number,
+    scale: number,
+    causal: boolean,
+    out: Float32Array,
+    lse: Float32Array,
+    weights: Float32Array | null,
+  ): void;
+  attentionGrad(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    keyPadding: Uint8Array | null,
+    batch: number,
+    heads: number,
+    tq: number,
+    tk: number,
+    d: number,
+    dv: number,
+    scale: number,
+    causal: boolean,
+    out: Float32Array,
+    lse: Float32Array,
+    dOut: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv_: Float32Array,
+  ): void;
+}

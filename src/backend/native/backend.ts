@@ -1,0 +1,99 @@
+/**
+ * The native Backend: each method forwards its typed arrays to the addon, which reads and writes them in place.
+ * Two kinds of call go to the JavaScript reference instead: those whose operands mix dtypes (the reference
+ * accepts any DataArray combination, the addon one dtype per call), and kernels the addon does not implement
+ * yet (they are inherited from jsBackend, so a kernel added to the interface works here before it is ported).
+ */
+import type { DataArray } from '../../tensor/dtype.js';
+import { jsBackend } from '../js/index.js';
+import type { Backend } from '../kernels.js';
+import type { NativeAddon } from './addon.js';
+
+function sameType(...arrays: DataArray[]): boolean {
+  const c = arrays[0]!.constructor;
+  return arrays.every((a) => a.constructor === c);
+}
+
+export function createNativeBackend(addon: NativeAddon): Backend {
+  return {
+    ...jsBackend,
+    name: 'native',
+    unary: (op, x, out) => addon.unary(op, x, out),
+    unaryGrad: (op, x, y, dy, dx) => addon.unaryGrad(op, x, y, dy, dx),
+    clamp: (x, lo, hi, out) => addon.clamp(x, lo, hi, out),
+    binary: (op, a, as, b, bs, out, shape) => addon.binary(op, a, as, b, bs, out, shape),
+    compare(op, a, as, b, bs, out, shape) {
+      if (sameType(a, b)) addon.compare(op, a, as, b, bs, out, shape);
+      else jsBackend.compare(op, a, as, b, bs, out, shape);
+    },
+    where(cond, cs, a, as, b, bs, out, shape) {
+      if (sameType(a, b, out)) addon.where(cond, cs, a, as, b, bs, out, shape);
+      else jsBackend.where(cond, cs, a, as, b, bs, out, shape);
+    },
+    copy(src, so, ss, dst, dof, ds, shape) {
+      if (sameType(src, dst)) addon.copy(src, so, ss, dst, dof, ds, shape);
+      else jsBackend.copy(src, so, ss, dst, dof, ds, shape);
+    },
+    copyAdd: (src, so, ss, dst, dof, ds, shape) => addon.copyAdd(src, so, ss, dst, dof, ds, shape),
+    reduce: (op, x, outer, n, inner, out) => addon.reduce(op, x, outer, n, inner, out),
+    argReduce: (op, x, outer, n, inner, out) => addon.argReduce(op, x, outer, n, inner, out),
+    matmul: (a, b, out, { batch, m, n, k, transA, transB, strideA, strideB }) =>
+      addon.matmul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB),
+    softmax: (x, outer, n, inner, log, out) => addon.softmax(x, outer, n, inner, log, out),
+    softmaxGrad: (y, dy, outer, n, inner, log, dx) => addon.softmaxGrad(y, dy, outer, n, inner, log, dx),
+    crossEntropy: (logits, targets, { rows, classes, ignoreIndex, labelSmoothing }, loss, logProbs) =>
+      addon.crossEntropy(logits, targets, rows, classes, ignoreIndex, labelSmoothing, loss, logProbs),
+    crossEntropyGrad: (logProbs, targets, { rows, classes, ignoreIndex, labelSmoothing }, rowGrad, dLogits) =>
+      addon.crossEntropyGrad(logProbs, targets, rows, classes, ignoreIndex, labelSmoothing, rowGrad, dLogits),
+    layerNorm: (x, gamma, beta, rows, n, eps, out, mean, rstd) =>
+      addon.layerNorm(x, gamma, beta, rows, n, eps, out, mean, rstd),
+    layerNormGrad: (x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta) =>
+      addon.layerNormGrad(x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta),
+    indexSelect(src, outer, n, inner, index, out) {
+      if (sameType(src, out)) addon.indexSelect(src, outer, n, inner, index, out);
+      else jsBackend.indexSelect(src, outer, n, inner, index, out);
+    },
+    indexAdd: (dst, outer, n, inner, index, src) => addon.indexAdd(dst, outer, n, inner, index, src),
+    gather(src, outer, n, inner, index, m, out) {
+      if (sameType(src, out)) addon.gather(src, outer, n, inner, index, m, out);
+      else jsBackend.gather(src, outer, n, inner, index, m, out);
+    },
+    scatterAdd: (dst, outer, n, inner, index, m, src) =>
+      addon.scatterAdd(dst, outer, n, inner, index, m, src),
+    attention: (q, k, v, pad, { batch, heads, tq, tk, d, dv, scale, causal }, out, lse, weights) =>
+      addon.attention(q, k, v, pad, batch, heads, tq, tk, d, dv, scale, causal, out, lse, weights),
+    attentionGrad: (
+      q,
+      k,
+      v,
+      pad,
+      { batch, heads, tq, tk, d, dv, scale, causal },
+      out,
+      lse,
+      dOut,
+      dq,
+      dk,
+      dvOut,
+    ) =>
+      addon.attentionGrad(
+        q,
+        k,
+        v,
+        pad,
+        batch,
+        heads,
+        tq,
+        tk,
+        d,
+        dv,
+        scale,
+        causal,
+        out,
+        lse,
+        dOut,
+        dq,
+        dk,
+        dvOut,
+      ),
+  };
+}

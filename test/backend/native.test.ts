@@ -1,0 +1,584 @@
+// Every native kernel against the JavaScript reference on random inputs of awkward sizes (1, primes, sizes that
+// are not multiples of the SIMD width or the GEMM/attention tiles), to float32 tolerance. Skipped only when the
+// addon is unavailable and ATTN_BACKEND=js (a deliberate JavaScript-only run).
+import { describe, expect, it } from 'vitest';
+import { jsBackend } from '../../src/backend/js/index.js';
+import type { Backend, BinaryOp, CompareOp, ReduceOp, UnaryOp } from '../../src/backend/kernels.js';
+import { createNativeBackend } from '../../src/backend/native/backend.js';
+import { loadAddon } from '../../src/backend/native/load.js';
+
+const loaded = loadAddon();
+const skip = !loaded.ok && process.env.ATTN_BACKEND === 'js';
+
+/** A small deterministic generator (LCG) so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+function randomF32(n: number, seed: number, scale = 2): Float32Array {
+  const r = rng(seed);
+  return Float32Array.from({ length: n }, () => (r() - 0.5) * scale);
+}
+
+function randomInts(n: number, hi: number, seed: number): Int32Array {
+  const r = rng(seed);
+  return Int32Array.from({ length: n }, () => Math.floor(r() * hi));
+}
+
+/** |a - b| ≤ atol + rtol·|b| elementwise, with NaN and ±∞ required to match exactly. */
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol = 1e-5, atol = 1e-6): void {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  let where = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (Number.isNaN(e) || !Number.isFinite(e)) {
+      if (!Object.is(a, e) && !(Number.isNaN(a) && Number.isNaN(e))) {
+        where = i;
+        break;
+      }
+      continue;
+    }
+    const excess = Math.abs(a - e) - (atol + rtol * Math.abs(e));
+    if (excess > worst || Number.isNaN(a)) {
+      worst = Number.isNaN(a) ? Infinity : excess;
+      where = i;
+    }
+  }
+  if (where >= 0) expect(`${actual[where]} at ${where}`).toBe(`${expected[where]} at ${where}`);
+}
+
+const SIZES = [1, 7, 13, 17, 64, 129, 257];
+
+describe.skipIf(skip)('native backend agrees with the JavaScript reference', () => {
+  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+
+  it('loads and reports its threads', () => {
+    expect(loaded.ok).toBe(true);
+    if (!loaded.ok) return;
+    const info = loaded.addon.info();
+    expect(info.threads).toBeGreaterThanOrEqual(1);
+    expect(['avx2+fma', 'portable']).toContain(info.simd);
+  });
+
+  it('matmul over awkward m, n, k with every transpose', () => {
+    let seed = 1;
+    for (const m of SIZES)
+      for (const n of [1, 13, 129, 257])
+        for (const k of [1, 17, 64, 257])
+          for (const transA of [false, true])
+            for (const transB of [false, true]) {
+              const a = randomF32(m * k, seed++);
+              const b = randomF32(k * n, seed++);
+              const args = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
+              const want = new Float32Array(m * n);
+              const got = new Float32Array(m * n).fill(NaN);
+              jsBackend.matmul(a, b, want, args);
+              native.matmul(a, b, got, args);
+              expectClose(got, want, 1e-4, 1e-5 * Math.sqrt(k));
+            }
+  });
+
+  it('batched matmul, with a stride-0 operand reused for every batch', () => {
+    for (const [batch, m, n, k] of [
+      [3, 7, 13, 17],
+      [5, 1, 64, 33],
+      [2, 129, 31, 257],
+      [40, 6, 16, 8],
+    ] as const) {
+      for (const [sa, sb] of [
+        [m * k, k * n],
+        [0, k * n],
+        [m * k, 0],
+      ] as const) {
+        const a = randomF32(sa === 0 ? m * k : batch * m * k, batch + m);
+        const b = randomF32(sb === 0 ? k * n : batch * k * n, n + k);
+        const args = { batch, m, n, k, transA: false, transB: true, strideA: sa, strideB: sb };
+        const want = new Float32Array(batch * m * n);
+        const got = new Float32Array(batch * m * n);
+        jsBackend.matmul(a, b, want, args);
+        native.matmul(a, b, got, args);
+        expectClose(got, want, 1e-4, 1e-4);
+      }
+    }
+  });
+
+  it('matmul with k = 0 writes zeros', () => {
+    const out = new Float32Array(6).fill(7);
+    native.matmul(new Float32Array(0), new Float32Array(0), out, {
+      batch: 1,
+      m: 2,
+      n: 3,
+      k: 0,
+      transA: false,
+      transB: false,
+      strideA: 0,
+      strideB: 0,
+    });
+    expect([...out]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('unary ops and their gradients', () => {
+    const ops: UnaryOp[] = [
+      'neg',
+      'exp',
+      'log',
+      'sqrt',
+      'abs',
+      'tanh',
+      'sigmoid',
+      'relu',
+      'gelu',
+      'sign',
+      'square',
+      'reciprocal',
+    ];
+    for (const n of [1, 13, 257, 70001]) {
+      const x = randomF32(n, n, 8);
+      x[0] = 0;
+      if (n > 3) {
+        x[1] = NaN;
+        x[2] = -Infinity;
+      }
+      for (const op of ops) {
+        const input = op === 'log' || op === 'sqrt' ? x.map(Math.abs) : x;
+        const want = new Float32Array(n);
+        const got = new Float32Array(n);
+        jsBackend.unary(op, input, want);
+        native.unary(op, input, got);
+        expectClose(got, want, 2e-6, 1e-7);
+        const dy = randomF32(n, 3);
+        const dWant = new Float32Array(n);
+        const dGot = new Float32Array(n);
+        jsBackend.unaryGrad(op, input, want, dy, dWant);
+        native.unaryGrad(op, input, want, dy, dGot);
+        expectClose(dGot, dWant, 2e-6, 1e-7);
+      }
+      const want = new Float32Array(n);
+      const got = new Float32Array(n);
+      jsBackend.clamp(x, -0.5, 0.25, want);
+      native.clamp(x, -0.5, 0.25, got);
+      expectClose(got, want, 0, 0);
+    }
+  });
+
+  it('broadcasting binary ops, comparisons and where', () => {
+    const shape = [3, 17, 13];
+    const cases: [number[], number[]][] = [
+      [
+        [221, 13, 1],
+        [221, 13, 1],
+      ],
+      [
+        [221, 13, 1],
+        [0, 0, 1],
+      ],
+      [
+        [0, 1, 0],
+        [221, 13, 1],
+      ],
+      [
+        [1, 3, 51],
+        [0, 0, 0],
+      ],
+    ];
+    const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum'];
+    const cmps: CompareOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'];
+    for (const [as, bs] of cases) {
+      const a = randomF32(663, 5, 4).map((v, i) => (i % 11 === 0 ? 0.5 : v));
+      const b = randomF32(663, 6, 4).map((v, i) => (i % 7 === 0 ? 0.5 : v));
+      a[4] = NaN;
+      for (const op of ops) {
+        const want = new Float32Array(663);
+        const got = new Float32Array(663);
+        const pa = op === 'pow' ? a.map(Math.abs) : a;
+        jsBackend.binary(op, pa, as, b, bs, want, shape);
+        native.binary(op, pa, as, b, bs, got, shape);
+        expectClose(got, want, 1e-6, 0);
+      }
+      for (const op of cmps) {
+        const want = new Uint8Array(663);
+        const got = new Uint8Array(663);
+        jsBackend.compare(op, a, as, b, bs, want, shape);
+        native.compare(op, a, as, b, bs, got, shape);
+        expect(got).toEqual(want);
+        const ia = Int32Array.from(a, (v) => Math.round(v * 2) || 0);
+        const ib = Int32Array.from(b, (v) => Math.round(v * 2));
+        jsBackend.compare(op, ia, as, ib, bs, want, shape);
+        native.compare(op, ia, as, ib, bs, got, shape);
+        expect(got).toEqual(want);
+      }
+      const cond = Uint8Array.from(randomInts(663, 2, 9));
+      const want = new Float32Array(663);
+      const got = new Float32Array(663);
+      jsBackend.where(cond, [221, 13, 1], a, as, b, bs, want, shape);
+      native.where(cond, [221, 13, 1], a, as, b, bs, got, shape);
+      expectClose(got, want, 0, 0);
+    }
+    // Large enough to be split over threads.
+    const big = randomF32(300_001, 11);
+    const want = new Float32Array(300_001);
+    const got = new Float32Array(300_001);
+    jsBackend.binary('mul', big, [1], big, [1], want, [300_001]);
+    native.binary('mul', big, [1], big, [1], got, [300_001]);
+    expectClose(got, want, 0, 0);
+  });
+
+  it('strided copy and copyAdd (permute, expand, slice, offsets), any dtype', () => {
+    const shape = [7, 13, 5];
+    const srcF = randomF32(7 * 13 * 5 + 3, 21);
+    for (const [ss, so] of [
+      [[65, 5, 1], 0],
+      [[1, 7, 91], 2],
+      [[0, 5, 1], 3],
+    ] as const) {
+      const want = new Float32Array(455 + 4);
+      const got = new Float32Array(455 + 4);
+      jsBackend.copy(srcF, so, ss, want, 4, [65, 5, 1], shape);
+      native.copy(srcF, so, ss, got, 4, [65, 5, 1], shape);
+      expectClose(got, want, 0, 0);
+      const srcI = randomInts(460, 1000, 3);
+      const wi = new Int32Array(460);
+      const gi = new Int32Array(460);
+      jsBackend.copy(srcI, so, ss, wi, 1, [1, 7, 91], shape);
+      native.copy(srcI, so, ss, gi, 1, [1, 7, 91], shape);
+      expect(gi).toEqual(wi);
+      const srcB = Uint8Array.from(randomInts(460, 2, 4));
+      const wb = new Uint8Array(460);
+      const gb = new Uint8Array(460);
+      jsBackend.copy(srcB, so, ss, wb, 0, [65, 5, 1], shape);
+      native.copy(srcB, so, ss, gb, 0, [65, 5, 1], shape);
+      expect(gb).toEqual(wb);
+      // copyAdd into a broadcast destination (stride 0) sums several sources into one element.
+      for (const ds of [
+        [65, 5, 1],
+        [0, 5, 1],
+        [5, 0, 1],
+      ]) {
+        const w = randomF32(460, 8);
+        const g = w.slice();
+        jsBackend.copyAdd(srcF, so, ss, w, 0, ds, shape);
+        native.copyAdd(srcF, so, ss, g, 0, ds, shape);
+        expectClose(g, w, 1e-6, 1e-6);
+      }
+    }
+  });
+
+  it('reductions and arg-reductions along any axis, NaN propagating', () => {
+    const ops: ReduceOp[] = ['sum', 'max', 'min', 'logsumexp'];
+    for (const [outer, n, inner] of [
+      [1, 1, 1],
+      [7, 13, 1],
+      [3, 257, 17],
+      [1, 129, 64],
+      [2, 1, 7],
+    ] as const) {
+      const x = randomF32(outer * n * inner, outer + n, 10);
+      if (x.length > 20) x[17] = NaN;
+      if (x.length > 30) x[29] = -Infinity;
+      for (const op of ops) {
+        const want = new Float32Array(outer * inner);
+        const got = new Float32Array(outer * inner);
+        jsBackend.reduce(op, x, outer, n, inner, want);
+        native.reduce(op, x, outer, n, inner, got);
+        expectClose(got, want, 1e-6, 1e-6);
+      }
+      for (const op of ['argmax', 'argmin'] as const) {
+        const want = new Int32Array(outer * inner);
+        const got = new Int32Array(outer * inner);
+        jsBackend.argReduce(op, x, outer, n, inner, want);
+        native.argReduce(op, x, outer, n, inner, got);
+        expect(got).toEqual(want);
+        const xi = randomInts(outer * n * inner, 5, 7);
+        jsBackend.argReduce(op, xi, outer, n, inner, want);
+        native.argReduce(op, xi, outer, n, inner, got);
+        expect(got).toEqual(want);
+      }
+    }
+  });
+
+  it('softmax and log-softmax with their gradients, all -inf rows giving zeros', () => {
+    for (const [outer, n, inner] of [
+      [1, 1, 1],
+      [7, 13, 1],
+      [5, 257, 1],
+      [3, 17, 7],
+      [64, 129, 1],
+    ] as const) {
+      const size = outer * n * inner;
+      const x = randomF32(size, n, 20);
+      if (inner === 1 && outer > 2) {
+        for (let j = 0; j < n; j++) x[n + j] = -Infinity; // a fully masked row
+        x[2 * n] = NaN; // a NaN row
+        x[Math.min(size - 1, 2 * n + 3 * n)] = -Infinity;
+      }
+      for (const log of [false, true]) {
+        const want = new Float32Array(size);
+        const got = new Float32Array(size);
+        jsBackend.softmax(x, outer, n, inner, log, want);
+        native.softmax(x, outer, n, inner, log, got);
+        expectClose(got, want, 1e-5, 1e-7);
+        const y = want.map((v) => (Number.isFinite(v) ? v : 0));
+        const dy = randomF32(size, 4);
+        const dWant = new Float32Array(size);
+        const dGot = new Float32Array(size);
+        jsBackend.softmaxGrad(y, dy, outer, n, inner, log, dWant);
+        native.softmaxGrad(y, dy, outer, n, inner, log, dGot);
+        expectClose(dGot, dWant, 1e-5, 1e-6);
+      }
+    }
+  });
+
+  it('cross-entropy forward and backward, with ignored rows and label smoothing', () => {
+    for (const [rows, classes] of [
+      [1, 1],
+      [7, 13],
+      [17, 257],
+      [129, 64],
+    ] as const) {
+      const logits = randomF32(rows * classes, rows, 10);
+      const targets = randomInts(rows, classes, classes);
+      if (rows > 2) targets[1] = -100;
+      for (const labelSmoothing of [0, 0.1]) {
+        const args = { rows, classes, ignoreIndex: -100, labelSmoothing };
+        const lw = new Float32Array(rows);
+        const lg = new Float32Array(rows);
+        const pw = new Float32Array(rows * classes);
+        const pg = new Float32Array(rows * classes);
+        jsBackend.crossEntropy(logits, targets, args, lw, pw);
+        native.crossEntropy(logits, targets, args, lg, pg);
+        expectClose(lg, lw, 1e-5, 1e-6);
+        expectClose(pg, pw, 1e-5, 1e-6);
+        const rowGrad = randomF32(rows, 2);
+        const dw = new Float32Array(rows * classes);
+        const dg = new Float32Array(rows * classes).fill(NaN);
+        jsBackend.crossEntropyGrad(pw, targets, args, rowGrad, dw);
+        native.crossEntropyGrad(pw, targets, args, rowGrad, dg);
+        expectClose(dg, dw, 1e-5, 1e-7);
+      }
+    }
+  });
+
+  it('layer norm forward and backward, with and without affine parameters', () => {
+    for (const [rows, n] of [
+      [1, 1],
+      [7, 13],
+      [129, 17],
+      [300, 257],
+    ] as const) {
+      const x = randomF32(rows * n, n, 6);
+      for (const affine of [true, false]) {
+        const gamma = affine ? randomF32(n, 1) : null;
+        const beta = affine ? randomF32(n, 2) : null;
+        const ow = new Float32Array(rows * n);
+        const og = new Float32Array(rows * n);
+        const mw = new Float32Array(rows);
+        const mg = new Float32Array(rows);
+        const rw = new Float32Array(rows);
+        const rg = new Float32Array(rows);
+        jsBackend.layerNorm(x, gamma, beta, rows, n, 1e-5, ow, mw, rw);
+        native.layerNorm(x, gamma, beta, rows, n, 1e-5, og, mg, rg);
+        expectClose(og, ow, 1e-5, 1e-6);
+        expectClose(mg, mw, 1e-6, 1e-7);
+        expectClose(rg, rw, 1e-6, 1e-7);
+        const dy = randomF32(rows * n, 3);
+        const dxw = new Float32Array(rows * n);
+        const dxg = new Float32Array(rows * n);
+        const dgw = affine ? new Float32Array(n) : null;
+        const dgg = affine ? new Float32Array(n) : null;
+        const dbw = affine ? new Float32Array(n) : null;
+        const dbg = affine ? new Float32Array(n) : null;
+        jsBackend.layerNormGrad(x, gamma, mw, rw, dy, rows, n, dxw, dgw, dbw);
+        native.layerNormGrad(x, gamma, mw, rw, dy, rows, n, dxg, dgg, dbg);
+        expectClose(dxg, dxw, 1e-4, 1e-5);
+        if (dgw && dgg && dbw && dbg) {
+          expectClose(dgg, dgw, 1e-5, 1e-5);
+          expectClose(dbg, dbw, 1e-5, 1e-5);
+        }
+      }
+    }
+  });
+
+  it('indexSelect, indexAdd, gather and scatterAdd with repeated indices', () => {
+    for (const [outer, n, inner, m] of [
+      [1, 1, 1, 1],
+      [3, 13, 7, 17],
+      [2, 257, 64, 129],
+    ] as const) {
+      const index = randomInts(m, n, m + 1);
+      const src = randomF32(outer * n * inner, 3);
+      const ow = new Float32Array(outer * m * inner);
+      const og = new Float32Array(outer * m * inner);
+      jsBackend.indexSelect(src, outer, n, inner, index, ow);
+      native.indexSelect(src, outer, n, inner, index, og);
+      expect(og).toEqual(ow);
+      const srcI = randomInts(outer * n * inner, 99, 4);
+      const iw = new Int32Array(outer * m * inner);
+      const ig = new Int32Array(outer * m * inner);
+      jsBackend.indexSelect(srcI, outer, n, inner, index, iw);
+      native.indexSelect(srcI, outer, n, inner, index, ig);
+      expect(ig).toEqual(iw);
+      const upd = randomF32(outer * m * inner, 5);
+      const dw = randomF32(outer * n * inner, 6);
+      const dg = dw.slice();
+      jsBackend.indexAdd(dw, outer, n, inner, index, upd);
+      native.indexAdd(dg, outer, n, inner, index, upd);
+      expectClose(dg, dw, 0, 0);
+      const gIndex = randomInts(outer * m * inner, n, 7);
+      jsBackend.gather(src, outer, n, inner, gIndex, m, ow);
+      native.gather(src, outer, n, inner, gIndex, m, og);
+      expect(og).toEqual(ow);
+      const sw = randomF32(outer * n * inner, 8);
+      const sg = sw.slice();
+      jsBackend.scatterAdd(sw, outer, n, inner, gIndex, m, upd);
+      native.scatterAdd(sg, outer, n, inner, gIndex, m, upd);
+      expectClose(sg, sw, 0, 0);
+    }
+  });
+
+  it('fused attention forward and backward: masks, awkward lengths, weights on request', () => {
+    let seed = 100;
+    for (const [batch, heads, tq, tk, d, dv] of [
+      [1, 1, 1, 1, 1, 1],
+      [2, 3, 7, 13, 17, 5],
+      [1, 2, 129, 65, 64, 64],
+      [2, 1, 67, 131, 8, 16],
+    ] as const) {
+      for (const causal of [false, true]) {
+        for (const padded of [false, true]) {
+          const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal };
+          const q = randomF32(batch * heads * tq * d, seed++, 4);
+          const k = randomF32(batch * heads * tk * d, seed++, 4);
+          const v = randomF32(batch * heads * tk * dv, seed++);
+          let pad: Uint8Array | null = null;
+          if (padded) {
+            pad = Uint8Array.from(randomInts(batch * tk, 4, seed++), (x) => (x === 0 ? 1 : 0));
+            pad.fill(1, 0, tk); // batch 0 has every key padded: zero output and gradients
+          }
+          const bh = batch * heads;
+          const ow = new Float32Array(bh * tq * dv);
+          const og = new Float32Array(bh * tq * dv).fill(NaN);
+          const lw = new Float32Array(bh * tq);
+          const lg = new Float32Array(bh * tq);
+          const ww = new Float32Array(bh * tq * tk);
+          const wg = new Float32Array(bh * tq * tk).fill(NaN);
+          jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
+          native.attention(q, k, v, pad, args, og, lg, wg);
+          expectClose(og, ow, 1e-4, 1e-5);
+          expectClose(lg, lw, 1e-5, 1e-5);
+          expectClose(wg, ww, 1e-4, 1e-6);
+          const o2 = new Float32Array(bh * tq * dv);
+          native.attention(q, k, v, pad, args, o2, lg, null);
+          expectClose(o2, og, 0, 0);
+          const dOut = randomF32(bh * tq * dv, seed++);
+          const grads = (b: Backend): Float32Array[] => {
+            const dq = new Float32Array(q.length).fill(NaN);
+            const dk = new Float32Array(k.length).fill(NaN);
+            const dvv = new Float32Array(v.length).fill(NaN);
+            b.attentionGrad(q, k, v, pad, args, ow, lw, dOut, dq, dk, dvv);
+            return [dq, dk, dvv];
+          };
+          const want = grads(jsBackend);
+          const got = grads(native);
+          for (let i = 0; i < 3; i++) expectClose(got[i]!, want[i]!, 1e-3, 1e-4);
+        }
+      }
+    }
+  });
+
+  it('is deterministic: the same call twice gives the same bits', () => {
+    const a = randomF32(300 * 200, 1);
+    const b = randomF32(200 * 310, 2);
+    const args = { batch: 1, m: 300, n: 310, k: 200, transA: false, transB: false, strideA: 0, strideB: 0 };
+    const c1 = new Float32Array(300 * 310);
+    const c2 = new Float32Array(300 * 310);
+    native.matmul(a, b, c1, args);
+    native.matmul(a, b, c2, args);
+    expect(c2).toEqual(c1);
+  });
+});
+
+describe.skipIf(!loaded.ok)('native binding rejects bad arguments with JS errors, not crashes', () => {
+  const native = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+
+  it('checks array lengths', () => {
+    const args = { batch: 1, m: 4, n: 4, k: 4, transA: false, transB: false, strideA: 16, strideB: 16 };
+    expect(() =>
+      native.matmul(new Float32Array(3), new Float32Array(16), new Float32Array(16), args),
+    ).toThrow(RangeError);
+    expect(() =>
+      native.matmul(new Float32Array(16), new Float32Array(16), new Float32Array(15), args),
+    ).toThrow(/out has 15 elements, needs 16/);
+    expect(() => native.softmax(new Float32Array(5), 2, 3, 1, false, new Float32Array(6))).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      native.binary('add', new Float32Array(4), [1], new Float32Array(3), [1], new Float32Array(4), [4]),
+    ).toThrow(/too short/);
+    expect(() => native.copy(new Float32Array(4), 2, [1], new Float32Array(4), 0, [1], [4])).toThrow(
+      RangeError,
+    );
+    expect(() =>
+      native.layerNorm(
+        new Float32Array(6),
+        new Float32Array(2),
+        null,
+        2,
+        3,
+        1e-5,
+        new Float32Array(6),
+        new Float32Array(2),
+        new Float32Array(2),
+      ),
+    ).toThrow(/gamma/);
+  });
+
+  it('checks dtypes', () => {
+    const bad = new Int32Array(4) as unknown as Float32Array;
+    expect(() => native.unary('exp', bad, new Float32Array(4))).toThrow(TypeError);
+    expect(() => native.reduce('sum', bad, 1, 4, 1, new Float32Array(1))).toThrow(/Float32Array/);
+    const wrongIndex = new Float32Array(2) as unknown as Int32Array;
+    expect(() => native.indexSelect(new Float32Array(4), 1, 4, 1, wrongIndex, new Float32Array(2))).toThrow(
+      TypeError,
+    );
+    const notArray = [1, 2, 3] as unknown as Float32Array;
+    expect(() => native.unary('exp', notArray, new Float32Array(3))).toThrow(TypeError);
+  });
+
+  it('checks indices, targets and op names', () => {
+    expect(() =>
+      native.indexSelect(new Float32Array(4), 1, 4, 1, Int32Array.of(0, 4), new Float32Array(2)),
+    ).toThrow(/out of range/);
+    expect(() =>
+      native.scatterAdd(new Float32Array(4), 1, 4, 1, Int32Array.of(-1), 1, new Float32Array(1)),
+    ).toThrow(/out of range/);
+    const args = { rows: 1, classes: 3, ignoreIndex: -100, labelSmoothing: 0 };
+    expect(() =>
+      native.crossEntropy(
+        new Float32Array(3),
+        Int32Array.of(3),
+        args,
+        new Float32Array(1),
+        new Float32Array(3),
+      ),
+    ).toThrow(/out of range/);
+    expect(() => native.unary('nope' as UnaryOp, new Float32Array(1), new Float32Array(1))).toThrow(
+      /unknown/,
+    );
+  });
+
+  it('checks attention buffers', () => {
+    const args = { batch: 1, heads: 1, tq: 4, tk: 4, d: 2, dv: 2, scale: 1, causal: false };
+    const f = (n: number) => new Float32Array(n);
+    expect(() => native.attention(f(8), f(7), f(8), null, args, f(8), f(4), null)).toThrow(/k has 7/);
+    expect(() => native.attention(f(8), f(8), f(8), new Uint8Array(2), args, f(8), f(4), null)).toThrow(
+      /keyPadding/,
+    );
+    expect(() => native.attention(f(8), f(8), f(8), null, args, f(8), f(4), f(15))).toThrow(/weights/);
+  });
+});
