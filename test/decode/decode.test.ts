@@ -123,21 +123,16 @@ describe('decoding', () => {
   it('beam size 1 equals greedy; length normalisation changes the ranking score', () => {
     for (const table of tables) {
       const [g] = greedyDecode(new ToyStepper([table]), { sos: SOS, eos: EOS, maxLength: 5 });
-      const [[b]] = beamSearch(new ToyStepper([table]), {
-        sos: SOS,
-        eos: EOS,
-        maxLength: 5,
-        beamSize: 1,
-      }) as [[{ tokens: number[] }]];
+      const b = beamSearch(new ToyStepper([table]), { sos: SOS, eos: EOS, maxLength: 5, beamSize: 1 })[0]![0];
       expect(b!.tokens).toEqual(g!.tokens);
     }
-    const [[h]] = beamSearch(new ToyStepper([tables[0]!]), {
+    const h = beamSearch(new ToyStepper([tables[0]!]), {
       sos: SOS,
       eos: EOS,
       maxLength: 4,
       beamSize: 8,
       lengthPenalty: 1,
-    }) as [[{ score: number; logProb: number; tokens: number[] }]];
+    })[0]![0];
     expect(h!.score).toBeCloseTo(h!.logProb / (h!.tokens.length + 1), 6);
   });
 
