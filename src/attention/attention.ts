@@ -169,26 +169,27 @@ export abstract class Attention extends Module {
   }
 
   private checkInputs(op: string, query: Tensor, keys: Tensor, values: Tensor): boolean {
-    const shapeOf = (t: unknown) => (t instanceof Tensor ? formatShape(t.shape) : String(t));
-    if (!(keys instanceof Tensor) || keys.ndim !== 3 || keys.shape[2] !== this.keyDim) {
-      fail(op, `keys must be [B, Tk, ${this.keyDim}], got ${shapeOf(keys)}`);
+    const shapeOf = (t: unknown) => (t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t));
+    const isFloat = (t: unknown): t is Tensor => t instanceof Tensor && t.dtype === 'float32';
+    if (!isFloat(keys) || keys.ndim !== 3 || keys.shape[2] !== this.keyDim) {
+      fail(op, `keys must be float32 [B, Tk, ${this.keyDim}], got ${shapeOf(keys)}`);
     }
     const [b, tk] = keys.shape as [number, number];
-    if (!(values instanceof Tensor) || values.ndim !== 3 || values.shape[0] !== b || values.shape[1] !== tk) {
+    if (!isFloat(values) || values.ndim !== 3 || values.shape[0] !== b || values.shape[1] !== tk) {
       fail(
         op,
-        `values must be [${b}, ${tk}, dv] to match keys ${formatShape(keys.shape)}, got ${shapeOf(values)}`,
+        `values must be float32 [${b}, ${tk}, dv] to match keys ${formatShape(keys.shape)}, got ${shapeOf(values)}`,
       );
     }
     const ok =
-      query instanceof Tensor &&
+      isFloat(query) &&
       (query.ndim === 2 || query.ndim === 3) &&
       query.shape[0] === b &&
       query.shape.at(-1) === this.queryDim;
     if (!ok)
       fail(
         op,
-        `query must be [${b}, ${this.queryDim}] or [${b}, Tq, ${this.queryDim}], got ${shapeOf(query)}`,
+        `query must be float32 [${b}, ${this.queryDim}] or [${b}, Tq, ${this.queryDim}], got ${shapeOf(query)}`,
       );
     return query.ndim === 2;
   }

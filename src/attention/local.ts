@@ -26,6 +26,10 @@ export function checkWindow(op: string, window: LocalWindow): void {
   if (!Number.isInteger(window.halfWidth) || window.halfWidth < 0) {
     fail(op, `window.halfWidth must be a non-negative integer, got ${window.halfWidth}`);
   }
+  // p_t is real-valued for local-p: a window [p_t, p_t] almost never holds a key, so every weight would be 0.
+  if (window.kind === 'local-p' && window.halfWidth === 0) {
+    fail(op, `window.halfWidth must be at least 1 for local-p (a real-valued p_t), got 0`);
+  }
 }
 
 /** Key positions 0..tk-1 as float32 [1, 1, tk]. */

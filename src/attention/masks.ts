@@ -39,29 +39,27 @@ export function applyMasks(
 ): Tensor {
   const [b, tq, tk] = scores.shape as [number, number, number];
   let out = scores;
+  const describe = (t: unknown) =>
+    t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : `${typeof t} (not a Tensor)`;
   if (keyPaddingMask) {
     if (
+      !(keyPaddingMask instanceof Tensor) ||
       keyPaddingMask.dtype !== 'bool' ||
       keyPaddingMask.ndim !== 2 ||
       keyPaddingMask.shape[0] !== b ||
       keyPaddingMask.shape[1] !== tk
     ) {
-      fail(
-        op,
-        `keyPaddingMask must be bool [${b}, ${tk}], got ${keyPaddingMask.dtype} ${formatShape(keyPaddingMask.shape)}`,
-      );
+      fail(op, `keyPaddingMask must be bool [${b}, ${tk}], got ${describe(keyPaddingMask)}`);
     }
     out = maskedFill(out, reshape(keyPaddingMask, [b, 1, tk]), -Infinity);
   }
   if (mask) {
     const fits =
-      (mask.ndim === 2 && mask.shape[0] === tq && mask.shape[1] === tk) ||
-      (mask.ndim === 3 && mask.shape[0] === b && mask.shape[1] === tq && mask.shape[2] === tk);
+      mask instanceof Tensor &&
+      ((mask.ndim === 2 && mask.shape[0] === tq && mask.shape[1] === tk) ||
+        (mask.ndim === 3 && mask.shape[0] === b && mask.shape[1] === tq && mask.shape[2] === tk));
     if (!fits || mask.dtype === 'int32') {
-      fail(
-        op,
-        `mask must be bool or float [${tq}, ${tk}] or [${b}, ${tq}, ${tk}], got ${mask.dtype} ${formatShape(mask.shape)}`,
-      );
+      fail(op, `mask must be bool or float [${tq}, ${tk}] or [${b}, ${tq}, ${tk}], got ${describe(mask)}`);
     }
     out = mask.dtype === 'bool' ? maskedFill(out, mask, -Infinity) : add(out, mask);
   }
