@@ -33,6 +33,7 @@ export {
 export { sum, mean, max, min, logsumexp, variance, argmax, argmin, sumTo, type Axes } from './reduce.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { sparsemax } from './sparsemax.js';
+export { unbind } from './unbind.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export {
   reshape,
