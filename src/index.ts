@@ -15,6 +15,7 @@ export type {
 } from './backend/kernels.js';
 export * from './nn/index.js';
 export * from './attention/index.js';
+export * from './models/index.js';
 export { VERSION } from './version.js';
 export * from './io/index.js';
 export * from './decode/index.js';

@@ -1,0 +1,108 @@
+/**
+ * A stack of Transformer decoder layers with an optional final LayerNorm, as torch.nn.TransformerDecoder: each
+ * layer's output feeds the next, all attending over the same memory with the same masks, then `norm` (if any).
+ *
+ * Shapes as TransformerDecoderLayer: tgt [T, B, E] and memory [S, B, E] ([B, T, E] and [B, S, E] with
+ * batchFirst) → tgt's shape. Per-layer weights: self-attention [B, H, T, T], cross-attention [B, H, T, S].
+ *
+ * Parameter names as torch: `layers.0.self_attn.in_proj_weight`, …, `layers.0.multihead_attn.…`, then
+ * `norm.weight` and `norm.bias` when there is a final norm. Each layer draws its own initial weights (torch
+ * deep-copies one layer, so all its layers start equal).
+ */
+import type { LayerNorm } from '../../nn/layer-norm.js';
+import { Module } from '../../nn/module.js';
+import { fail } from '../../tensor/errors.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import {
+  TransformerDecoderLayer,
+  type TransformerDecoderLayerForwardOptions,
+  type TransformerDecoderLayerOptions,
+} from './decoder-layer.js';
+import { finalNorm } from './common.js';
+import { LayerList } from './layer-list.js';
+
+const OP = 'TransformerDecoder';
+
+export interface TransformerDecoderOptions {
+  /**
+   * Final LayerNorm: `true` builds LayerNorm(dModel) with the layers' eps; a LayerNorm is used as given; false
+   * or null (default) means none.
+   */
+  norm?: LayerNorm | boolean | null;
+}
+
+/** The same masks as TransformerDecoderLayer, given to every layer. */
+export type TransformerDecoderForwardOptions = TransformerDecoderLayerForwardOptions;
+
+export interface TransformerDecoderResult {
+  output: Tensor;
+  /** Self-attention weights per layer, each [B, H, T, T] ([H, T, T] unbatched). */
+  selfWeights: Tensor[];
+  /** Cross-attention weights per layer, each [B, H, T, S] ([H, T, S] unbatched). */
+  crossWeights: Tensor[];
+}
+
+export class TransformerDecoder extends Module {
+  readonly layers: readonly TransformerDecoderLayer[];
+  readonly norm: LayerNorm | null;
+  readonly numLayers: number;
+
+  /**
+   * @param layer the options of every layer, or a factory called with each index 0 … numLayers − 1
+   * @param numLayers number of layers
+   */
+  constructor(
+    layer: TransformerDecoderLayerOptions | ((index: number) => TransformerDecoderLayer),
+    numLayers: number,
+    options: TransformerDecoderOptions = {},
+  ) {
+    super();
+    if (!Number.isInteger(numLayers) || numLayers <= 0)
+      fail(OP, `numLayers must be a positive integer, got ${numLayers}`);
+    const layers: TransformerDecoderLayer[] = [];
+    for (let i = 0; i < numLayers; i++) {
+      const made = typeof layer === 'function' ? layer(i) : new TransformerDecoderLayer(layer);
+      if (!(made instanceof TransformerDecoderLayer))
+        fail(
+          OP,
+          `the layer factory must return a TransformerDecoderLayer, got ${String(made)} for layer ${i}`,
+        );
+      if (i > 0 && made.dModel !== layers[0]!.dModel)
+        fail(
+          OP,
+          `every layer must have the same dModel: layer 0 has ${layers[0]!.dModel}, layer ${i} ${made.dModel}`,
+        );
+      if (layers.includes(made)) fail(OP, `the layer factory returned the same layer twice (layer ${i})`);
+      layers.push(made);
+    }
+    this.layers = layers;
+    this.numLayers = numLayers;
+    this.registerModule('layers', new LayerList(layers));
+    this.norm = finalNorm(OP, options.norm, layers[0]!);
+    if (this.norm) this.registerModule('norm', this.norm);
+  }
+
+  forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderForwardOptions = {}): Tensor {
+    let x = tgt;
+    for (const layer of this.layers) x = layer.forward(x, memory, options);
+    return this.norm ? this.norm.forward(x) : x;
+  }
+
+  /** The output and every layer's self- and cross-attention weights per head. */
+  forwardWithWeights(
+    tgt: Tensor,
+    memory: Tensor,
+    options: TransformerDecoderForwardOptions = {},
+  ): TransformerDecoderResult {
+    let x = tgt;
+    const selfWeights: Tensor[] = [];
+    const crossWeights: Tensor[] = [];
+    for (const layer of this.layers) {
+      const result = layer.forwardWithWeights(x, memory, options);
+      x = result.output;
+      selfWeights.push(result.selfWeights);
+      crossWeights.push(result.crossWeights);
+    }
+    return { output: this.norm ? this.norm.forward(x) : x, selfWeights, crossWeights };
+  }
+}
