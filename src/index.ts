@@ -19,3 +19,5 @@ export * from './models/index.js';
 export { VERSION } from './version.js';
 export * from './io/index.js';
 export * from './decode/index.js';
+export * from './optim/index.js';
+export * from './train/metrics/index.js';

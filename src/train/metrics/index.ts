@@ -1,0 +1,7 @@
+export { corpusBleu, bleuFromStatistics, type BleuOptions, type BleuResult } from './bleu.js';
+export { tokenize13a } from './tokenize-13a.js';
+export { accuracy } from './accuracy.js';
+export { macroF1 } from './macro-f1.js';
+export { tokenAccuracy } from './token-accuracy.js';
+export { exactMatch, type MatchItem } from './exact-match.js';
+export type { Labels } from './labels.js';
