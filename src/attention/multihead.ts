@@ -216,21 +216,25 @@ export class MultiHeadAttention extends Module {
     const k = this.splitHeads(project(key, wk, bias(1)));
     const v = this.splitHeads(project(value, wv, bias(2)));
 
+    const needWeights = options.needWeights ?? true;
+    const dropping = this.training && this.dropout > 0;
+    // Without weights to return (and no dropout), the fused kernel can run: no T×T matrix in memory.
     let { output: heads, weights } = scaledDotProductAttention(q, k, v, {
       mask: mask.additive,
       keyPaddingMask: mask.keyPadding,
       causal: options.isCausal ?? false,
+      needWeights: needWeights || dropping,
     });
-    if (this.training && this.dropout > 0) {
+    if (dropping) {
       // torch returns the weights after dropout and multiplies v by those.
-      weights = dropout(weights, this.dropout, true, this.generator);
+      weights = dropout(weights!, this.dropout, true, this.generator);
       heads = matmul(weights, v);
     }
 
     // Merge heads: [B, H, L, d] → [B, L, E] or [L, B, E], then the output projection.
     const merged = permute(heads, this.batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]);
     const output = this.outProj.forward(reshape(merged, this.batchFirst ? [B, L, E] : [L, B, E]));
-    if (!(options.needWeights ?? true)) return { output, weights: null };
+    if (!needWeights || !weights) return { output, weights: null };
     return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
   }
 

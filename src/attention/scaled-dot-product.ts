@@ -1,5 +1,5 @@
 /**
- * Scaled dot-product attention, composed from the tensor ops (a fused kernel joins it with the native backend).
+ * Scaled dot-product attention.
  *
  *   weights = softmax(q·kᵀ · scale + mask),  scale = 1/√d by default
  *   output  = weights · v
@@ -7,9 +7,24 @@
  * Shapes: q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv]; leading axes broadcast (typically [B, H]).
  * Masks follow PyTorch: in a bool mask `true` means "may not attend"; a float mask is added to the scores.
  * A query whose keys are all masked gets zero weights and a zero output, never NaN.
+ *
+ * Two paths give the same numbers: the fused kernel (tiled with an online softmax: memory grows with T, not T²),
+ * taken when the inputs are [B, H, T, d] (or [B, T, d]) without broadcasting, the masks are only key padding
+ * and/or causal, there is no dropout, and the weights are not needed as a differentiable result; and the
+ * composition of ops (matmul, masks, softmax, matmul) otherwise, whose weights take part in autograd.
  */
 import { fail } from '../tensor/errors.js';
-import { add, dropout, matmul, maskedFill, mul, reshape, softmax } from '../tensor/ops/index.js';
+import { isGradEnabled } from '../tensor/autograd.js';
+import {
+  add,
+  dropout,
+  fusedAttention,
+  matmul,
+  maskedFill,
+  mul,
+  reshape,
+  softmax,
+} from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -28,6 +43,8 @@ export interface ScaledDotProductOptions {
   dropout?: number;
   training?: boolean;
   generator?: Generator;
+  /** Return the weights (default true). With false, `weights` is null and the fused kernel can run. */
+  needWeights?: boolean;
 }
 
 export interface AttentionResult {
@@ -41,8 +58,26 @@ export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
   v: Tensor,
+  options?: ScaledDotProductOptions & { needWeights?: true },
+): AttentionResult;
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: ScaledDotProductOptions & { needWeights: false },
+): { output: Tensor; weights: null };
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: ScaledDotProductOptions,
+): { output: Tensor; weights: Tensor | null };
+export function scaledDotProductAttention(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
   options: ScaledDotProductOptions = {},
-): AttentionResult {
+): { output: Tensor; weights: Tensor | null } {
   const op = 'scaledDotProductAttention';
   for (const [name, t] of [
     ['q', q],
@@ -61,17 +96,32 @@ export function scaledDotProductAttention(
   }
   const tq = q.shape.at(-2)!;
   const tk = k.shape.at(-2)!;
+  const kpm = options.keyPaddingMask ?? null;
+  if (kpm && (kpm.dtype !== 'bool' || kpm.ndim !== 2 || kpm.shape[1] !== tk || kpm.shape[0] !== q.shape[0])) {
+    fail(
+      op,
+      `keyPaddingMask must be bool [${q.shape[0]}, ${tk}], got ${kpm.dtype} ${formatShape(kpm.shape)}`,
+    );
+  }
   const scale = options.scale ?? 1 / Math.sqrt(d);
+  const needWeights = options.needWeights ?? true;
+  const dropping = (options.dropout ?? 0) > 0 && (options.training ?? false);
+
+  if (canFuse(q, k, v, options, needWeights, dropping)) {
+    const as4 = (t: Tensor) => (t.ndim === 4 ? t : reshape(t, [t.shape[0]!, 1, t.shape[1]!, t.shape[2]!]));
+    const fused = fusedAttention(as4(q), as4(k), as4(v), {
+      keyPaddingMask: kpm,
+      causal: options.causal,
+      scale,
+      needWeights,
+    });
+    const back = (t: Tensor) => (q.ndim === 4 ? t : reshape(t, [t.shape[0]!, t.shape[2]!, t.shape[3]!]));
+    return { output: back(fused.output), weights: fused.weights ? back(fused.weights) : null };
+  }
+
   let scores = mul(matmul(q, k, { transB: true }), scale);
   if (options.causal) scores = maskedFill(scores, causalMask(tq, tk), -Infinity);
-  if (options.keyPaddingMask) {
-    const kpm = options.keyPaddingMask;
-    if (kpm.dtype !== 'bool' || kpm.ndim !== 2 || kpm.shape[1] !== tk || kpm.shape[0] !== q.shape[0]) {
-      fail(
-        op,
-        `keyPaddingMask must be bool [${q.shape[0]}, ${tk}], got ${kpm.dtype} ${formatShape(kpm.shape)}`,
-      );
-    }
+  if (kpm) {
     const shape = [kpm.shape[0]!, ...new Array<number>(scores.ndim - 2).fill(1), tk];
     scores = maskedFill(scores, reshape(kpm, shape), -Infinity);
   }
@@ -80,7 +130,28 @@ export function scaledDotProductAttention(
       options.mask.dtype === 'bool' ? maskedFill(scores, options.mask, -Infinity) : add(scores, options.mask);
   }
   const weights = softmax(scores, -1);
-  const p = options.dropout ?? 0;
-  const dropped = p > 0 && options.training ? dropout(weights, p, true, options.generator) : weights;
-  return { output: matmul(dropped, v), weights };
+  const dropped = dropping ? dropout(weights, options.dropout!, true, options.generator) : weights;
+  return { output: matmul(dropped, v), weights: needWeights ? weights : null };
+}
+
+/**
+ * The fused kernel covers [B, H, T, d] or [B, T, d] inputs of equal leading axes, key-padding and causal masks,
+ * no dropout, and weights that are either not needed or not part of a graph (they come out as plain values).
+ */
+function canFuse(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: ScaledDotProductOptions,
+  needWeights: boolean,
+  dropping: boolean,
+): boolean {
+  if (options.mask || dropping) return false;
+  if (q.dtype !== 'float32' || k.dtype !== 'float32' || v.dtype !== 'float32') return false;
+  if (q.ndim !== k.ndim || q.ndim !== v.ndim || (q.ndim !== 3 && q.ndim !== 4)) return false;
+  for (let axis = 0; axis < q.ndim - 2; axis++) {
+    if (k.shape[axis] !== q.shape[axis] || v.shape[axis] !== q.shape[axis]) return false;
+  }
+  const recording = isGradEnabled() && (q.requiresGrad || k.requiresGrad || v.requiresGrad);
+  return !(needWeights && recording);
 }

@@ -118,7 +118,8 @@ describe('MultiHeadAttention: forward', () => {
     expect(perHead.weights!.shape).toEqual([2, 2, 3, 5]);
     expectClose(mean(perHead.weights!, 1), avg.weights!, 'mean of heads');
     expect(none.weights).toBeNull();
-    expectClose(none.output, avg.output, 'output without weights', { atol: 0, rtol: 0 });
+    // Without weights the fused kernel runs: the same numbers up to float32 rounding.
+    expectClose(none.output, avg.output, 'output without weights', { atol: 1e-6, rtol: 1e-6 });
     // Each row of weights sums to one.
     expectClose(sum(avg.weights!, -1), zeros([2, 3]).add(1), 'row sums', { atol: 1e-6 });
   });
