@@ -18,6 +18,7 @@ export * from './attention/index.js';
 export * from './models/index.js';
 export { VERSION } from './version.js';
 export * from './io/index.js';
+export * from './data/index.js';
 export * from './decode/index.js';
 export * from './optim/index.js';
 export * from './train/metrics/index.js';
