@@ -2,11 +2,11 @@
  * Sampling: draw each next token from softmax(logits / temperature), optionally restricted to the topK most
  * probable tokens. Temperature < 1 sharpens the distribution, > 1 flattens it.
  */
-import { noGrad } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { DecodeOptions, DecoderStepper, Hypothesis } from './stepper.js';
-import { attentionRow, checkDecodeOptions, checkLogProbs } from './util.js';
+import { decodeTokenByToken } from './token-by-token.js';
+import { checkDecodeOptions } from './util.js';
 
 export interface SampleOptions extends DecodeOptions {
   temperature?: number;
@@ -48,35 +48,7 @@ export function sampleDecode<S>(stepper: DecoderStepper<S>, options: SampleOptio
   const topK = options.topK ?? 0;
   if (!Number.isInteger(topK) || topK < 0) fail(op, `topK must be a non-negative integer, got ${topK}`);
   const generator = options.generator ?? defaultGenerator();
-  return noGrad(() => {
-    const batch = stepper.batchSize;
-    let state = stepper.start(1);
-    const hyps: Hypothesis[] = Array.from({ length: batch }, () => ({
-      tokens: [],
-      logProb: 0,
-      score: 0,
-      attention: [],
-      finished: false,
-    }));
-    const tokens = new Int32Array(batch).fill(options.sos);
-    for (let t = 0; t < options.maxLength; t++) {
-      if (hyps.every((h) => h.finished)) break;
-      const { logProbs, state: next, attention } = stepper.step(tokens, state);
-      state = next;
-      const vocab = checkLogProbs(op, logProbs, batch);
-      const lp = logProbs.data as Float32Array;
-      for (let b = 0; b < batch; b++) {
-        const h = hyps[b]!;
-        if (h.finished) continue;
-        const token = drawToken(lp, b * vocab, vocab, temperature, topK, generator);
-        h.logProb += lp[b * vocab + token]!;
-        h.score = h.logProb;
-        if (attention) h.attention.push(attentionRow(attention, b, stepper.attentionRowAxis ?? 0));
-        if (token === options.eos) h.finished = true;
-        else h.tokens.push(token);
-        tokens[b] = token;
-      }
-    }
-    return hyps;
-  });
+  return decodeTokenByToken(op, stepper, options, (lp, row, vocab) =>
+    drawToken(lp, row * vocab, vocab, temperature, topK, generator),
+  );
 }

@@ -1,0 +1,49 @@
+/**
+ * The loop shared by greedy decoding and sampling: one hypothesis per source, extended by one chosen token per
+ * step until it produces <eos> or maxLength tokens.
+ */
+import { noGrad } from '../tensor/autograd.js';
+import type { DecodeOptions, DecoderStepper, Hypothesis } from './stepper.js';
+import { attentionRow, checkLogProbs } from './util.js';
+
+/** Picks the next token of row `row` from its log-probabilities lp[row·vocab … row·vocab + vocab). */
+export type TokenChooser = (lp: Float32Array, row: number, vocab: number) => number;
+
+export function decodeTokenByToken<S>(
+  op: string,
+  stepper: DecoderStepper<S>,
+  options: DecodeOptions,
+  choose: TokenChooser,
+): Hypothesis[] {
+  return noGrad(() => {
+    const batch = stepper.batchSize;
+    let state = stepper.start(1);
+    const hyps: Hypothesis[] = Array.from({ length: batch }, () => ({
+      tokens: [],
+      logProb: 0,
+      score: 0,
+      attention: [],
+      finished: false,
+    }));
+    const tokens = new Int32Array(batch).fill(options.sos);
+    for (let t = 0; t < options.maxLength; t++) {
+      if (hyps.every((h) => h.finished)) break;
+      const { logProbs, state: next, attention } = stepper.step(tokens, state);
+      state = next;
+      const vocab = checkLogProbs(op, logProbs, batch);
+      const lp = logProbs.data as Float32Array;
+      for (let b = 0; b < batch; b++) {
+        const h = hyps[b]!;
+        if (h.finished) continue;
+        const token = choose(lp, b, vocab);
+        h.logProb += lp[b * vocab + token]!;
+        h.score = h.logProb;
+        if (attention) h.attention.push(attentionRow(attention, b, stepper.attentionRowAxis ?? 0));
+        if (token === options.eos) h.finished = true;
+        else h.tokens.push(token);
+        tokens[b] = token;
+      }
+    }
+    return hyps;
+  });
+}
