@@ -1,1 +1,3 @@
 export * from './transformer/index.js';
+export * from './classifier/index.js';
+export * from './transformer-seq2seq/index.js';

@@ -1,0 +1,221 @@
+/**
+ * A sequence classifier with attention pooling:
+ *
+ *   ids [B, T] → Embedding → dropout → encoder → h [B, T, D]
+ *   α = attention pooling weights over the tokens (AttentionPooling: vᵀ tanh(W h_j + b), 0 at padding)
+ *   logits = Linear(dropout(Σ_j α_j h_j)) → [B, C]
+ *
+ * The encoder is a bidirectional GRU (D = 2·hiddenSize, default) or a Transformer encoder stack over the
+ * embeddings plus sinusoidal positions (D = embedDim). forward returns the logits and the pooling weight of every
+ * token, which shows which tokens decided the class.
+ *
+ * Padding: forward takes a bool padding mask [B, T] (true = padding), the lengths (int32 [B] or numbers), or
+ * nothing (padding = ids equal to padId). Padded positions do not affect the result whatever they hold. The GRU
+ * encoder needs right padding (each sequence's tokens first); a mask that is not is rejected.
+ *
+ * Parameters: `embedding.weight`, `encoder.…` (the GRU's `weight_ih_l0`, … or the stack's `layers.0.…`),
+ * `pooling.W.weight`, `pooling.W.bias`, `pooling.v.weight`, `classifier.weight`, `classifier.bias`.
+ */
+import { paddingMaskFromLengths } from '../../attention/masks.js';
+import { Dropout } from '../../nn/dropout.js';
+import { Embedding } from '../../nn/embedding.js';
+import { Linear } from '../../nn/linear.js';
+import { Module } from '../../nn/module.js';
+import { GRU } from '../../nn/rnn.js';
+import { fail } from '../../tensor/errors.js';
+import { eq } from '../../tensor/ops/index.js';
+import type { Generator } from '../../tensor/random.js';
+import { formatShape } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { TransformerEncoder } from '../transformer/encoder.js';
+import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
+import { AttentionPooling } from './attention-pooling.js';
+
+const OP = 'AttentionClassifier';
+
+export interface AttentionClassifierOptions {
+  vocabSize: number;
+  numClasses: number;
+  /** Embedding size (default 64); the Transformer encoder's dModel. */
+  embedDim?: number;
+  /** 'bigru' (default) or 'transformer'. */
+  encoder?: 'bigru' | 'transformer';
+  /** GRU hidden size per direction (default embedDim). */
+  hiddenSize?: number;
+  /** Encoder layers (default 1). */
+  numLayers?: number;
+  /** Transformer attention heads (default 4). */
+  nhead?: number;
+  /** Transformer feed-forward size (default 4·embedDim). */
+  dimFeedforward?: number;
+  /** Longest sequence for the Transformer's positional encoding (default 512). */
+  maxLen?: number;
+  /** Hidden size of the pooling attention (default: the encoder's output size). */
+  attentionUnits?: number;
+  /** Dropout on the embeddings, inside the encoder and before the output layer (default 0.1). */
+  dropout?: number;
+  /** Padding id (default 0): its embedding row stays zero, and ids equal to it are padding by default. */
+  padId?: number;
+  generator?: Generator;
+}
+
+export interface AttentionClassifierResult {
+  /** [B, numClasses]. */
+  logits: Tensor;
+  /** Pooling weight of every token, [B, T]: 0 at padding, each row summing to 1. */
+  weights: Tensor;
+}
+
+/** Padding as forward takes it: a bool mask [B, T], lengths (int32 [B] or numbers), or null (from padId). */
+export type ClassifierPadding = Tensor | readonly number[] | null;
+
+export class AttentionClassifier extends Module {
+  readonly vocabSize: number;
+  readonly numClasses: number;
+  readonly embedDim: number;
+  readonly encoderKind: 'bigru' | 'transformer';
+  /** Features of the encoder's output D. */
+  readonly outputDim: number;
+  readonly padId: number;
+  readonly embedding: Embedding;
+  readonly positions: SinusoidalPositionalEncoding | null;
+  readonly encoder: GRU | TransformerEncoder;
+  readonly pooling: AttentionPooling;
+  readonly classifier: Linear;
+  readonly dropout: Dropout;
+
+  constructor(options: AttentionClassifierOptions) {
+    super();
+    if (typeof options !== 'object' || options === null)
+      fail(OP, `needs an options object { vocabSize, numClasses, ... }, got ${String(options)}`);
+    const embedDim = options.embedDim ?? 64;
+    const numLayers = options.numLayers ?? 1;
+    const hiddenSize = options.hiddenSize ?? embedDim;
+    for (const [name, v] of [
+      ['vocabSize', options.vocabSize],
+      ['numClasses', options.numClasses],
+      ['embedDim', embedDim],
+      ['numLayers', numLayers],
+      ['hiddenSize', hiddenSize],
+    ] as const) {
+      if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
+    }
+    const kind = options.encoder ?? 'bigru';
+    if (kind !== 'bigru' && kind !== 'transformer')
+      fail(OP, `encoder must be 'bigru' or 'transformer', got ${String(kind)}`);
+    const padId = options.padId ?? 0;
+    if (!Number.isInteger(padId) || padId < 0 || padId >= options.vocabSize)
+      fail(OP, `padId must be in [0, ${options.vocabSize}), got ${padId}`);
+    const p = options.dropout ?? 0.1;
+    const { generator } = options;
+    this.vocabSize = options.vocabSize;
+    this.numClasses = options.numClasses;
+    this.embedDim = embedDim;
+    this.encoderKind = kind;
+    this.padId = padId;
+
+    this.embedding = this.registerModule(
+      'embedding',
+      new Embedding(options.vocabSize, embedDim, { paddingIdx: padId, generator }),
+    );
+    this.dropout = this.registerModule('dropout', new Dropout(p, generator));
+    if (kind === 'bigru') {
+      this.positions = null;
+      this.encoder = this.registerModule(
+        'encoder',
+        new GRU(embedDim, hiddenSize, {
+          numLayers,
+          bidirectional: true,
+          batchFirst: true,
+          dropout: numLayers > 1 ? p : 0,
+          generator,
+        }),
+      );
+      this.outputDim = 2 * hiddenSize;
+    } else {
+      this.positions = this.registerModule(
+        'positions',
+        new SinusoidalPositionalEncoding(embedDim, options.maxLen ?? 512, {
+          dropout: 0,
+          batchFirst: true,
+        }),
+      );
+      this.encoder = this.registerModule(
+        'encoder',
+        new TransformerEncoder(
+          {
+            dModel: embedDim,
+            nhead: options.nhead ?? 4,
+            dimFeedforward: options.dimFeedforward ?? 4 * embedDim,
+            dropout: p,
+            batchFirst: true,
+            generator,
+          },
+          numLayers,
+        ),
+      );
+      this.outputDim = embedDim;
+    }
+    this.pooling = this.registerModule(
+      'pooling',
+      new AttentionPooling(this.outputDim, options.attentionUnits ?? this.outputDim, { generator }),
+    );
+    this.classifier = this.registerModule(
+      'classifier',
+      new Linear(this.outputDim, options.numClasses, { generator }),
+    );
+  }
+
+  /** ids int32 [B, T] and their padding (a bool mask [B, T], lengths, or null: ids equal to padId). */
+  forward(ids: Tensor, padding: ClassifierPadding = null): AttentionClassifierResult {
+    if (!(ids instanceof Tensor) || ids.dtype !== 'int32' || ids.ndim !== 2)
+      fail(
+        OP,
+        `ids must be int32 [B, T], got ${ids instanceof Tensor ? `${ids.dtype} ${formatShape(ids.shape)}` : String(ids)}`,
+      );
+    const [b, t] = ids.shape as [number, number];
+    const { mask, lengths } = this.resolvePadding(padding, b, t, ids);
+    let x = this.dropout.forward(this.embedding.forward(ids));
+    let h: Tensor;
+    if (this.encoder instanceof GRU) {
+      h = this.encoder.forward(x, null, { lengths }).output;
+    } else {
+      x = this.positions!.forward(x);
+      h = this.encoder.forward(x, { srcKeyPaddingMask: mask });
+    }
+    const { pooled, weights } = this.pooling.forward(h, mask);
+    return { logits: this.classifier.forward(this.dropout.forward(pooled)), weights };
+  }
+
+  /** The padding mask [B, T] and, for the GRU, the lengths it implies (right padding). */
+  private resolvePadding(
+    padding: ClassifierPadding,
+    b: number,
+    t: number,
+    ids: Tensor,
+  ): { mask: Tensor; lengths: number[] } {
+    let mask: Tensor;
+    if (padding === null || padding === undefined) mask = eq(ids, this.padId);
+    else if (padding instanceof Tensor && padding.dtype === 'bool') {
+      if (padding.ndim !== 2 || padding.shape[0] !== b || padding.shape[1] !== t)
+        fail(OP, `the padding mask must be bool [${b}, ${t}], got ${formatShape(padding.shape)}`);
+      mask = padding;
+    } else {
+      const count = padding instanceof Tensor ? padding.size : padding.length;
+      if (count !== b || (padding instanceof Tensor && (padding.dtype !== 'int32' || padding.ndim !== 1)))
+        fail(OP, `lengths must be int32 [${b}] or ${b} numbers`);
+      mask = paddingMaskFromLengths(padding as Tensor | readonly number[], t);
+    }
+    const lengths: number[] = [];
+    const m = mask.data;
+    for (let i = 0; i < b; i++) {
+      let n = 0;
+      while (n < t && m[i * t + n] === 0) n++;
+      for (let j = n; j < t; j++)
+        if (m[i * t + j] === 0 && this.encoderKind === 'bigru')
+          fail(OP, `the GRU encoder needs right padding, but sequence ${i} has a token after padding`);
+      lengths.push(n);
+    }
+    return { mask, lengths };
+  }
+}

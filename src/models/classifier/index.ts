@@ -1,0 +1,7 @@
+export {
+  AttentionClassifier,
+  type AttentionClassifierOptions,
+  type AttentionClassifierResult,
+  type ClassifierPadding,
+} from './classifier.js';
+export { AttentionPooling, type AttentionPoolingResult } from './attention-pooling.js';
