@@ -1,0 +1,123 @@
+/**
+ * `heatmapSvg`: an attention matrix as an SVG picture. Rows are target tokens (the queries: what is being
+ * produced), columns are source tokens (the keys: what is attended to); cell (i, j) is coloured by the weight
+ * target i gives source j. Browser-safe: it only builds a string.
+ */
+import { checkColorScale, type ColorScale } from './color-scale.js';
+import { panelGeometry, panelSvg, type PanelStyle } from './heatmap-panel.js';
+import { colorLegend } from './legend.js';
+import { columnLabelAngle, sizeOption } from './options.js';
+import { num, svgDocument, textElement, textWidth } from './svg.js';
+import { colorDomainMax, toMatrix, tokenLabels, type AttentionMatrix } from './weights.js';
+
+export interface HeatmapOptions {
+  /** Column labels, one per source position (default 0, 1, 2, …). */
+  sourceTokens?: readonly string[];
+  /** Row labels, one per target position (default 0, 1, 2, …). */
+  targetTokens?: readonly string[];
+  /** Drawn above the picture and used as its accessible name. */
+  title?: string;
+  /** Default 'viridis' (dark = low, yellow = high). */
+  colorScale?: ColorScale;
+  /** Side of a cell in pixels (default 28). */
+  cellSize?: number;
+  /** Print each weight in its cell with two decimals (default false). */
+  showValues?: boolean;
+  /** A `<title>` per cell ("target → source: weight"), shown on hover in browsers (default true). */
+  tooltips?: boolean;
+  /** The weight drawn with the top colour (default: the largest weight; 1 to compare pictures). */
+  max?: number;
+  /** Draw the colour legend (default true). */
+  legend?: boolean;
+  /** Axis captions (default 'source' and 'target'; '' hides one). */
+  xLabel?: string;
+  yLabel?: string;
+  /** Label font size in pixels (default 12). */
+  fontSize?: number;
+  /** Tokens longer than this are cut with an ellipsis (default 20). */
+  maxLabelChars?: number;
+  /** Column label rotation (default 45°, or 90° when cells are too narrow for slanted labels). */
+  columnLabelAngle?: 45 | 90;
+  /** Background colour (default '#ffffff'; 'none' for transparent). */
+  background?: string;
+}
+
+const MARGIN = 12;
+const LEGEND_MIN_HEIGHT = 80;
+
+/** The SVG document of an attention matrix [Tt, Ts] (number[][] or Tensor, leading size-1 axes dropped). */
+export function heatmapSvg(weights: AttentionMatrix, options: HeatmapOptions = {}): string {
+  const op = 'heatmapSvg';
+  const matrix = toMatrix(op, weights);
+  const scale = options.colorScale ?? 'viridis';
+  checkColorScale(op, scale);
+  const cellSize = sizeOption(op, 'cellSize', options.cellSize, 28, 2, 1000);
+  const fontSize = sizeOption(op, 'fontSize', options.fontSize, 12, 4, 200);
+  const style: PanelStyle = {
+    cellSize,
+    fontSize,
+    scale,
+    max: colorDomainMax(op, options.max, matrix.values),
+    showValues: options.showValues ?? false,
+    tooltips: options.tooltips ?? true,
+    maxLabelChars: sizeOption(op, 'maxLabelChars', options.maxLabelChars, 20, 2, 1000),
+    columnLabelAngle: columnLabelAngle(cellSize, fontSize, options.columnLabelAngle),
+  };
+  const tokens = {
+    rows: tokenLabels(op, 'targetTokens', options.targetTokens, matrix.rows, 'rows (target positions)'),
+    cols: tokenLabels(op, 'sourceTokens', options.sourceTokens, matrix.cols, 'columns (source positions)'),
+    drawRowLabels: true,
+    drawColLabels: true,
+  };
+  const geometry = panelGeometry(matrix, tokens, style);
+  const xLabel = options.xLabel ?? 'source';
+  const yLabel = options.yLabel ?? 'target';
+  const titleSize = Math.round(fontSize * 1.3);
+
+  const body: string[] = [];
+  let top = MARGIN;
+  if (options.title) {
+    body.push(
+      textElement(MARGIN, top + titleSize, options.title, `font-size="${titleSize}" font-weight="bold"`),
+    );
+    top += titleSize + 10;
+  }
+  const xLabelHeight = xLabel ? fontSize + 6 : 0;
+  const yLabelWidth = yLabel ? fontSize + 8 : 0;
+  const gridX = MARGIN + yLabelWidth + geometry.rowLabelWidth;
+  const gridY = top + xLabelHeight + geometry.colLabelHeight;
+  const captionStyle = `font-size="${fontSize}" fill="#555555" font-style="italic" text-anchor="middle"`;
+  if (xLabel) body.push(textElement(gridX + geometry.gridWidth / 2, top + fontSize, xLabel, captionStyle));
+  if (yLabel) {
+    const x = MARGIN + fontSize;
+    const y = gridY + geometry.gridHeight / 2;
+    body.push(textElement(x, y, yLabel, `${captionStyle} transform="rotate(-90 ${num(x)} ${num(y)})"`));
+  }
+  body.push(panelSvg(matrix, tokens, style, gridX, gridY));
+
+  let right = gridX + geometry.gridWidth + geometry.colLabelOverhang;
+  let bottom = gridY + geometry.gridHeight;
+  const defs: string[] = [];
+  if (options.legend ?? true) {
+    const legendHeight = Math.max(geometry.gridHeight, LEGEND_MIN_HEIGHT);
+    const legend = colorLegend(
+      gridX + geometry.gridWidth + Math.max(16, geometry.colLabelOverhang + 8),
+      gridY,
+      legendHeight,
+      style.max,
+      scale,
+      fontSize,
+    );
+    defs.push(legend.def);
+    body.push(legend.body);
+    right = gridX + geometry.gridWidth + Math.max(16, geometry.colLabelOverhang + 8) + legend.width;
+    bottom = Math.max(bottom, gridY + legendHeight);
+  }
+  const titleRight = options.title ? MARGIN + textWidth(options.title, titleSize, true) : 0;
+  const width = Math.max(right, titleRight) + MARGIN;
+  return svgDocument(width, bottom + MARGIN, body, {
+    title: options.title,
+    background: options.background,
+    defs,
+  });
+}
