@@ -1,0 +1,241 @@
+/**
+ * What BahdanauSeq2Seq and LuongSeq2Seq share: an RNNEncoder and an attention decoder, one `cell` ('gru' or
+ * 'lstm'), `numLayers` and `dropout` for both, batch-first int32 token ids.
+ *
+ *   forward(src [B, S], srcPadding, tgtIn [B, T], { teacherForcingRatio, generator })
+ *     → { logits [B, T, V], weights [B, T, S] }
+ *   loss(src, srcPadding, tgtIn, tgtOut [B, T], options) → { loss, logits, weights }
+ *     (mean cross-entropy over the target tokens that are not padId)
+ *   stepper(src, srcPadding) → a DecoderStepper for greedyDecode / beamSearch / sampleDecode (call eval() first)
+ *
+ * srcPadding says where each source ends: lengths (int32 [B] or numbers), a bool [B, S] mask (true at padding,
+ * which must come after the real tokens), or null when nothing is padded. Padding positions give zero encoder
+ * outputs and get zero attention weight.
+ *
+ * The encoder's and the decoder's modules are registered on the model itself under short names (`enc_emb`,
+ * `enc`, `dec_emb`, `dec`, `attn`, `fc`, …, see each model), so that the state dict reads like the classic
+ * PyTorch tutorial's; `encoder` and `decoder` remain available as objects.
+ */
+import { paddingMaskFromLengths } from '../../attention/masks.js';
+import { Module } from '../../nn/module.js';
+import { noGrad } from '../../tensor/autograd.js';
+import { fail } from '../../tensor/errors.js';
+import { crossEntropy, reshape } from '../../tensor/ops/index.js';
+import type { Generator } from '../../tensor/random.js';
+import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { RNNCellKind } from './recurrence.js';
+import type { RNNDecoderForwardOptions, RNNAttentionDecoder } from './rnn-decoder.js';
+import { RNNEncoder, type RNNState } from './rnn-encoder.js';
+import { RNNSeq2SeqStepper } from './rnn-seq2seq-stepper.js';
+
+export interface RNNSeq2SeqOptions {
+  srcVocabSize: number;
+  /** Target vocabulary size (default srcVocabSize). */
+  tgtVocabSize?: number;
+  /** Width of the source and target embeddings. */
+  embeddingDim: number;
+  /** Hidden size of the encoder (each direction) and of the decoder. */
+  hiddenSize: number;
+  /** Recurrent cell of encoder and decoder (default 'gru'). */
+  cell?: RNNCellKind;
+  /** Layers of encoder and decoder (default 1). */
+  numLayers?: number;
+  /** A bidirectional encoder (default false): outputs 2H wide, final states joined by the encoder's bridge. */
+  bidirectional?: boolean;
+  /** Dropout on embeddings, between layers and before fc, training mode only (default 0). */
+  dropout?: number;
+  /** The <pad> id of both vocabularies: zero embedding rows, and ignored by loss(). */
+  padId?: number;
+  generator?: Generator;
+}
+
+/** Where sources end: lengths (int32 [B] or numbers), a bool padding mask [B, S], or null for none. */
+export type RNNSourcePadding = Tensor | readonly number[] | null | undefined;
+
+export type RNNSeq2SeqForwardOptions = RNNDecoderForwardOptions;
+
+export interface RNNSeq2SeqLossOptions extends RNNDecoderForwardOptions {
+  /** Label smoothing ε of the cross-entropy (default 0). */
+  labelSmoothing?: number;
+}
+
+export interface RNNSeq2SeqOutput {
+  /** [B, T, V]. */
+  logits: Tensor;
+  /** Attention weights [B, T, S]. */
+  weights: Tensor;
+}
+
+export interface RNNSeq2SeqLoss extends RNNSeq2SeqOutput {
+  /** Scalar mean cross-entropy over non-padding targets. */
+  loss: Tensor;
+}
+
+export interface RNNEncoding {
+  /** Encoder outputs [B, S, encoderDim]. */
+  memory: Tensor;
+  /** The decoder's initial state [L, B, H]. */
+  initial: RNNState;
+  /** bool [B, S], true at padding; null when no source is padded. */
+  paddingMask: Tensor | null;
+}
+
+function describe(t: unknown): string {
+  return t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t);
+}
+
+/** Lengths for the encoder and the padding mask for attention, from either form. */
+function sourcePadding(
+  op: string,
+  padding: RNNSourcePadding,
+  batch: number,
+  length: number,
+): { lengths: number[] | null; mask: Tensor | null } {
+  if (padding === null || padding === undefined) return { lengths: null, mask: null };
+  if (padding instanceof Tensor && padding.dtype === 'bool') {
+    if (!shapesEqual(padding.shape, [batch, length]))
+      fail(op, `the source padding mask must be bool [${batch}, ${length}], got ${describe(padding)}`);
+    const lengths: number[] = [];
+    const m = padding.data;
+    for (let b = 0; b < batch; b++) {
+      let n = 0;
+      while (n < length && !m[b * length + n]) n++;
+      for (let s = n; s < length; s++)
+        if (!m[b * length + s])
+          fail(op, `source ${b}: padding must come after the real tokens (position ${s} follows padding)`);
+      lengths.push(n);
+    }
+    return { lengths, mask: lengths.every((n) => n === length) ? null : padding };
+  }
+  let lengths: number[];
+  if (padding instanceof Tensor) {
+    if (padding.dtype !== 'int32' || padding.ndim !== 1)
+      fail(op, `source lengths must be int32 [${batch}] or numbers, got ${describe(padding)}`);
+    lengths = Array.from(padding.data);
+  } else if (Array.isArray(padding)) {
+    lengths = [...padding];
+  } else {
+    return fail(op, `source padding must be lengths, a bool mask or null, got ${String(padding)}`);
+  }
+  if (lengths.length !== batch)
+    fail(op, `source lengths must have one entry per source (${batch}), got ${lengths.length}`);
+  lengths.forEach((n, b) => {
+    if (!Number.isInteger(n) || n < 0 || n > length)
+      fail(op, `source length ${n} of source ${b} is outside [0, ${length}]`);
+  });
+  const mask = lengths.every((n) => n === length) ? null : paddingMaskFromLengths(lengths, length);
+  return { lengths, mask };
+}
+
+export abstract class RNNSeq2Seq extends Module {
+  readonly encoder: RNNEncoder;
+  abstract readonly decoder: RNNAttentionDecoder;
+  readonly padId: number | undefined;
+  readonly srcVocabSize: number;
+  readonly tgtVocabSize: number;
+
+  protected constructor(
+    protected readonly op: string,
+    options: RNNSeq2SeqOptions,
+  ) {
+    super();
+    if (typeof options !== 'object' || options === null) fail(op, 'options must be an object');
+    this.srcVocabSize = options.srcVocabSize;
+    this.tgtVocabSize = options.tgtVocabSize ?? options.srcVocabSize;
+    this.padId = options.padId;
+    this.encoder = new RNNEncoder({
+      vocabSize: options.srcVocabSize,
+      embeddingDim: options.embeddingDim,
+      hiddenSize: options.hiddenSize,
+      cell: options.cell,
+      numLayers: options.numLayers,
+      bidirectional: options.bidirectional,
+      dropout: options.dropout,
+      paddingIdx: options.padId,
+      generator: options.generator,
+    });
+  }
+
+  /**
+   * Registers the encoder's and decoder's modules on the model under the names `rename` gives (the encoder's
+   * children first), in the order of `order` (names missing from it come last).
+   */
+  protected adopt(
+    rename: { encoder: Record<string, string>; decoder: Record<string, string> },
+    order: string[],
+  ): void {
+    const all: [string, Module][] = [];
+    for (const [side, module] of [
+      ['encoder', this.encoder],
+      ['decoder', this.decoder],
+    ] as const) {
+      for (const [name, child] of module.namedModules()) {
+        if (name === '' || name.includes('.')) continue;
+        all.push([rename[side][name] ?? `${side === 'encoder' ? 'enc' : 'dec'}_${name}`, child]);
+      }
+    }
+    const rank = (n: string) => (order.includes(n) ? order.indexOf(n) : order.length);
+    all.sort((a, b) => rank(a[0]) - rank(b[0]));
+    for (const [name, child] of all) this.registerModule(name, child);
+  }
+
+  /** [B, S] of an int32 src, or an error. */
+  private checkSource(src: Tensor): [number, number] {
+    if (!(src instanceof Tensor) || src.dtype !== 'int32' || src.ndim !== 2)
+      fail(this.op, `src must be int32 [B, S], got ${describe(src)}`);
+    return src.shape as [number, number];
+  }
+
+  /** Runs the encoder: its outputs, the decoder's initial state and the source padding mask. */
+  encode(src: Tensor, srcPadding: RNNSourcePadding = null): RNNEncoding {
+    const [batch, length] = this.checkSource(src);
+    const { lengths, mask } = sourcePadding(this.op, srcPadding, batch, length);
+    const { outputs, state } = this.encoder.forward(src, lengths);
+    return { memory: outputs, initial: this.encoder.decoderState(state), paddingMask: mask };
+  }
+
+  /** Logits [B, T, V] and attention weights [B, T, S] for tgtIn [B, T] (<sos> y₁ … y_{T−1}). */
+  forward(
+    src: Tensor,
+    srcPadding: RNNSourcePadding,
+    tgtIn: Tensor,
+    options: RNNSeq2SeqForwardOptions = {},
+  ): RNNSeq2SeqOutput {
+    const batch = this.checkSource(src)[0];
+    if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch)
+      fail(this.op, `tgtIn must be int32 [${batch}, T] (the batch size of src), got ${describe(tgtIn)}`);
+    const enc = this.encode(src, srcPadding);
+    const state = this.decoder.init(enc.memory, enc.initial, enc.paddingMask);
+    const { logits, weights } = this.decoder.forward(tgtIn, state, options);
+    return { logits, weights };
+  }
+
+  /** forward, then the mean cross-entropy of the logits against tgtOut [B, T] (or [B·T]), ignoring padId. */
+  loss(
+    src: Tensor,
+    srcPadding: RNNSourcePadding,
+    tgtIn: Tensor,
+    tgtOut: Tensor,
+    options: RNNSeq2SeqLossOptions = {},
+  ): RNNSeq2SeqLoss {
+    const { logits, weights } = this.forward(src, srcPadding, tgtIn, options);
+    const [batch, steps, vocab] = logits.shape as [number, number, number];
+    if (!(tgtOut instanceof Tensor) || tgtOut.dtype !== 'int32' || tgtOut.size !== batch * steps)
+      fail(this.op, `tgtOut must be int32 [${batch}, ${steps}] like tgtIn, got ${describe(tgtOut)}`);
+    const loss = crossEntropy(reshape(logits, [batch * steps, vocab]), reshape(tgtOut, [batch * steps]), {
+      ignoreIndex: this.padId ?? -100,
+      labelSmoothing: options.labelSmoothing ?? 0,
+    });
+    return { loss, logits, weights };
+  }
+
+  /** A DecoderStepper over these sources: the encoder runs (and the keys are projected) once, here. */
+  stepper(src: Tensor, srcPadding: RNNSourcePadding = null): RNNSeq2SeqStepper {
+    const state = noGrad(() => {
+      const enc = this.encode(src, srcPadding);
+      return this.decoder.init(enc.memory, enc.initial, enc.paddingMask);
+    });
+    return new RNNSeq2SeqStepper(this.decoder, state);
+  }
+}
