@@ -535,6 +535,36 @@ namespace {
 
 using namespace attn;
 
+// gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates)
+void GruCell(const Napi::CallbackInfo& info) {
+  long b = count(info, 4, "batch"), h = count(info, 5, "hidden"), n = b * h;
+  gru_cell(f32(info, 0, "xg", 3 * n), f32(info, 1, "hg", 3 * n), f32(info, 2, "h", n),
+           f32_or_null(info, 3, "biasHn", h), b, h, f32(info, 6, "hNew", n), f32(info, 7, "gates", 3 * n));
+}
+
+// gruCellGrad(hg, h, biasHn, gates, dhNew, batch, hidden, dxg, dhg, dh)
+void GruCellGrad(const Napi::CallbackInfo& info) {
+  long b = count(info, 5, "batch"), h = count(info, 6, "hidden"), n = b * h;
+  gru_cell_grad(f32(info, 0, "hg", 3 * n), f32(info, 1, "h", n), f32_or_null(info, 2, "biasHn", h),
+                f32(info, 3, "gates", 3 * n), f32(info, 4, "dhNew", n), b, h, f32(info, 7, "dxg", 3 * n),
+                f32(info, 8, "dhg", 3 * n), f32(info, 9, "dh", n));
+}
+
+// lstmCell(xg, hg, c, batch, hidden, hNew, cNew, gates)
+void LstmCell(const Napi::CallbackInfo& info) {
+  long b = count(info, 3, "batch"), h = count(info, 4, "hidden"), n = b * h;
+  lstm_cell(f32(info, 0, "xg", 4 * n), f32(info, 1, "hg", 4 * n), f32(info, 2, "c", n), b, h,
+            f32(info, 5, "hNew", n), f32(info, 6, "cNew", n), f32(info, 7, "gates", 4 * n));
+}
+
+// lstmCellGrad(c, cNew, gates, dhNew, dcNew, batch, hidden, dPre, dc)
+void LstmCellGrad(const Napi::CallbackInfo& info) {
+  long b = count(info, 5, "batch"), h = count(info, 6, "hidden"), n = b * h;
+  lstm_cell_grad(f32(info, 0, "c", n), f32(info, 1, "cNew", n), f32(info, 2, "gates", 4 * n),
+                 f32(info, 3, "dhNew", n), f32(info, 4, "dcNew", n), b, h, f32(info, 7, "dPre", 4 * n),
+                 f32(info, 8, "dc", n));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("unary", Napi::Function::New(env, Unary_));
@@ -560,6 +590,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("scatterAdd", Napi::Function::New(env, ScatterAdd));
   exports.Set("attention", Napi::Function::New(env, Attention));
   exports.Set("attentionGrad", Napi::Function::New(env, AttentionGrad));
+  exports.Set("gruCell", Napi::Function::New(env, GruCell));
+  exports.Set("gruCellGrad", Napi::Function::New(env, GruCellGrad));
+  exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
+  exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
   return exports;
 }
 

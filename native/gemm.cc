@@ -1,10 +1,15 @@
 #include "gemm.h"
 
 #include <immintrin.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
-#include <vector>
+#include <new>
 
 #include "cpu.h"
 #include "thread_pool.h"
@@ -16,9 +21,15 @@ constexpr int MR = 6;
 constexpr int NR = 16;
 // A KC×NR panel of B (16 KiB) stays in L1 while an MC×KC block of A (about 140 KiB) sits in L2 and the whole
 // KC×NC block of B in L3.
+#ifdef ATTN_GEMM_TUNE
+const int KC = std::getenv("KC") ? std::atoi(std::getenv("KC")) : 256;
+const int MC = std::getenv("MC") ? std::atoi(std::getenv("MC")) : 144;
+const int NC = std::getenv("NC") ? std::atoi(std::getenv("NC")) : 2048;
+#else
 constexpr int KC = 256;
 constexpr int MC = 144;
 constexpr int NC = 2048;
+#endif
 
 inline float at(const Matrix& x, long r, long c) { return x.trans ? x.data[c * x.ld + r] : x.data[r * x.ld + c]; }
 
@@ -101,7 +112,13 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* a, con
   __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int r = 0; r < rows; r++) {
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char*>(c + r * ldc + NR - 1), _MM_HINT_T0);
+  }
+#pragma GCC unroll 4
   for (int p = 0; p < kc; p++) {
+    _mm_prefetch(reinterpret_cast<const char*>(b + 16 * NR), _MM_HINT_T0);
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
     __m256 x;
@@ -179,13 +196,30 @@ void macro_kernel(int mc, int nc, int kc, const float* pa, const float* pb, floa
   }
 }
 
-std::vector<float>& scratch_a() {
-  thread_local std::vector<float> buffer(static_cast<size_t>(MC + MR) * KC);
+// Packing buffers, one pair per thread (each thread packs its own operands, so nothing is shared or written by
+// two threads), 64-byte aligned so that panels start on cache lines.
+struct Scratch {
+  float* data = nullptr;
+  size_t size = 0;
+  ~Scratch() { std::free(data); }
+  float* get(size_t need) {
+    if (need > size) {
+      std::free(data);
+      size = (need + 15) / 16 * 16;
+      data = static_cast<float*>(std::aligned_alloc(64, size * sizeof(float)));
+      if (data == nullptr) throw std::bad_alloc();
+    }
+    return data;
+  }
+};
+
+Scratch& scratch_a() {
+  thread_local Scratch buffer;
   return buffer;
 }
 
-std::vector<float>& scratch_b() {
-  thread_local std::vector<float> buffer;
+Scratch& scratch_b() {
+  thread_local Scratch buffer;
   return buffer;
 }
 
@@ -194,7 +228,32 @@ void zero_or_keep(int m, int n, float* c, long ldc, bool accumulate) {
   for (int i = 0; i < m; i++) std::memset(c + i * ldc, 0, sizeof(float) * n);
 }
 
-// The blocked product, with the blocks of C spread over the pool when `threaded`.
+// The serial blocked product of rows [i0, i1) × columns [j0, j1) of C (goto/BLIS loop order: NC columns of B
+// packed once per KC slice, then MC-row blocks of A against them).
+void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matrix& a, const Matrix& b, float* c,
+                 long ldc, bool accumulate) {
+  const int ncap = std::min(j1 - j0, NC);
+  const int mcap = std::min(i1 - i0, MC);
+  float* pb = scratch_b().get(static_cast<size_t>(KC) * ((ncap + NR - 1) / NR * NR));
+  float* pa = scratch_a().get(static_cast<size_t>(KC) * ((mcap + MR - 1) / MR * MR));
+  for (int jc = j0; jc < j1; jc += NC) {
+    int nc = std::min(NC, j1 - jc);
+    for (int p0 = 0; p0 < k; p0 += KC) {
+      int kc = std::min(KC, k - p0);
+      bool acc = accumulate || p0 > 0;
+      pack_b(b, p0, kc, jc, nc, pb);
+      for (int ic = i0; ic < i1; ic += MC) {
+        int mc = std::min(MC, i1 - ic);
+        pack_a(a, ic, mc, p0, kc, alpha, pa);
+        macro_kernel(mc, nc, kc, pa, pb, c + static_cast<long>(ic) * ldc + jc, ldc, acc);
+      }
+    }
+  }
+}
+
+// The blocked product. When `threaded`, C is cut into a grid of rectangles (whole NR-column panels and MR-row
+// panels), one per thread, each computed by gemm_region with the thread's own packed copies: no barrier inside
+// the product, no shared writes, and every element summed over k in the same order as the serial product.
 void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
                   bool accumulate, bool threaded) {
   if (m == 0 || n == 0) return;
@@ -202,53 +261,39 @@ void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matri
     zero_or_keep(m, n, c, ldc, accumulate);
     return;
   }
-  const int ncap = std::min(n, NC);
-  std::vector<float>& pb = scratch_b();
-  const size_t need = static_cast<size_t>(KC) * ((ncap + NR - 1) / NR * NR);
-  if (pb.size() < need) pb.resize(need);
-  for (int j0 = 0; j0 < n; j0 += NC) {
-    int nc = std::min(NC, n - j0);
-    for (int p0 = 0; p0 < k; p0 += KC) {
-      int kc = std::min(KC, k - p0);
-      bool acc = accumulate || p0 > 0;
-      int mblocks = (m + MC - 1) / MC;
-      int panels = (nc + NR - 1) / NR;
-      int threads = threaded ? chunks_for(static_cast<double>(m) * nc * kc, 1 << 18) : 1;
-      if (threads > 1) {
-        // Each thread packs a contiguous run of B's panels (they are independent).
-        int per = (panels + threads - 1) / threads;
-        parallel_for(threads, [&](int t) {
-          int c0 = t * per * NR, c1 = std::min(nc, (t + 1) * per * NR);
-          if (c0 < c1) pack_b(b, p0, kc, j0 + c0, c1 - c0, pb.data() + static_cast<long>(c0) * kc);
-        });
-      } else {
-        pack_b(b, p0, kc, j0, nc, pb.data());
-      }
-      const float* packed_b = pb.data();
-      // Split the columns too when there are fewer row blocks than threads (short, wide products).
-      int nsplit = std::max(1, std::min(panels, (threads * 2 + mblocks - 1) / mblocks));
-      if (threads == 1) nsplit = 1;
-      int panels_per = (panels + nsplit - 1) / nsplit;
-      auto task = [&](int t) {
-        int ib = t / nsplit;
-        int js = t % nsplit;
-        int i0 = ib * MC;
-        int mc = std::min(MC, m - i0);
-        int jp0 = js * panels_per * NR;
-        int jp1 = std::min(nc, (js + 1) * panels_per * NR);
-        if (jp0 >= jp1) return;
-        std::vector<float>& pa = scratch_a();
-        pack_a(a, i0, mc, p0, kc, alpha, pa.data());
-        macro_kernel(mc, jp1 - jp0, kc, pa.data(), packed_b + static_cast<long>(jp0) * kc,
-                     c + static_cast<long>(i0) * ldc + j0 + jp0, ldc, acc);
-      };
-      int tasks = mblocks * nsplit;
-      if (threads > 1)
-        parallel_for(tasks, task);
-      else
-        for (int t = 0; t < tasks; t++) task(t);
-    }
+  const int rpanels = (m + MR - 1) / MR;
+  const int cpanels = (n + NR - 1) / NR;
+  int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
+  if (threads <= 1) {
+    gemm_region(0, m, 0, n, k, alpha, a, b, c, ldc, accumulate);
+    return;
   }
+  // A grid tm × tn of rectangles, about TASKS_PER_THREAD per thread so that a thread slowed down by another
+  // process on its core hands its share to the others (tasks are taken dynamically; which thread computes a
+  // rectangle never changes its values). Of the grids with that many rectangles, the one whose rectangles are
+  // closest to square: the packing each task repeats is proportional to its rectangle's perimeter.
+  constexpr int TASKS_PER_THREAD = 4;
+  int tm = 1, tn = 1;
+  for (int target = std::min(threads * TASKS_PER_THREAD, rpanels * cpanels); target > 1; target--) {
+    double best = -1;
+    for (int x = 1; x <= target; x++) {
+      if (target % x != 0) continue;
+      int y = target / x;
+      if (x > rpanels || y > cpanels) continue;
+      double rows = static_cast<double>(m) / x, cols = static_cast<double>(n) / y;
+      double score = std::min(rows, cols) / std::max(rows, cols);
+      if (score > best) best = score, tm = x, tn = y;
+    }
+    if (best >= 0) break;
+  }
+  parallel_for(tm * tn, [&](int t) {
+    int ti = t / tn, tj = t % tn;
+    int i0 = static_cast<int>(static_cast<long>(rpanels) * ti / tm) * MR;
+    int i1 = std::min(m, static_cast<int>(static_cast<long>(rpanels) * (ti + 1) / tm) * MR);
+    int j0 = static_cast<int>(static_cast<long>(cpanels) * tj / tn) * NR;
+    int j1 = std::min(n, static_cast<int>(static_cast<long>(cpanels) * (tj + 1) / tn) * NR);
+    if (i0 < i1 && j0 < j1) gemm_region(i0, i1, j0, j1, k, alpha, a, b, c, ldc, accumulate);
+  });
 }
 
 }  // namespace
@@ -257,12 +302,33 @@ void gemm_serial(int m, int n, int k, float alpha, Matrix a, Matrix b, float* c,
   gemm_blocked(m, n, k, alpha, a, b, c, ldc, accumulate, false);
 }
 
+namespace {
+
+// Asks Linux for transparent huge pages under a large output before the product first writes it. An op's output
+// is a fresh allocation, so the product would otherwise take one page fault per 4 KiB page (about 2 ms for a
+// 4 MiB C on a small VM, 15% of a 1024³ product); with THP in "madvise" mode this makes it one per 2 MiB. Only
+// the 2 MiB-aligned interior is advised; a failure (other kernels, THP off) is harmless and ignored.
+void advise_huge_pages(float* c, long count) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  constexpr uintptr_t huge = 2u << 20;
+  uintptr_t begin = reinterpret_cast<uintptr_t>(c), end = begin + static_cast<uintptr_t>(count) * sizeof(float);
+  uintptr_t first = (begin + huge - 1) & ~(huge - 1), last = end & ~(huge - 1);
+  if (last > first) madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+#else
+  (void)c;
+  (void)count;
+#endif
+}
+
+}  // namespace
+
 void matmul_batched(const float* a, const float* b, float* c, int batch, int m, int n, int k, bool trans_a,
                     bool trans_b, long stride_a, long stride_b) {
   const long lda = trans_a ? m : k;
   const long ldb = trans_b ? k : n;
   const long stride_c = static_cast<long>(m) * n;
   const double flops = static_cast<double>(m) * n * k;
+  if (stride_c * batch * sizeof(float) >= (4u << 20)) advise_huge_pages(c, stride_c * batch);
   auto one = [&](int i, bool threaded) {
     Matrix A{a + i * stride_a, lda, trans_a};
     Matrix B{b + i * stride_b, ldb, trans_b};

@@ -65,4 +65,14 @@ void attention_backward(const AttentionShape& s, const float* q, const float* k,
                         const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
                         float* dq, float* dk, float* dv);
 
+// Fused recurrent steps; gate pre-activations are gate-major [G, batch, hidden] (see src/backend/kernels.ts).
+void gru_cell(const float* xg, const float* hg, const float* h, const float* bias_hn, long batch, long hidden,
+              float* h_new, float* gates);
+void gru_cell_grad(const float* hg, const float* h, const float* bias_hn, const float* gates, const float* dh_new,
+                   long batch, long hidden, float* dxg, float* dhg, float* dh);
+void lstm_cell(const float* xg, const float* hg, const float* c, long batch, long hidden, float* h_new,
+               float* c_new, float* gates);
+void lstm_cell_grad(const float* c, const float* c_new, const float* gates, const float* dh_new,
+                    const float* dc_new, long batch, long hidden, float* d_pre, float* dc);
+
 }  // namespace attn

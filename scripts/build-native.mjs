@@ -2,7 +2,9 @@
 // `npm install` runs this: it builds the native addon (build/Release/attn.node) with node-gyp. A failed build
 // must not fail the install: attn then runs on its JavaScript backend, and this script says so once.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 if (process.env.ATTN_SKIP_NATIVE_BUILD) {
   console.warn(
@@ -18,9 +20,18 @@ try {
   gyp = null;
 }
 
+// node-gyp downloads Node's headers unless told where they are; npm passes npm_config_nodedir when configured,
+// and otherwise the headers installed beside this node binary (distribution packages put them there) let the
+// build work offline.
+const args = ['rebuild'];
+const prefix = dirname(dirname(process.execPath));
+if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node', 'node.h'))) {
+  args.push(`--nodedir=${prefix}`);
+}
+
 const result = gyp
-  ? spawnSync(process.execPath, [gyp, 'rebuild'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
-  : spawnSync('node-gyp', ['rebuild'], {
+  ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+  : spawnSync('node-gyp', args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       encoding: 'utf8',
       shell: true,

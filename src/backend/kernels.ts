@@ -76,6 +76,15 @@ export interface AttentionArgs {
   causal: boolean;
 }
 
+/**
+ * One step of a fused recurrent cell. Gate pre-activations are gate-major [G, batch, hidden] (G = 3 for GRU,
+ * gates r, z, n; 4 for LSTM, gates i, f, g, o, as torch), states [batch, hidden].
+ */
+export interface CellArgs {
+  batch: number;
+  hidden: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -294,5 +303,57 @@ export interface Backend {
     dq: Float32Array,
     dk: Float32Array,
     dv: Float32Array,
+  ): void;
+
+  /**
+   * A GRU step from xg = x·W_ihᵀ + b_ih (+ b_hr, b_hz folded in) and hg = h·W_hhᵀ (each [3, B, H]), h [B, H] and
+   * b_hn [H] (or null): r = σ(xr + hr), z = σ(xz + hz), n = tanh(xn + r ⊙ (hn + b_hn)), h' = n + z ⊙ (h − n).
+   * Writes hNew [B, H] and gates [3, B, H] = r, z, n for the gradient.
+   */
+  gruCell(
+    xg: Float32Array,
+    hg: Float32Array,
+    h: Float32Array,
+    biasHn: Float32Array | null,
+    args: CellArgs,
+    hNew: Float32Array,
+    gates: Float32Array,
+  ): void;
+  /** Given dhNew, overwrites dxg and dhg ([3, B, H], the gradients of the pre-activations) and dh [B, H]. */
+  gruCellGrad(
+    hg: Float32Array,
+    h: Float32Array,
+    biasHn: Float32Array | null,
+    gates: Float32Array,
+    dhNew: Float32Array,
+    args: CellArgs,
+    dxg: Float32Array,
+    dhg: Float32Array,
+    dh: Float32Array,
+  ): void;
+  /**
+   * An LSTM step from the pre-activations xg + hg (each [4, B, H], gates i, f, g, o) and c [B, H]:
+   * c' = σ(f) ⊙ c + σ(i) ⊙ tanh(g), h' = σ(o) ⊙ tanh(c'). Writes hNew, cNew [B, H] and gates [4, B, H] (the
+   * activated i, f, g, o) for the gradient.
+   */
+  lstmCell(
+    xg: Float32Array,
+    hg: Float32Array,
+    c: Float32Array,
+    args: CellArgs,
+    hNew: Float32Array,
+    cNew: Float32Array,
+    gates: Float32Array,
+  ): void;
+  /** Given dhNew and dcNew, overwrites dPre [4, B, H] (the gradient of xg and of hg) and dc [B, H]. */
+  lstmCellGrad(
+    c: Float32Array,
+    cNew: Float32Array,
+    gates: Float32Array,
+    dhNew: Float32Array,
+    dcNew: Float32Array,
+    args: CellArgs,
+    dPre: Float32Array,
+    dc: Float32Array,
   ): void;
 }

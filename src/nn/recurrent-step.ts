@@ -6,10 +6,12 @@
  * as [T, G, B, H] (time, gate, batch, hidden), so that the pre-activations of step t are one contiguous [G, B, H]
  * block and each gate inside it a contiguous [B, H] block (taken with unbind, no copy); the hidden-to-hidden
  * product of a step is a batched matmul of h [B, H] with W_hh read as [G, H, H], which gives [G, B, H] directly.
+ * The gate arithmetic of a step is one fused op (gruCell / lstmCell in src/tensor/ops/recurrent.ts).
  * Bias terms that are only ever added (b_hh of LSTM; b_hr, b_hz of GRU) are folded into the projection once.
  */
 import { fail } from '../tensor/errors.js';
-import { add, matmul, mul, permute, reshape, sigmoid, slice, sub, tanh } from '../tensor/ops/index.js';
+import { add, matmul, mul, permute, reshape, slice } from '../tensor/ops/index.js';
+import { gruCell, lstmCell } from '../tensor/ops/recurrent.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { uniform } from './init.js';
@@ -94,13 +96,7 @@ export function projectInputs(mode: RecurrentMode, x: Tensor, w: RecurrentWeight
  *   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)),  h' = (1 − z) ⊙ n + z ⊙ h = n + z ⊙ (h − n)   (as torch)
  */
 export function gruStep(xg: Tensor, h: Tensor, w: StepWeights): Tensor {
-  const [xr, xz, xn] = unbind(xg) as [Tensor, Tensor, Tensor];
-  const [hr, hz, hnRaw] = unbind(matmul(h, w.weightHh, { transB: true })) as [Tensor, Tensor, Tensor];
-  const hn = w.biasHn ? add(hnRaw, w.biasHn) : hnRaw;
-  const r = sigmoid(add(xr, hr));
-  const z = sigmoid(add(xz, hz));
-  const n = tanh(add(xn, mul(r, hn)));
-  return add(n, mul(z, sub(h, n)));
+  return gruCell(xg, matmul(h, w.weightHh, { transB: true }), h, w.biasHn);
 }
 
 /**
@@ -109,8 +105,6 @@ export function gruStep(xg: Tensor, h: Tensor, w: StepWeights): Tensor {
  *   c' = f ⊙ c + i ⊙ g,  h' = o ⊙ tanh(c')
  */
 export function lstmStep(xg: Tensor, h: Tensor, c: Tensor, w: StepWeights): { h: Tensor; c: Tensor } {
-  const pre = add(xg, matmul(h, w.weightHh, { transB: true }));
-  const [pi, pf, pg, po] = unbind(pre) as [Tensor, Tensor, Tensor, Tensor];
-  const cNext = add(mul(sigmoid(pf), c), mul(sigmoid(pi), tanh(pg)));
-  return { h: mul(sigmoid(po), tanh(cNext)), c: cNext };
+  const [hNext, cNext] = unbind(lstmCell(xg, matmul(h, w.weightHh, { transB: true }), c)) as [Tensor, Tensor];
+  return { h: hNext, c: cNext };
 }

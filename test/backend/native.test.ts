@@ -491,6 +491,61 @@ describe.skipIf(skip)('native backend agrees with the JavaScript reference', () 
     }
   });
 
+  it('gruCell and gruCellGrad over awkward B, H, with and without b_hn', () => {
+    let seed = 900;
+    for (const batch of [1, 3, 7, 17, 64])
+      for (const hidden of [1, 3, 7, 17, 64])
+        for (const withBias of [false, true]) {
+          const n = batch * hidden;
+          const args = { batch, hidden };
+          const xg = randomF32(3 * n, seed++, 6);
+          const hg = randomF32(3 * n, seed++, 6);
+          const h = randomF32(n, seed++);
+          const bias = withBias ? randomF32(hidden, seed++) : null;
+          const dhNew = randomF32(n, seed++);
+          const run = (b: Backend) => {
+            const hNew = new Float32Array(n).fill(NaN);
+            const gates = new Float32Array(3 * n).fill(NaN);
+            b.gruCell(xg, hg, h, bias, args, hNew, gates);
+            const dxg = new Float32Array(3 * n).fill(NaN);
+            const dhg = new Float32Array(3 * n).fill(NaN);
+            const dh = new Float32Array(n).fill(NaN);
+            b.gruCellGrad(hg, h, bias, gates, dhNew, args, dxg, dhg, dh);
+            return [hNew, gates, dxg, dhg, dh];
+          };
+          const want = run(jsBackend);
+          const got = run(native);
+          for (let i = 0; i < want.length; i++) expectClose(got[i]!, want[i]!, 1e-5, 1e-6);
+        }
+  });
+
+  it('lstmCell and lstmCellGrad over awkward B, H', () => {
+    let seed = 1900;
+    for (const batch of [1, 3, 7, 17, 64])
+      for (const hidden of [1, 3, 7, 17, 64]) {
+        const n = batch * hidden;
+        const args = { batch, hidden };
+        const xg = randomF32(4 * n, seed++, 6);
+        const hg = randomF32(4 * n, seed++, 6);
+        const c = randomF32(n, seed++, 4);
+        const dhNew = randomF32(n, seed++);
+        const dcNew = randomF32(n, seed++);
+        const run = (b: Backend) => {
+          const hNew = new Float32Array(n).fill(NaN);
+          const cNew = new Float32Array(n).fill(NaN);
+          const gates = new Float32Array(4 * n).fill(NaN);
+          b.lstmCell(xg, hg, c, args, hNew, cNew, gates);
+          const dPre = new Float32Array(4 * n).fill(NaN);
+          const dc = new Float32Array(n).fill(NaN);
+          b.lstmCellGrad(c, cNew, gates, dhNew, dcNew, args, dPre, dc);
+          return [hNew, cNew, gates, dPre, dc];
+        };
+        const want = run(jsBackend);
+        const got = run(native);
+        for (let i = 0; i < want.length; i++) expectClose(got[i]!, want[i]!, 1e-5, 1e-6);
+      }
+  });
+
   it('is deterministic: the same call twice gives the same bits', () => {
     const a = randomF32(300 * 200, 1);
     const b = randomF32(200 * 310, 2);
@@ -580,5 +635,17 @@ describe.skipIf(!loaded.ok)('native binding rejects bad arguments with JS errors
       /keyPadding/,
     );
     expect(() => native.attention(f(8), f(8), f(8), null, args, f(8), f(4), f(15))).toThrow(/weights/);
+  });
+
+  it("checks the lengths of the recurrent cells' arrays", () => {
+    const f = (n: number) => new Float32Array(n);
+    const args = { batch: 2, hidden: 3 };
+    expect(() => native.gruCell(f(18), f(17), f(6), null, args, f(6), f(18))).toThrow(/hg has 17/);
+    expect(() => native.gruCell(f(18), f(18), f(6), f(2), args, f(6), f(18))).toThrow(/biasHn/);
+    expect(() => native.gruCellGrad(f(18), f(6), null, f(18), f(6), args, f(18), f(18), f(5))).toThrow(
+      RangeError,
+    );
+    expect(() => native.lstmCell(f(24), f(24), f(6), args, f(6), f(5), f(24))).toThrow(/cNew/);
+    expect(() => native.lstmCellGrad(f(6), f(6), f(23), f(6), f(6), args, f(24), f(6))).toThrow(/gates/);
   });
 });

@@ -7,6 +7,7 @@ import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { layerNorm, layerNormGrad } from './layernorm.js';
 import { matmul } from './matmul.js';
 import { argReduce, reduce } from './reduce.js';
+import { gruCell, gruCellGrad, lstmCell, lstmCellGrad } from './recurrent.js';
 import { crossEntropy, crossEntropyGrad, softmax, softmaxGrad } from './softmax.js';
 import { sparsemax, sparsemaxGrad } from './sparsemax.js';
 
@@ -37,4 +38,8 @@ export const jsBackend: Backend = {
   scatterAdd,
   attention,
   attentionGrad,
+  gruCell,
+  gruCellGrad,
+  lstmCell,
+  lstmCellGrad,
 };

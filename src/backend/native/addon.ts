@@ -197,4 +197,47 @@ export interface NativeAddon {
     dk: Float32Array,
     dv_: Float32Array,
   ): void;
+  gruCell(
+    xg: Float32Array,
+    hg: Float32Array,
+    h: Float32Array,
+    biasHn: Float32Array | null,
+    batch: number,
+    hidden: number,
+    hNew: Float32Array,
+    gates: Float32Array,
+  ): void;
+  gruCellGrad(
+    hg: Float32Array,
+    h: Float32Array,
+    biasHn: Float32Array | null,
+    gates: Float32Array,
+    dhNew: Float32Array,
+    batch: number,
+    hidden: number,
+    dxg: Float32Array,
+    dhg: Float32Array,
+    dh: Float32Array,
+  ): void;
+  lstmCell(
+    xg: Float32Array,
+    hg: Float32Array,
+    c: Float32Array,
+    batch: number,
+    hidden: number,
+    hNew: Float32Array,
+    cNew: Float32Array,
+    gates: Float32Array,
+  ): void;
+  lstmCellGrad(
+    c: Float32Array,
+    cNew: Float32Array,
+    gates: Float32Array,
+    dhNew: Float32Array,
+    dcNew: Float32Array,
+    batch: number,
+    hidden: number,
+    dPre: Float32Array,
+    dc: Float32Array,
+  ): void;
 }

@@ -95,5 +95,13 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         dk,
         dvOut,
       ),
+    gruCell: (xg, hg, h, biasHn, { batch, hidden }, hNew, gates) =>
+      addon.gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates),
+    gruCellGrad: (hg, h, biasHn, gates, dhNew, { batch, hidden }, dxg, dhg, dh) =>
+      addon.gruCellGrad(hg, h, biasHn, gates, dhNew, batch, hidden, dxg, dhg, dh),
+    lstmCell: (xg, hg, c, { batch, hidden }, hNew, cNew, gates) =>
+      addon.lstmCell(xg, hg, c, batch, hidden, hNew, cNew, gates),
+    lstmCellGrad: (c, cNew, gates, dhNew, dcNew, { batch, hidden }, dPre, dc) =>
+      addon.lstmCellGrad(c, cNew, gates, dhNew, dcNew, batch, hidden, dPre, dc),
   };
 }

@@ -34,6 +34,7 @@ export { sum, mean, max, min, logsumexp, variance, argmax, argmin, sumTo, type A
 export { softmax, logSoftmax } from './softmax.js';
 export { sparsemax } from './sparsemax.js';
 export { unbind } from './unbind.js';
+export { gruCell, lstmCell } from './recurrent.js';
 export { fusedAttention, type FusedAttentionOptions, type FusedAttentionResult } from './fused-attention.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export {
