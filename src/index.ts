@@ -22,4 +22,5 @@ export * from './data/index.js';
 export * from './decode/index.js';
 export * from './optim/index.js';
 export * from './train/metrics/index.js';
+export * from './train/index.js';
 export * from './viz/index.js';

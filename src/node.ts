@@ -6,6 +6,7 @@ export * from './index.js';
 export { readSafetensorsFile, writeSafetensorsFile } from './io/safetensors-file.js';
 export { writeFileAtomic } from './io/atomic-write.js';
 export * from './data/node/index.js';
+export * from './train/node/index.js';
 export * from './viz/node/index.js';
 export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/native/index.js';
 

@@ -1,0 +1,209 @@
+/**
+ * The task adapter for translation (any sequence-to-sequence model): training batches from `bucketBatches`
+ * (length-bucketed, shuffled with the epoch's generator), the model's teacher-forced loss, and an evaluation
+ * reporting
+ *
+ * ```
+ * loss           mean cross-entropy per target token (the model's per-batch means, weighted by target tokens)
+ * tokenAccuracy  teacher-forced next-token accuracy over non-pad targets (when the model returns logits)
+ * exactMatch     fraction of greedy decodings equal to the reference, token for token
+ * bleu           corpus BLEU (0–100) of the greedy decodings (13a-tokenised text with a target tokenizer,
+ *                else the ids as whitespace-separated tokens)
+ * ```
+ *
+ * A model only needs the two methods of `TranslationModel` (and to be a Module, for its parameters).
+ */
+import type { TranslationBatch, TranslationBatchingOptions, TranslationExample } from '../data/batching.js';
+import { bucketBatches, planBatches } from '../data/batching.js';
+import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocabulary.js';
+import { greedyDecode } from '../decode/greedy.js';
+import type { DecoderStepper } from '../decode/stepper.js';
+import type { Module } from '../nn/module.js';
+import { noGrad } from '../tensor/autograd.js';
+import { fail } from '../tensor/errors.js';
+import { argmax } from '../tensor/ops/index.js';
+import { Generator } from '../tensor/random.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { corpusBleu } from './metrics/bleu.js';
+import { exactMatch } from './metrics/exact-match.js';
+import { tokenAccuracy } from './metrics/token-accuracy.js';
+import type { BatchLoss, EvalMetrics, TaskAdapter, TrainBatches } from './task.js';
+
+/**
+ * What a sequence-to-sequence model offers the translation task. `srcPadding` is the source padding as the task
+ * is told to pass it: a bool mask [B, S] (true at padding; the default) or int32 lengths [B].
+ */
+export interface TranslationModel {
+  /**
+   * Teacher-forced loss: src int32 [B, S], tgtIn int32 [B, T] (`<sos>` y₁ … y_{T−1}), tgtOut int32 [B, T]
+   * (y₁ … y_{T−1} `<eos>`, padded with the pad id). `loss` is the mean cross-entropy over the non-pad targets;
+   * `logits` [B, T, V], when returned, give the token accuracy.
+   */
+  loss(src: Tensor, srcPadding: Tensor, tgtIn: Tensor, tgtOut: Tensor): { loss: Tensor; logits?: Tensor };
+  /** A decoder stepper over the sources, for greedy decoding (called in evaluation mode, without gradients). */
+  stepper(src: Tensor, srcPadding: Tensor): DecoderStepper<unknown>;
+}
+
+/** Turns ids into text for BLEU (a Tokenizer does). */
+export interface TextDecoderLike {
+  decode(ids: ArrayLike<number>): string;
+}
+
+export interface TranslationTaskOptions {
+  model: Module & TranslationModel;
+  train: readonly TranslationExample[];
+  /** Evaluation splits by name (e.g. `{ dev, test }`). */
+  splits?: Record<string, readonly TranslationExample[]>;
+  /** Training batches: batchSize and/or maxTokens, bucketSize, sourceEos, shuffle (default true). */
+  batching: Omit<TranslationBatchingOptions, 'generator' | 'seed'>;
+  /** Sources per evaluation batch (default batching.batchSize, or 32). */
+  evalBatchSize?: number;
+  /** How the source padding is passed to the model: 'mask' (bool [B, S], default) or 'lengths' (int32 [B]). */
+  sourcePadding?: 'mask' | 'lengths';
+  /** Decodes target ids to text for BLEU (e.g. the target Tokenizer); without it, ids are the tokens. */
+  targetTokenizer?: TextDecoderLike;
+  /** Greedy-decode in evaluation for exactMatch and BLEU (default true; false reports loss and accuracy only). */
+  decode?: boolean;
+  /** Most tokens a decoding may produce: a number, or a function of the batch's longest reference (default +10). */
+  maxDecodeLength?: number | ((longestReference: number) => number);
+  /** Ids of the specials (defaults: the Vocabulary's 0, 1, 2). */
+  padId?: number;
+  sosId?: number;
+  eosId?: number;
+}
+
+const OP = 'TranslationTask';
+
+export class TranslationTask implements TaskAdapter<TranslationBatch> {
+  readonly model: Module & TranslationModel;
+  private readonly options: TranslationTaskOptions;
+  /** [source, target] padded lengths, as bucketBatches measures them (to count an epoch's batches). */
+  private readonly lengths: [number, number][];
+
+  constructor(options: TranslationTaskOptions) {
+    const model = options?.model as Partial<TranslationModel> | undefined;
+    if (!model || typeof model.loss !== 'function' || typeof model.stepper !== 'function') {
+      fail(
+        OP,
+        'model must implement TranslationModel: loss(src, srcPadding, tgtIn, tgtOut) and stepper(src, srcPadding)',
+      );
+    }
+    if (!Array.isArray(options.train) || options.train.length === 0)
+      fail(OP, 'train must be a non-empty array of examples');
+    if (
+      options.sourcePadding !== undefined &&
+      options.sourcePadding !== 'mask' &&
+      options.sourcePadding !== 'lengths'
+    ) {
+      fail(OP, `sourcePadding must be 'mask' or 'lengths', got ${String(options.sourcePadding)}`);
+    }
+    this.model = options.model;
+    this.options = options;
+    const eos = options.batching.sourceEos ? 1 : 0;
+    this.lengths = options.train.map((e) => [e.source.length + eos, e.target.length + 1]);
+  }
+
+  trainBatches(_epoch: number, generator: Generator): TrainBatches<TranslationBatch> {
+    const batching = this.options.batching;
+    // Count the batches on a copy of the generator: bucketBatches plans with the same draws.
+    const copy = new Generator();
+    copy.setState(generator.getState());
+    const length = planBatches(this.lengths, { ...batching, generator: copy }).length;
+    const iterator = bucketBatches(this.options.train, { ...batching, generator });
+    return { length, [Symbol.iterator]: () => iterator };
+  }
+
+  loss(batch: TranslationBatch): BatchLoss {
+    const out = this.model.loss(batch.source, this.padding(batch), batch.decoderInput, batch.decoderOutput);
+    return { loss: out.loss, tokens: sumOf(batch.targetLengths), examples: batch.indices.length };
+  }
+
+  evaluate(split: string): EvalMetrics {
+    const o = this.options;
+    const examples = o.splits?.[split];
+    if (examples === undefined) {
+      fail(
+        OP,
+        `no split '${split}' to evaluate (splits: ${Object.keys(o.splits ?? {}).join(', ') || 'none'})`,
+      );
+    }
+    if (examples.length === 0) fail(OP, `split '${split}' is empty`);
+    const padId = o.padId ?? PAD_ID;
+    const decode = o.decode ?? true;
+    const batchSize = o.evalBatchSize ?? o.batching.batchSize ?? 32;
+    return noGrad(() => {
+      let lossSum = 0;
+      let tokens = 0;
+      const predicted: number[] = [];
+      const gold: number[] = [];
+      const hypotheses: number[][] = [];
+      const references: number[][] = [];
+      const batches = bucketBatches(examples, { batchSize, shuffle: false, sourceEos: o.batching.sourceEos });
+      for (const batch of batches) {
+        const padding = this.padding(batch);
+        const out = this.model.loss(batch.source, padding, batch.decoderInput, batch.decoderOutput);
+        const n = sumOf(batch.targetLengths);
+        lossSum += out.loss.item() * n;
+        tokens += n;
+        if (out.logits !== undefined) {
+          const best = argmax(out.logits, -1).data;
+          const target = batch.decoderOutput.data;
+          if (best.length !== target.length) {
+            fail(OP, `the model's logits do not match tgtOut ${JSON.stringify(batch.decoderOutput.shape)}`);
+          }
+          for (let i = 0; i < target.length; i++) {
+            predicted.push(best[i]!);
+            gold.push(target[i]!);
+          }
+        }
+        if (decode) {
+          const refs = batch.indices.map((i) => Array.from(examples[i]!.target));
+          const longest = Math.max(...refs.map((r) => r.length));
+          const max = o.maxDecodeLength;
+          const maxLength = typeof max === 'function' ? max(longest) : (max ?? longest + 10);
+          const hyps = greedyDecode(this.model.stepper(batch.source, padding), {
+            sos: o.sosId ?? SOS_ID,
+            eos: o.eosId ?? EOS_ID,
+            maxLength,
+          });
+          for (const h of hyps) hypotheses.push(h.tokens);
+          references.push(...refs);
+        }
+      }
+      const metrics: EvalMetrics = { loss: lossSum / tokens };
+      if (predicted.length > 0) metrics.tokenAccuracy = tokenAccuracy(predicted, gold, padId);
+      if (decode) {
+        metrics.exactMatch = exactMatch(hypotheses, references);
+        const bleu = this.bleu(hypotheses, references);
+        if (bleu !== null) metrics.bleu = bleu;
+      }
+      return metrics;
+    });
+  }
+
+  private padding(batch: TranslationBatch): Tensor {
+    return this.options.sourcePadding === 'lengths' ? batch.sourceLengths : batch.sourceMask;
+  }
+
+  /** Corpus BLEU over the pairs whose reference is not empty (BLEU has nothing to match otherwise). */
+  private bleu(hypotheses: number[][], references: number[][]): number | null {
+    const tokenizer = this.options.targetTokenizer;
+    const text = (ids: number[]): string => (tokenizer ? tokenizer.decode(ids) : ids.join(' '));
+    const hyps: string[] = [];
+    const refs: string[] = [];
+    references.forEach((ref, i) => {
+      const r = text(ref);
+      if (r.trim() === '') return;
+      hyps.push(text(hypotheses[i]!));
+      refs.push(r);
+    });
+    if (refs.length === 0) return null;
+    return corpusBleu(hyps, refs, { tokenize: tokenizer ? '13a' : 'none' }).score;
+  }
+}
+
+function sumOf(t: Tensor): number {
+  let s = 0;
+  for (let i = 0; i < t.data.length; i++) s += t.data[i]!;
+  return s;
+}
