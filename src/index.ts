@@ -24,3 +24,4 @@ export * from './optim/index.js';
 export * from './train/metrics/index.js';
 export * from './train/index.js';
 export * from './viz/index.js';
+export * from './inference/index.js';

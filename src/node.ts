@@ -8,6 +8,7 @@ export { writeFileAtomic } from './io/atomic-write.js';
 export * from './data/node/index.js';
 export * from './train/node/index.js';
 export * from './viz/node/index.js';
+export * from './inference/node/index.js';
 export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/native/index.js';
 
 import { installDefaultBackend } from './backend/native/select.js';

@@ -1,0 +1,253 @@
+/**
+ * `createPredictor`: a trained model, its tokenizers and its configuration as a `Predictor` (types.ts), the one
+ * object the CLI, the server and the web page use to translate or classify text. Browser-safe. Inputs are
+ * decoded in batches (`translateBatch`, `classifyBatch`; sorted by length so that little is padded), and every
+ * result carries the attention that produced it as plain arrays.
+ */
+import { EOS_ID, SOS_ID } from '../data/vocabulary.js';
+import type { Tokenizer } from '../data/tokenizer.js';
+import { beamSearch } from '../decode/beam.js';
+import { greedyDecode } from '../decode/greedy.js';
+import type { Hypothesis } from '../decode/stepper.js';
+import { noGrad } from '../tensor/autograd.js';
+import { fail } from '../tensor/errors.js';
+import { softmax } from '../tensor/ops/index.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { ModelCheckpointConfig } from './model-config.js';
+import type { BuiltModel } from './registry.js';
+import type {
+  AttentionWeights,
+  ClassificationResult,
+  Predictor,
+  PredictorInfo,
+  TranslateOptions,
+  TranslationHypothesis,
+  TranslationResult,
+} from './types.js';
+
+/** The tokenizers of a model: source and target for translation, text for classification. */
+export type PredictorTokenizers = { source: Tokenizer; target: Tokenizer } | { text: Tokenizer };
+
+export interface PredictorParts {
+  /** The model, as `buildModel` returns it (its weights already loaded). */
+  model: BuiltModel;
+  config: ModelCheckpointConfig;
+  tokenizers: PredictorTokenizers;
+  /** Where the model came from (a checkpoint directory), for error messages. */
+  name?: string;
+  /** Inputs decoded together by the batch methods (default 32). */
+  batchSize?: number;
+}
+
+/** A Predictor that also takes many inputs at once (faster than one by one). */
+export interface BatchPredictor extends Predictor {
+  /** One result per text, in order. */
+  translateBatch(texts: readonly string[], options?: TranslateOptions): TranslationResult[];
+  classifyBatch(texts: readonly string[]): ClassificationResult[];
+}
+
+/** The largest beam the predictor accepts (beam search keeps beamSize × vocabulary candidates per step). */
+export const MAX_BEAM_SIZE = 64;
+
+interface Encoded {
+  index: number;
+  ids: number[];
+}
+
+export function createPredictor(parts: PredictorParts): BatchPredictor {
+  const { model: built, config, tokenizers } = parts;
+  const name = parts.name ? `${parts.name} holds ` : '';
+  if (built.task !== config.task) {
+    fail('createPredictor', `the model is a ${built.task} model but the configuration says ${config.task}`);
+  }
+  const batchSize = parts.batchSize ?? 32;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    fail('createPredictor', `batchSize must be a positive integer, got ${batchSize}`);
+  const info: PredictorInfo = {
+    task: config.task,
+    architecture: config.architecture,
+    config: { ...config.model },
+    parameters: built.model.numParameters(),
+    attentionLayers: built.attentionLayers,
+    attentionHeads: built.attentionHeads,
+  };
+  const wrongTask = (op: string, want: string): never =>
+    fail(
+      `Predictor.${op}`,
+      `${name}a ${config.task === 'translate' ? 'translation' : 'classification'} model (${config.architecture}); ` +
+        `use ${want}`,
+    );
+
+  /** Encodes texts, failing on one without tokens or longer than the model takes. */
+  const encode = (op: string, tokenizer: Tokenizer, texts: readonly string[], eos: boolean): Encoded[] =>
+    texts.map((text, index) => {
+      if (typeof text !== 'string') fail(op, `text ${index} must be a string, got ${typeof text}`);
+      const ids = tokenizer.encode(text, { eos });
+      if (ids.length === (eos ? 1 : 0))
+        fail(op, `text ${index} has no tokens (it is empty after normalisation)`);
+      if (ids.length > built.maxLength)
+        fail(op, `text ${index} has ${ids.length} tokens; the model takes at most ${built.maxLength}`);
+      return { index, ids };
+    });
+
+  /** Runs `fn` over batches of similar length and returns its results in the inputs' order. */
+  const inBatches = <R>(items: Encoded[], fn: (batch: Encoded[]) => R[]): R[] => {
+    const sorted = [...items].sort((a, b) => a.ids.length - b.ids.length);
+    const out = new Array<R>(items.length);
+    for (let start = 0; start < sorted.length; start += batchSize) {
+      const batch = sorted.slice(start, start + batchSize);
+      fn(batch).forEach((r, i) => (out[batch[i]!.index] = r));
+    }
+    return out;
+  };
+
+  const translateBatch = (texts: readonly string[], options: TranslateOptions = {}): TranslationResult[] => {
+    const op = 'Predictor.translate';
+    if (built.task !== 'translate' || !('source' in tokenizers)) return wrongTask('translate', 'classify');
+    const beamSize = integerOption(op, 'beamSize', options.beamSize, 1, 1, MAX_BEAM_SIZE);
+    const nBest = integerOption(op, 'nBest', options.nBest, 1, 1, beamSize);
+    const limit = Math.min(built.maxLength, 10_000);
+    const maxLength =
+      options.maxLength === undefined
+        ? undefined
+        : integerOption(op, 'maxLength', options.maxLength, 0, 1, limit);
+    const { source, target } = tokenizers;
+    const model = built.model;
+    model.eval();
+    const encoded = encode(op, source, texts, config.sourceEos ?? false);
+    return inBatches(encoded, (batch) =>
+      noGrad(() => {
+        const { ids, mask, longest } = padBatch(batch);
+        const decodeLength = maxLength ?? Math.min(limit, config.maxDecodeLength ?? 2 * longest + 10);
+        const stepper = model.stepper(ids, mask);
+        const search = { sos: SOS_ID, eos: EOS_ID, maxLength: decodeLength };
+        const found: Hypothesis[][] =
+          beamSize > 1
+            ? beamSearch(stepper, { ...search, beamSize, nBest })
+            : greedyDecode(stepper, search).map((h) => [h]);
+        return batch.map((item, b) => ({
+          sourceTokens: item.ids.map((id) => source.vocabulary.token(id)),
+          hypotheses: found[b]!.map((h) =>
+            hypothesis(h, target, item.ids.length, built.attentionLayers, built.attentionHeads),
+          ),
+        }));
+      }),
+    );
+  };
+
+  const classifyBatch = (texts: readonly string[]): ClassificationResult[] => {
+    const op = 'Predictor.classify';
+    if (built.task !== 'classify' || !('text' in tokenizers)) return wrongTask('classify', 'translate');
+    const labels = config.labels!;
+    const { text: tokenizer } = tokenizers;
+    const model = built.model;
+    model.eval();
+    const encoded = encode(op, tokenizer, texts, false);
+    return inBatches(encoded, (batch) =>
+      noGrad(() => {
+        const { ids, mask } = padBatch(batch);
+        const out = model.forward(ids, mask);
+        const probs = softmax(out.logits, -1).data;
+        const t = ids.shape[1]!;
+        const c = labels.length;
+        return batch.map((item, b) => {
+          const probabilities = Array.from(probs.subarray(b * c, (b + 1) * c));
+          let best = 0;
+          for (let k = 1; k < c; k++) if (probabilities[k]! > probabilities[best]!) best = k;
+          return {
+            tokens: item.ids.map((id) => tokenizer.vocabulary.token(id)),
+            label: labels[best]!,
+            labels: [...labels],
+            probabilities,
+            weights: Array.from(out.weights.data.subarray(b * t, b * t + item.ids.length)),
+          };
+        });
+      }),
+    );
+  };
+
+  return {
+    info,
+    translate: (text, options) => translateBatch([text], options)[0]!,
+    classify: (text) => classifyBatch([text])[0]!,
+    translateBatch,
+    classifyBatch,
+  };
+}
+
+/** `value` checked as an integer in [min, max], or `fallback` when undefined. */
+function integerOption(
+  op: string,
+  key: string,
+  value: number | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  if (value === undefined) return fallback;
+  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max))
+    fail(op, `${key} must be an integer in [${min}, ${max}], got ${String(value)}`);
+  return value;
+}
+
+/** Right-padded ids [B, S] (pad id 0) and the padding mask [B, S] (true at padding). */
+function padBatch(batch: Encoded[]): { ids: Tensor; mask: Tensor; longest: number } {
+  const longest = Math.max(...batch.map((e) => e.ids.length));
+  const ids = new Int32Array(batch.length * longest);
+  const mask = new Uint8Array(batch.length * longest).fill(1);
+  batch.forEach((e, b) => {
+    ids.set(e.ids, b * longest);
+    mask.fill(0, b * longest, b * longest + e.ids.length);
+  });
+  return {
+    ids: new Tensor(ids, [batch.length, longest], 'int32'),
+    mask: new Tensor(mask, [batch.length, longest], 'bool'),
+    longest,
+  };
+}
+
+/** A search hypothesis as plain data: tokens, text, scores and attention over the source's own tokens. */
+function hypothesis(
+  h: Hypothesis,
+  target: Tokenizer,
+  sourceLength: number,
+  layers: number,
+  heads: number,
+): TranslationHypothesis {
+  return {
+    tokens: h.tokens.map((id) => target.vocabulary.token(id)),
+    text: target.decode(h.tokens),
+    logProb: h.logProb,
+    score: h.score,
+    attention: attentionOf(h.attention, layers, heads, sourceLength),
+  };
+}
+
+/**
+ * Per-step attention tensors ([S] for an RNN decoder, [layers, heads, S] for a Transformer's cross-attention)
+ * as `layers[l][h][t][s]`, cut to the source's own `sourceLength` tokens (the rest is padding, weight 0).
+ */
+export function attentionOf(
+  steps: readonly Tensor[],
+  layers: number,
+  heads: number,
+  sourceLength: number,
+): AttentionWeights {
+  const out: number[][][][] = Array.from({ length: layers }, () => Array.from({ length: heads }, () => []));
+  for (const [t, step] of steps.entries()) {
+    const width = step.size / (layers * heads);
+    if (!Number.isInteger(width) || width < sourceLength) {
+      fail(
+        'attentionOf',
+        `step ${t}: attention of ${step.size} values does not fit ${layers} layers × ${heads} heads × ${sourceLength} source tokens`,
+      );
+    }
+    for (let l = 0; l < layers; l++) {
+      for (let k = 0; k < heads; k++) {
+        const offset = (l * heads + k) * width;
+        out[l]![k]!.push(Array.from(step.data.subarray(offset, offset + sourceLength)));
+      }
+    }
+  }
+  return { layers: out };
+}
