@@ -13,12 +13,13 @@ Usage: attn <command> [options]
 
 Commands:
   info        version, backend, threads and CPU features
+  serve       the JSON API and web page over a checkpoint
 
 Options:
   -h, --help     show help (also after a command: attn info --help)
   -v, --version  print the version
 
-More commands (demo, train, translate, classify, eval, attention, serve) arrive as the project grows; see README.md.
+More commands (demo, train, translate, classify, eval, attention) arrive as the project grows; see README.md.
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -37,6 +38,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'info':
         return await runInfo(rest);
+      case 'serve':
+        // Loaded on demand: the HTTP server's dependencies would slow every other command's start.
+        return await (await import('./serve.js')).runServe(rest);
       default:
         throw new UsageError(`unknown command '${command}'. Run 'attn --help' for the list.`);
     }

@@ -1,0 +1,107 @@
+/** `attn serve`: the JSON API and the web page over one checkpoint, until Ctrl-C or SIGTERM. */
+import { parseArgs } from 'node:util';
+import { DEFAULT_LIMITS, LIMIT_BOUNDS, type ServeLimits } from '../serve/limits.js';
+import { createServer, type AttnServer } from '../serve/server.js';
+import { closeOnSignal } from '../serve/shutdown.js';
+import { parsingUsage, UsageError } from './usage.js';
+
+const HELP = `Usage: attn serve --checkpoint DIR [--port N] [--host H] [options]
+
+Serves the model in DIR (a directory written by attn train or attn demo) over HTTP:
+  /                     a web page: type a sentence, see the translation or label and the attention
+  POST /api/translate   {"text": "...", "beamSize"?: 1, "maxLength"?: N, "nBest"?: 1} → tokens, scores, attention
+  POST /api/classify    {"text": "..."} → label, probabilities, pooling weight per token
+  GET  /api/info        the model: task, architecture, parameters, attention layers and heads
+  GET  /api/limits      the request limits below
+
+The model runs on a worker thread, one request at a time; waiting requests queue (a full queue is answered
+503). Ctrl-C or SIGTERM stops accepting, finishes the requests under way and exits 0; a second one exits at once.
+
+Options:
+  --checkpoint DIR      the checkpoint directory (required)
+  --port N              TCP port (default 8080; 0 picks a free one)
+  --host H              address to listen on (default 127.0.0.1; 0.0.0.0 to accept other machines)
+  --max-chars N         most characters in a text (default ${DEFAULT_LIMITS.maxChars})
+  --max-words N         most words in a text (default ${DEFAULT_LIMITS.maxWords})
+  --max-beam-size N     largest beamSize a request may ask for (default ${DEFAULT_LIMITS.maxBeamSize})
+  --max-length N        largest maxLength a request may ask for (default ${DEFAULT_LIMITS.maxLength})
+  --max-queue N         requests that may wait for the model (default ${DEFAULT_LIMITS.maxQueue})
+  --log                 log every request as a JSON line on stdout
+  -h, --help            show this help
+`;
+
+const LIMIT_OPTIONS = {
+  'max-chars': 'maxChars',
+  'max-words': 'maxWords',
+  'max-beam-size': 'maxBeamSize',
+  'max-length': 'maxLength',
+  'max-queue': 'maxQueue',
+} as const satisfies Record<string, keyof ServeLimits>;
+
+function integer(name: string, text: string | undefined, low: number, high: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < low || value > high)
+    throw new UsageError(`--${name} must be an integer from ${low} to ${high}, got '${text}'`);
+  return value;
+}
+
+export async function runServe(args: readonly string[]): Promise<number> {
+  const { values } = parsingUsage(() =>
+    parseArgs({
+      args: [...args],
+      options: {
+        checkpoint: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'max-chars': { type: 'string' },
+        'max-words': { type: 'string' },
+        'max-beam-size': { type: 'string' },
+        'max-length': { type: 'string' },
+        'max-queue': { type: 'string' },
+        log: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }),
+  );
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!values.checkpoint) throw new UsageError("serve needs --checkpoint DIR. Run 'attn serve --help'.");
+  const port = integer('port', values.port, 0, 65535) ?? 8080;
+  const host = values.host ?? '127.0.0.1';
+  const limits: Partial<ServeLimits> = {};
+  for (const [option, key] of Object.entries(LIMIT_OPTIONS)) {
+    const [low, high] = LIMIT_BOUNDS[key];
+    const value = integer(option, values[option as keyof typeof LIMIT_OPTIONS], low, high);
+    if (value !== undefined) limits[key] = value;
+  }
+
+  let server: AttnServer;
+  try {
+    server = await createServer({ checkpoint: values.checkpoint, limits, log: values.log ?? false });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot serve ${values.checkpoint}: ${message}`, { cause: error });
+  }
+  let url: string;
+  try {
+    url = await server.listen(port, host);
+  } catch (error) {
+    await server.close();
+    const code = (error as { code?: string }).code;
+    if (code === 'EADDRINUSE')
+      throw new Error(`port ${port} on ${host} is in use; choose another with --port`, { cause: error });
+    throw error;
+  }
+  const { info } = server;
+  const log = (line: string): void => void process.stderr.write(`attn serve: ${line}\n`);
+  log(`${info.task} model (${info.architecture}) from ${values.checkpoint}`);
+  process.stdout.write(`attn serve: listening on ${url}/ (Ctrl-C stops)\n`);
+  await closeOnSignal(() => server.close(), { log });
+  log('stopped');
+  return 0;
+}

@@ -1,0 +1,103 @@
+// `attn serve` as a user runs it: a child process on a real checkpoint, answering over HTTP until SIGTERM,
+// then exiting 0 after a graceful stop; and its usage errors.
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tinyCheckpoints, type TinyCheckpoints } from '../serve/checkpoints.js';
+
+const run = promisify(execFile);
+const bin = fileURLToPath(new URL('../../bin/attn.js', import.meta.url));
+
+async function attn(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+let checkpoints: TinyCheckpoints;
+
+beforeAll(async () => {
+  checkpoints = await tinyCheckpoints();
+});
+
+afterAll(async () => {
+  await checkpoints?.remove();
+});
+
+describe('attn serve', () => {
+  it('serves the API and the page until SIGTERM, then stops gracefully with exit code 0', async () => {
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--checkpoint', checkpoints.classify, '--port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const match = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`attn serve exited (${code}) early: ${stderr}`)));
+    });
+    try {
+      expect(stderr).toContain(`classify model (bigru-attention) from ${checkpoints.classify}`);
+      const info = await fetch(`${url}/api/info`);
+      expect(await info.json()).toMatchObject({ task: 'classify', architecture: 'bigru-attention' });
+      const answer = await fetch(`${url}/api/classify`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ text: 'good film' }),
+      });
+      expect(answer.status).toBe(200);
+      expect((await answer.json()).tokens).toEqual(['good', 'film']);
+      const page = await fetch(`${url}/`);
+      expect(await page.text()).toContain('<title>attn');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    expect(stderr).toContain('SIGTERM: not accepting new requests; finishing the ones under way');
+    expect(stderr).toContain('attn serve: stopped');
+  });
+
+  it('--help describes the command and its API', async () => {
+    const { code, stdout } = await attn('serve', '--help');
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: attn serve --checkpoint DIR');
+    expect(stdout).toContain('POST /api/translate');
+  });
+
+  it('exits 2 without --checkpoint, with an unknown option or a bad value', async () => {
+    const missing = await attn('serve');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('serve needs --checkpoint DIR');
+    const unknown = await attn('serve', '--checkpoint', checkpoints.classify, '--beam', '3');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("Unknown option '--beam'");
+    const port = await attn('serve', '--checkpoint', checkpoints.classify, '--port', '70000');
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain("--port must be an integer from 0 to 65535, got '70000'");
+    const beam = await attn('serve', '--checkpoint', checkpoints.classify, '--max-beam-size', '0');
+    expect(beam.code).toBe(2);
+    expect(beam.stderr).toContain("--max-beam-size must be an integer from 1 to 64, got '0'");
+  });
+
+  it('exits 1 naming the directory when the checkpoint does not load', async () => {
+    const { code, stderr } = await attn('serve', '--checkpoint', '/nonexistent/run', '--port', '0');
+    expect(code).toBe(1);
+    expect(stderr).toContain('cannot serve /nonexistent/run');
+    expect(stderr).toContain('/nonexistent/run does not exist');
+  });
+});
