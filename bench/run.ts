@@ -12,14 +12,20 @@ import { parseArgs } from 'node:util';
 import { backendInfo } from '../src/node.js';
 import { runAttn } from './attn-benches.js';
 import { BENCHES, type BenchName, type Result } from './names.js';
+import { E2E_BENCHES } from './e2e/config.js';
+import { renderE2E, spliceE2E } from './e2e/report.js';
+import { runE2E } from './e2e/run-e2e.js';
 
 const { values } = parseArgs({
-  options: { json: { type: 'boolean' }, only: { type: 'string' } },
+  options: { json: { type: 'boolean' }, only: { type: 'string' }, quick: { type: 'boolean' } },
   strict: true,
 });
 const names: BenchName[] = values.only ? BENCHES.filter((b) => b === values.only) : [...BENCHES];
-if (names.length === 0) {
-  process.stderr.write(`bench: unknown name '${values.only}'; one of: ${BENCHES.join(', ')}\n`);
+const e2eNames = values.only ? E2E_BENCHES.filter((b) => b === values.only) : [...E2E_BENCHES];
+if (names.length === 0 && e2eNames.length === 0) {
+  process.stderr.write(
+    `bench: unknown name '${values.only}'; one of: ${[...BENCHES, ...E2E_BENCHES].join(', ')}\n`,
+  );
   process.exit(2);
 }
 
@@ -89,4 +95,12 @@ const md = [
   'The last column is attn’s advantage: GFLOP/s ratio for matmul, time or memory ratio (peer / attn) otherwise.',
   '',
 ].join('\n');
-if (!values.only) writeFileSync(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), md);
+// The end-to-end benchmarks (bench/e2e/) have their own section of the same file.
+const e2eRows = runE2E(e2eNames, {
+  quick: values.quick ?? false,
+  emit,
+  note: (m) => process.stderr.write(`${m}\n`),
+});
+const docs = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+// Quick figures (one step, no JavaScript peers) are for a smoke run, not for the docs.
+if (!values.only && !values.quick) writeFileSync(docs, spliceE2E(md, renderE2E(e2eRows, false), docs));

@@ -1,0 +1,137 @@
+/**
+ * attn's side of the end-to-end benchmarks (shapes in config.ts): full training steps of the GRU + Bahdanau
+ * translation model and of the Transformer classifier, and decoding latency of a Transformer translation model,
+ * through the public API only (models, losses, optimisers, decoders), as a user would run them.
+ */
+import {
+  Adam,
+  AdamW,
+  AttentionClassifier,
+  BahdanauSeq2Seq,
+  Tensor,
+  TransformerSeq2Seq,
+  beamSearch,
+  crossEntropy,
+  greedyDecode,
+  manualSeed,
+} from '../../src/node.js';
+import { CLS, DECODE, NMT, reps, tokenIds, type E2EName } from './config.js';
+
+const ids = (data: Int32Array, shape: number[]) => new Tensor(data, shape, 'int32');
+
+/** Seconds per call of fn: `warmup` untimed calls, then the mean over `count` timed ones (or the best). */
+export function timeIt(fn: () => void, warmup: number, count: number, best = false): number {
+  for (let i = 0; i < warmup; i++) fn();
+  let total = 0;
+  let min = Infinity;
+  for (let i = 0; i < count; i++) {
+    const t = performance.now();
+    fn();
+    const dt = performance.now() - t;
+    total += dt;
+    min = Math.min(min, dt);
+  }
+  return (best ? min : total / count) / 1000;
+}
+
+/** One training step of the NMT model: forward with teacher forcing, loss, backward, Adam. */
+export function nmtStep(): () => void {
+  manualSeed(0);
+  const model = new BahdanauSeq2Seq({
+    srcVocabSize: NMT.srcVocab,
+    tgtVocabSize: NMT.tgtVocab,
+    embeddingDim: NMT.embedding,
+    hiddenSize: NMT.hidden,
+    attentionUnits: NMT.attentionUnits,
+    cell: 'gru',
+    padId: 0,
+  });
+  const optimizer = new Adam(model.parameters(), { lr: NMT.lr });
+  const { batch, srcLen, tgtLen } = NMT;
+  const src = ids(tokenIds(batch * srcLen, NMT.srcVocab, 1), [batch, srcLen]);
+  const tgt = tokenIds(batch * (tgtLen + 1), NMT.tgtVocab, 2);
+  const tgtIn = new Int32Array(batch * tgtLen);
+  const tgtOut = new Int32Array(batch * tgtLen);
+  for (let b = 0; b < batch; b++) {
+    tgtIn.set(tgt.subarray(b * (tgtLen + 1), b * (tgtLen + 1) + tgtLen), b * tgtLen);
+    tgtOut.set(tgt.subarray(b * (tgtLen + 1) + 1, (b + 1) * (tgtLen + 1)), b * tgtLen);
+  }
+  const tIn = ids(tgtIn, [batch, tgtLen]);
+  const tOut = ids(tgtOut, [batch, tgtLen]);
+  return () => {
+    optimizer.zeroGrad();
+    model.loss(src, null, tIn, tOut).loss.backward();
+    optimizer.step();
+  };
+}
+
+/** One training step of the Transformer classifier: forward, cross-entropy, backward, AdamW. */
+export function clsStep(): () => void {
+  manualSeed(0);
+  const model = new AttentionClassifier({
+    vocabSize: CLS.vocab,
+    numClasses: CLS.classes,
+    embedDim: CLS.dModel,
+    encoder: 'transformer',
+    numLayers: CLS.layers,
+    nhead: CLS.heads,
+    dimFeedforward: CLS.ff,
+    maxLen: CLS.seqLen,
+    dropout: 0,
+    padId: 0,
+  });
+  const optimizer = new AdamW(model.parameters(), { lr: CLS.lr, weightDecay: CLS.weightDecay });
+  const x = ids(tokenIds(CLS.batch * CLS.seqLen, CLS.vocab, 3), [CLS.batch, CLS.seqLen]);
+  const labels = ids(
+    Int32Array.from(tokenIds(CLS.batch, CLS.vocab, 4), (v) => v % CLS.classes),
+    [CLS.batch],
+  );
+  return () => {
+    optimizer.zeroGrad();
+    crossEntropy(model.forward(x).logits, labels).backward();
+    optimizer.step();
+  };
+}
+
+/** One decode of a 20-token sentence (encoding included), greedy or beam 4, with or without the KV cache. */
+export function decodeRun(beam: boolean, useCache: boolean): () => void {
+  manualSeed(0);
+  const model = new TransformerSeq2Seq({
+    srcVocabSize: DECODE.vocab,
+    dModel: DECODE.dModel,
+    nhead: DECODE.heads,
+    numEncoderLayers: DECODE.encoderLayers,
+    numDecoderLayers: DECODE.decoderLayers,
+    dimFeedforward: DECODE.ff,
+    padId: 0,
+  });
+  model.eval();
+  const src = ids(tokenIds(DECODE.srcLen, DECODE.vocab, 5), [1, DECODE.srcLen]);
+  // The end-of-sentence id is outside the vocabulary: every decode takes exactly DECODE.steps steps.
+  const options = { sos: DECODE.sos, eos: DECODE.vocab, maxLength: DECODE.steps };
+  return () => {
+    const stepper = model.stepper(src, { useCache });
+    const hyps = beam
+      ? beamSearch(stepper, { ...options, beamSize: DECODE.beam })[0]![0]!
+      : greedyDecode(stepper, options)[0]!;
+    if (hyps.tokens.length !== DECODE.steps) throw new Error('decode stopped early');
+  };
+}
+
+export function runAttnE2E(name: E2EName, quick: boolean): number {
+  const { warmup, reps: count } = reps(name, quick, false);
+  switch (name) {
+    case 'train_nmt_gru_bahdanau':
+      return (NMT.batch * NMT.tgtLen) / timeIt(nmtStep(), warmup, count);
+    case 'train_transformer_cls':
+      return CLS.batch / timeIt(clsStep(), warmup, count);
+    case 'decode_greedy_ms':
+      return 1000 * timeIt(decodeRun(false, true), warmup, count, true);
+    case 'decode_beam4_ms':
+      return 1000 * timeIt(decodeRun(true, true), warmup, count, true);
+    case 'decode_greedy_nocache_ms':
+      return 1000 * timeIt(decodeRun(false, false), warmup, count, true);
+    case 'decode_beam4_nocache_ms':
+      return 1000 * timeIt(decodeRun(true, false), warmup, count, true);
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Runs the end-to-end benchmarks (config.ts) for attn and its peers in one go, on the same shapes: PyTorch
+ * (bench/torch_e2e.py, with as many threads as attn uses), TensorFlow.js (wasm) and jax-js (wasm), each peer
+ * in its own process. With `quick`, attn and PyTorch run one timed step each and the JavaScript peers (minutes
+ * per training step) are skipped. Called by bench/run.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { backendInfo } from '../../src/node.js';
+import { runAttnE2E } from './attn-e2e.js';
+import { E2E_UNITS, type E2EName } from './config.js';
+
+export interface E2EResult {
+  bench: string;
+  value: number;
+  unit: string;
+  impl: string;
+}
+
+/** One bench's figures: attn's, and each peer's result or the reason it has none. */
+export interface E2ERow {
+  name: E2EName;
+  attn: E2EResult;
+  peers: Record<PeerName, E2EResult | string>;
+}
+
+export type PeerName = 'pytorch' | 'tfjs' | 'jax-js';
+export const PEERS: readonly PeerName[] = ['pytorch', 'tfjs', 'jax-js'];
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+
+function peerCommand(peer: PeerName, name: E2EName, quick: boolean, threads: number): [string, string[]] {
+  const q = quick ? ['--quick'] : [];
+  if (peer === 'pytorch') {
+    const python = process.env.ATTN_BENCH_PYTHON ?? '/usr/bin/python3';
+    return [python, [here('../torch_e2e.py'), ...q, '--threads', String(threads), name]];
+  }
+  const script = here(peer === 'tfjs' ? './tfjs-e2e.ts' : './jaxjs-e2e.ts');
+  return [process.execPath, ['--import', 'tsx', script, ...q, name]];
+}
+
+/** Runs one bench on a peer in a child process: its result, or why there is none. */
+function runPeer(peer: PeerName, name: E2EName, quick: boolean, threads: number): E2EResult | string {
+  const [cmd, args] = peerCommand(peer, name, quick, threads);
+  const p = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (p.error) return `not run: ${p.error.message}`;
+  // Peers may print banners; the result is the one JSON line naming the bench.
+  const line = (p.stdout ?? '').split('\n').find((l) => l.startsWith('{') && l.includes(`"${name}"`));
+  if (p.status !== 0 || !line) {
+    const err = (p.stderr || '')
+      .trim()
+      .split('\n')
+      .filter((l) => /error/i.test(l))
+      .at(-1);
+    return `failed: ${(err ?? `exit ${p.status}`).slice(0, 200)}`;
+  }
+  return JSON.parse(line) as E2EResult;
+}
+
+export function runE2E(
+  names: readonly E2EName[],
+  options: { quick: boolean; emit: (r: E2EResult) => void; note: (msg: string) => void },
+): E2ERow[] {
+  const threads = backendInfo().threads;
+  const rows: E2ERow[] = [];
+  for (const name of names) {
+    const attn = { bench: name, value: runAttnE2E(name, options.quick), unit: E2E_UNITS[name], impl: 'attn' };
+    options.emit(attn);
+    const peers = {} as Record<PeerName, E2EResult | string>;
+    for (const peer of PEERS) {
+      if (options.quick && peer !== 'pytorch') {
+        peers[peer] = 'skipped with --quick';
+        continue;
+      }
+      const r = runPeer(peer, name, options.quick, threads);
+      peers[peer] = r;
+      if (typeof r === 'string') options.note(`${name}: ${peer} ${r}`);
+      else options.emit(r);
+    }
+    rows.push({ name, attn, peers });
+  }
+  return rows;
+}
