@@ -12,6 +12,10 @@ const HELP = `attn ${VERSION} — attention models in TypeScript
 Usage: attn <command> [options]
 
 Commands:
+  train       train a translation or classification model (a data file or a built-in task)
+  translate   translate text with a trained model (arguments or stdin lines)
+  classify    classify text with a trained model (arguments or stdin lines)
+  eval        metrics of a trained model on a data file (BLEU, exact match; accuracy, macro-F1)
   info        version, backend, threads and CPU features
   serve       the JSON API and web page over a checkpoint
 
@@ -19,7 +23,9 @@ Options:
   -h, --help     show help (also after a command: attn info --help)
   -v, --version  print the version
 
-More commands (demo, train, translate, classify, eval, attention) arrive as the project grows; see README.md.
+Exit codes: 0 success; 1 failure while running (unreadable or malformed data, a corrupt checkpoint, ...);
+2 bad usage (unknown command or option, a value out of range); 130/143 training stopped by SIGINT/SIGTERM
+(after writing a checkpoint).
 `;
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -38,6 +44,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (command) {
       case 'info':
         return await runInfo(rest);
+      // The other commands load on demand, so that each starts without the others' imports.
+      case 'train':
+        return await (await import('./train.js')).runTrain(rest);
+      case 'translate':
+        return await (await import('./predict.js')).runPredict('translate', rest);
+      case 'classify':
+        return await (await import('./predict.js')).runPredict('classify', rest);
+      case 'eval':
+        return await (await import('./eval.js')).runEval(rest);
       case 'serve':
         // Loaded on demand: the HTTP server's dependencies would slow every other command's start.
         return await (await import('./serve.js')).runServe(rest);

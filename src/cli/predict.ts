@@ -1,0 +1,150 @@
+/**
+ * `attn translate` and `attn classify`: a trained model over texts given as arguments, or over the lines of
+ * stdin, one output line per input line, in order. Inputs are decoded in batches; an input the model cannot
+ * take (too long for a Transformer, say) gets an empty output line and an error on stderr naming its line, and
+ * the command then exits 1.
+ */
+import { AttnError } from '../tensor/errors.js';
+import { loadPredictor } from '../inference/node/load-predictor.js';
+import { MAX_BEAM_SIZE, type BatchPredictor } from '../inference/predictor.js';
+import type {
+  ClassificationResult,
+  TaskKind,
+  TranslateOptions,
+  TranslationResult,
+} from '../inference/types.js';
+import { runEach } from './batch-safe.js';
+import { inputChunks, writeOut } from './input-lines.js';
+import { HELP_OPTION, intValue, optionHelp, parseOptions, stringValue, type OptionSpec } from './options.js';
+import { UsageError } from './usage.js';
+
+const CHECKPOINT: OptionSpec = {
+  name: 'checkpoint',
+  type: 'string',
+  short: 'c',
+  value: 'DIR',
+  help: 'the run directory (or one checkpoint directory) of the model',
+};
+const JSON_OPTION: OptionSpec = {
+  name: 'json',
+  type: 'boolean',
+  help: 'one JSON object per input line, with tokens, scores and attention',
+};
+
+export const DECODE_OPTIONS: readonly OptionSpec[] = [
+  {
+    name: 'beam',
+    type: 'string',
+    short: 'b',
+    value: 'N',
+    help: `beam size, 1 = greedy (default 1, at most ${MAX_BEAM_SIZE})`,
+  },
+  {
+    name: 'n-best',
+    type: 'string',
+    value: 'N',
+    help: 'hypotheses per input with --beam (joined by " ||| ")',
+  },
+  { name: 'max-length', type: 'string', value: 'N', help: 'most output tokens (default: 2 × input + 10)' },
+];
+
+const SPECS: Record<TaskKind, readonly OptionSpec[]> = {
+  translate: [CHECKPOINT, ...DECODE_OPTIONS, JSON_OPTION, HELP_OPTION],
+  classify: [CHECKPOINT, JSON_OPTION, HELP_OPTION],
+};
+
+const HELP: Record<TaskKind, string> = {
+  translate: `Usage: attn translate --checkpoint DIR [options] [TEXT ...]
+
+Translates each TEXT, or else each line of stdin, with a model trained by attn train (or attn demo): one output
+line per input line, in order (blank lines stay blank).
+
+Options:
+${optionHelp(SPECS.translate)}
+
+Example:
+  echo "the 3rd of May, 1998" | attn translate --checkpoint attn-demo
+`,
+  classify: `Usage: attn classify --checkpoint DIR [options] [TEXT ...]
+
+Classifies each TEXT, or else each line of stdin, with a model trained by attn train --task classify: prints
+the label of each input line, in order (blank lines stay blank).
+
+Options:
+${optionHelp(SPECS.classify)}
+`,
+};
+
+/** Decode options from the command line (checked here, so that a bad one is a usage error). */
+export function decodeOptions(values: Record<string, string | boolean | undefined>): TranslateOptions {
+  const beamSize = intValue(values, 'beam', 1, MAX_BEAM_SIZE) ?? 1;
+  const nBest = intValue(values, 'n-best', 1, MAX_BEAM_SIZE);
+  if (nBest !== undefined && nBest > beamSize)
+    throw new UsageError(`--n-best ${nBest} needs --beam of at least ${nBest} (beam is ${beamSize})`);
+  return { beamSize, nBest, maxLength: intValue(values, 'max-length', 1, 10_000) };
+}
+
+/** A checkpoint directory option, required. */
+export function checkpointOption(values: Record<string, string | boolean | undefined>): string {
+  const dir = stringValue(values, 'checkpoint');
+  if (dir === undefined)
+    throw new UsageError('--checkpoint DIR is required (a directory written by attn train or attn demo)');
+  return dir;
+}
+
+/** The model's task must be the command's, else a clear error saying which command fits. */
+export function expectTask(predictor: BatchPredictor, task: TaskKind, dir: string): void {
+  if (predictor.info.task === task) return;
+  const other = predictor.info.task === 'translate' ? 'attn translate' : 'attn classify';
+  throw new AttnError(
+    `attn ${task}`,
+    `${dir} holds a ${predictor.info.task === 'translate' ? 'translation' : 'classification'} model (${predictor.info.architecture}); use ${other}`,
+  );
+}
+
+type Result = TranslationResult | ClassificationResult;
+
+export async function runPredict(task: TaskKind, args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseOptions(args, SPECS[task], true);
+  if (values.help) {
+    process.stdout.write(HELP[task]);
+    return 0;
+  }
+  const dir = checkpointOption(values);
+  const options = task === 'translate' ? decodeOptions(values) : {};
+  const json = values.json === true;
+  const predictor = await loadPredictor(dir);
+  expectTask(predictor, task, dir);
+
+  const run = (texts: string[]): Result[] =>
+    task === 'translate' ? predictor.translateBatch(texts, options) : predictor.classifyBatch(texts);
+  const plain = (r: Result): string =>
+    'hypotheses' in r ? r.hypotheses.map((h) => h.text).join(' ||| ') : r.label;
+
+  let line = 0;
+  let failed = 0;
+  for await (const chunk of inputChunks(positionals, 64)) {
+    const texts = chunk.filter((t) => t.trim() !== '');
+    const results = runEach(texts, run);
+    let next = 0;
+    let out = '';
+    for (const text of chunk) {
+      line++;
+      const r = text.trim() === '' ? null : results[next++]!;
+      if (r instanceof Error) {
+        failed++;
+        process.stderr.write(
+          `attn ${task}: ${positionals.length ? 'argument' : 'line'} ${line}: ${r.message}\n`,
+        );
+      }
+      if (json) {
+        const body = r === null ? {} : r instanceof Error ? { error: r.message } : r;
+        out += `${JSON.stringify({ input: text, ...body })}\n`;
+      } else {
+        out += `${r === null || r instanceof Error ? '' : plain(r)}\n`;
+      }
+    }
+    await writeOut(out);
+  }
+  return failed > 0 ? 1 : 0;
+}

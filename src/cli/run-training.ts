@@ -1,0 +1,214 @@
+/**
+ * One training run of the `attn` command (shared by `attn train` and `attn demo`): data, model, optimiser,
+ * schedule and task from the settings, the Trainer with checkpoints and a JSONL log in the run directory,
+ * SIGINT/SIGTERM handling, a time budget, and resuming from the directory's latest checkpoint when there is one.
+ *
+ * The run directory:
+ *   latest.json, step-NNNNNNNN/   checkpoints (model.safetensors, config.json, tokenizers.json, ...)
+ *   log.jsonl                     the trainer's log: train, eval, checkpoint, resume and end records
+ */
+import { join, resolve } from 'node:path';
+import { Generator } from '../tensor/random.js';
+import { AttnError, fail } from '../tensor/errors.js';
+import { ClassificationTask } from '../train/classification-task.js';
+import { DirectoryCheckpoints } from '../train/node/checkpoint-dir.js';
+import { jsonlLog } from '../train/node/jsonl-log.js';
+import { processSignals } from '../train/node/signals.js';
+import type { TrainingSnapshot } from '../train/snapshot.js';
+import type { EvalMetrics, TaskAdapter } from '../train/task.js';
+import { Trainer, type FitResult } from '../train/trainer.js';
+import { TranslationTask } from '../train/translation-task.js';
+import { Adam } from '../optim/adam.js';
+import { AdamW } from '../optim/adamw.js';
+import type { Optimizer, OptimizerOptions } from '../optim/optimizer.js';
+import { constant, cosineWithWarmup, LRScheduler, warmupInverseSqrt } from '../optim/schedules.js';
+import { SGD } from '../optim/sgd.js';
+import {
+  MODEL_CONFIG_FORMAT,
+  MODEL_CONFIG_VERSION,
+  type ModelCheckpointConfig,
+} from '../inference/model-config.js';
+import { buildModel, resolveModelConfig, type BuiltModel } from '../inference/registry.js';
+import type { OptionValues } from './options.js';
+import { prepareData, type PreparedData, type SavedVocabulary } from './training-data.js';
+import type { TrainSettings } from './train-settings.js';
+
+export const LOG_FILE = 'log.jsonl';
+
+export interface RunOptions {
+  /** The run directory. */
+  out: string;
+  /** The option values the settings came from (saved so that a resumed run reads them back). */
+  options: OptionValues;
+  /** A checkpoint of this directory to resume from, with its tokenizers and labels. */
+  resume?: { snapshot: TrainingSnapshot; vocabulary: SavedVocabulary };
+  /** Progress on stderr (default true). */
+  progress?: boolean;
+  /** Stops the run (with the returned reason) after an evaluation whose metrics satisfy it. */
+  stopWhen?: (metrics: EvalMetrics) => string | null;
+  /** Notes about the data (skipped lines, dropped examples) go here. */
+  note: (message: string) => void;
+}
+
+export interface RunOutcome {
+  result: FitResult;
+  /** Metrics on the dev split after the run (the last evaluation, or one made now). */
+  metrics: EvalMetrics;
+  built: BuiltModel;
+  data: PreparedData;
+  config: ModelCheckpointConfig;
+  /** Why the run stopped early: 'time budget', a stopWhen reason, 'SIGINT', ... */
+  stopReason?: string;
+}
+
+function makeOptimizer(settings: TrainSettings, built: BuiltModel): Optimizer<OptimizerOptions> {
+  const t = settings.training;
+  const params = built.model.parameters();
+  switch (t.optimizer) {
+    case 'adam':
+      return new Adam(params, { lr: t.lr, weightDecay: t.weightDecay });
+    case 'adamw':
+      return new AdamW(params, { lr: t.lr, weightDecay: t.weightDecay });
+    case 'sgd':
+      return new SGD(params, { lr: t.lr, momentum: t.momentum, weightDecay: t.weightDecay });
+  }
+}
+
+export async function runTraining(settings: TrainSettings, options: RunOptions): Promise<RunOutcome> {
+  const t = settings.training;
+  const hyper = resolveModelConfig(settings.architecture, settings.model, 'model options');
+  const maxLength = 'maxLen' in hyper ? (hyper.maxLen as number) : Infinity;
+  const data = await prepareData(settings.task, settings.data, t.seed, maxLength, options.resume?.vocabulary);
+  for (const note of data.notes) options.note(note);
+
+  const generator = new Generator(t.seed);
+  const sizes =
+    data.task === 'translate'
+      ? {
+          sourceVocabSize: data.tokenizers.source.vocabulary.size,
+          targetVocabSize: data.tokenizers.target.vocabulary.size,
+        }
+      : { vocabSize: data.tokenizers.text.vocabulary.size, numClasses: data.labels.length };
+  const built = buildModel(settings.architecture, hyper, sizes, generator);
+  if (built.task === 'translate') built.model.labelSmoothing = t.labelSmoothing;
+
+  const config: ModelCheckpointConfig = {
+    format: MODEL_CONFIG_FORMAT,
+    version: MODEL_CONFIG_VERSION,
+    task: settings.task,
+    architecture: settings.architecture,
+    model: hyper,
+    ...(data.task === 'translate'
+      ? // Translations longer than twice the longest training target are runaways: stop them there.
+        {
+          sourceEos: true,
+          maxDecodeLength: 2 * data.train.reduce((m, e) => Math.max(m, e.target.length), 0) + 10,
+        }
+      : { labels: data.labels }),
+    training: { options: savedOptions(options.options), settings: JSON.parse(JSON.stringify(settings)) },
+  };
+
+  const task =
+    data.task === 'translate' && built.task === 'translate'
+      ? new TranslationTask({
+          model: built.model,
+          train: data.train,
+          splits: { dev: data.dev },
+          batching: { batchSize: t.batchSize, sourceEos: true },
+          evalBatchSize: Math.max(t.batchSize, 64),
+          targetTokenizer: data.tokenizers.target,
+        })
+      : data.task === 'classify' && built.task === 'classify'
+        ? new ClassificationTask({
+            model: built.model,
+            train: data.train,
+            splits: { dev: data.dev },
+            batching: { batchSize: t.batchSize },
+            evalBatchSize: Math.max(t.batchSize, 64),
+            labelSmoothing: t.labelSmoothing,
+            numClasses: data.labels.length,
+          })
+        : fail('attn train', `the ${settings.architecture} model does not fit the ${data.task} data`);
+
+  const optimizer = makeOptimizer(settings, built);
+  const batchesPerEpoch = task.trainBatches(0, new Generator(0)).length ?? 1;
+  const totalSteps = t.maxSteps ?? (t.epochs !== undefined ? t.epochs * batchesPerEpoch : undefined);
+  const schedule =
+    t.schedule === 'cosine'
+      ? cosineWithWarmup(Math.min(t.warmup, totalSteps! - 1), totalSteps!)
+      : t.schedule === 'inverse-sqrt'
+        ? warmupInverseSqrt(t.warmup)
+        : t.warmup > 0
+          ? (step: number) => Math.min(1, step / t.warmup)
+          : constant();
+  const scheduler = new LRScheduler(optimizer, schedule);
+
+  const lowerIsBetter = t.metric === 'loss';
+  const tokenizers: Record<string, { toJSON(): unknown }> = { ...data.tokenizers };
+  const log = jsonlLog(join(options.out, LOG_FILE));
+  let stopReason: string | undefined;
+  let started = 0;
+  const trainer: Trainer<unknown> = new Trainer<unknown>({
+    task: task as TaskAdapter<unknown>,
+    optimizer,
+    scheduler,
+    maxGradNorm: t.clip > 0 ? t.clip : undefined,
+    // Without epochs the run is bounded by max-steps or the time budget.
+    epochs: t.epochs ?? (t.maxSteps === undefined ? 1e9 : undefined),
+    maxSteps: t.maxSteps,
+    seed: t.seed,
+    generators: { model: generator },
+    evalEvery: t.evalEvery,
+    earlyStopping:
+      t.patience !== undefined
+        ? { metric: t.metric, mode: lowerIsBetter ? 'min' : 'max', patience: t.patience }
+        : undefined,
+    checkpoints: new DirectoryCheckpoints(options.out, { keep: t.keep }),
+    checkpointEvery: t.checkpointEvery,
+    config,
+    tokenizers,
+    log: async (record) => {
+      await log(record);
+      if (record.kind === 'eval' && options.stopWhen) {
+        const reason = options.stopWhen(record.metrics);
+        if (reason !== null) {
+          stopReason ??= reason;
+          trainer.stop(reason);
+        }
+      }
+    },
+    logEvery: t.logEvery,
+    progress: options.progress === false ? undefined : process.stderr,
+    signals: processSignals,
+    onStep: () => {
+      if (t.timeBudget !== undefined && (performance.now() - started) / 1000 >= t.timeBudget) {
+        stopReason ??= 'time budget';
+        trainer.stop('time budget');
+      }
+    },
+  });
+  if (options.resume) {
+    try {
+      await trainer.resume(options.resume.snapshot);
+    } catch (err) {
+      if (err instanceof AttnError) fail('attn train', `cannot resume from ${options.out}: ${err.message}`);
+      throw err;
+    }
+  }
+  started = performance.now();
+  const result = await trainer.fit();
+  stopReason ??= result.stopReason;
+  const last = result.evaluations[result.evaluations.length - 1];
+  const metrics = last && last.step === result.step ? last.metrics : await trainer.evaluate('dev');
+  return { result, metrics, built, data, config, stopReason };
+}
+
+/** The option values worth saving: data paths made absolute, without the run's own bookkeeping. */
+function savedOptions(values: OptionValues): OptionValues {
+  const out: OptionValues = {};
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined || ['config', 'out', 'quiet', 'help'].includes(name)) continue;
+    out[name] = (name === 'data' || name === 'dev') && typeof value === 'string' ? resolve(value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,137 @@
+// attn train → translate → eval on tiny settings, as a user runs them (child processes of the built command).
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reversalTask } from '../../src/index.js';
+import { attn, tempDir, TINY_REVERSAL } from './run-cli.js';
+
+const tmp = tempDir('translate');
+afterAll(tmp.cleanup);
+const run = join(tmp.dir, 'rev');
+const pairsFile = join(tmp.dir, 'pairs.tsv');
+
+beforeAll(async () => {
+  const { pairs } = reversalTask({ count: 30, seed: 99 });
+  writeFileSync(pairsFile, pairs.map((p) => `${p.source}\t${p.target}`).join('\n') + '\n');
+  const r = await attn(['train', ...TINY_REVERSAL, '--eval-every', '6', '--out', run]);
+  expect(r.stderr).toBe('');
+  expect(r.code).toBe(0);
+  expect(r.stdout).toMatch(
+    /^gru-bahdanau: completed at step 12, \d+ epochs done\ndev: loss [\d.]+ {2}tokenAccuracy [\d.]+ {2}exactMatch [\d.]+ {2}bleu [\d.]+\ncheckpoint: .*step-00000012\n$/,
+  );
+});
+
+describe('attn train → translate → eval (translation)', () => {
+  it('writes checkpoints and a JSONL log with train, eval, checkpoint and end records', () => {
+    expect(existsSync(join(run, 'latest.json'))).toBe(true);
+    const records = readFileSync(join(run, 'log.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; step: number });
+    const kinds = records.map((r) => r.kind);
+    expect(kinds.filter((k) => k === 'eval').map((_, i) => i)).toHaveLength(2);
+    expect(kinds[kinds.length - 1]).toBe('end');
+    expect(records.filter((r) => r.kind === 'eval').map((r) => r.step)).toEqual([6, 12]);
+  });
+
+  it('translates arguments and stdin lines, one output line per input line, in order', async () => {
+    const args = await attn(['translate', '--checkpoint', run, 'a b c', 'd e']);
+    expect(args.code).toBe(0);
+    const lines = args.stdout.split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toBe('');
+
+    const input = 'a b c\n\nd e\n';
+    const stdin = await attn(['translate', '--checkpoint', run], { input });
+    expect(stdin.code).toBe(0);
+    const out = stdin.stdout.split('\n');
+    // Same translations as the arguments gave; the blank line stays blank.
+    expect(out).toEqual([lines[0], '', lines[1], '']);
+
+    const json = await attn(['translate', '--checkpoint', run, '--json', '--beam', '3', '--n-best', '2'], {
+      input,
+    });
+    expect(json.code).toBe(0);
+    const objects = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects.map((o) => o.input)).toEqual(['a b c', '', 'd e']);
+    const first = objects[0] as {
+      sourceTokens: string[];
+      hypotheses: { tokens: string[]; attention: { layers: number[][][][] } }[];
+    };
+    expect(first.sourceTokens).toEqual(['a', 'b', 'c', '<eos>']);
+    expect(first.hypotheses).toHaveLength(2);
+    expect(first.hypotheses[0]!.attention.layers[0]![0]![0]).toHaveLength(4);
+  });
+
+  it('scores a pairs file with --json, and the same as text', async () => {
+    const json = await attn(['eval', '--checkpoint', run, '--data', pairsFile, '--json']);
+    expect(json.code).toBe(0);
+    const m = JSON.parse(json.stdout) as Record<string, number | string>;
+    expect(m.task).toBe('translate');
+    expect(m.examples).toBe(30);
+    expect(m.bleu).toBeGreaterThanOrEqual(0);
+    expect(m.exactMatch).toBeGreaterThanOrEqual(0);
+    const text = await attn(['eval', '--checkpoint', run, '--data', pairsFile, '--limit', '10']);
+    expect(text.stdout).toMatch(/^examples 10\nbleu [\d.]+\nexactMatch [\d.]+\n$/);
+  });
+
+  it('resumes a run from its checkpoint, and refuses one with other settings', async () => {
+    const dir = join(tmp.dir, 'resume');
+    expect((await attn(['train', ...TINY_REVERSAL, '--max-steps', '4', '--out', dir])).code).toBe(0);
+    const more = await attn(['train', '--out', dir, '--max-steps', '8', '--quiet']);
+    expect(more.code).toBe(0);
+    expect(more.stderr).toContain(`resuming the run in ${dir} at step 4`);
+    expect(more.stdout).toMatch(/completed at step 8/);
+    const before = readFileSync(join(dir, 'latest.json'), 'utf8');
+    const other = await attn(['train', '--out', dir, '--arch', 'gru-luong', '--lr', '0.5']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain(
+      `attn: ${dir} holds a run with other settings: arch "gru-luong" (the run has "gru-bahdanau")`,
+    );
+    expect(other.stderr).toContain('lr 0.5 (the run has 0.01)');
+    // Nothing written before is touched.
+    expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe(before);
+  });
+
+  it('trains and runs a Transformer, whose attention has layers and heads', async () => {
+    const dir = join(tmp.dir, 'tf');
+    const train = await attn([
+      'train',
+      '--arch',
+      'transformer',
+      '--builtin',
+      'reversal',
+      '--count',
+      '100',
+      '--d-model',
+      '8',
+      '--heads',
+      '2',
+      '--layers',
+      '1',
+      '--decoder-layers',
+      '2',
+      '--ff-dim',
+      '16',
+      '--max-steps',
+      '4',
+      '--quiet',
+      '--out',
+      dir,
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.code).toBe(0);
+    const r = await attn(['translate', '--checkpoint', dir, '--json', '--max-length', '3', 'a b']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as {
+      hypotheses: { tokens: string[]; attention: { layers: number[][][][] } }[];
+    };
+    const layers = result.hypotheses[0]!.attention.layers;
+    expect(layers).toHaveLength(2);
+    expect(layers[0]).toHaveLength(2);
+    expect(result.hypotheses[0]!.tokens.length).toBeLessThanOrEqual(3);
+  });
+});
