@@ -16,6 +16,8 @@ Commands:
   translate   translate text with a trained model (arguments or stdin lines)
   classify    classify text with a trained model (arguments or stdin lines)
   eval        metrics of a trained model on a data file (BLEU, exact match; accuracy, macro-F1)
+  attention   draw the attention of one input as a heatmap (PNG or SVG)
+  plot        draw the training curves of a run (PNG or SVG)
   info        version, backend, threads and CPU features
   serve       the JSON API and web page over a checkpoint
 
@@ -53,6 +55,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await (await import('./predict.js')).runPredict('classify', rest);
       case 'eval':
         return await (await import('./eval.js')).runEval(rest);
+      case 'attention':
+        return await (await import('./attention.js')).runAttention(rest);
+      case 'plot':
+        return await (await import('./plot.js')).runPlot(rest);
       case 'serve':
         // Loaded on demand: the HTTP server's dependencies would slow every other command's start.
         return await (await import('./serve.js')).runServe(rest);
