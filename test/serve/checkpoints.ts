@@ -1,5 +1,6 @@
-// Real checkpoints for the server tests: tiny models trained for a few steps through the library and written
-// by the trainer, exactly as `attn train` writes them, so the server loads them with the real loadPredictor.
+// Real checkpoints for the server tests: tiny models trained for a few steps through the library and
+// written by the trainer in the checkpoint format `attn train` writes, so that the server loads them with the
+// real loadPredictor.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
