@@ -1,0 +1,115 @@
+/**
+ * `npx tsx bench/results.ts`: the comparison of issue 8, written to docs/results.md. For each model (see
+ * bench/results/models.ts) attn trains from the command line (`attn train … --time-budget`), then the same model
+ * trains in PyTorch (bench/torch_train.py) on the same ids with the same settings and budget; both are scored on
+ * the dev file the same way. Results accumulate in <work>/results.json, so one model can be re-run alone
+ * (--only) and the section rewritten from what is saved (--report).
+ *
+ *   --budget S     training seconds per model and implementation (default 240)
+ *   --threads N    threads of both implementations (default 2)
+ *   --only NAME    run these models only (comma-separated names)
+ *   --work DIR     where runs go (default /tmp/attn-results)
+ *   --report       only rewrite docs/results.md from <work>/results.json
+ *   --no-lock      train without the timing lock (smoke runs; their figures are not for the docs)
+ *   --no-report    leave docs/results.md as it is (trial runs)
+ *
+ * The attn command is `node bin/attn.js` (build it first: npm run build); ATTN_RESULTS_CLI overrides it (a
+ * command line, split on spaces). PyTorch is /usr/bin/python3 unless ATTN_BENCH_PYTHON says otherwise.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { backendInfo } from '../src/node.js';
+import { missingData, MODELS } from './results/models.js';
+import { machineInfo, renderSection, spliceSection } from './results/report.js';
+import { runModel, type ModelResult } from './results/run-model.js';
+
+const { values } = parseArgs({
+  options: {
+    budget: { type: 'string', default: '240' },
+    threads: { type: 'string', default: '2' },
+    only: { type: 'string' },
+    work: { type: 'string', default: '/tmp/attn-results' },
+    report: { type: 'boolean', default: false },
+    'no-lock': { type: 'boolean', default: false },
+    'no-report': { type: 'boolean', default: false },
+  },
+  strict: true,
+});
+
+const fail = (message: string): never => {
+  process.stderr.write(`results: ${message}\n`);
+  process.exit(2);
+};
+const budget = Number(values.budget);
+const threads = Number(values.threads);
+if (!(budget > 0)) fail(`--budget must be a positive number of seconds, got ${values.budget}`);
+if (!(Number.isInteger(threads) && threads > 0))
+  fail(`--threads must be a positive integer, got ${values.threads}`);
+const names = values.only?.split(',').map((s) => s.trim()) ?? MODELS.map((m) => m.name);
+for (const n of names) {
+  if (!MODELS.some((m) => m.name === n))
+    fail(`unknown model '${n}' (models: ${MODELS.map((m) => m.name).join(', ')})`);
+}
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const work = values.work!;
+mkdirSync(work, { recursive: true });
+const resultsFile = `${work}/results.json`;
+const saved: ModelResult[] = existsSync(resultsFile)
+  ? (JSON.parse(readFileSync(resultsFile, 'utf8')) as ModelResult[])
+  : [];
+const python = process.env.ATTN_BENCH_PYTHON ?? '/usr/bin/python3';
+const attn = process.env.ATTN_RESULTS_CLI?.split(' ').filter((s) => s !== '') ?? ['node', 'bin/attn.js'];
+
+if (!values.report) {
+  if (!process.env.ATTN_RESULTS_CLI && !existsSync(`${root}dist/cli/train.js`)) {
+    fail('dist/cli/train.js is missing: run `npm run build` first (or set ATTN_RESULTS_CLI)');
+  }
+  for (const name of names) {
+    const model = MODELS.find((m) => m.name === name)!;
+    const missing = missingData(model);
+    if (missing.length > 0) fail(`${name}: missing data ${missing.join(', ')} (set ATTN_DATA_DIR)`);
+    const result = await runModel(model, {
+      budget,
+      threads,
+      work,
+      attn,
+      python,
+      lock: !values['no-lock'],
+      root,
+      log: (m) => process.stderr.write(`results: ${m}\n`),
+    });
+    const i = saved.findIndex((r) => r.name === name);
+    if (i >= 0) saved[i] = result;
+    else saved.push(result);
+    writeFileSync(resultsFile, JSON.stringify(saved, null, 2));
+    const unit = model.task === 'translate' ? 'tokensPerSecond' : 'sequencesPerSecond';
+    process.stderr.write(
+      `results: ${name}: attn ${result.attn[unit].toFixed(0)} vs PyTorch ${result.torch[unit].toFixed(0)} ${unit}; ` +
+        `dev ${JSON.stringify(result.attn.dev)} vs ${JSON.stringify(result.torch.dev)}\n`,
+    );
+  }
+}
+
+if (values['no-lock'] || values['no-report']) {
+  process.stderr.write(`results: results in ${resultsFile}; docs/results.md left as it is\n`);
+  process.exit(0);
+}
+if (saved.length === 0) fail(`no results in ${resultsFile} to report`);
+const order = (r: ModelResult) => MODELS.findIndex((m) => m.name === r.name);
+saved.sort((a, b) => order(a) - order(b));
+const torchVersion = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {
+  encoding: 'utf8',
+});
+const info = backendInfo();
+const machine = machineInfo(
+  `${info.name} backend (SIMD ${info.simd}), ATTN_THREADS=${saved[0]!.threads}`,
+  `PyTorch ${torchVersion.stdout.trim() || 'unknown'}`,
+);
+await spliceSection(
+  fileURLToPath(new URL('../docs/results.md', import.meta.url)),
+  renderSection(saved, machine),
+);
+process.stderr.write('results: wrote docs/results.md\n');
