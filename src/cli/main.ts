@@ -12,6 +12,7 @@ const HELP = `attn ${VERSION} — attention models in TypeScript
 Usage: attn <command> [options]
 
 Commands:
+  demo        train the classic GRU + Bahdanau model on dates, show its attention (start here)
   train       train a translation or classification model (a data file or a built-in task)
   translate   translate text with a trained model (arguments or stdin lines)
   classify    classify text with a trained model (arguments or stdin lines)
@@ -47,6 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'info':
         return await runInfo(rest);
       // The other commands load on demand, so that each starts without the others' imports.
+      case 'demo':
+        return await (await import('./demo.js')).runDemo(rest);
       case 'train':
         return await (await import('./train.js')).runTrain(rest);
       case 'translate':

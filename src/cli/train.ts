@@ -5,7 +5,7 @@ import { architectureSpec, ARCHITECTURES } from '../inference/registry.js';
 import { fail } from '../tensor/errors.js';
 import { DirectoryCheckpoints, loadCheckpoint } from '../train/node/checkpoint-dir.js';
 import { CHECKPOINT_FILES } from '../train/checkpoint-codec.js';
-import { optionHelp, parseOptions, stringValue, type OptionValues } from './options.js';
+import { HELP_OPTION, optionHelp, parseOptions, stringValue, type OptionValues } from './options.js';
 import { LOG_FILE, runTraining, type RunOutcome } from './run-training.js';
 import {
   DATA_OPTIONS,
@@ -37,11 +37,12 @@ ${optionHelp(DATA_OPTIONS)}
 
 Model (each option applies to the architectures named; defaults below):
 ${optionHelp(MODEL_OPTIONS)}
+
+Defaults:
 ${architectureDefaults()}
 
 Training:
-${optionHelp(OPTIM_OPTIONS)}
-  -h, --help            show this help
+${optionHelp([...OPTIM_OPTIONS, HELP_OPTION])}
 
 Example:
   attn train --builtin date --arch gru-bahdanau --hidden-size 64 --embedding-dim 32 --lr 0.003 \\

@@ -118,7 +118,8 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     return inBatches(encoded, (batch) =>
       noGrad(() => {
         const { ids, mask, longest } = padBatch(batch);
-        const decodeLength = maxLength ?? Math.min(limit, config.maxDecodeLength ?? 2 * longest + 10);
+        const decodeLength =
+          maxLength ?? Math.min(limit, config.maxDecodeLength ?? Infinity, 2 * longest + 10);
         const stepper = model.stepper(ids, mask);
         const search = { sos: SOS_ID, eos: EOS_ID, maxLength: decodeLength };
         const found: Hypothesis[][] =
