@@ -169,11 +169,18 @@ export async function runDemo(args: readonly string[]): Promise<number> {
       `  ${test[i]!.source.padEnd(width)}  →  ${text}  ${text === test[i]!.target ? '✓' : `✗ (${test[i]!.target})`}\n`,
     );
   }
-  const first = results[0]!;
+  // Draw a date written with words: its attention shows the month name read into digits.
+  const shown = Math.max(
+    0,
+    test.slice(0, 6).findIndex((p) => /[a-z]{3}/i.test(p.source)),
+  );
+  const first = results[shown]!;
   const best = first.hypotheses[0]!;
   const matrix = best.attention.layers[0]![0]!;
   const rows = matrix.length > best.tokens.length ? [...best.tokens, '<eos>'] : best.tokens;
-  write(`\nwhere the decoder looked for "${test[0]!.source}" (rows: output characters, columns: input):\n`);
+  write(
+    `\nwhere the decoder looked for "${test[shown]!.source}" (rows: output characters, columns: input):\n`,
+  );
   write(
     `${heatmapText(matrix, first.sourceTokens, rows, { width: Math.max(60, process.stdout.columns ?? 80) })}\n\n`,
   );
@@ -181,7 +188,7 @@ export async function runDemo(args: readonly string[]): Promise<number> {
   await writeHeatmap(picture, matrix, {
     sourceTokens: first.sourceTokens,
     targetTokens: rows,
-    title: `${test[0]!.source} → ${best.text}`,
+    title: `${test[shown]!.source} → ${best.text}`,
   });
   write(`checkpoint: ${result.checkpoint ?? out}\n`);
   write(`picture:    ${picture}\n`);
