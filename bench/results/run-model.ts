@@ -23,6 +23,9 @@ export interface RunnerOptions {
   /** The attn command, e.g. ['node', 'bin/attn.js']. */
   attn: string[];
   python: string;
+  /** Also time PyTorch with this many threads (throughput only), for `extraBudget` seconds; 0: no extra run. */
+  extraThreads: number;
+  extraBudget: number;
   /** Hold the exclusive timing lock while training (false only for smoke runs, whose figures mean nothing). */
   lock: boolean;
   /** The project root (commands run there). */
@@ -66,6 +69,14 @@ export interface ModelResult {
   parity: { attn: number; torch: number; examples: number };
   /** 1-minute load average of the machine before and after each timed run (other work shows up here). */
   load: { attn: [number, number]; torch: [number, number] };
+  /** PyTorch's throughput with `extraThreads` threads (a shorter run: its dev figures are not comparable). */
+  torchExtra?: {
+    threads: number;
+    budget: number;
+    tokensPerSecond: number;
+    sequencesPerSecond: number;
+    steps: number;
+  };
   /** The project's commit the runs were made at (with '+' when the tree had changes). */
   commit: string;
 }
@@ -92,8 +103,14 @@ function sh(cmd: string[], opts: RunnerOptions, env: Record<string, string> = {}
   return r;
 }
 
-const lockedIf = (lock: boolean, cmd: string[]): string[] =>
-  lock ? ['flock', '-x', TIMING_LOCK, ...cmd] : cmd;
+/**
+ * A timed command: inside the exclusive timing lock, started once the machine is quiet (when-quiet.sh, which
+ * prints the load average first on stderr). Without the lock (smoke runs) it starts at once.
+ */
+const timed = (lock: boolean, cmd: string[]): string[] =>
+  lock
+    ? ['flock', '-x', TIMING_LOCK, 'sh', 'bench/results/when-quiet.sh', ...cmd]
+    : ['sh', '-c', 'cut -d" " -f1 /proc/loadavg >&2; exec "$@"', 'run', ...cmd];
 const quote = (args: string[]): string => args.map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
 function gitCommit(root: string): string {
@@ -145,19 +162,8 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
 
   opts.log(`${model.name}: attn train (${opts.budget} s, waiting for the timing lock)`);
   const attnLoad: [number, number] = [0, 0];
-  const trained = sh(
-    lockedIf(opts.lock, [
-      'sh',
-      '-c',
-      'cat /proc/loadavg >&2 && exec "$@"',
-      'attn',
-      ...opts.attn,
-      ...trainArgs,
-    ]),
-    opts,
-    env,
-  );
-  attnLoad[0] = Number(trained.stderr.split(' ')[0]);
+  const trained = sh(timed(opts.lock, [...opts.attn, ...trainArgs]), opts, env);
+  attnLoad[0] = Number(trained.stderr.split('\n')[0]);
   attnLoad[1] = loadAverage();
   writeFileSync(join(dir, 'attn-train.out'), trained.stdout + trained.stderr);
   const figures = readAttnLog(join(run, 'log.jsonl'));
@@ -214,18 +220,8 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
   const hypsFile = join(dir, 'torch-hyps.txt');
   const torchArgs = ['bench/torch_train.py', '--data', exported, '--out', torchOut, '--hyps', hypsFile];
   const torchArgsAll = [...torchArgs, '--budget', String(opts.budget), '--threads', String(opts.threads)];
-  const torchRun = sh(
-    lockedIf(opts.lock, [
-      'sh',
-      '-c',
-      'cat /proc/loadavg >&2 && exec "$@"',
-      'torch',
-      opts.python,
-      ...torchArgsAll,
-    ]),
-    opts,
-  );
-  const torchLoad: [number, number] = [Number(torchRun.stderr.split(' ')[0]), loadAverage()];
+  const torchRun = sh(timed(opts.lock, [opts.python, ...torchArgsAll]), opts);
+  const torchLoad: [number, number] = [Number(torchRun.stderr.split('\n')[0]), loadAverage()];
   writeFileSync(join(dir, 'torch-train.out'), torchRun.stdout + torchRun.stderr);
   const t = JSON.parse(readFileSync(torchOut, 'utf8')) as ImplResult & { dev: Record<string, number> };
   let torchDev: Record<string, number>;
@@ -238,7 +234,45 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
     torchDev = { accuracy: t.dev.accuracy! };
   }
 
+  let torchExtra: ModelResult['torchExtra'];
+  if (opts.extraThreads > 0) {
+    opts.log(
+      `${model.name}: PyTorch with ${opts.extraThreads} thread(s), ${opts.extraBudget} s (throughput only)`,
+    );
+    const extraOut = join(dir, `torch-${opts.extraThreads}threads.json`);
+    const extraArgs = [
+      'bench/torch_train.py',
+      '--data',
+      exported,
+      '--out',
+      extraOut,
+      '--hyps',
+      `${hypsFile}.extra`,
+    ];
+    const extra = sh(
+      timed(opts.lock, [
+        opts.python,
+        ...extraArgs,
+        '--budget',
+        String(opts.extraBudget),
+        '--threads',
+        String(opts.extraThreads),
+      ]),
+      opts,
+    );
+    writeFileSync(join(dir, `torch-${opts.extraThreads}threads.out`), extra.stdout + extra.stderr);
+    const e = JSON.parse(readFileSync(extraOut, 'utf8')) as ImplResult;
+    torchExtra = {
+      threads: opts.extraThreads,
+      budget: opts.extraBudget,
+      tokensPerSecond: e.tokensPerSecond,
+      sequencesPerSecond: e.sequencesPerSecond,
+      steps: e.steps,
+    };
+  }
+
   return {
+    torchExtra,
     name: model.name,
     task: model.task,
     arch: model.arch,
