@@ -11,6 +11,7 @@
         "native/gemm.cc",
         "native/indexing.cc",
         "native/layernorm.cc",
+        "native/memory.cc",
         "native/recurrent.cc",
         "native/reduce.cc",
         "native/softmax.cc",

@@ -60,8 +60,7 @@ __attribute__((target("avx2,fma"))) float exp_shift_avx2(float* s, long n, float
 
 float exp_shift(float* s, long n, float shift) {
 #if defined(__x86_64__)
-  static const bool simd = has_avx2_fma();
-  if (simd) return exp_shift_avx2(s, n, shift);
+  if (has_avx2_fma()) return exp_shift_avx2(s, n, shift);
 #endif
   return exp_shift_portable(s, n, shift);
 }

@@ -10,6 +10,7 @@
 #include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "memory.h"
 #include "thread_pool.h"
 
 namespace attn {
@@ -525,8 +526,12 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("threads", thread_count());
   o.Set("simd", has_avx2_fma() ? "avx2+fma" : "portable");
+  o.Set("portableReason", portable_reason());
   return o;
 }
+
+// setPortableOnly(portable): forces the portable kernels (tests of the non-AVX2 paths on an AVX2 machine).
+void SetPortableOnly(const Napi::CallbackInfo& info) { set_portable_only(boolean(info, 0, "portable")); }
 
 }  // namespace
 }  // namespace attn
@@ -566,7 +571,9 @@ void LstmCellGrad(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tune_allocator();
   exports.Set("info", Napi::Function::New(env, Info));
+  exports.Set("setPortableOnly", Napi::Function::New(env, SetPortableOnly));
   exports.Set("unary", Napi::Function::New(env, Unary_));
   exports.Set("unaryGrad", Napi::Function::New(env, UnaryGrad));
   exports.Set("clamp", Napi::Function::New(env, Clamp));

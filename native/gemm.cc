@@ -34,10 +34,24 @@ constexpr int NC = 2048;
 inline float at(const Matrix& x, long r, long c) { return x.trans ? x.data[c * x.ld + r] : x.data[r * x.ld + c]; }
 
 // Packs rows [i0, i0+mc) × cols [p0, p0+kc) of alpha·op(A) into MR-row panels, zero-padding the last panel.
+// A full panel of an untransposed A reads its MR rows side by side (MR sequential streams the prefetcher follows
+// at once) and asks for the next panel's rows a little ahead: packing runs at the speed memory delivers A.
 void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float* dst) {
   for (int ir = 0; ir < mc; ir += MR) {
     int rows = std::min(MR, mc - ir);
     float* panel = dst + static_cast<long>(ir) * kc;
+    if (!a.trans && rows == MR) {
+      const float* src[MR];
+      for (int r = 0; r < MR; r++) src[r] = a.data + static_cast<long>(i0 + ir + r) * a.ld + p0;
+      const bool next = ir + 2 * MR <= mc;
+      for (int p = 0; p < kc; p++) {
+        if (next && p % 16 == 0)
+          for (int r = 0; r < MR; r++) __builtin_prefetch(src[r] + MR * a.ld + p);
+        float* out = panel + p * MR;
+        for (int r = 0; r < MR; r++) out[r] = alpha * src[r][p];
+      }
+      continue;
+    }
     if (!a.trans) {
       for (int r = 0; r < rows; r++) {
         const float* src = a.data + static_cast<long>(i0 + ir + r) * a.ld + p0;
@@ -55,25 +69,34 @@ void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float*
 }
 
 // Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels, zero-padding the last panel.
+// B is read in its storage order (row by row when not transposed), so the hardware prefetcher streams it: one
+// panel at a time would read 64 bytes from each of kc rows, a page apart for a 1024-wide matrix.
 void pack_b(const Matrix& b, int p0, int kc, int j0, int nc, float* dst) {
+  const int full = nc / NR * NR;
+  if (!b.trans) {
+    for (int p = 0; p < kc; p++) {
+      const float* src = b.data + static_cast<long>(p0 + p) * b.ld + j0;
+      float* row = dst + static_cast<long>(p) * NR;
+      for (int jr = 0; jr < full; jr += NR)
+        std::memcpy(row + static_cast<long>(jr) * kc, src + jr, NR * sizeof(float));
+      if (full < nc) {
+        float* tail = row + static_cast<long>(full) * kc;
+        int cols = nc - full;
+        for (int c = 0; c < cols; c++) tail[c] = src[full + c];
+        for (int c = cols; c < NR; c++) tail[c] = 0.0f;
+      }
+    }
+    return;
+  }
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = std::min(NR, nc - jr);
     float* panel = dst + static_cast<long>(jr) * kc;
-    if (!b.trans) {
-      for (int p = 0; p < kc; p++) {
-        const float* src = b.data + static_cast<long>(p0 + p) * b.ld + j0 + jr;
-        float* row = panel + p * NR;
-        for (int c = 0; c < cols; c++) row[c] = src[c];
-        for (int c = cols; c < NR; c++) row[c] = 0.0f;
-      }
-    } else {
-      for (int c = 0; c < cols; c++) {
-        const float* src = b.data + static_cast<long>(j0 + jr + c) * b.ld + p0;
-        for (int p = 0; p < kc; p++) panel[p * NR + c] = src[p];
-      }
-      for (int c = cols; c < NR; c++)
-        for (int p = 0; p < kc; p++) panel[p * NR + c] = 0.0f;
+    for (int c = 0; c < cols; c++) {
+      const float* src = b.data + static_cast<long>(j0 + jr + c) * b.ld + p0;
+      for (int p = 0; p < kc; p++) panel[p * NR + c] = src[p];
     }
+    for (int c = cols; c < NR; c++)
+      for (int p = 0; p < kc; p++) panel[p * NR + c] = 0.0f;
   }
 }
 
@@ -185,7 +208,7 @@ Kernel micro_kernel() {
 
 // Multiplies a packed MC×KC block of A by nc columns of a packed KC×NC block of B (starting at panel jr0).
 void macro_kernel(int mc, int nc, int kc, const float* pa, const float* pb, float* c, long ldc, bool accumulate) {
-  static const Kernel kernel = micro_kernel();
+  const Kernel kernel = micro_kernel();
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = std::min(NR, nc - jr);
     const float* bp = pb + static_cast<long>(jr) * kc;
@@ -251,9 +274,76 @@ void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matri
   }
 }
 
-// The blocked product. When `threaded`, C is cut into a grid of rectangles (whole NR-column panels and MR-row
-// panels), one per thread, each computed by gemm_region with the thread's own packed copies: no barrier inside
-// the product, no shared writes, and every element summed over k in the same order as the serial product.
+// Threaded products share one packed copy of B and split C by rows, so that every element of A and B is packed
+// once however many threads run. (Rectangles that each packed their own operands packed A four times and B
+// twice for a 1024³ product on two threads, and packing is memory-bound: on one thread, packing each once is
+// already a tenth of the time.) B is packed in chunks of at most KCB rows (whole KC slices) × 4 MiB, by all
+// threads, then every task reads it.
+constexpr int KCB = 4 * KC;
+constexpr long CHUNK_FLOATS = 1l << 20;
+
+// Offset of KC slice `s` (rows [s·KC, ...) of the chunk) and NR panel `jp` in a packed chunk of B whose
+// columns are padded to ncp and whose rows are [0, kcb).
+inline long chunk_offset(int p, int kc, int jp, int ncp) {
+  return static_cast<long>(p) * ncp + static_cast<long>(jp) * NR * kc;
+}
+
+void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
+                   bool accumulate, int threads) {
+  const int rpanels = (m + MR - 1) / MR;
+  const int kcb = std::min(k, KCB);
+  const int ncb = std::min(n, std::max(NR, static_cast<int>(CHUNK_FLOATS / kcb) / NR * NR));
+  float* pb = scratch_b().get(static_cast<size_t>(kcb) * ((ncb + NR - 1) / NR * NR));
+  // About TASKS_PER_THREAD tasks per thread, taken dynamically, so that a thread slowed down by another process
+  // on its core hands its share to the others (which thread computes a task never changes its values). Tasks
+  // are row bands of C; only when C has too few row panels are the bands also cut into column blocks (each
+  // repacks its band of A, which is then small).
+  constexpr int TASKS_PER_THREAD = 4;
+  const int want = threads * TASKS_PER_THREAD;
+  const int tm = std::min(rpanels, want);
+  for (int jc = 0; jc < n; jc += ncb) {
+    const int nc = std::min(ncb, n - jc);
+    const int cpanels = (nc + NR - 1) / NR;
+    const int ncp = cpanels * NR;
+    const int tn = std::min(cpanels, std::max(1, (want + tm - 1) / tm));
+    for (int k0 = 0; k0 < k; k0 += kcb) {
+      const int k1 = std::min(k, k0 + kcb);
+      // Pack B[k0:k1, jc:jc+nc]: each task takes a range of NR panels through every KC slice.
+      const int pack_tasks = std::min(cpanels, threads);
+      parallel_for(pack_tasks, [&](int t) {
+        const int q0 = cpanels * t / pack_tasks, q1 = cpanels * (t + 1) / pack_tasks;
+        const int cols = std::min(nc, q1 * NR) - q0 * NR;
+        for (int p0 = k0; p0 < k1; p0 += KC) {
+          const int kc = std::min(KC, k1 - p0);
+          pack_b(b, p0, kc, jc + q0 * NR, cols, pb + chunk_offset(p0 - k0, kc, q0, ncp));
+        }
+      });
+      parallel_for(tm * tn, [&](int t) {
+        const int ti = t / tn, tj = t % tn;
+        const int i0 = rpanels * ti / tm * MR, i1 = std::min(m, rpanels * (ti + 1) / tm * MR);
+        const int q0 = cpanels * tj / tn, q1 = cpanels * (tj + 1) / tn;
+        const int j0 = q0 * NR, cols = std::min(nc, q1 * NR) - j0;
+        if (i0 >= i1 || cols <= 0) return;
+        const int mcap = std::min(i1 - i0, MC);
+        float* pa = scratch_a().get(static_cast<size_t>(KC) * ((mcap + MR - 1) / MR * MR));
+        for (int p0 = k0; p0 < k1; p0 += KC) {
+          const int kc = std::min(KC, k1 - p0);
+          const bool acc = accumulate || p0 > 0;
+          const float* bp = pb + chunk_offset(p0 - k0, kc, q0, ncp);
+          for (int ic = i0; ic < i1; ic += MC) {
+            const int mc = std::min(MC, i1 - ic);
+            pack_a(a, ic, mc, p0, kc, alpha, pa);
+            macro_kernel(mc, cols, kc, pa, bp, c + static_cast<long>(ic) * ldc + jc + j0, ldc, acc);
+          }
+        }
+      });
+    }
+  }
+}
+
+// The blocked product, on the pool's threads when `threaded` and the product is large enough. Every element of
+// C is summed over k in the same order (KC slices in turn, each in one micro-kernel call) on every path, so the
+// result does not depend on the thread count.
 void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
                   bool accumulate, bool threaded) {
   if (m == 0 || n == 0) return;
@@ -261,39 +351,11 @@ void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matri
     zero_or_keep(m, n, c, ldc, accumulate);
     return;
   }
-  const int rpanels = (m + MR - 1) / MR;
-  const int cpanels = (n + NR - 1) / NR;
-  int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
-  if (threads <= 1) {
+  const int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
+  if (threads <= 1)
     gemm_region(0, m, 0, n, k, alpha, a, b, c, ldc, accumulate);
-    return;
-  }
-  // A grid tm × tn of rectangles, about TASKS_PER_THREAD per thread so that a thread slowed down by another
-  // process on its core hands its share to the others (tasks are taken dynamically; which thread computes a
-  // rectangle never changes its values). Of the grids with that many rectangles, the one whose rectangles are
-  // closest to square: the packing each task repeats is proportional to its rectangle's perimeter.
-  constexpr int TASKS_PER_THREAD = 4;
-  int tm = 1, tn = 1;
-  for (int target = std::min(threads * TASKS_PER_THREAD, rpanels * cpanels); target > 1; target--) {
-    double best = -1;
-    for (int x = 1; x <= target; x++) {
-      if (target % x != 0) continue;
-      int y = target / x;
-      if (x > rpanels || y > cpanels) continue;
-      double rows = static_cast<double>(m) / x, cols = static_cast<double>(n) / y;
-      double score = std::min(rows, cols) / std::max(rows, cols);
-      if (score > best) best = score, tm = x, tn = y;
-    }
-    if (best >= 0) break;
-  }
-  parallel_for(tm * tn, [&](int t) {
-    int ti = t / tn, tj = t % tn;
-    int i0 = static_cast<int>(static_cast<long>(rpanels) * ti / tm) * MR;
-    int i1 = std::min(m, static_cast<int>(static_cast<long>(rpanels) * (ti + 1) / tm) * MR);
-    int j0 = static_cast<int>(static_cast<long>(cpanels) * tj / tn) * NR;
-    int j1 = std::min(n, static_cast<int>(static_cast<long>(cpanels) * (tj + 1) / tn) * NR);
-    if (i0 < i1 && j0 < j1) gemm_region(i0, i1, j0, j1, k, alpha, a, b, c, ldc, accumulate);
-  });
+  else
+    gemm_threaded(m, n, k, alpha, a, b, c, ldc, accumulate, threads);
 }
 
 }  // namespace

@@ -123,7 +123,7 @@ __attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* x, float*
 
 void softmax_row(const float* x, float* out, long n, long stride, bool log) {
 #if defined(__x86_64__)
-  static const bool simd = has_avx2_fma();
+  const bool simd = has_avx2_fma();
   if (simd && stride == 1) {
     softmax_row_avx2(x, out, n, log);
     return;

@@ -1,7 +1,9 @@
 // Every native kernel against the JavaScript reference on random inputs of awkward sizes (1, primes, sizes that
-// are not multiples of the SIMD width or the GEMM/attention tiles), to float32 tolerance. Skipped only when the
-// addon is unavailable and ATTN_BACKEND=js (a deliberate JavaScript-only run).
-import { describe, expect, it } from 'vitest';
+// are not multiples of the SIMD width or the GEMM/attention tiles), to float32 tolerance, once on the kernels the
+// CPU detection picks (AVX2+FMA here) and once on the portable ones forced by setPortableOnly. Skipped only when
+// the addon is unavailable and ATTN_BACKEND=js (a deliberate JavaScript-only run).
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend, BinaryOp, CompareOp, ReduceOp, UnaryOp } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
@@ -55,15 +57,25 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
 
 const SIZES = [1, 7, 13, 17, 64, 129, 257];
 
-describe.skipIf(skip)('native backend agrees with the JavaScript reference', () => {
-  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+type KernelPath = 'detected' | 'portable';
 
-  it('loads and reports its threads', () => {
+function agreesWithReference(path: KernelPath): void {
+  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+  beforeAll(() => {
+    if (loaded.ok) loaded.addon.setPortableOnly(path === 'portable');
+  });
+  afterAll(() => {
+    if (loaded.ok) loaded.addon.setPortableOnly(false);
+  });
+
+  it('loads and reports its threads and the SIMD path that runs', () => {
     expect(loaded.ok).toBe(true);
     if (!loaded.ok) return;
     const info = loaded.addon.info();
     expect(info.threads).toBeGreaterThanOrEqual(1);
     expect(['avx2+fma', 'portable']).toContain(info.simd);
+    expect(info.portableReason === '').toBe(info.simd === 'avx2+fma');
+    if (path === 'portable') expect(info).toMatchObject({ simd: 'portable' });
   });
 
   it('matmul over awkward m, n, k with every transpose', () => {
@@ -555,6 +567,75 @@ describe.skipIf(skip)('native backend agrees with the JavaScript reference', () 
     native.matmul(a, b, c1, args);
     native.matmul(a, b, c2, args);
     expect(c2).toEqual(c1);
+  });
+}
+
+describe.skipIf(skip)('native backend agrees with the JavaScript reference (detected SIMD path)', () =>
+  agreesWithReference('detected'),
+);
+
+describe.skipIf(skip)('native backend agrees with the JavaScript reference (portable kernels)', () =>
+  agreesWithReference('portable'),
+);
+
+describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
+  // A fresh process, so that the environment is read when the addon loads; prints info() and a checksum of the
+  // bits of a threaded product.
+  function child(env: Record<string, string>): {
+    threads: number;
+    simd: string;
+    reason: string;
+    bits: string;
+  } {
+    const script = `
+      const addon = require(${JSON.stringify(loaded.ok ? loaded.path : '')});
+      const n = 200, a = new Float32Array(n * n), b = new Float32Array(n * n), c = new Float32Array(n * n);
+      for (let i = 0; i < n * n; i++) { a[i] = Math.sin(i); b[i] = Math.cos(3 * i); }
+      addon.matmul(a, b, c, 1, n, n, n, false, true, 0, 0);
+      let h = 0;
+      for (const w of new Uint32Array(c.buffer)) h = (Math.imul(h, 31) + w) >>> 0;
+      const { threads, simd, portableReason } = addon.info();
+      console.log(JSON.stringify({ threads, simd, reason: portableReason, bits: h.toString(16) }));`;
+    const out = execFileSync(process.execPath, ['-e', script], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    });
+    return JSON.parse(out) as { threads: number; simd: string; reason: string; bits: string };
+  }
+
+  const avx2 = loaded.ok && loaded.addon.info().simd === 'avx2+fma';
+
+  it.skipIf(!avx2)('setPortableOnly switches kernels at run time: other bits, same values', () => {
+    if (!loaded.ok) return;
+    const n = 96;
+    const a = randomF32(n * n, 5);
+    const b = randomF32(n * n, 6);
+    const product = () => {
+      const c = new Float32Array(n * n);
+      loaded.addon.matmul(a, b, c, 1, n, n, n, false, false, 0, 0);
+      return c;
+    };
+    const fused = product();
+    loaded.addon.setPortableOnly(true);
+    const info = loaded.addon.info();
+    const portable = product();
+    loaded.addon.setPortableOnly(false);
+    expect(info).toMatchObject({ simd: 'portable', portableReason: 'forced' });
+    expect(loaded.addon.info()).toMatchObject({ simd: 'avx2+fma', portableReason: '' });
+    // FMA rounds once where the portable kernel rounds the product and the sum: some bits must differ.
+    expect(portable).not.toEqual(fused);
+    expectClose(portable, fused, 1e-4, 1e-4);
+  });
+
+  it('ATTN_NO_SIMD=1 runs the portable kernels and says why', () => {
+    expect(child({ ATTN_NO_SIMD: '1' })).toMatchObject({ simd: 'portable', reason: 'ATTN_NO_SIMD' });
+  });
+
+  it('a product has the same bits on 1 and 3 threads (k is never split)', () => {
+    const one = child({ ATTN_THREADS: '1' });
+    const three = child({ ATTN_THREADS: '3' });
+    expect([one.threads, three.threads]).toEqual([1, 3]);
+    expect(three.bits).toBe(one.bits);
   });
 });
 

@@ -8,7 +8,13 @@ import type { DataArray } from '../../tensor/dtype.js';
 type Strides = readonly number[];
 
 export interface NativeAddon {
-  info(): { threads: number; simd: string };
+  /**
+   * simd: 'avx2+fma' or 'portable'; portableReason: why the portable kernels run ('ATTN_NO_SIMD', 'forced' by
+   * setPortableOnly, 'cpu' without AVX2+FMA), '' when they do not.
+   */
+  info(): { threads: number; simd: string; portableReason: string };
+  /** Forces the portable (non-SIMD) kernels, or gives the choice back to CPU detection; for tests. */
+  setPortableOnly(portable: boolean): void;
   unary(op: string, x: Float32Array, out: Float32Array): void;
   unaryGrad(op: string, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   clamp(x: Float32Array, lo: number, hi: number, out: Float32Array): void;
