@@ -12,6 +12,7 @@
         "native/indexing.cc",
         "native/layernorm.cc",
         "native/memory.cc",
+        "native/optim.cc",
         "native/recurrent.cc",
         "native/reduce.cc",
         "native/softmax.cc",

@@ -570,6 +570,17 @@ void LstmCellGrad(const Napi::CallbackInfo& info) {
                  f32(info, 8, "dc", n));
 }
 
+// adam(p, g, m, v, vMax, beta1, beta2, stepSize, biasCorrection2Sqrt, eps, l2, decay, sign)
+void Adam(const Napi::CallbackInfo& info) {
+  Array pa = array_of(info, 0, napi_float32_array, "p");
+  const size_t n = pa.length;
+  AdamStep s{number(info, 5, "beta1"), number(info, 6, "beta2"), number(info, 7, "stepSize"),
+             number(info, 8, "biasCorrection2Sqrt"), number(info, 9, "eps"), number(info, 10, "l2"),
+             number(info, 11, "decay"), number(info, 12, "sign")};
+  adam(static_cast<float*>(pa.data), f32(info, 1, "g", n), f32(info, 2, "m", n), f32(info, 3, "v", n),
+       f32_or_null(info, 4, "vMax", n), static_cast<long>(n), s);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tune_allocator();
   exports.Set("info", Napi::Function::New(env, Info));
@@ -601,6 +612,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gruCellGrad", Napi::Function::New(env, GruCellGrad));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
+  exports.Set("adam", Napi::Function::New(env, Adam));
   return exports;
 }
 

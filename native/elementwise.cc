@@ -3,7 +3,9 @@
 // wherever the maths library does. The switch runs once per run of elements, never per element.
 #include <cmath>
 
+#include "cpu.h"
 #include "kernels.h"
+#include "simd_tanh.h"
 #include "strided.h"
 
 namespace attn {
@@ -49,9 +51,36 @@ void each(long n, F f) {
   });
 }
 
+#if defined(__x86_64__)
+// tanh and sigmoid, 8 lanes at a time; the last partial block goes through a padded copy so that every element
+// is computed by the same function whatever the chunking (same bits for every thread count).
+template <__m256 (*F)(__m256)>
+__attribute__((target("avx2,fma"))) void map_avx2(const float* x, float* out, long i0, long i1) {
+  long i = i0;
+  for (; i + 8 <= i1; i += 8) _mm256_storeu_ps(out + i, F(_mm256_loadu_ps(x + i)));
+  if (i < i1) {
+    alignas(32) float tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (long j = i; j < i1; j++) tmp[j - i] = x[j];
+    _mm256_store_ps(tmp, F(_mm256_load_ps(tmp)));
+    for (long j = i; j < i1; j++) out[j] = tmp[j - i];
+  }
+}
+#endif
+
 }  // namespace
 
 void unary(Unary op, const float* x, float* out, long n) {
+#if defined(__x86_64__)
+  if ((op == Unary::Tanh || op == Unary::Sigmoid) && has_avx2_fma()) {
+    each(n, [=](long i0, long i1) {
+      if (op == Unary::Tanh)
+        map_avx2<tanh256>(x, out, i0, i1);
+      else
+        map_avx2<sigmoid256>(x, out, i0, i1);
+    });
+    return;
+  }
+#endif
   each(n, [=](long i0, long i1) {
     switch (op) {
       case Unary::Neg:

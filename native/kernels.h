@@ -75,4 +75,11 @@ void lstm_cell(const float* xg, const float* hg, const float* c, long batch, lon
 void lstm_cell_grad(const float* c, const float* c_new, const float* gates, const float* dh_new,
                     const float* dc_new, long batch, long hidden, float* d_pre, float* dc);
 
+// One Adam/AdamW update of a parameter p with gradient g and moments m, v (v_max for AMSGrad, else null);
+// see src/backend/kernels.ts (AdamArgs) for the constants, which the caller derives from the step count.
+struct AdamStep {
+  double beta1, beta2, step_size, bias_correction2_sqrt, eps, l2, decay, sign;
+};
+void adam(float* p, const float* g, float* m, float* v, float* v_max, long n, const AdamStep& s);
+
 }  // namespace attn

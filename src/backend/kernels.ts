@@ -85,6 +85,27 @@ export interface CellArgs {
   hidden: number;
 }
 
+/**
+ * One Adam/AdamW update (torch.optim's single-tensor arithmetic, in double per element): with grad = sign·g + l2·p,
+ *   m ← β1·m + (1−β1)·grad,  v ← β2·v + (1−β2)·grad²,  v̂ ← max(v̂, v) (AMSGrad) else v,
+ *   p ← p·decay − stepSize·m / (√v̂ / biasCorrection2Sqrt + eps)
+ * m, v, v̂ and p are stored as float32 and the update reads the stored values. The caller derives the constants
+ * from the step t: stepSize = lr/(1−β1ᵗ), biasCorrection2Sqrt = √(1−β2ᵗ), decay = 1 − lr·λ (AdamW) or 1.
+ */
+export interface AdamArgs {
+  beta1: number;
+  beta2: number;
+  stepSize: number;
+  biasCorrection2Sqrt: number;
+  eps: number;
+  /** L2 penalty added to the gradient (Adam's weight decay), 0 for none. */
+  l2: number;
+  /** Multiplier of p before the update (AdamW's decoupled decay), 1 for none. */
+  decay: number;
+  /** −1 to maximise, else 1. */
+  sign: number;
+}
+
 export interface Backend {
   readonly name: string;
 
@@ -355,5 +376,15 @@ export interface Backend {
     args: CellArgs,
     dPre: Float32Array,
     dc: Float32Array,
+  ): void;
+
+  /** Updates p, m, v (and vMax, AMSGrad's running maximum, when not null) in place; all have p's length. */
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vMax: Float32Array | null,
+    args: AdamArgs,
   ): void;
 }

@@ -13,6 +13,7 @@
  * (`maximize` negates the gradient first.) Arithmetic is float64 per element; m, v, v̂ and p are stored as float32,
  * and the stored moments are what the update reads, as in PyTorch.
  */
+import { getBackend } from '../backend/registry.js';
 import { fail } from '../tensor/errors.js';
 import {
   Optimizer,
@@ -99,22 +100,17 @@ export abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
     const vMax = o.amsgrad ? state.maxExpAvgSq : null;
     const stepSize = lr / (1 - beta1 ** step);
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
-    const sign = o.maximize ? -1 : 1;
-    const l2 = this.decoupled ? 0 : weightDecay;
-    const decay = this.decoupled ? 1 - lr * weightDecay : 1;
-    for (let i = 0; i < n; i++) {
-      let grad = sign * g[i]!;
-      if (l2 !== 0) grad += l2 * p[i]!;
-      m[i] = beta1 * m[i]! + (1 - beta1) * grad;
-      v[i] = beta2 * v[i]! + (1 - beta2) * grad * grad;
-      let second = v[i]!;
-      if (vMax !== null) {
-        if (second > vMax[i]!) vMax[i] = second;
-        else second = vMax[i]!;
-      }
-      const denom = Math.sqrt(second) / biasCorrection2Sqrt + eps;
-      p[i] = p[i]! * decay - (stepSize * m[i]!) / denom;
-    }
+    // One fused kernel per parameter (native: threaded, same bits as the JavaScript reference).
+    getBackend().adam(p, g, m, v, vMax, {
+      beta1,
+      beta2,
+      stepSize,
+      biasCorrection2Sqrt,
+      eps,
+      l2: this.decoupled ? 0 : weightDecay,
+      decay: this.decoupled ? 1 - lr * weightDecay : 1,
+      sign: o.maximize ? -1 : 1,
+    });
   }
 
   protected saveState(s: AdamState): ParamStateEntry {

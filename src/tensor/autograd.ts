@@ -4,9 +4,10 @@
  * inputs. `backward` walks that graph once in reverse topological order, accumulates into the leaves' `.grad`,
  * and releases the graph (the closures and what they captured) as it goes.
  */
+import { getBackend } from '../backend/registry.js';
 import { checkFiniteGradient } from './debug.js';
 import { AttnError } from './errors.js';
-import { formatShape, shapesEqual } from './shape.js';
+import { formatShape, shapesEqual, stridesOf } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null)[];
@@ -73,10 +74,33 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
   }
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  // Sums made here belong to the engine alone, so the next contribution can be added into them in place: a
+  // tensor used at every step of a recurrence (a weight, the encoder outputs) then costs one buffer, not one
+  // per step. The first contribution is never written to (a backward may hand the same tensor to two inputs).
+  const owned = new Set<Tensor>();
+  const sum = (previous: Tensor, next: Tensor): Tensor => {
+    if (
+      owned.has(previous) &&
+      previous.dtype === 'float32' &&
+      next.dtype === 'float32' &&
+      previous.data !== next.data &&
+      shapesEqual(previous.shape, next.shape)
+    ) {
+      const strides = stridesOf(previous.shape);
+      const p = previous.data as Float32Array;
+      getBackend().binary('add', p, strides, next.data as Float32Array, strides, p, previous.shape);
+      return previous;
+    }
+    const result = accumulate(previous, next);
+    owned.add(result);
+    return result;
+  };
   noGradRun(() => {
     for (const tensor of order) {
       const g = grads.get(tensor);
       grads.delete(tensor);
+      // Handed on now (a backward may pass it through as an input's gradient): no longer written in place.
+      if (g) owned.delete(g);
       const fn = tensor.gradFn;
       if (fn === null) {
         // A first gradient is copied: g may be the caller's upstream tensor, or the very tensor handed to
@@ -100,7 +124,7 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
         }
         checkFiniteGradient(fn.name, ig);
         const previous = grads.get(input);
-        grads.set(input, previous ? accumulate(previous, ig) : ig);
+        grads.set(input, previous ? sum(previous, ig) : ig);
       });
       fn.backward = null;
       fn.inputs = [];

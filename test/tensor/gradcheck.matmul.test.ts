@@ -12,6 +12,7 @@ const CASES: [string, Shape, Shape][] = [
   ['2-D with k = 1', [3, 1], [1, 2]],
   ['batched', [2, 3, 4], [2, 4, 5]],
   ['batched A, shared B', [2, 3, 4], [4, 5]],
+  ['two batch axes of A, shared B', [2, 2, 3, 4], [4, 5]],
   ['shared A, batched B', [3, 4], [2, 4, 5]],
   ['batch broadcast [2,1] with [1,3]', [2, 1, 3, 4], [1, 3, 4, 2]],
   ['batch broadcast [2,3] with [3]', [2, 3, 2, 4], [3, 4, 3]],

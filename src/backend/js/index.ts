@@ -6,6 +6,7 @@ import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.j
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { layerNorm, layerNormGrad } from './layernorm.js';
 import { matmul } from './matmul.js';
+import { adam } from './optim.js';
 import { argReduce, reduce } from './reduce.js';
 import { gruCell, gruCellGrad, lstmCell, lstmCellGrad } from './recurrent.js';
 import { crossEntropy, crossEntropyGrad, softmax, softmaxGrad } from './softmax.js';
@@ -42,4 +43,5 @@ export const jsBackend: Backend = {
   gruCellGrad,
   lstmCell,
   lstmCellGrad,
+  adam,
 };

@@ -246,4 +246,19 @@ export interface NativeAddon {
     dPre: Float32Array,
     dc: Float32Array,
   ): void;
+  adam(
+    p: Float32Array,
+    g: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    vMax: Float32Array | null,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    biasCorrection2Sqrt: number,
+    eps: number,
+    l2: number,
+    decay: number,
+    sign: number,
+  ): void;
 }

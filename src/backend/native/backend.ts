@@ -103,5 +103,21 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.lstmCell(xg, hg, c, batch, hidden, hNew, cNew, gates),
     lstmCellGrad: (c, cNew, gates, dhNew, dcNew, { batch, hidden }, dPre, dc) =>
       addon.lstmCellGrad(c, cNew, gates, dhNew, dcNew, batch, hidden, dPre, dc),
+    adam: (p, g, m, v, vMax, a) =>
+      addon.adam(
+        p,
+        g,
+        m,
+        v,
+        vMax,
+        a.beta1,
+        a.beta2,
+        a.stepSize,
+        a.biasCorrection2Sqrt,
+        a.eps,
+        a.l2,
+        a.decay,
+        a.sign,
+      ),
   };
 }

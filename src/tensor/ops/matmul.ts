@@ -32,6 +32,15 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   const vecB = b.ndim === 1;
   const A = vecA ? reshape(a, transA ? [a.size, 1] : [1, a.size]) : a;
   const B = vecB ? reshape(b, transB ? [1, b.size] : [b.size, 1]) : b;
+  // x [..., m, k] · W [k, n] (a Linear over a sequence): the batch axes of x fold into its rows, so that one GEMM
+  // with m·batch rows runs instead of `batch` thin ones, and the gradient of W is one GEMM summing over every
+  // row rather than a [batch, k, n] stack reduced afterwards.
+  if (!transA && A.ndim > 2 && B.ndim === 2 && A.shape.at(-1) === (transB ? B.shape[1] : B.shape[0])) {
+    const rows = A.size / A.shape.at(-1)!;
+    const flat = matmul2(reshape(A, [rows, A.shape.at(-1)!]), B, false, transB, a, b);
+    const shape = [...A.shape.slice(0, -1), flat.shape[1]!];
+    return reshape(flat, vecB ? shape.slice(0, -1) : shape);
+  }
   const out = matmul2(A, B, transA, transB, a, b);
   let shape = out.shape.slice();
   if (vecA) shape.splice(shape.length - 2, 1);

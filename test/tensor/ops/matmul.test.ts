@@ -102,6 +102,8 @@ describe('matmul', () => {
         [2, 3],
       ],
       [[1], [2, 3], [2, 3]],
+      // A's batch axes fold into its rows when B is one matrix (one GEMM over every row).
+      [[2, 3], [], [2, 3]],
     ];
     for (const [ba, bb, bc] of cases) {
       for (const [transA, transB] of [
