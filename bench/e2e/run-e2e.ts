@@ -39,9 +39,14 @@ function peerCommand(peer: PeerName, name: E2EName, quick: boolean, threads: num
   return [process.execPath, ['--import', 'tsx', script, ...q, name]];
 }
 
-/** Runs one bench on a peer in a child process: its result, or why there is none. */
+/** Runs one bench on a peer in a child process. */
 function runPeer(peer: PeerName, name: E2EName, quick: boolean, threads: number): E2EResult | string {
   const [cmd, args] = peerCommand(peer, name, quick, threads);
+  return runChild(cmd, args, name);
+}
+
+/** Runs a bench's child process: its one JSON result line, or why there is none. */
+function runChild(cmd: string, args: string[], name: E2EName): E2EResult | string {
   const p = spawnSync(cmd, args, { encoding: 'utf8', maxBuffer: 1 << 26 });
   if (p.error) return `not run: ${p.error.message}`;
   // Peers may print banners; the result is the one JSON line naming the bench.
@@ -64,7 +69,16 @@ export function runE2E(
   const threads = backendInfo().threads;
   const rows: E2ERow[] = [];
   for (const name of names) {
-    const attn = { bench: name, value: runAttnE2E(name, options.quick), unit: E2E_UNITS[name], impl: 'attn' };
+    // attn too runs in a fresh process, as each peer does: no bench inherits the heap of the one before.
+    const child = runChild(
+      process.execPath,
+      ['--import', 'tsx', here('./attn-child.ts'), ...(options.quick ? ['--quick'] : []), name],
+      name,
+    );
+    const attn =
+      typeof child === 'string'
+        ? { bench: name, value: runAttnE2E(name, options.quick), unit: E2E_UNITS[name], impl: 'attn' }
+        : child;
     options.emit(attn);
     const peers = {} as Record<PeerName, E2EResult | string>;
     for (const peer of PEERS) {
