@@ -32,7 +32,7 @@ def token_ids(count, vocab, seed):
 
 def reps(name, quick):
     training = name.startswith("train_")
-    return (1 if quick else 2), (2 if quick else (8 if training else 5))
+    return (1 if quick else 2), (1 if quick else (8 if training else 5))
 
 
 def time_it(fn, warmup, count, best=False):

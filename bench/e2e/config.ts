@@ -79,7 +79,7 @@ export function reps(name: E2EName, quick: boolean, slowPeer: boolean): { warmup
   // The JavaScript peers take seconds to minutes per step: one timed training step (after one warm-up) already
   // measures them to a few per cent of a figure that is 10-100× from attn's.
   if (slowPeer) return { warmup: 1, reps: quick || training ? 1 : 2 };
-  return { warmup: quick ? 1 : 2, reps: quick ? 2 : training ? 8 : 5 };
+  return { warmup: quick ? 1 : 2, reps: quick ? 1 : training ? 8 : 5 };
 }
 
 /** Deterministic token ids in [1, vocab) (0 is padding in every implementation; none is generated). */
