@@ -7,8 +7,9 @@
  *
  *   --budget S     training seconds per model and implementation (default 240)
  *   --threads N    threads of both implementations (default 2)
- *   --extra-torch-threads N   also time PyTorch with N threads, throughput only (default 1; 0: no such run)
- *   --extra-budget S          seconds of that run (default 60)
+ *   --extra-threads N   also time both with N threads, throughput only (default 1; 0: no such runs)
+ *   --extra-budget S    seconds of those runs (default 60)
+ *   --extras-only       only those runs, for models whose main runs are in <work>
  *   --only NAME    run these models only (comma-separated names)
  *   --work DIR     where runs go (default /tmp/attn-results)
  *   --report       only rewrite docs/results.md from <work>/results.json
@@ -25,13 +26,14 @@ import { parseArgs } from 'node:util';
 import { backendInfo } from '../src/node.js';
 import { missingData, MODELS } from './results/models.js';
 import { machineInfo, renderSection, spliceSection } from './results/report.js';
-import { runModel, type ModelResult } from './results/run-model.js';
+import { runExtras, runModel, type ModelResult } from './results/run-model.js';
 
 const { values } = parseArgs({
   options: {
     budget: { type: 'string', default: '240' },
     threads: { type: 'string', default: '2' },
-    'extra-torch-threads': { type: 'string', default: '1' },
+    'extra-threads': { type: 'string', default: '1' },
+    'extras-only': { type: 'boolean', default: false },
     'extra-budget': { type: 'string', default: '60' },
     only: { type: 'string' },
     work: { type: 'string', default: '/tmp/attn-results' },
@@ -51,6 +53,11 @@ const threads = Number(values.threads);
 if (!(budget > 0)) fail(`--budget must be a positive number of seconds, got ${values.budget}`);
 if (!(Number.isInteger(threads) && threads > 0))
   fail(`--threads must be a positive integer, got ${values.threads}`);
+const extraThreads = Number(values['extra-threads']);
+if (!(Number.isInteger(extraThreads) && extraThreads >= 0))
+  fail(`--extra-threads must be a non-negative integer, got ${values['extra-threads']}`);
+if (!(Number(values['extra-budget']) > 0))
+  fail(`--extra-budget must be a positive number of seconds, got ${values['extra-budget']}`);
 const names = values.only?.split(',').map((s) => s.trim()) ?? MODELS.map((m) => m.name);
 for (const n of names) {
   if (!MODELS.some((m) => m.name === n))
@@ -75,18 +82,27 @@ if (!values.report) {
     const model = MODELS.find((m) => m.name === name)!;
     const missing = missingData(model);
     if (missing.length > 0) fail(`${name}: missing data ${missing.join(', ')} (set ATTN_DATA_DIR)`);
-    const result = await runModel(model, {
+    const runner = {
       budget,
       threads,
       work,
       attn,
       python,
-      extraThreads: Number(values['extra-torch-threads']),
+      extraThreads,
       extraBudget: Number(values['extra-budget']),
       lock: !values['no-lock'],
       root,
-      log: (m) => process.stderr.write(`results: ${m}\n`),
-    });
+      log: (m: string) => process.stderr.write(`results: ${m}\n`),
+    };
+    let result: ModelResult;
+    if (values['extras-only']) {
+      const main = saved.find((r) => r.name === name);
+      if (!main) fail(`${name}: no main run in ${resultsFile} (run it without --extras-only first)`);
+      if (extraThreads === 0) fail('--extras-only needs --extra-threads of at least 1');
+      result = { ...main!, extra: await runExtras(model, runner) };
+    } else {
+      result = await runModel(model, runner);
+    }
     const i = saved.findIndex((r) => r.name === name);
     if (i >= 0) saved[i] = result;
     else saved.push(result);

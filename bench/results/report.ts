@@ -56,8 +56,8 @@ function throughput(r: ModelResult, impl: 'attn' | 'torch'): number {
   return r.task === 'translate' ? r[impl].tokensPerSecond : r[impl].sequencesPerSecond;
 }
 
-function extraCell(r: ModelResult): string {
-  const e = r.torchExtra;
+function extraCell(r: ModelResult, impl: 'attn' | 'torch'): string {
+  const e = r.extra?.[impl];
   if (!e) return 'n/a';
   const v = r.task === 'translate' ? e.tokensPerSecond : e.sequencesPerSecond;
   return `${fmt(v, 0)} ${r.task === 'translate' ? 'tgt tok/s' : 'seq/s'}`;
@@ -101,10 +101,22 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
       `| ${title(r)} | ${fmt(a, 0)} ${unit} | ${fmt(t, 0)} ${unit} | ${fmt(a / t, 2)}× | ${devCell(r, 'attn')} | ` +
       `${devCell(r, 'torch')} | ${int(r.attn.steps)} / ${int(r.torch.steps)} | ${int(r.attn.completedEpochs)} / ` +
       `${int(r.torch.completedEpochs)} | ${fmt(r.attn.finalLoss, 3)} / ${fmt(r.torch.finalLoss, 3)} | ` +
-      `${int(r.attn.parameters)} / ${int(r.torch.parameters)} | ${extraCell(r)} |`
+      `${int(r.attn.parameters)} / ${int(r.torch.parameters)} |`
     );
   });
-  const extra = results.find((r) => r.torchExtra)?.torchExtra;
+  const extra = results.find((r) => r.extra)?.extra;
+  const plural = (n: number) => `${n} thread${n === 1 ? '' : 's'}`;
+  const extraRows = results
+    .filter((r) => r.extra)
+    .map((r) => {
+      const a = r.extra!.attn;
+      const t = r.extra!.torch;
+      const v = (x: typeof a) => (r.task === 'translate' ? x.tokensPerSecond : x.sequencesPerSecond);
+      return (
+        `| ${title(r)} | ${extraCell(r, 'attn')} | ${extraCell(r, 'torch')} | ${fmt(v(a) / v(t), 2)}× | ` +
+        `${fmt(throughput(r, 'attn'), 0)} / ${fmt(throughput(r, 'torch'), 0)} |`
+      );
+    });
   const translations = results.filter((r) => r.task === 'translate');
   const rescored = translations
     .map(
@@ -123,17 +135,21 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}.`,
     `attn: ${machine.backend}. Peer: ${machine.torch} (Debian's python3-torch, CPU), \`torch.set_num_threads(${threads})\`.`,
     '',
-    '| model | attn throughput | PyTorch throughput | attn ÷ PyTorch | attn dev | PyTorch dev | updates attn / PyTorch | epochs attn / PyTorch | final train loss attn / PyTorch | parameters attn / PyTorch | ' +
-      `PyTorch throughput, ${extra ? `${extra.threads} thread${extra.threads === 1 ? '' : 's'}` : 'other threads'} |`,
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| model | attn throughput | PyTorch throughput | attn ÷ PyTorch | attn dev | PyTorch dev | updates attn / PyTorch | epochs attn / PyTorch | final train loss attn / PyTorch | parameters attn / PyTorch |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
-    extra
-      ? `The last column is PyTorch again with ${extra.threads} thread${extra.threads === 1 ? '' : 's'} (a separate ${extra.budget} s run, throughput only): ` +
-        'on this machine PyTorch 1.13 runs these small-batch models faster on one thread than on two (its OpenMP ' +
-        'fork/join per operation costs more than the second core gives back), so it is its best figure here.'
-      : '',
-    '',
+    ...(extra
+      ? [
+          `With ${plural(extra.threads)} instead (separate ${extra.budget} s runs of each implementation, throughput only;`,
+          `the last column repeats the ${plural(threads)} figures):`,
+          '',
+          `| model | attn, ${plural(extra.threads)} | PyTorch, ${plural(extra.threads)} | attn ÷ PyTorch | attn / PyTorch with ${plural(threads)} |`,
+          '| --- | --- | --- | --- | --- |',
+          ...extraRows,
+          '',
+        ]
+      : []),
     'Throughput is of the training steps (forward, backward, clipping, update; evaluations inside the budget left',
     'out): target tokens per second for translation (each target sentence counts its words and its `<eos>`), input',
     'sequences per second for classification. Dev: BLEU on every pair of `tatoeba-fra-eng.dev.tsv`, accuracy on',

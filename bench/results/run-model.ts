@@ -69,16 +69,23 @@ export interface ModelResult {
   parity: { attn: number; torch: number; examples: number };
   /** 1-minute load average of the machine before and after each timed run (other work shows up here). */
   load: { attn: [number, number]; torch: [number, number] };
-  /** PyTorch's throughput with `extraThreads` threads (a shorter run: its dev figures are not comparable). */
-  torchExtra?: {
-    threads: number;
-    budget: number;
-    tokensPerSecond: number;
-    sequencesPerSecond: number;
-    steps: number;
-  };
+  /** Both implementations again with `extraThreads` threads, throughput only (shorter runs). */
+  extra?: ExtraRuns;
   /** The project's commit the runs were made at (with '+' when the tree had changes). */
   commit: string;
+}
+
+export interface ExtraThroughput {
+  tokensPerSecond: number;
+  sequencesPerSecond: number;
+  steps: number;
+}
+
+export interface ExtraRuns {
+  threads: number;
+  budget: number;
+  attn: ExtraThroughput;
+  torch: ExtraThroughput;
 }
 
 /** The 1-minute load average. */
@@ -234,45 +241,10 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
     torchDev = { accuracy: t.dev.accuracy! };
   }
 
-  let torchExtra: ModelResult['torchExtra'];
-  if (opts.extraThreads > 0) {
-    opts.log(
-      `${model.name}: PyTorch with ${opts.extraThreads} thread(s), ${opts.extraBudget} s (throughput only)`,
-    );
-    const extraOut = join(dir, `torch-${opts.extraThreads}threads.json`);
-    const extraArgs = [
-      'bench/torch_train.py',
-      '--data',
-      exported,
-      '--out',
-      extraOut,
-      '--hyps',
-      `${hypsFile}.extra`,
-    ];
-    const extra = sh(
-      timed(opts.lock, [
-        opts.python,
-        ...extraArgs,
-        '--budget',
-        String(opts.extraBudget),
-        '--threads',
-        String(opts.extraThreads),
-      ]),
-      opts,
-    );
-    writeFileSync(join(dir, `torch-${opts.extraThreads}threads.out`), extra.stdout + extra.stderr);
-    const e = JSON.parse(readFileSync(extraOut, 'utf8')) as ImplResult;
-    torchExtra = {
-      threads: opts.extraThreads,
-      budget: opts.extraBudget,
-      tokensPerSecond: e.tokensPerSecond,
-      sequencesPerSecond: e.sequencesPerSecond,
-      steps: e.steps,
-    };
-  }
+  const extra = opts.extraThreads > 0 ? await runExtras(model, opts) : undefined;
 
   return {
-    torchExtra,
+    extra,
     name: model.name,
     task: model.task,
     arch: model.arch,
@@ -292,4 +264,49 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
     load: { attn: attnLoad, torch: torchLoad },
     commit: gitCommit(opts.root),
   };
+}
+
+/**
+ * Both implementations again with `opts.extraThreads` threads for `opts.extraBudget` seconds, throughput only
+ * (a shorter run from scratch: its dev figures are not comparable). Reuses the model's run directory: the data
+ * handoff of its main run must be there.
+ */
+export async function runExtras(model: ModelRun, opts: RunnerOptions): Promise<ExtraRuns> {
+  const dir = join(opts.work, model.name);
+  const exported = join(dir, 'data.json');
+  const n = opts.extraThreads;
+  const budget = String(opts.extraBudget);
+  opts.log(`${model.name}: attn with ${n} thread(s), ${budget} s (throughput only)`);
+  const run = join(dir, `attn-${n}threads`);
+  rmSync(run, { recursive: true, force: true });
+  const data = ['--data', model.train, '--dev', model.dev, ...model.dataOptions];
+  const args = ['train', '--task', model.task, '--arch', model.arch, ...data, ...model.options];
+  sh(timed(opts.lock, [...opts.attn, ...args, '--time-budget', budget, '--out', run, '--quiet']), opts, {
+    ATTN_THREADS: String(n),
+  });
+  const a = readAttnLog(join(run, 'log.jsonl'));
+
+  opts.log(`${model.name}: PyTorch with ${n} thread(s), ${budget} s (throughput only)`);
+  const out = join(dir, `torch-${n}threads.json`);
+  const torchArgs = ['--data', exported, '--out', out, '--hyps', join(dir, `torch-${n}threads-hyps.txt`)];
+  const t = sh(
+    timed(opts.lock, [
+      opts.python,
+      'bench/torch_train.py',
+      ...torchArgs,
+      '--budget',
+      budget,
+      '--threads',
+      String(n),
+    ]),
+    opts,
+  );
+  writeFileSync(join(dir, `torch-${n}threads.out`), t.stdout + t.stderr);
+  const e = JSON.parse(readFileSync(out, 'utf8')) as ImplResult;
+  const pick = (x: ExtraThroughput): ExtraThroughput => ({
+    tokensPerSecond: x.tokensPerSecond,
+    sequencesPerSecond: x.sequencesPerSecond,
+    steps: x.steps,
+  });
+  return { threads: n, budget: opts.extraBudget, attn: pick(a), torch: pick(e) };
 }
