@@ -14,7 +14,7 @@ import { runAttn } from './attn-benches.js';
 import { BENCHES, type BenchName, type Result } from './names.js';
 import { E2E_BENCHES } from './e2e/config.js';
 import { renderE2E, spliceE2E } from './e2e/report.js';
-import { runE2E } from './e2e/run-e2e.js';
+import { runE2E, torchEnv } from './e2e/run-e2e.js';
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean' }, only: { type: 'string' }, quick: { type: 'boolean' } },
@@ -37,25 +37,35 @@ function emit(r: Result): void {
 const python = process.env.ATTN_BENCH_PYTHON ?? '/usr/bin/python3';
 const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 
-/** Runs one bench on PyTorch; null with the reason when it cannot. */
-function runTorch(name: BenchName): Result | string {
-  const p = spawnSync(python, [torchScript, name], { encoding: 'utf8' });
+/** PyTorch's result line: a Result plus the thread counts it ran with (ATen's and OpenBLAS's). */
+interface TorchResult extends Result {
+  threads?: number;
+  blas_threads?: number | null;
+}
+
+/** Runs one bench on PyTorch with `threads` threads; a string with the reason when it cannot. */
+function runTorch(name: BenchName, threads: number): TorchResult | string {
+  const p = spawnSync(python, [torchScript, '--threads', String(threads), name], {
+    encoding: 'utf8',
+    env: torchEnv(),
+  });
   if (p.error) return `PyTorch not run: ${p.error.message}`;
   if (p.status !== 0) return `PyTorch not run: ${(p.stderr || '').trim().split('\n').at(-1) ?? 'failed'}`;
-  const parsed = JSON.parse(p.stdout.trim().split('\n').at(-1)!) as Result & { error?: string };
+  const parsed = JSON.parse(p.stdout.trim().split('\n').at(-1)!) as TorchResult & { error?: string };
   if (parsed.error) return `PyTorch failed: ${parsed.error}`;
   return parsed;
 }
 
 const info = backendInfo();
 const attnImpl = `attn (${info.name})`;
-const rows: { name: BenchName; attn: Result; torch: Result | string }[] = [];
+const rows: { name: BenchName; attn: Result; torch: TorchResult | string }[] = [];
 for (const name of names) {
   const a = { bench: name, ...runAttn(name), impl: 'attn' };
   emit(a);
-  const t = runTorch(name);
+  // PyTorch gets as many threads as attn runs (its default here is 1).
+  const t = runTorch(name, info.threads);
   if (typeof t === 'string') process.stderr.write(`${name}: ${t}\n`);
-  else emit(t);
+  else emit({ bench: t.bench, value: t.value, unit: t.unit, impl: t.impl });
   rows.push({ name, attn: a, torch: t });
 }
 
@@ -67,7 +77,11 @@ function ratio(a: Result, t: Result | string): string {
 }
 
 const torchNote = rows.find((r) => typeof r.torch === 'string');
-const peer = rows.map((r) => r.torch).find((t): t is Result => typeof t !== 'string')?.impl ?? 'PyTorch';
+const torchRun = rows.map((r) => r.torch).find((t): t is TorchResult => typeof t !== 'string');
+const peer = torchRun?.impl ?? 'PyTorch';
+const peerThreads = torchRun
+  ? `${torchRun.threads ?? '?'} ATen threads, ${torchRun.blas_threads ?? 'unknown'} OpenBLAS threads`
+  : 'not run';
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const md = [
   '# Benchmarks',
@@ -76,14 +90,17 @@ const md = [
   '',
   `Machine: ${cpu}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ` +
     `${os.platform()} ${os.arch()}, Node ${process.version}. attn backend: ${info.name} ` +
-    `(${info.threads} threads, simd: ${info.simd}); peer: ${peer} on CPU with all cores.`,
+    `(${info.threads} threads, simd: ${info.simd}); peer: ${peer} on CPU (${peerThreads}).`,
   '',
   torchNote ? `**PyTorch was not measured:** ${String(torchNote.torch)}` : '',
   '',
-  'Matmul is C = A·B for square float32 matrices (best of several runs). Attention is forward + backward of',
-  'softmax(q·kᵀ/√d)·v with B=4, H=8, d=64 (best of 3): attn runs its fused kernel (Backend.attention +',
-  'attentionGrad), PyTorch 1.13 the composed ops with autograd (it has no fused CPU attention). Peak memory is the',
-  "growth of the process's peak RSS during one forward + backward at T=16384, one head, d=64, in a fresh process.",
+  'Both sides run through their public API, as a user would. Matmul is `matmul(a, b)` / `torch.mm(a, b)` on',
+  'square float32 matrices, a fresh result each call (best of several runs). Attention is forward + backward of',
+  'softmax(q·kᵀ/√d)·v with B=4, H=8, d=64 (best of 3): attn runs `scaledDotProductAttention(q, k, v, {causal,',
+  'needWeights: false})` and `backward` through autograd (the op takes its fused kernel: tiled, online softmax,',
+  'O(T) memory); PyTorch 1.13 composes matmul, masked_fill and softmax with autograd (it has no fused CPU',
+  "attention). Peak memory is the growth of the process's peak RSS over one forward + backward at T=16384, one",
+  'head, d=64, inputs and gradients included, in a fresh process.',
   '',
   `| bench | ${attnImpl} | ${peer} | unit | attn vs peer |`,
   '| --- | --- | --- | --- | --- |',

@@ -1,8 +1,14 @@
 """PyTorch side of `npm run bench`: the same shapes as bench/attn-benches.ts, one JSON object per line.
 
 Attention is composed (PyTorch 1.13 has no fused CPU kernel): softmax(q·kᵀ·scale + mask)·v, backward by autograd.
-Usage: python3 torch_bench.py NAME [NAME ...]   (names as in bench/names.ts)
+Usage: python3 torch_bench.py [--threads N] NAME [NAME ...]   (names as in bench/names.ts)
+
+--threads N (default: all cores) sets both of PyTorch's thread counts: ATen's intra-op pool (its own kernels:
+softmax, masking, autograd) and OpenBLAS's, which runs torch.mm and torch.matmul here and ignores
+torch.set_num_threads. Each result line carries the counts in effect, as "threads" and "blas_threads".
 """
+import ctypes
+import ctypes.util
 import json
 import os
 import resource
@@ -11,7 +17,27 @@ import time
 
 import torch
 
-torch.set_num_threads(os.cpu_count() or 1)
+
+def openblas():
+    """The OpenBLAS library torch loaded (Debian links libblas.so.3 to it), or None."""
+    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_num_threads.restype = ctypes.c_int
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def set_threads(n):
+    torch.set_num_threads(n)
+    blas = openblas()
+    if blas is not None:
+        blas.openblas_set_num_threads(n)
+    return {"threads": torch.get_num_threads(), "blas_threads": blas.openblas_get_num_threads() if blas else None}
 
 
 def best_ms(fn, reps, warmup=1):
@@ -28,8 +54,8 @@ def best_ms(fn, reps, warmup=1):
 def matmul(n):
     a = torch.randn(n, n)
     b = torch.randn(n, n)
-    reps = max(3, int(2e9 / (2 * n**3)))
-    ms = best_ms(lambda: torch.mm(a, b), reps)
+    reps = max(10, int(3e10 / (2 * n**3)))  # as bench/attn-benches.ts
+    ms = best_ms(lambda: torch.mm(a, b), reps, warmup=3)
     return 2 * n**3 / (ms / 1000) / 1e9
 
 
@@ -70,18 +96,30 @@ def run(name):
     raise SystemExit(f"unknown bench {name}")
 
 
-if len(sys.argv) == 3 and sys.argv[1] == "--peak":
-    value, unit = run(sys.argv[2])
-    print(json.dumps({"bench": sys.argv[2], "value": value, "unit": unit, "impl": f"pytorch {torch.__version__}"}))
+def result(name, value, unit, counts):
+    return json.dumps({"bench": name, "value": value, "unit": unit, "impl": f"pytorch {torch.__version__}", **counts})
+
+
+args = sys.argv[1:]
+threads = os.cpu_count() or 1
+if len(args) >= 2 and args[0] == "--threads":
+    threads = int(args[1])
+    args = args[2:]
+counts = set_threads(threads)
+
+if len(args) == 2 and args[0] == "--peak":
+    value, unit = run(args[1])
+    print(result(args[1], value, unit, counts))
     sys.exit(0)
 
-for name in sys.argv[1:]:
+for name in args:
     # The peak-memory bench runs in its own process so earlier benches do not raise the high-water mark.
     if name.startswith("attention_peak"):
         import subprocess
 
-        out = subprocess.run([sys.executable, __file__, "--peak", name], capture_output=True, text=True)
+        cmd = [sys.executable, __file__, "--threads", str(threads), "--peak", name]
+        out = subprocess.run(cmd, capture_output=True, text=True)
         print(out.stdout.strip() or json.dumps({"bench": name, "error": out.stderr.strip()[-300:]}), flush=True)
         continue
     value, unit = run(name)
-    print(json.dumps({"bench": name, "value": value, "unit": unit, "impl": f"pytorch {torch.__version__}"}), flush=True)
+    print(result(name, value, unit, counts), flush=True)

@@ -6,6 +6,7 @@ Usage: python3 torch_e2e.py [--quick] [--threads N] NAME [NAME ...]
 """
 import json
 import math
+import os
 import sys
 import time
 
@@ -286,7 +287,8 @@ def main(argv):
             names.append(argv[i])
         i += 1
     torch.set_num_threads(threads)
-    impl = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads)"
+    wait = os.environ.get("OMP_WAIT_POLICY")
+    impl = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads" + (f", OMP_WAIT_POLICY={wait})" if wait else ")")
     for name in names:
         value, unit = run(name, quick)
         print(json.dumps({"bench": name, "value": value, "unit": unit, "impl": impl}), flush=True)
