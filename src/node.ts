@@ -12,4 +12,9 @@ export * from './inference/node/index.js';
 export { backendInfo, useBackend, type BackendInfo, type BackendName } from './backend/native/index.js';
 
 import { installDefaultBackend } from './backend/native/select.js';
+import { hasUninitialisedAllocator, setUninitialisedAllocator } from './tensor/storage.js';
 installDefaultBackend();
+// Outputs that their kernel overwrites skip the zero fill (see src/tensor/storage.ts).
+if (!hasUninitialisedAllocator()) {
+  setUninitialisedAllocator((n) => new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n));
+}

@@ -10,7 +10,7 @@ import {
   boolData,
   checkTensor,
   floatData,
-  newFloat,
+  newFloatOverwritten,
   noGradOutput,
   record,
 } from './common.js';
@@ -22,7 +22,7 @@ function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const ad = floatData(op, a, 'first operand');
   const bd = floatData(op, b, 'second operand');
   const shape = broadcastShapes(op, a.shape, b.shape);
-  const { data, tensor } = newFloat(shape);
+  const { data, tensor } = newFloatOverwritten(shape);
   backend().binary(
     op,
     ad,

@@ -6,6 +6,7 @@ import { checkFiniteOutput } from '../debug.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
+import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
 export function backend(): Backend {
@@ -52,8 +53,18 @@ export function asTensor(op: string, value: Tensor | number, arg: string, dtype:
   return new Tensor(new Float32Array([value]), [], 'float32');
 }
 
+/** A zero-filled float32 output tensor and its storage. */
 export function newFloat(shape: readonly number[]): { data: Float32Array; tensor: Tensor } {
   const data = new Float32Array(sizeOf(shape));
+  return { data, tensor: new Tensor(data, shape, 'float32') };
+}
+
+/**
+ * A float32 output tensor whose storage starts unspecified (see ../storage.ts): only for ops whose kernel,
+ * on every backend, writes each element of it.
+ */
+export function newFloatOverwritten(shape: readonly number[]): { data: Float32Array; tensor: Tensor } {
+  const data = uninitialisedFloats(sizeOf(shape));
   return { data, tensor: new Tensor(data, shape, 'float32') };
 }
 

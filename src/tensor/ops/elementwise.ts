@@ -2,14 +2,14 @@
 import type { UnaryOp } from '../../backend/kernels.js';
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { backend, floatData, newFloat, record } from './common.js';
+import { backend, floatData, newFloat, newFloatOverwritten, record } from './common.js';
 
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const xd = floatData(op, x, 'input');
-  const { data: yd, tensor: y } = newFloat(x.shape);
+  const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
   backend().unary(op, xd, yd);
   return record(op, y, [x], (g) => {
-    const { data: dx, tensor } = newFloat(x.shape);
+    const { data: dx, tensor } = newFloatOverwritten(x.shape);
     backend().unaryGrad(op, xd, yd, g.data as Float32Array, dx);
     return [tensor];
   });
@@ -43,7 +43,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   const hi = max ?? Infinity;
   if (Number.isNaN(lo) || Number.isNaN(hi))
     fail('clamp', `bounds must be numbers, got min=${min}, max=${max}`);
-  const { data: yd, tensor: y } = newFloat(x.shape);
+  const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
   backend().clamp(xd, lo, hi, yd);
   return record('clamp', y, [x], (g) => {
     const gd = g.data as Float32Array;

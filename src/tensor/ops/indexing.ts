@@ -1,9 +1,17 @@
 /** Picking elements by integer index: gather, indexSelect, embedding lookup, oneHot. */
 import { fail } from '../errors.js';
 import { formatShape, normalizeAxis, sizeOf } from '../shape.js';
-import { allocate } from '../dtype.js';
+import { allocate, allocateOverwritten } from '../dtype.js';
 import { Tensor } from '../tensor.js';
-import { backend, checkTensor, intData, newFloat, noGradOutput, record } from './common.js';
+import {
+  backend,
+  checkTensor,
+  intData,
+  newFloat,
+  newFloatOverwritten,
+  noGradOutput,
+  record,
+} from './common.js';
 
 function checkIndices(op: string, index: Int32Array, size: number, arg: string): void {
   for (let i = 0; i < index.length; i++) {
@@ -27,7 +35,7 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const inner = sizeOf(x.shape.slice(a + 1));
   const shape = x.shape.slice();
   shape[a] = idx.length;
-  const out = new Tensor(allocate(x.dtype, sizeOf(shape)), shape, x.dtype);
+  const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(shape)), shape, x.dtype);
   backend().indexSelect(x.data, outer, n, inner, idx, out.data);
   if (x.dtype !== 'float32') return noGradOutput('indexSelect', out, [x]);
   return record('indexSelect', out, [x], (g) => {
@@ -57,7 +65,7 @@ export function embedding(weight: Tensor, ids: Tensor, paddingIdx?: number): Ten
     fail('embedding', `paddingIdx ${paddingIdx} is outside [${-rows}, ${rows})`);
   }
   const pad = paddingIdx === undefined ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
-  const { data, tensor } = newFloat([...ids.shape, dim]);
+  const { data, tensor } = newFloatOverwritten([...ids.shape, dim]);
   backend().indexSelect(weight.data, 1, rows, dim, idx, data);
   return record('embedding', tensor, [weight], (g) => {
     const { data: dw, tensor: grad } = newFloat(weight.shape);
@@ -86,7 +94,7 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
   const m = index.shape[a]!;
-  const out = new Tensor(allocate(x.dtype, index.size), index.shape, x.dtype);
+  const out = new Tensor(allocateOverwritten(x.dtype, index.size), index.shape, x.dtype);
   backend().gather(x.data, outer, n, inner, idx, m, out.data);
   if (x.dtype !== 'float32') return noGradOutput('gather', out, [x]);
   return record('gather', out, [x], (g) => {

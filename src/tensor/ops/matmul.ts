@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import { broadcastShapes, formatShape, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backend, floatData, newFloat, record } from './common.js';
+import { backend, floatData, newFloatOverwritten, record } from './common.js';
 import { sumTo } from './reduce.js';
 import { expand, reshape } from './shape.js';
 
@@ -86,7 +86,8 @@ function matmul2(
   const opA = operand(A, batchA);
   const opB = operand(B, batchB);
   const shape = [...batchShape, m, n];
-  const { data, tensor } = newFloat(shape);
+  // The product writes every element of C (zeros where k = 0).
+  const { data, tensor } = newFloatOverwritten(shape);
   backend().matmul(opA.t.data as Float32Array, opB.t.data as Float32Array, data, {
     batch,
     m,

@@ -1,5 +1,5 @@
 /** Ops that move data without arithmetic: reshape, permute, slice, concat, expand and friends. */
-import { allocate, isDType, type DType } from '../dtype.js';
+import { allocate, allocateOverwritten, isDType, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import {
   formatShape,
@@ -65,7 +65,7 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   if (perm.every((a, i) => a === i)) return x;
   const shape = perm.map((a) => x.shape[a]!);
   const strides = stridesOf(x.shape);
-  const out = new Tensor(allocate(x.dtype, x.size), shape, x.dtype);
+  const out = new Tensor(allocateOverwritten(x.dtype, x.size), shape, x.dtype);
   backend().copy(
     x.data,
     0,
@@ -138,7 +138,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
     }
   }
   if (shapesEqual(target, x.shape)) return x;
-  const out = new Tensor(allocate(x.dtype, sizeOf(target)), target, x.dtype);
+  const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(target)), target, x.dtype);
   backend().copy(x.data, 0, broadcastStrides(x.shape, target), out.data, 0, stridesOf(target), target);
   return record('expand', out, [x], (g) => [sumTo(g, x.shape)]);
 }
@@ -161,7 +161,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   const shape = x.shape.slice();
   shape[a] = e - s;
   const strides = stridesOf(x.shape);
-  const out = new Tensor(allocate(x.dtype, sizeOf(shape)), shape, x.dtype);
+  const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(shape)), shape, x.dtype);
   backend().copy(x.data, s * strides[a]!, strides, out.data, 0, stridesOf(shape), shape);
   return record('slice', out, [x], (g) => {
     const { data, tensor } = newFloat(x.shape);
@@ -193,7 +193,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const shape = first.shape.slice();
   shape[a] = total;
   const outStrides = stridesOf(shape);
-  const out = new Tensor(allocate(first.dtype, sizeOf(shape)), shape, first.dtype);
+  const out = new Tensor(allocateOverwritten(first.dtype, sizeOf(shape)), shape, first.dtype);
   const offsets: number[] = [];
   let offset = 0;
   for (const t of tensors) {

@@ -1,7 +1,7 @@
 /** softmax and log-softmax along one axis. */
 import { normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import { backend, floatData, newFloat, record } from './common.js';
+import { backend, floatData, newFloatOverwritten, record } from './common.js';
 
 /**
  * softmax(x)_i = exp(x_i) / Σ_j exp(x_j) along `axis`, computed shifted by the maximum. A slice that is all -∞
@@ -23,10 +23,10 @@ function softmaxOp(op: string, x: Tensor, axis: number, log: boolean): Tensor {
   const outer = sizeOf(shape.slice(0, a));
   const n = shape[a]!;
   const inner = sizeOf(shape.slice(a + 1));
-  const { data: yd, tensor: y } = newFloat(x.shape);
+  const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
   backend().softmax(xd, outer, n, inner, log, yd);
   return record(op, y, [x], (g) => {
-    const { data: dx, tensor } = newFloat(x.shape);
+    const { data: dx, tensor } = newFloatOverwritten(x.shape);
     backend().softmaxGrad(yd, g.data as Float32Array, outer, n, inner, log, dx);
     return [tensor];
   });
