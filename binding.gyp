@@ -3,6 +3,7 @@
     {
       "target_name": "attn",
       "sources": [
+        "native/additive_attention.cc",
         "native/attention.cc",
         "native/binding.cc",
         "native/copy.cc",

@@ -570,6 +570,40 @@ void LstmCellGrad(const Napi::CallbackInfo& info) {
                  f32(info, 8, "dc", n));
 }
 
+uint8_t* u8_or_null(const Napi::CallbackInfo& info, size_t i, const char* name, size_t need) {
+  return is_null(info, i) ? nullptr : u8(info, i, name, need);
+}
+
+// The shape arguments (batch, length, units, width, vBias) of the additive attention kernels, from index i.
+AdditiveShape additive_shape(const Napi::CallbackInfo& info, size_t i) {
+  return {count(info, i, "batch"), count(info, i + 1, "length"), count(info, i + 2, "units"),
+          count(info, i + 3, "width"), static_cast<float>(number(info, i + 4, "vBias"))};
+}
+
+// additiveAttention(keys, query, v, memory, mask, batch, length, units, width, vBias, weights, context)
+void AdditiveAttention(const Napi::CallbackInfo& info) {
+  AdditiveShape a = additive_shape(info, 5);
+  long bs = a.batch * a.length;
+  additive_attention(a, f32(info, 0, "keys", bs * a.units), f32(info, 1, "query", a.batch * a.units),
+                     f32(info, 2, "v", a.units), f32(info, 3, "memory", bs * a.width),
+                     u8_or_null(info, 4, "mask", bs), f32(info, 10, "weights", bs),
+                     f32(info, 11, "context", a.batch * a.width));
+}
+
+// additiveAttentionGrad(keys, query, v, memory, mask, batch, length, units, width, vBias, weights, dContext,
+//                       dWeights, dScores, dQuery, dKeys, dV, dMemory)
+void AdditiveAttentionGrad(const Napi::CallbackInfo& info) {
+  AdditiveShape a = additive_shape(info, 5);
+  long bs = a.batch * a.length;
+  additive_attention_grad(a, f32(info, 0, "keys", bs * a.units), f32(info, 1, "query", a.batch * a.units),
+                          f32(info, 2, "v", a.units), f32(info, 3, "memory", bs * a.width),
+                          u8_or_null(info, 4, "mask", bs), f32(info, 10, "weights", bs),
+                          f32(info, 11, "dContext", a.batch * a.width), f32_or_null(info, 12, "dWeights", bs),
+                          f32(info, 13, "dScores", bs), f32(info, 14, "dQuery", a.batch * a.units),
+                          f32(info, 15, "dKeys", bs * a.units), f32(info, 16, "dV", a.units),
+                          f32(info, 17, "dMemory", bs * a.width));
+}
+
 // adam(p, g, m, v, vMax, beta1, beta2, stepSize, biasCorrection2Sqrt, eps, l2, decay, sign)
 void Adam(const Napi::CallbackInfo& info) {
   Array pa = array_of(info, 0, napi_float32_array, "p");
@@ -612,6 +646,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("gruCellGrad", Napi::Function::New(env, GruCellGrad));
   exports.Set("lstmCell", Napi::Function::New(env, LstmCell));
   exports.Set("lstmCellGrad", Napi::Function::New(env, LstmCellGrad));
+  exports.Set("additiveAttention", Napi::Function::New(env, AdditiveAttention));
+  exports.Set("additiveAttentionGrad", Napi::Function::New(env, AdditiveAttentionGrad));
   exports.Set("adam", Napi::Function::New(env, Adam));
   return exports;
 }

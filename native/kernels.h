@@ -75,6 +75,18 @@ void lstm_cell(const float* xg, const float* hg, const float* c, long batch, lon
 void lstm_cell_grad(const float* c, const float* c_new, const float* gates, const float* dh_new,
                     const float* dc_new, long batch, long hidden, float* d_pre, float* dc);
 
+// Additive (Bahdanau) attention of one decoder step; see src/backend/kernels.ts (AdditiveAttentionArgs).
+struct AdditiveShape {
+  long batch, length, units, width;
+  float v_bias;
+};
+void additive_attention(const AdditiveShape& a, const float* keys, const float* query, const float* v,
+                        const float* memory, const uint8_t* mask, float* weights, float* context);
+void additive_attention_grad(const AdditiveShape& a, const float* keys, const float* query, const float* v,
+                             const float* memory, const uint8_t* mask, const float* weights,
+                             const float* d_context, const float* d_weights, float* d_scores, float* d_query,
+                             float* d_keys, float* d_v, float* d_memory);
+
 // One Adam/AdamW update of a parameter p with gradient g and moments m, v (v_max for AMSGrad, else null);
 // see src/backend/kernels.ts (AdamArgs) for the constants, which the caller derives from the step count.
 struct AdamStep {

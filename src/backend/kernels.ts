@@ -86,6 +86,22 @@ export interface CellArgs {
 }
 
 /**
+ * One step of additive (Bahdanau) attention over keys already projected once per batch:
+ *   e[b, s] = vBias + Σ_u v[u]·tanh(keys[b, s, u] + query[b, u]),  α = softmax_s(e) (masked: 0),
+ *   context[b, :] = Σ_s α[b, s]·memory[b, s, :].
+ * keys [batch, length, units], query [batch, units] (the projected decoder state), v [units], memory
+ * [batch, length, width], mask [batch, length] (1 = may not be attended) or null; a row with every key masked
+ * gets zero weights and a zero context.
+ */
+export interface AdditiveAttentionArgs {
+  batch: number;
+  length: number;
+  units: number;
+  width: number;
+  vBias: number;
+}
+
+/**
  * One Adam/AdamW update (torch.optim's single-tensor arithmetic, in double per element): with grad = sign·g + l2·p,
  *   m ← β1·m + (1−β1)·grad,  v ← β2·v + (1−β2)·grad²,  v̂ ← max(v̂, v) (AMSGrad) else v,
  *   p ← p·decay − stepSize·m / (√v̂ / biasCorrection2Sqrt + eps)
@@ -376,6 +392,39 @@ export interface Backend {
     args: CellArgs,
     dPre: Float32Array,
     dc: Float32Array,
+  ): void;
+
+  /** Additive attention of one decoder step (see AdditiveAttentionArgs): overwrites weights [B, S], context [B, E]. */
+  additiveAttention(
+    keys: Float32Array,
+    query: Float32Array,
+    v: Float32Array,
+    memory: Float32Array,
+    mask: Uint8Array | null,
+    args: AdditiveAttentionArgs,
+    weights: Float32Array,
+    context: Float32Array,
+  ): void;
+  /**
+   * Its gradients given dContext [B, E] and dWeights [B, S] (or null): overwrites dScores [B, S] (the gradient
+   * of e) and dQuery [B, U]; ADDS into dKeys [B, S, U], dV [U] and dMemory [B, S, E], which a decoder
+   * accumulates over its steps. dV is summed per row b, rows in order, whatever the threads.
+   */
+  additiveAttentionGrad(
+    keys: Float32Array,
+    query: Float32Array,
+    v: Float32Array,
+    memory: Float32Array,
+    mask: Uint8Array | null,
+    args: AdditiveAttentionArgs,
+    weights: Float32Array,
+    dContext: Float32Array,
+    dWeights: Float32Array | null,
+    dScores: Float32Array,
+    dQuery: Float32Array,
+    dKeys: Float32Array,
+    dV: Float32Array,
+    dMemory: Float32Array,
   ): void;
 
   /** Updates p, m, v (and vMax, AMSGrad's running maximum, when not null) in place; all have p's length. */

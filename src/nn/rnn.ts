@@ -23,6 +23,7 @@
 import { zeros } from '../tensor/creation.js';
 import { fail } from '../tensor/errors.js';
 import { concat, dropout, stack, transpose, where } from '../tensor/ops/index.js';
+import { gruSequence } from '../tensor/ops/gru-sequence.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -167,8 +168,23 @@ abstract class RecurrentLayer extends Module {
       for (let d = 0; d < this.numDirections; d++) {
         const index = layer * this.numDirections + d;
         const w = this.allWeights[index]!;
-        const pre = unbind(projectInputs(this.mode, input, w));
-        const result = this.direction(pre, initialH[index]!, initialC?.[index] ?? null, w, d === 1, valid);
+        const pre = projectInputs(this.mode, input, w);
+        if (this.mode === 'GRU' && valid.every((m) => m === null)) {
+          // Unpadded GRU: the whole time loop as one fused op (same arithmetic, no per-step nodes).
+          const biasHn = stepWeights(this.mode, w).biasHn;
+          const result = gruSequence(pre, initialH[index]!, w.weightHh, biasHn, d === 1);
+          outputs.push(result.outputs);
+          finalH.push(result.last);
+          continue;
+        }
+        const result = this.direction(
+          unbind(pre),
+          initialH[index]!,
+          initialC?.[index] ?? null,
+          w,
+          d === 1,
+          valid,
+        );
         outputs.push(stack(result.outputs, 0));
         finalH.push(result.h);
         if (result.c) finalC.push(result.c);

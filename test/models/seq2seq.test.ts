@@ -234,6 +234,35 @@ describe('BahdanauSeq2Seq', () => {
     expect(values(half(5).logits)).toEqual(values(half(5).logits));
   });
 
+  it('GRU, one layer: the fused teacher-forced loop equals the step-by-step one, values and gradients', () => {
+    const tgtOut = ids([
+      [4, 5, 6, EOS],
+      [7, EOS, PAD, PAD],
+      [EOS, PAD, PAD, PAD],
+    ]);
+    for (const [bi, lengths] of [
+      [false, LENGTHS],
+      [false, null],
+      [true, LENGTHS],
+    ] as const) {
+      const model = bahdanau({ bidirectional: bi });
+      const run = (ratio: number) => {
+        model.zeroGrad();
+        const r = model.loss(ids(SOURCES), lengths, TGT_IN, tgtOut, {
+          teacherForcingRatio: ratio,
+          generator: new Generator(0),
+        });
+        r.loss.backward();
+        return { ...r, grads: model.namedParameters().map(([n, p]) => [n, p.grad!.clone()] as const) };
+      };
+      const fused = run(1);
+      const stepwise = run(1 - 1e-12);
+      expectClose(fused.logits, stepwise.logits, 'logits');
+      expectClose(fused.weights, stepwise.weights, 'weights');
+      stepwise.grads.forEach(([name, g], i) => expectClose(fused.grads[i]![1], g, `grad ${name}`));
+    }
+  });
+
   it('loss: mean cross-entropy that ignores padded targets, and gradients reach every parameter', () => {
     const model = bahdanau({ bidirectional: true, numLayers: 2, cell: 'lstm' });
     const tgtIn = ids([[SOS, 5, 6], [SOS, 9], [SOS]]);

@@ -1,5 +1,6 @@
 /** The JavaScript reference backend: runs anywhere, and is the oracle the native kernels are tested against. */
 import type { Backend } from '../kernels.js';
+import { additiveAttention, additiveAttentionGrad } from './additive-attention.js';
 import { attention, attentionGrad } from './attention.js';
 import { copy, copyAdd } from './copy.js';
 import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.js';
@@ -43,5 +44,7 @@ export const jsBackend: Backend = {
   gruCellGrad,
   lstmCell,
   lstmCellGrad,
+  additiveAttention,
+  additiveAttentionGrad,
   adam,
 };

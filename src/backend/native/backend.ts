@@ -103,6 +103,42 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.lstmCell(xg, hg, c, batch, hidden, hNew, cNew, gates),
     lstmCellGrad: (c, cNew, gates, dhNew, dcNew, { batch, hidden }, dPre, dc) =>
       addon.lstmCellGrad(c, cNew, gates, dhNew, dcNew, batch, hidden, dPre, dc),
+    additiveAttention: (keys, query, v, memory, mask, a, weights, context) =>
+      addon.additiveAttention(
+        keys,
+        query,
+        v,
+        memory,
+        mask,
+        a.batch,
+        a.length,
+        a.units,
+        a.width,
+        a.vBias,
+        weights,
+        context,
+      ),
+    additiveAttentionGrad: (keys, query, v, memory, mask, a, weights, dC, dW, dS, dQ, dK, dV, dM) =>
+      addon.additiveAttentionGrad(
+        keys,
+        query,
+        v,
+        memory,
+        mask,
+        a.batch,
+        a.length,
+        a.units,
+        a.width,
+        a.vBias,
+        weights,
+        dC,
+        dW,
+        dS,
+        dQ,
+        dK,
+        dV,
+        dM,
+      ),
     adam: (p, g, m, v, vMax, a) =>
       addon.adam(
         p,

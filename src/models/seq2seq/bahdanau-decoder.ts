@@ -17,6 +17,7 @@
  */
 import { AdditiveAttention } from '../../attention/additive.js';
 import { fail } from '../../tensor/errors.js';
+import { bahdanauGruSequence } from '../../tensor/ops/bahdanau-gru-sequence.js';
 import { add, maskedFill, matmul, reshape, softmax } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
@@ -62,6 +63,37 @@ export class BahdanauDecoder extends RNNAttentionDecoder {
     const weights = softmax(scores, -1);
     const context = reshape(matmul(weights, state.memory), [rows, this.encoderDim]);
     return { context, weights: reshape(weights, [rows, length]) };
+  }
+
+  /** One-layer GRU: the teacher-forced steps as one fused op (bahdanauGruSequence), same arithmetic as stepCore. */
+  protected override forwardSequence(
+    embedded: Tensor,
+    state: RNNDecoderState,
+    w: RNNDecoderWeights,
+  ): { outputs: Tensor; weights: Tensor; state: RNNDecoderState } | null {
+    if (this.cell !== 'gru' || this.numLayers !== 1) return null;
+    const rnn = this.rnn.allWeights[0]!;
+    const { W2, V } = this.attention;
+    const r = bahdanauGruSequence({
+      embedded,
+      h0: state.h[0]!,
+      keys: state.keys,
+      memory: state.memory,
+      mask: state.paddingMask,
+      queryWeight: W2.weight,
+      queryBias: W2.bias,
+      scoreWeight: V.weight,
+      scoreBias: V.bias,
+      contextWeight: w.recurrence.parts2d[0]!,
+      weightHh: rnn.weightHh,
+      biasHn: w.recurrence.step[0]!.biasHn,
+    });
+    const steps = embedded.shape[0]!;
+    return {
+      outputs: r.states,
+      weights: r.weights,
+      state: { ...state, h: [r.last], c: null, step: state.step + steps },
+    };
   }
 
   protected stepCore(embedded: Tensor, state: RNNDecoderState, w: RNNDecoderWeights): RNNStepCore {

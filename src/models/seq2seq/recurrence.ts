@@ -15,7 +15,7 @@
 import { LSTM, type GRU } from '../../nn/rnn.js';
 import { GATES, gruStep, lstmStep, stepWeights, type StepWeights } from '../../nn/recurrent-step.js';
 import { fail } from '../../tensor/errors.js';
-import { add, matmul, mul, permute, reshape, slice, transpose, unbind } from '../../tensor/ops/index.js';
+import { add, matmul, mul, permute, reshape, slice, transpose } from '../../tensor/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** The recurrent cell of an encoder or decoder. */
@@ -89,17 +89,17 @@ export function projectPart(w: RecurrenceWeights, k: number, x: Tensor, withBias
 }
 
 /**
- * Layer 0's pre-activation term of input part k for every step at once, with the bias: x [T, B, I_k] → T tensors
- * [G, B, H] (views of one [T, G, B, H] block).
+ * Layer 0's pre-activation term of input part k for every step at once, with the bias: x [T, B, I_k] →
+ * [T, G, B, H] (unbind gives each step's [G, B, H] without copying; the fused recurrences take it whole).
  */
-export function projectPartSequence(w: RecurrenceWeights, k: number, x: Tensor): Tensor[] {
+export function projectPartBlock(w: RecurrenceWeights, k: number, x: Tensor): Tensor {
   const [steps, batch, features] = x.shape as [number, number, number];
   let p = matmul(reshape(x, [steps * batch, features]), w.parts2d[k]!, { transB: true });
   p = reshape(p, [steps, batch, w.gates, w.hidden]);
   const b = w.bias[0];
   // [T, B, G, H] + [G, 1, H] broadcasts to [T, B, G, H]; the permute then puts each step's gates first.
   if (b) p = add(p, reshape(b, [w.gates, w.hidden]));
-  return unbind(permute(p, [0, 2, 1, 3]));
+  return permute(p, [0, 2, 1, 3]);
 }
 
 /** [B, T] → [T, B] (for ids, so that the embedding lookup writes time-major rows directly). */

@@ -36,7 +36,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import {
   prepareRecurrence,
   projectPart,
-  projectPartSequence,
+  projectPartBlock,
   recurrenceStep,
   timeMajor,
   type RNNCellKind,
@@ -203,6 +203,19 @@ export abstract class RNNAttentionDecoder extends Module {
     weights: RNNDecoderWeights,
   ): RNNStepCore;
 
+  /**
+   * Every teacher-forced step at once, from layer 0's embedding terms of all steps [T, G, B, H] (bias
+   * included): the top layer's outputs [B, T, H], the weights [B, T, S] and the final state; or null where this
+   * decoder has no fused form for its configuration (then `forward` steps one by one).
+   */
+  protected forwardSequence(
+    _embedded: Tensor,
+    _state: RNNDecoderState,
+    _weights: RNNDecoderWeights,
+  ): { outputs: Tensor; weights: Tensor; state: RNNDecoderState } | null {
+    return null;
+  }
+
   /** Whether the state carries the source lengths for local-p attention. */
   protected needsLastPosition(): boolean {
     return false;
@@ -343,7 +356,13 @@ export abstract class RNNAttentionDecoder extends Module {
     if (ratio === 1) {
       // Teacher forcing throughout: embed and project every target token at once, and apply fc once at the end.
       const embedded = this.dropout.forward(this.embedding.forward(timeMajor(tgtIn)));
-      const terms = projectPartSequence(w.recurrence, this.embeddingPart, embedded);
+      const block = projectPartBlock(w.recurrence, this.embeddingPart, embedded);
+      const fused = this.forwardSequence(block, s, w);
+      if (fused) {
+        const logits = this.fc.forward(this.dropout.forward(fused.outputs));
+        return { logits, weights: fused.weights, state: fused.state };
+      }
+      const terms = unbind(block);
       const outputs: Tensor[] = [];
       for (let t = 0; t < steps; t++) {
         const core = this.stepCore(terms[t]!, s, w);

@@ -1,0 +1,190 @@
+// Additive (Bahdanau) attention of one decoder step over keys projected once per batch (Backend.additiveAttention
+// and additiveAttentionGrad; src/backend/js/additive-attention.ts is the reference):
+//   e[b, s] = vBias + Σ_u v[u]·tanh(keys[b, s, u] + query[b, u]),  α = softmax_s(e),  context = Σ_s α·memory.
+// One pass over the [B, S, U] keys per call instead of the broadcast add, tanh, product with V, softmax and two
+// batched products (and their gradients) of the op-by-op form, none of which keeps [B, S, U] around: the
+// gradient recomputes tanh. Rows b are independent and go to the pool in chunks; dV is summed per row into its
+// own slot and then over rows in order, so results do not depend on the thread count.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "cpu.h"
+#include "kernels.h"
+#include "simd_tanh.h"
+#include "thread_pool.h"
+
+namespace attn {
+namespace {
+
+// Runs fn(b) for every row, rows in chunks over the pool.
+template <typename Fn>
+void over_batch(long batch, double cost_per_row, const Fn& fn) {
+  int chunks = chunks_for(static_cast<double>(batch) * cost_per_row, 1 << 15);
+  if (chunks > batch) chunks = static_cast<int>(batch);
+  if (chunks <= 1) {
+    for (long b = 0; b < batch; b++) fn(b);
+    return;
+  }
+  long per = (batch + chunks - 1) / chunks;
+  parallel_for(chunks, [&](int t) {
+    long b1 = std::min(batch, (t + 1) * per);
+    for (long b = t * per; b < b1; b++) fn(b);
+  });
+}
+
+// Σ_u v[u]·tanh(k[u] + q[u]).
+float score_portable(const float* k, const float* q, const float* v, long units) {
+  double acc = 0;
+  for (long u = 0; u < units; u++) acc += v[u] * std::tanh(static_cast<double>(k[u]) + q[u]);
+  return static_cast<float>(acc);
+}
+
+// For one key row: dV[u] += de·t, dKeys[u] += de·v[u]·(1 − t²), dQ[u] += the same, t = tanh(k[u] + q[u]).
+void score_grad_portable(const float* k, const float* q, const float* v, float de, long units, float* dv,
+                         float* dk, float* dq) {
+  for (long u = 0; u < units; u++) {
+    float t = std::tanh(k[u] + q[u]);
+    dv[u] += de * t;
+    float d = de * v[u] * (1 - t * t);
+    dk[u] += d;
+    dq[u] += d;
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) float score_avx2(const float* k, const float* q, const float* v, long units) {
+  __m256 acc = _mm256_setzero_ps();
+  long u = 0;
+  for (; u + 8 <= units; u += 8) {
+    __m256 t = tanh256(_mm256_add_ps(_mm256_loadu_ps(k + u), _mm256_loadu_ps(q + u)));
+    acc = _mm256_fmadd_ps(_mm256_loadu_ps(v + u), t, acc);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, acc);
+  double sum = 0;
+  for (float l : lanes) sum += l;
+  for (; u < units; u++) sum += v[u] * std::tanh(static_cast<double>(k[u]) + q[u]);
+  return static_cast<float>(sum);
+}
+
+__attribute__((target("avx2,fma"))) void score_grad_avx2(const float* k, const float* q, const float* v, float de,
+                                                         long units, float* dv, float* dk, float* dq) {
+  const __m256 vde = _mm256_set1_ps(de), one = _mm256_set1_ps(1.0f);
+  long u = 0;
+  for (; u + 8 <= units; u += 8) {
+    __m256 t = tanh256(_mm256_add_ps(_mm256_loadu_ps(k + u), _mm256_loadu_ps(q + u)));
+    _mm256_storeu_ps(dv + u, _mm256_fmadd_ps(vde, t, _mm256_loadu_ps(dv + u)));
+    __m256 d = _mm256_mul_ps(_mm256_mul_ps(vde, _mm256_loadu_ps(v + u)), _mm256_fnmadd_ps(t, t, one));
+    _mm256_storeu_ps(dk + u, _mm256_add_ps(_mm256_loadu_ps(dk + u), d));
+    _mm256_storeu_ps(dq + u, _mm256_add_ps(_mm256_loadu_ps(dq + u), d));
+  }
+  if (u < units) score_grad_portable(k + u, q + u, v + u, de, units - u, dv + u, dk + u, dq + u);
+}
+#endif
+
+// y[j] += a·x[j] (the compiler vectorises this plain loop).
+inline void axpy(float a, const float* x, float* y, long n) {
+  for (long j = 0; j < n; j++) y[j] += a * x[j];
+}
+
+inline double dot(const float* x, const float* y, long n) {
+  float acc[8] = {};
+  long j = 0;
+  for (; j + 8 <= n; j += 8)
+    for (int l = 0; l < 8; l++) acc[l] += x[j + l] * y[j + l];
+  double sum = 0;
+  for (float a : acc) sum += a;
+  for (; j < n; j++) sum += static_cast<double>(x[j]) * y[j];
+  return sum;
+}
+
+}  // namespace
+
+void additive_attention(const AdditiveShape& a, const float* keys, const float* query, const float* v,
+                        const float* memory, const uint8_t* mask, float* weights, float* context) {
+  const long S = a.length, U = a.units, E = a.width;
+#if defined(__x86_64__)
+  const bool simd = has_avx2_fma();
+#endif
+  over_batch(a.batch, static_cast<double>(S) * (U * 8 + E), [&](long b) {
+    std::vector<double> e(S);
+    double max = -std::numeric_limits<double>::infinity();
+    const float* q = query + b * U;
+    for (long s = 0; s < S; s++) {
+      const long row = b * S + s;
+      if (mask && mask[row]) {
+        e[s] = -std::numeric_limits<double>::infinity();
+        continue;
+      }
+      const float* k = keys + row * U;
+#if defined(__x86_64__)
+      float acc = simd ? score_avx2(k, q, v, U) : score_portable(k, q, v, U);
+#else
+      float acc = score_portable(k, q, v, U);
+#endif
+      e[s] = static_cast<float>(acc + a.v_bias);
+      max = std::max(max, e[s]);
+    }
+    float* ctx = context + b * E;
+    std::fill(ctx, ctx + E, 0.0f);
+    float* w = weights + b * S;
+    if (max == -std::numeric_limits<double>::infinity()) {
+      std::fill(w, w + S, 0.0f);
+      return;
+    }
+    double total = 0;
+    for (long s = 0; s < S; s++) total += (e[s] = std::exp(e[s] - max));
+    for (long s = 0; s < S; s++) {
+      float alpha = static_cast<float>(e[s] / total);
+      w[s] = alpha;
+      if (alpha != 0) axpy(alpha, memory + (b * S + s) * E, ctx, E);
+    }
+  });
+}
+
+void additive_attention_grad(const AdditiveShape& a, const float* keys, const float* query, const float* v,
+                             const float* memory, const uint8_t* mask, const float* weights,
+                             const float* d_context, const float* d_weights, float* d_scores, float* d_query,
+                             float* d_keys, float* d_v, float* d_memory) {
+  const long B = a.batch, S = a.length, U = a.units, E = a.width;
+#if defined(__x86_64__)
+  const bool simd = has_avx2_fma();
+#endif
+  std::vector<float> dv_rows(static_cast<size_t>(B * U), 0.0f);
+  over_batch(B, static_cast<double>(S) * (U * 10 + 2 * E), [&](long b) {
+    const float* dctx = d_context + b * E;
+    std::vector<double> d_alpha(S);
+    double total = 0;
+    for (long s = 0; s < S; s++) {
+      const long row = b * S + s;
+      d_alpha[s] = (d_weights ? d_weights[row] : 0.0) + dot(dctx, memory + row * E, E);
+      total += weights[row] * d_alpha[s];
+    }
+    float* dq = d_query + b * U;
+    std::fill(dq, dq + U, 0.0f);
+    float* dv = dv_rows.data() + b * U;
+    const float* q = query + b * U;
+    for (long s = 0; s < S; s++) {
+      const long row = b * S + s;
+      const float alpha = weights[row];
+      const float de = static_cast<float>(alpha * (d_alpha[s] - total));
+      d_scores[row] = de;
+      if (alpha == 0 || (mask && mask[row])) continue;
+      axpy(alpha, dctx, d_memory + row * E, E);
+      if (de == 0) continue;
+#if defined(__x86_64__)
+      if (simd)
+        score_grad_avx2(keys + row * U, q, v, de, U, dv, d_keys + row * U, dq);
+      else
+        score_grad_portable(keys + row * U, q, v, de, U, dv, d_keys + row * U, dq);
+#else
+      score_grad_portable(keys + row * U, q, v, de, U, dv, d_keys + row * U, dq);
+#endif
+    }
+  });
+  for (long b = 0; b < B; b++) axpy(1.0f, dv_rows.data() + b * U, d_v, U);
+}
+
+}  // namespace attn

@@ -1,0 +1,265 @@
+/**
+ * bahdanauGruSequence: the teacher-forced loop of a one-layer GRU decoder with additive (Bahdanau) attention,
+ * every step in one op. With h the state before step t (h0 first):
+ *
+ *   q     = W2 h + b2                                      (the query projection, [B, U])
+ *   e_s   = V·tanh(keys_s + q) + V.bias,  α = softmax(e)   (masked keys get 0),  context = Σ_s α_s memory_s
+ *   h'    = GRUCell(embedded[t] + W_c context, h)          (W_c: the context columns of weight_ih)
+ *
+ * embedded [T, 3, B, H] holds the embedding columns' products of all steps, gate-major, with b_ih (+ b_hr, b_hz)
+ * folded in (one GEMM, by the caller); keys [B, S, U] = W1·memory + b1 (projected once per batch by the caller);
+ * memory [B, S, E]; mask bool [B, S] (true = padding) or null; queryWeight [U, H], queryBias [U] or null;
+ * scoreWeight [1, U], scoreBias [1] or null; contextWeight [3H, E]; weightHh [3H, H]; biasHn [H] or null.
+ * Returns states [B, T, H] (h after each step, batch-first as the decoder's outputs are), weights [B, T, S] and
+ * last [B, H].
+ *
+ * The arithmetic is that of the step-by-step decoder (the same kernels: matmul, the fused additive attention,
+ * gruCell); what it saves is per-step autograd nodes and buffers, and the weight gradients (W2, W_c, W_hh) come
+ * from one GEMM each over all T·B rows rather than T products with k = B.
+ */
+import { fail } from '../errors.js';
+import { formatShape, shapesEqual } from '../shape.js';
+import { Tensor } from '../tensor.js';
+import { backend, floatData } from './common.js';
+import { recordOutputs } from './multi-output.js';
+import { addBias, addInto, columnSums, gemm, toGateMajor, toRows } from './sequence-kernels.js';
+
+export interface BahdanauGRUSequenceInputs {
+  embedded: Tensor;
+  h0: Tensor;
+  keys: Tensor;
+  memory: Tensor;
+  mask: Tensor | null;
+  queryWeight: Tensor;
+  queryBias: Tensor | null;
+  scoreWeight: Tensor;
+  scoreBias: Tensor | null;
+  contextWeight: Tensor;
+  weightHh: Tensor;
+  biasHn: Tensor | null;
+}
+
+export interface BahdanauGRUSequenceResult {
+  /** [B, T, H]: the state after each step. */
+  states: Tensor;
+  /** [B, T, S]: the attention weights of each step. */
+  weights: Tensor;
+  /** [B, H]: the state after the last step. */
+  last: Tensor;
+}
+
+function check(op: string, name: string, t: Tensor | null, shape: readonly number[]): void {
+  if (t === null) return;
+  floatData(op, t, name);
+  if (!shapesEqual(t.shape, shape))
+    fail(op, `${name} must be ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+}
+
+export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSequenceResult {
+  const op = 'bahdanauGruSequence';
+  floatData(op, x.embedded, 'embedded');
+  floatData(op, x.memory, 'memory');
+  if (x.embedded.ndim !== 4 || x.embedded.shape[1] !== 3 || x.embedded.shape[0] === 0)
+    fail(op, `embedded must be [T, 3, B, H] with T ≥ 1, got ${formatShape(x.embedded.shape)}`);
+  const [steps, , batch, hidden] = x.embedded.shape as [number, number, number, number];
+  if (x.memory.ndim !== 3 || x.memory.shape[0] !== batch)
+    fail(op, `memory must be [${batch}, S, E], got ${formatShape(x.memory.shape)}`);
+  const [, length, width] = x.memory.shape as [number, number, number];
+  const units = x.queryWeight.shape[0]!;
+  check(op, 'h0', x.h0, [batch, hidden]);
+  check(op, 'keys', x.keys, [batch, length, units]);
+  check(op, 'queryWeight', x.queryWeight, [units, hidden]);
+  check(op, 'queryBias', x.queryBias, [units]);
+  check(op, 'scoreWeight', x.scoreWeight, [1, units]);
+  check(op, 'scoreBias', x.scoreBias, [1]);
+  check(op, 'contextWeight', x.contextWeight, [3 * hidden, width]);
+  check(op, 'weightHh', x.weightHh, [3 * hidden, hidden]);
+  check(op, 'biasHn', x.biasHn, [hidden]);
+  if (x.mask !== null && (x.mask.dtype !== 'bool' || !shapesEqual(x.mask.shape, [batch, length])))
+    fail(op, `mask must be bool [${batch}, ${length}], got ${x.mask.dtype} ${formatShape(x.mask.shape)}`);
+
+  const be = backend();
+  const n = batch * hidden;
+  const g3 = 3 * hidden;
+  const cell = { batch, hidden };
+  const f = (t: Tensor) => t.data as Float32Array;
+  const embedded = f(x.embedded);
+  const keys = f(x.keys);
+  const memory = f(x.memory);
+  const mask = x.mask ? (x.mask.data as Uint8Array) : null;
+  const wq = f(x.queryWeight);
+  const bq = x.queryBias ? f(x.queryBias) : null;
+  const v = f(x.scoreWeight);
+  const wc = f(x.contextWeight);
+  const whh = f(x.weightHh);
+  const bhn = x.biasHn ? f(x.biasHn) : null;
+  const attention = { batch, length, units, width, vBias: x.scoreBias ? f(x.scoreBias)[0]! : 0 };
+
+  // states [T + 1, B, H]: h0, then the state after each step; rows t form the previous states of step t.
+  const states = new Float32Array((steps + 1) * n);
+  states.set(f(x.h0));
+  const query = new Float32Array(steps * batch * units);
+  const alpha = new Float32Array(steps * batch * length);
+  const context = new Float32Array(steps * batch * width);
+  const hg = new Float32Array(steps * 3 * n);
+  const gates = new Float32Array(steps * 3 * n);
+  const rows = new Float32Array(batch * g3);
+  const xg = new Float32Array(3 * n);
+  const statesOut = new Float32Array(steps * n);
+  const weightsOut = new Float32Array(steps * batch * length);
+  const block = (a: Float32Array, t: number, size: number) => a.subarray(t * size, (t + 1) * size);
+  for (let t = 0; t < steps; t++) {
+    const prev = block(states, t, n);
+    const q = block(query, t, batch * units);
+    gemm(prev, wq, q, batch, units, hidden, false, true);
+    if (bq) addBias(q, bq, batch, units);
+    const a = block(alpha, t, batch * length);
+    const ctx = block(context, t, batch * width);
+    be.additiveAttention(keys, q, v, memory, mask, attention, a, ctx);
+    // xg = embedded[t] + (context · W_cᵀ) taken gate-major.
+    gemm(ctx, wc, rows, batch, g3, width, false, true);
+    be.binary('add', block(embedded, t, 3 * n), [n, hidden, 1], rows, [hidden, g3, 1], xg, [
+      3,
+      batch,
+      hidden,
+    ]);
+    gemm(prev, whh, rows, batch, g3, hidden, false, true);
+    toGateMajor(rows, 0, g3, hg, t * 3 * n, batch, hidden);
+    be.gruCell(xg, block(hg, t, 3 * n), prev, bhn, cell, block(states, t + 1, n), block(gates, t, 3 * n));
+    be.copy(states, (t + 1) * n, [hidden, 1], statesOut, t * hidden, [steps * hidden, 1], [batch, hidden]);
+    be.copy(
+      alpha,
+      t * batch * length,
+      [length, 1],
+      weightsOut,
+      t * length,
+      [steps * length, 1],
+      [batch, length],
+    );
+  }
+  const statesT = new Tensor(statesOut, [batch, steps, hidden], 'float32');
+  const weightsT = new Tensor(weightsOut, [batch, steps, length], 'float32');
+  const last = new Tensor(states.slice(steps * n), [batch, hidden], 'float32');
+
+  const named: [Tensor | null, string][] = [
+    [x.embedded, 'embedded'],
+    [x.h0, 'h0'],
+    [x.keys, 'keys'],
+    [x.memory, 'memory'],
+    [x.queryWeight, 'queryWeight'],
+    [x.queryBias, 'queryBias'],
+    [x.scoreWeight, 'scoreWeight'],
+    [x.scoreBias, 'scoreBias'],
+    [x.contextWeight, 'contextWeight'],
+    [x.weightHh, 'weightHh'],
+    [x.biasHn, 'biasHn'],
+  ];
+  const inputs = named.filter(([t]) => t !== null).map(([t]) => t!);
+  const outs = recordOutputs(op, [statesT, weightsT, last], inputs, ([gStates, gWeights, gLast]) => {
+    // Upstream gradients, time-major.
+    const gS = gStates ? new Float32Array(steps * n) : null;
+    if (gS)
+      be.copy(f(gStates!), 0, [hidden, steps * hidden, 1], gS, 0, [n, hidden, 1], [steps, batch, hidden]);
+    const gW = gWeights ? new Float32Array(steps * batch * length) : null;
+    if (gW)
+      be.copy(
+        f(gWeights!),
+        0,
+        [length, steps * length, 1],
+        gW,
+        0,
+        [batch * length, length, 1],
+        [steps, batch, length],
+      );
+    const dEmbedded = new Float32Array(steps * 3 * n);
+    const dxRows = new Float32Array(steps * batch * g3);
+    const dhgRows = new Float32Array(steps * batch * g3);
+    const dQuery = new Float32Array(steps * batch * units);
+    const dKeys = new Float32Array(batch * length * units);
+    const dMemory = new Float32Array(batch * length * width);
+    const dV = new Float32Array(units);
+    let dVBias = 0;
+    const dScores = new Float32Array(batch * length);
+    const dh = gLast ? Float32Array.from(f(gLast)) : new Float32Array(n);
+    const dhNew = new Float32Array(n);
+    const dhg = new Float32Array(3 * n);
+    const dhDirect = new Float32Array(n);
+    const dCtx = new Float32Array(batch * width);
+    const dhPart = new Float32Array(n);
+    for (let t = steps - 1; t >= 0; t--) {
+      if (gS) addInto(dh, block(gS, t, n), dhNew);
+      else dhNew.set(dh);
+      const dx = block(dEmbedded, t, 3 * n);
+      be.gruCellGrad(
+        block(hg, t, 3 * n),
+        block(states, t, n),
+        bhn,
+        block(gates, t, 3 * n),
+        dhNew,
+        cell,
+        dx,
+        dhg,
+        dhDirect,
+      );
+      toRows(dx, 0, dxRows, t * batch * g3, batch, hidden);
+      toRows(dhg, 0, dhgRows, t * batch * g3, batch, hidden);
+      gemm(block(dxRows, t, batch * g3), wc, dCtx, batch, width, g3, false, false);
+      gemm(block(dhgRows, t, batch * g3), whh, dhPart, batch, hidden, g3, false, false);
+      const dq = block(dQuery, t, batch * units);
+      be.additiveAttentionGrad(
+        keys,
+        block(query, t, batch * units),
+        v,
+        memory,
+        mask,
+        attention,
+        block(alpha, t, batch * length),
+        dCtx,
+        gW ? block(gW, t, batch * length) : null,
+        dScores,
+        dq,
+        dKeys,
+        dV,
+        dMemory,
+      );
+      for (let i = 0; i < dScores.length; i++) dVBias += dScores[i]!;
+      // dh_prev = z ⊙ dh' + dhg · W_hh + dq · W2.
+      gemm(dq, wq, dh, batch, hidden, units, false, false);
+      addInto(dh, dhPart, dh);
+      addInto(dh, dhDirect, dh);
+    }
+    const prevStates = states.subarray(0, steps * n);
+    const rowsAll = steps * batch;
+    const dWq = new Float32Array(units * hidden);
+    gemm(dQuery, prevStates, dWq, units, hidden, rowsAll, true, false);
+    const dWc = new Float32Array(g3 * width);
+    gemm(dxRows, context, dWc, g3, width, rowsAll, true, false);
+    const dWhh = new Float32Array(g3 * hidden);
+    gemm(dhgRows, prevStates, dWhh, g3, hidden, rowsAll, true, false);
+    const grads = new Map<string, Float32Array>([
+      ['embedded', dEmbedded],
+      ['h0', dh],
+      ['keys', dKeys],
+      ['memory', dMemory],
+      ['queryWeight', dWq],
+      ['scoreWeight', dV],
+      ['scoreBias', Float32Array.of(dVBias)],
+      ['contextWeight', dWc],
+      ['weightHh', dWhh],
+    ]);
+    if (bq) {
+      const dbq = new Float32Array(units);
+      columnSums(dQuery, rowsAll, units, dbq);
+      grads.set('queryBias', dbq);
+    }
+    if (bhn) {
+      const sums = new Float32Array(g3);
+      columnSums(dhgRows, rowsAll, g3, sums);
+      grads.set('biasHn', sums.slice(2 * hidden));
+    }
+    return named
+      .filter(([t]) => t !== null)
+      .map(([t, name]) => new Tensor(grads.get(name)!, t!.shape, 'float32'));
+  });
+  return { states: outs[0]!, weights: outs[1]!, last: outs[2]! };
+}

@@ -1,0 +1,130 @@
+// The native additive-attention kernels against the JavaScript reference on awkward sizes (1, primes, sizes that
+// are not multiples of the SIMD width), with padding masks (a fully masked row among them), with and without a
+// gradient on the weights, on the kernels the CPU detection picks and on the portable ones. Skipped only when
+// the addon is unavailable and ATTN_BACKEND=js (a deliberate JavaScript-only run).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsBackend } from '../../src/backend/js/index.js';
+import type { Backend } from '../../src/backend/kernels.js';
+import { createNativeBackend } from '../../src/backend/native/backend.js';
+import { loadAddon } from '../../src/backend/native/load.js';
+
+const loaded = loadAddon();
+const skip = !loaded.ok && process.env.ATTN_BACKEND === 'js';
+
+function randomF32(n: number, seed: number, scale = 2): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32 - 0.5) * scale;
+  });
+}
+
+function expectClose(
+  actual: Float32Array,
+  expected: Float32Array,
+  label: string,
+  rtol = 1e-4,
+  atol = 1e-5,
+): void {
+  expect(actual.length).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    if (!(Math.abs(a - e) <= atol + rtol * Math.abs(e)))
+      expect(`${label}: ${a} at ${i}`).toBe(`${label}: ${e} at ${i}`);
+  }
+}
+
+/** A mask with row 0 unmasked, row 1 (if any) fully masked, later rows padded after a length that varies. */
+function paddingMask(batch: number, length: number): Uint8Array {
+  const mask = new Uint8Array(batch * length);
+  for (let b = 1; b < batch; b++) {
+    const real = b === 1 ? 0 : 1 + ((b * 5) % length);
+    mask.fill(1, b * length + real, (b + 1) * length);
+  }
+  return mask;
+}
+
+function agrees(path: 'detected' | 'portable'): void {
+  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+  beforeAll(() => {
+    if (loaded.ok) loaded.addon.setPortableOnly(path === 'portable');
+  });
+  afterAll(() => {
+    if (loaded.ok) loaded.addon.setPortableOnly(false);
+  });
+
+  it('additiveAttention and additiveAttentionGrad over awkward B, S, U, E, masked or not', () => {
+    expect(loaded.ok).toBe(true);
+    let seed = 7;
+    for (const [batch, length, units, width] of [
+      [1, 1, 1, 1],
+      [3, 5, 7, 9],
+      [4, 16, 17, 8],
+      [17, 3, 33, 13],
+      [64, 16, 64, 40],
+    ] as const) {
+      for (const masked of [false, true]) {
+        for (const withWeightsGrad of [false, true]) {
+          const args = { batch, length, units, width, vBias: 0.25 };
+          const keys = randomF32(batch * length * units, seed++, 3);
+          const query = randomF32(batch * units, seed++, 3);
+          const v = randomF32(units, seed++);
+          const memory = randomF32(batch * length * width, seed++);
+          const mask = masked ? paddingMask(batch, length) : null;
+          const dContext = randomF32(batch * width, seed++);
+          const dWeights = withWeightsGrad ? randomF32(batch * length, seed++) : null;
+          const start = (n: number) => randomF32(n, seed++);
+          const dKeys0 = start(batch * length * units);
+          const dV0 = start(units);
+          const dMemory0 = start(batch * length * width);
+          const run = (be: Backend) => {
+            const weights = new Float32Array(batch * length).fill(NaN);
+            const context = new Float32Array(batch * width).fill(NaN);
+            be.additiveAttention(keys, query, v, memory, mask, args, weights, context);
+            const dScores = new Float32Array(batch * length).fill(NaN);
+            const dQuery = new Float32Array(batch * units).fill(NaN);
+            // The accumulated gradients start from non-zero values: the kernels add into them.
+            const dKeys = dKeys0.slice();
+            const dV = dV0.slice();
+            const dMemory = dMemory0.slice();
+            be.additiveAttentionGrad(
+              keys,
+              query,
+              v,
+              memory,
+              mask,
+              args,
+              weights,
+              dContext,
+              dWeights,
+              dScores,
+              dQuery,
+              dKeys,
+              dV,
+              dMemory,
+            );
+            return { weights, context, dScores, dQuery, dKeys, dV, dMemory };
+          };
+          const want = run(jsBackend);
+          const got = run(native);
+          for (const key of Object.keys(want) as (keyof typeof want)[])
+            expectClose(got[key], want[key], `${key} B=${batch} S=${length} U=${units} E=${width}`);
+          if (mask && batch > 1) {
+            // The fully masked row attends nothing.
+            expect(Array.from(got.weights.subarray(length, 2 * length))).toEqual(new Array(length).fill(0));
+            expect(Array.from(got.context.subarray(width, 2 * width))).toEqual(new Array(width).fill(0));
+          }
+        }
+      }
+    }
+  });
+}
+
+describe.skipIf(skip)('native additive attention vs the JavaScript reference (detected SIMD path)', () => {
+  agrees('detected');
+});
+
+describe.skipIf(skip)('native additive attention vs the JavaScript reference (portable path)', () => {
+  agrees('portable');
+});
