@@ -21,8 +21,8 @@
 namespace attn {
 namespace {
 
-constexpr long BQ = 64;
-constexpr long BK = 64;
+constexpr long BQ = 128;
+constexpr long BK = 128;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 // s[j] = exp(s[j] - shift) for j < n; returns the sum. exp(-inf) = 0 covers masked entries.
@@ -83,16 +83,32 @@ long key_limit(const AttentionShape& sh, long i0, long rows) {
   return sh.causal ? std::min(sh.tk, i0 + rows) : sh.tk;
 }
 
-// S tile = scale · Q[i0:i0+rows] · K[j0:j0+cols]ᵀ, masked.
-void score_tile(const AttentionShape& sh, const float* q, const float* k, const uint8_t* pad, long i0, long rows,
-                long j0, long cols, float* s) {
-  gemm_serial(static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(sh.d), sh.scale,
-              Matrix{q + i0 * sh.d, sh.d, false}, Matrix{k + j0 * sh.d, sh.d, true}, s, BK, false);
-  apply_masks(sh, pad, i0, rows, j0, cols, s);
+// One head's operands: q, k, v, out (or their gradients) at row 0 of head h of batch element b.
+struct Head {
+  const float* q;
+  const float* k;
+  const float* v;
+  const float* o;
+  const uint8_t* pad;
+};
+
+Head head_at(const AttentionShape& sh, const float* q, const float* k, const float* v, const float* o,
+             const uint8_t* key_padding, long b, long h) {
+  return {q + b * sh.q.batch + h * sh.q.head, k + b * sh.k.batch + h * sh.k.head,
+          v + b * sh.v.batch + h * sh.v.head, o + b * sh.o.batch + h * sh.o.head,
+          key_padding ? key_padding + b * sh.tk : nullptr};
 }
 
-void forward_block(const AttentionShape& sh, const float* q, const float* k, const float* v, const uint8_t* pad,
-                   long i0, float* out, float* lse, float* weights) {
+// S tile = scale · Q[i0:i0+rows] · K[j0:j0+cols]ᵀ, masked.
+void score_tile(const AttentionShape& sh, const Head& hd, long i0, long rows, long j0, long cols, float* s) {
+  gemm_serial(static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(sh.d), sh.scale,
+              Matrix{hd.q + i0 * sh.q.row, sh.q.row, false}, Matrix{hd.k + j0 * sh.k.row, sh.k.row, true}, s, BK,
+              false);
+  apply_masks(sh, hd.pad, i0, rows, j0, cols, s);
+}
+
+// Output rows [i0, i0+rows) of one head; `out` is that head's output (out's layout), lse its tq entries.
+void forward_block(const AttentionShape& sh, const Head& hd, long i0, float* out, float* lse, float* weights) {
   const long rows = std::min(BQ, sh.tq - i0);
   const long dv = sh.dv;
   thread_local std::vector<float> s_buf, acc_buf;
@@ -105,7 +121,7 @@ void forward_block(const AttentionShape& sh, const float* q, const float* k, con
   const long limit = key_limit(sh, i0, rows);
   for (long j0 = 0; j0 < limit; j0 += BK) {
     const long cols = std::min(BK, limit - j0);
-    score_tile(sh, q, k, pad, i0, rows, j0, cols, s);
+    score_tile(sh, hd, i0, rows, j0, cols, s);
     for (long r = 0; r < rows; r++) {
       float* sr = s + r * BK;
       float tile_max = kNegInf;
@@ -124,10 +140,10 @@ void forward_block(const AttentionShape& sh, const float* q, const float* k, con
       }
     }
     gemm_serial(static_cast<int>(rows), static_cast<int>(dv), static_cast<int>(cols), 1.0f, Matrix{s, BK, false},
-                Matrix{v + j0 * dv, dv, false}, acc, dv, true);
+                Matrix{hd.v + j0 * sh.v.row, sh.v.row, false}, acc, dv, true);
   }
   for (long r = 0; r < rows; r++) {
-    float* o = out + (i0 + r) * dv;
+    float* o = out + (i0 + r) * sh.o.row;
     const float* ar = acc + r * dv;
     if (l[r] == 0) {
       std::memset(o, 0, sizeof(float) * dv);
@@ -143,7 +159,7 @@ void forward_block(const AttentionShape& sh, const float* q, const float* k, con
   for (long r = 0; r < rows; r++) std::memset(weights + (i0 + r) * sh.tk, 0, sizeof(float) * sh.tk);
   for (long j0 = 0; j0 < limit; j0 += BK) {
     const long cols = std::min(BK, limit - j0);
-    score_tile(sh, q, k, pad, i0, rows, j0, cols, s);
+    score_tile(sh, hd, i0, rows, j0, cols, s);
     for (long r = 0; r < rows; r++) {
       float shift = lse[i0 + r];
       if (shift == kNegInf) continue;
@@ -154,10 +170,10 @@ void forward_block(const AttentionShape& sh, const float* q, const float* k, con
   }
 }
 
-// Gradients from one key block [j0, j0+cols) of one head: writes dK and dV of those keys, adds into dq.
-void backward_key_block(const AttentionShape& sh, const float* q, const float* k, const float* v,
-                        const uint8_t* pad, const float* lse, const float* d_out, const float* delta, long j0,
-                        float* dq, float* dk, float* dv) {
+// Gradients from one key block [j0, j0+cols) of one head: writes dK and dV of those keys (dk, dv: that head's, in
+// k's and v's layouts), adds into dq (row stride ldq). hd.o is the head's dOut; delta its D_i.
+void backward_key_block(const AttentionShape& sh, const Head& hd, const float* lse, const float* delta, long j0,
+                        float* dq, long ldq, float* dk, float* dv) {
   const long cols = std::min(BK, sh.tk - j0);
   const long d = sh.d, dvn = sh.dv;
   thread_local std::vector<float> p_buf, dp_buf;
@@ -165,15 +181,18 @@ void backward_key_block(const AttentionShape& sh, const float* q, const float* k
   dp_buf.resize(BQ * BK);
   float* p = p_buf.data();
   float* dp = dp_buf.data();
-  float* dk_blk = dk + j0 * d;
-  float* dv_blk = dv + j0 * dvn;
-  std::memset(dk_blk, 0, sizeof(float) * cols * d);
-  std::memset(dv_blk, 0, sizeof(float) * cols * dvn);
+  float* dk_blk = dk + j0 * sh.k.row;
+  float* dv_blk = dv + j0 * sh.v.row;
+  for (long c = 0; c < cols; c++) {
+    std::memset(dk_blk + c * sh.k.row, 0, sizeof(float) * d);
+    std::memset(dv_blk + c * sh.v.row, 0, sizeof(float) * dvn);
+  }
   // Under the causal mask only queries i ≥ j0 see these keys.
   const long first_block = sh.causal ? (j0 / BQ) * BQ : 0;
   for (long i0 = first_block; i0 < sh.tq; i0 += BQ) {
     const long rows = std::min(BQ, sh.tq - i0);
-    score_tile(sh, q, k, pad, i0, rows, j0, cols, p);
+    const Matrix d_out{hd.o + i0 * sh.o.row, sh.o.row, false};
+    score_tile(sh, hd, i0, rows, j0, cols, p);
     for (long r = 0; r < rows; r++) {
       float* pr = p + r * BK;
       float shift = lse[i0 + r];
@@ -184,10 +203,10 @@ void backward_key_block(const AttentionShape& sh, const float* q, const float* k
     }
     // dV += Pᵀ·dO
     gemm_serial(static_cast<int>(cols), static_cast<int>(dvn), static_cast<int>(rows), 1.0f, Matrix{p, BK, true},
-                Matrix{d_out + i0 * dvn, dvn, false}, dv_blk, dvn, true);
+                d_out, dv_blk, sh.v.row, true);
     // dP = dO·Vᵀ, then dS = P ∘ (dP - D) in place.
-    gemm_serial(static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(dvn), 1.0f,
-                Matrix{d_out + i0 * dvn, dvn, false}, Matrix{v + j0 * dvn, dvn, true}, dp, BK, false);
+    gemm_serial(static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(dvn), 1.0f, d_out,
+                Matrix{hd.v + j0 * sh.v.row, sh.v.row, true}, dp, BK, false);
     for (long r = 0; r < rows; r++) {
       const float* pr = p + r * BK;
       float* dr = dp + r * BK;
@@ -196,10 +215,43 @@ void backward_key_block(const AttentionShape& sh, const float* q, const float* k
     }
     // dQ += scale·dS·K;  dK += scale·dSᵀ·Q
     gemm_serial(static_cast<int>(rows), static_cast<int>(d), static_cast<int>(cols), sh.scale,
-                Matrix{dp, BK, false}, Matrix{k + j0 * d, d, false}, dq + i0 * d, d, true);
+                Matrix{dp, BK, false}, Matrix{hd.k + j0 * sh.k.row, sh.k.row, false}, dq + i0 * ldq, ldq, true);
     gemm_serial(static_cast<int>(cols), static_cast<int>(d), static_cast<int>(rows), sh.scale, Matrix{dp, BK, true},
-                Matrix{q + i0 * d, d, false}, dk_blk, d, true);
+                Matrix{hd.q + i0 * sh.q.row, sh.q.row, false}, dk_blk, sh.k.row, true);
   }
+}
+
+// D_i = Σ_c dO_ic·O_ic for the tq queries of one head (the row term of the softmax gradient), in double.
+void head_delta(const AttentionShape& sh, const float* out, const float* d_out, float* delta) {
+  for (long i = 0; i < sh.tq; i++) {
+    const float* o = out + i * sh.o.row;
+    const float* g = d_out + i * sh.o.row;
+    double s = 0;
+    for (long c = 0; c < sh.dv; c++) s += static_cast<double>(g[c]) * o[c];
+    delta[i] = static_cast<float>(s);
+  }
+}
+
+// Copies t rows of `width` features, `stride` apart, into dst (contiguous) or back.
+void gather_rows(const float* src, long stride, long t, long width, float* dst) {
+  for (long i = 0; i < t; i++) std::memcpy(dst + i * width, src + i * stride, sizeof(float) * width);
+}
+void scatter_rows(const float* src, long t, long width, float* dst, long stride) {
+  for (long i = 0; i < t; i++) std::memcpy(dst + i * stride, src + i * width, sizeof(float) * width);
+}
+
+// Whether q, k or v rows are spread out (heads read in place from [B, T, features] projections). The tiles then
+// run on contiguous copies of the head: a K or V row stride of a few KiB maps a tile's rows onto few cache sets
+// and many pages, which made the products about 1.6× slower; a copy costs a few per cent of the head's work.
+bool spread(const AttentionShape& sh) { return sh.q.row != sh.d || sh.k.row != sh.d || sh.v.row != sh.dv; }
+
+// The shape of a head gathered into contiguous [t, features] buffers (out keeps its layout).
+AttentionShape gathered(const AttentionShape& sh) {
+  AttentionShape g = sh;
+  g.q.row = sh.d;
+  g.k.row = sh.d;
+  g.v.row = sh.dv;
+  return g;
 }
 
 }  // namespace
@@ -212,13 +264,28 @@ void attention_forward(const AttentionShape& sh, const float* q, const float* k,
   // One task per (head, query block): enough tasks to keep every thread busy even with one head.
   const double work = static_cast<double>(bh) * sh.tq * sh.tk * (sh.d + sh.dv);
   const long tasks = bh * qblocks;
+  const bool copy = spread(sh);
+  const AttentionShape local = gathered(sh);
   auto task = [&](long t) {
     long h = t / qblocks;
     long i0 = (t % qblocks) * BQ;
     long b = h / sh.heads;
-    forward_block(sh, q + h * sh.tq * sh.d, k + h * sh.tk * sh.d, v + h * sh.tk * sh.dv,
-                  key_padding ? key_padding + b * sh.tk : nullptr, i0, out + h * sh.tq * sh.dv, lse + h * sh.tq,
-                  weights ? weights + h * sh.tq * sh.tk : nullptr);
+    Head hd = head_at(sh, q, k, v, out, key_padding, b, h % sh.heads);
+    float* o = const_cast<float*>(hd.o);
+    float* w = weights ? weights + h * sh.tq * sh.tk : nullptr;
+    if (!copy) {
+      forward_block(sh, hd, i0, o, lse + h * sh.tq, w);
+      return;
+    }
+    thread_local std::vector<float> buf;
+    buf.resize(static_cast<size_t>(sh.tq * sh.d + sh.tk * (sh.d + sh.dv)));
+    float* qc = buf.data();
+    float* kc = qc + sh.tq * sh.d;
+    float* vc = kc + sh.tk * sh.d;
+    gather_rows(hd.q, sh.q.row, sh.tq, sh.d, qc);
+    gather_rows(hd.k, sh.k.row, sh.tk, sh.d, kc);
+    gather_rows(hd.v, sh.v.row, sh.tk, sh.dv, vc);
+    forward_block(local, Head{qc, kc, vc, hd.o, hd.pad}, i0, o, lse + h * sh.tq, w);
   };
   if (chunks_for(work, 1 << 18) <= 1) {
     for (long t = 0; t < tasks; t++) task(t);
@@ -233,31 +300,67 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   const long bh = sh.batch * sh.heads;
   if (bh == 0) return;
   const long tq = sh.tq, tk = sh.tk, d = sh.d, dvn = sh.dv;
-  std::memset(dq, 0, sizeof(float) * bh * tq * d);
-  if (tk == 0) return;
-  // D_i = Σ_c dO_ic·O_ic, the row term of the softmax gradient.
-  std::vector<float> delta(static_cast<size_t>(bh * tq));
-  for (long i = 0; i < bh * tq; i++) {
-    double s = 0;
-    for (long c = 0; c < dvn; c++) s += static_cast<double>(d_out[i * dvn + c]) * out[i * dvn + c];
-    delta[i] = static_cast<float>(s);
+  // dq is summed over key blocks, so each head's rows start at zero (only those rows: dq may be a view into a
+  // buffer that also holds dk and dv).
+  auto zero_dq = [&](long h) {
+    float* dq_h = dq + (h / sh.heads) * sh.q.batch + (h % sh.heads) * sh.q.head;
+    for (long i = 0; i < tq; i++) std::memset(dq_h + i * sh.q.row, 0, sizeof(float) * d);
+  };
+  if (tk == 0) {
+    for (long h = 0; h < bh; h++) zero_dq(h);
+    return;
   }
+  std::vector<float> delta(static_cast<size_t>(bh * tq));
   const long kblocks = (tk + BK - 1) / BK;
   const double work = static_cast<double>(bh) * tq * tk * (2 * d + 2 * dvn);
   const int threads = chunks_for(work, 1 << 18);
-  auto head_args = [&](long h, long& b) {
-    b = h / sh.heads;
-    return h;
+  // Head h's operands (its dOut in hd.o) and gradients.
+  struct Grads {
+    float *dq, *dk, *dv;
+  };
+  auto head = [&](long h, Head& hd, Grads& g) {
+    long b = h / sh.heads, hh = h % sh.heads;
+    hd = head_at(sh, q, k, v, d_out, key_padding, b, hh);
+    g = {dq + b * sh.q.batch + hh * sh.q.head, dk + b * sh.k.batch + hh * sh.k.head,
+         dv + b * sh.v.batch + hh * sh.v.head};
+    head_delta(sh, out + b * sh.o.batch + hh * sh.o.head, hd.o, delta.data() + h * tq);
   };
   if (threads <= 1 || bh >= threads) {
-    // Heads are independent: one task per head, each adding into its own slice of dq.
+    // Heads are independent: one task per head, each adding into its own rows of dq.
+    const bool copy = spread(sh);
+    AttentionShape local = gathered(sh);
+    local.o.row = dvn;
     auto task = [&](long h) {
-      long b;
-      head_args(h, b);
+      Head hd;
+      Grads g;
+      head(h, hd, g);
+      if (!copy) {
+        zero_dq(h);
+        for (long j0 = 0; j0 < tk; j0 += BK)
+          backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, j0, g.dq, sh.q.row, g.dk, g.dv);
+        return;
+      }
+      // On contiguous copies of the head's q, k, v and dOut, into contiguous gradients scattered at the end.
+      thread_local std::vector<float> buf;
+      buf.resize(static_cast<size_t>(2 * tq * d + 2 * tk * d + 2 * tk * dvn + tq * dvn));
+      float* qc = buf.data();
+      float* kc = qc + tq * d;
+      float* vc = kc + tk * d;
+      float* gc = vc + tk * dvn;
+      float* dqc = gc + tq * dvn;
+      float* dkc = dqc + tq * d;
+      float* dvc = dkc + tk * d;
+      gather_rows(hd.q, sh.q.row, tq, d, qc);
+      gather_rows(hd.k, sh.k.row, tk, d, kc);
+      gather_rows(hd.v, sh.v.row, tk, dvn, vc);
+      gather_rows(hd.o, sh.o.row, tq, dvn, gc);
+      std::memset(dqc, 0, sizeof(float) * tq * d);
+      const Head hc{qc, kc, vc, gc, hd.pad};
       for (long j0 = 0; j0 < tk; j0 += BK)
-        backward_key_block(sh, q + h * tq * d, k + h * tk * d, v + h * tk * dvn,
-                           key_padding ? key_padding + b * tk : nullptr, lse + h * tq, d_out + h * tq * dvn,
-                           delta.data() + h * tq, j0, dq + h * tq * d, dk + h * tk * d, dv + h * tk * dvn);
+        backward_key_block(local, hc, lse + h * tq, delta.data() + h * tq, j0, dqc, d, dkc, dvc);
+      scatter_rows(dqc, tq, d, g.dq, sh.q.row);
+      scatter_rows(dkc, tk, d, g.dk, sh.k.row);
+      scatter_rows(dvc, tk, dvn, g.dv, sh.v.row);
     };
     if (threads <= 1)
       for (long h = 0; h < bh; h++) task(h);
@@ -270,20 +373,22 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   // that is summed in group order afterwards.
   std::vector<float> partial(static_cast<size_t>(threads) * tq * d);
   for (long h = 0; h < bh; h++) {
-    long b;
-    head_args(h, b);
+    Head hd;
+    Grads g;
+    head(h, hd, g);
     std::fill(partial.begin(), partial.end(), 0.0f);
-    parallel_for(threads, [&](int g) {
-      float* dq_g = partial.data() + static_cast<size_t>(g) * tq * d;
-      for (long kb = g; kb < kblocks; kb += threads)
-        backward_key_block(sh, q + h * tq * d, k + h * tk * d, v + h * tk * dvn,
-                           key_padding ? key_padding + b * tk : nullptr, lse + h * tq, d_out + h * tq * dvn,
-                           delta.data() + h * tq, kb * BK, dq_g, dk + h * tk * d, dv + h * tk * dvn);
+    parallel_for(threads, [&](int t) {
+      float* dq_t = partial.data() + static_cast<size_t>(t) * tq * d;
+      for (long kb = t; kb < kblocks; kb += threads)
+        backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, kb * BK, dq_t, d, g.dk, g.dv);
     });
-    float* dq_h = dq + h * tq * d;
-    for (int g = 0; g < threads; g++) {
-      const float* src = partial.data() + static_cast<size_t>(g) * tq * d;
-      for (long i = 0; i < tq * d; i++) dq_h[i] += src[i];
+    for (long i = 0; i < tq; i++) {
+      float* row = g.dq + i * sh.q.row;
+      for (long c = 0; c < d; c++) row[c] = 0;
+      for (int t = 0; t < threads; t++) {
+        const float* src = partial.data() + static_cast<size_t>(t) * tq * d + i * d;
+        for (long c = 0; c < d; c++) row[c] += src[c];
+      }
     }
   }
 }

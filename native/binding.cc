@@ -490,36 +490,60 @@ AttentionShape attention_shape(const Napi::CallbackInfo& info, size_t at) {
   s.dv = count(info, at + 5, "dv");
   s.scale = static_cast<float>(number(info, at + 6, "scale"));
   s.causal = boolean(info, at + 7, "causal");
+  s.q = contiguous_strides(s.heads, s.tq, s.d);
+  s.k = contiguous_strides(s.heads, s.tk, s.d);
+  s.v = contiguous_strides(s.heads, s.tk, s.dv);
+  s.o = contiguous_strides(s.heads, s.tq, s.dv);
   return s;
 }
 
-// attention(q, k, v, keyPadding, batch, heads, tq, tk, d, dv, scale, causal, out, lse, weights)
+// The optional layout argument: 12 non-negative strides (batch, head, row) of q, k, v and out, in that order.
+void attention_layout(const Napi::CallbackInfo& info, size_t i, AttentionShape& s) {
+  if (i >= info.Length() || info[i].IsUndefined() || info[i].IsNull()) return;
+  std::vector<long> st = longs(info, i, "layout", true);
+  if (st.size() != 12) range_error(info.Env(), "layout must hold 12 strides (q, k, v, out: batch, head, row)");
+  AttentionStrides* dst[4] = {&s.q, &s.k, &s.v, &s.o};
+  for (int j = 0; j < 4; j++) *dst[j] = {st[3 * j], st[3 * j + 1], st[3 * j + 2]};
+}
+
+// Elements an operand with strides st must hold: one past its last feature.
+size_t extent(const AttentionShape& s, const AttentionStrides& st, long t, long features) {
+  if (s.batch == 0 || s.heads == 0 || t == 0 || features == 0) return 0;
+  return static_cast<size_t>((s.batch - 1) * st.batch + (s.heads - 1) * st.head + (t - 1) * st.row + features);
+}
+
+// attention(q, k, v, keyPadding, batch, heads, tq, tk, d, dv, scale, causal, out, lse, weights[, layout])
 void Attention(const Napi::CallbackInfo& info) {
   AttentionShape s = attention_shape(info, 4);
+  attention_layout(info, 15, s);
   long bh = s.batch * s.heads;
-  const float* q = f32(info, 0, "q", bh * s.tq * s.d);
-  const float* k = f32(info, 1, "k", bh * s.tk * s.d);
-  const float* v = f32(info, 2, "v", bh * s.tk * s.dv);
+  const float* q = f32(info, 0, "q", extent(s, s.q, s.tq, s.d));
+  const float* k = f32(info, 1, "k", extent(s, s.k, s.tk, s.d));
+  const float* v = f32(info, 2, "v", extent(s, s.v, s.tk, s.dv));
   const uint8_t* pad = is_null(info, 3) ? nullptr : u8(info, 3, "keyPadding", s.batch * s.tk);
-  float* out = f32(info, 12, "out", bh * s.tq * s.dv);
+  float* out = f32(info, 12, "out", extent(s, s.o, s.tq, s.dv));
   float* lse = f32(info, 13, "lse", bh * s.tq);
   float* weights = f32_or_null(info, 14, "weights", bh * s.tq * s.tk);
   attention_forward(s, q, k, v, pad, out, lse, weights);
 }
 
-// attentionGrad(q, k, v, keyPadding, batch, heads, tq, tk, d, dv, scale, causal, out, lse, dOut, dq, dk, dv)
+// attentionGrad(q, k, v, keyPadding, batch, heads, tq, tk, d, dv, scale, causal, out, lse, dOut, dq, dk, dv[,
+// layout]); dq, dk, dv have q, k, v's layout and dOut has out's.
 void AttentionGrad(const Napi::CallbackInfo& info) {
   AttentionShape s = attention_shape(info, 4);
+  attention_layout(info, 18, s);
   long bh = s.batch * s.heads;
-  const float* q = f32(info, 0, "q", bh * s.tq * s.d);
-  const float* k = f32(info, 1, "k", bh * s.tk * s.d);
-  const float* v = f32(info, 2, "v", bh * s.tk * s.dv);
+  const size_t nq = extent(s, s.q, s.tq, s.d), nk = extent(s, s.k, s.tk, s.d), nv = extent(s, s.v, s.tk, s.dv);
+  const size_t no = extent(s, s.o, s.tq, s.dv);
+  const float* q = f32(info, 0, "q", nq);
+  const float* k = f32(info, 1, "k", nk);
+  const float* v = f32(info, 2, "v", nv);
   const uint8_t* pad = is_null(info, 3) ? nullptr : u8(info, 3, "keyPadding", s.batch * s.tk);
-  const float* out = f32(info, 12, "out", bh * s.tq * s.dv);
+  const float* out = f32(info, 12, "out", no);
   const float* lse = f32(info, 13, "lse", bh * s.tq);
-  const float* d_out = f32(info, 14, "dOut", bh * s.tq * s.dv);
-  attention_backward(s, q, k, v, pad, out, lse, d_out, f32(info, 15, "dq", bh * s.tq * s.d),
-                     f32(info, 16, "dk", bh * s.tk * s.d), f32(info, 17, "dv", bh * s.tk * s.dv));
+  const float* d_out = f32(info, 14, "dOut", no);
+  attention_backward(s, q, k, v, pad, out, lse, d_out, f32(info, 15, "dq", nq), f32(info, 16, "dk", nk),
+                     f32(info, 17, "dv", nv));
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {

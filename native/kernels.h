@@ -54,11 +54,21 @@ void gather(const T* src, long outer, long n, long inner, const int32_t* index, 
 void scatter_add(float* dst, long outer, long n, long inner, const int32_t* index, long m, const float* src);
 
 // Fused scaled-dot-product attention; see src/backend/kernels.ts (AttentionArgs) for the layout.
+// Row t of head h of batch element b of an operand starts at b·batch + h·head + t·row; its features are
+// contiguous. dq, dk, dv share q, k, v's layout and dOut shares out's; lse and weights are always contiguous.
+struct AttentionStrides {
+  long batch, head, row;
+};
 struct AttentionShape {
   long batch, heads, tq, tk, d, dv;
   float scale;
   bool causal;
+  AttentionStrides q, k, v, o;
 };
+// The contiguous [batch, heads, t, features] layout.
+inline AttentionStrides contiguous_strides(long heads, long t, long features) {
+  return {heads * t * features, t * features, features};
+}
 void attention_forward(const AttentionShape& s, const float* q, const float* k, const float* v,
                        const uint8_t* key_padding, float* out, float* lse, float* weights);
 void attention_backward(const AttentionShape& s, const float* q, const float* k, const float* v,

@@ -27,6 +27,7 @@ import { Linear } from '../nn/linear.js';
 import { constant, xavierUniform } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../tensor/creation.js';
+import { isGradEnabled } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import {
   add,
@@ -34,6 +35,7 @@ import {
   matmul,
   maskedFill,
   mean,
+  multiHeadAttentionCore,
   permute,
   reshape,
   slice,
@@ -208,6 +210,12 @@ export class MultiHeadAttention extends Module {
       );
     }
     const mask = this.attentionMask(options, B, L, S);
+    const needWeights = options.needWeights ?? true;
+    const dropping = this.training && this.dropout > 0;
+    // The fused kernel reads the heads in place and writes them merged: no copies, one in-projection GEMM for
+    // self-attention. It takes a bool key padding mask and the causal mask; its weights are outside the graph.
+    if (mask.additive === null && !dropping && !(needWeights && this.recordsGradient(query, key, value)))
+      return this.forwardFused(query, key, value, mask.keyPadding, options, needWeights);
 
     // Projections and head split: [.., .., E] → [B, H, T, E/H].
     const [wq, wk, wv] = this.projectionWeights();
@@ -216,8 +224,6 @@ export class MultiHeadAttention extends Module {
     const k = this.splitHeads(project(key, wk, bias(1)));
     const v = this.splitHeads(project(value, wv, bias(2)));
 
-    const needWeights = options.needWeights ?? true;
-    const dropping = this.training && this.dropout > 0;
     // Without weights to return (and no dropout), the fused kernel can run: no T×T matrix in memory.
     let { output: heads, weights } = scaledDotProductAttention(q, k, v, {
       mask: mask.additive,
@@ -234,6 +240,64 @@ export class MultiHeadAttention extends Module {
     // Merge heads: [B, H, L, d] → [B, L, E] or [L, B, E], then the output projection.
     const merged = permute(heads, this.batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]);
     const output = this.outProj.forward(reshape(merged, this.batchFirst ? [B, L, E] : [L, B, E]));
+    if (!needWeights || !weights) return { output, weights: null };
+    return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
+  }
+
+  /** Whether this call records a graph that the returned weights would have to be part of. */
+  private recordsGradient(query: Tensor, key: Tensor, value: Tensor): boolean {
+    if (!isGradEnabled()) return false;
+    if (query.requiresGrad || key.requiresGrad || value.requiresGrad) return true;
+    return this.parameters().some((p) => p.requiresGrad);
+  }
+
+  /**
+   * Projections, then every head at once through multiHeadAttentionCore, then out_proj. Self-attention with the
+   * packed in_proj_weight projects once into [.., .., 3E] (q, k, v side by side); cross-attention with
+   * key === value projects key and value together into [.., .., 2E].
+   */
+  private forwardFused(
+    query: Tensor,
+    key: Tensor,
+    value: Tensor,
+    keyPadding: Tensor | null,
+    options: MultiHeadAttentionForwardOptions,
+    needWeights: boolean,
+  ): MultiHeadAttentionResult {
+    const E = this.embedDim;
+    const w = this.inProjWeight;
+    const b = this.inProjBias;
+    const rows = (t: Tensor, from: number, to: number) => slice(t, 0, from * E, to * E);
+    let q: Tensor;
+    let k: Tensor;
+    let v: Tensor;
+    let offsets: [number, number, number];
+    if (w && query === key && key === value) {
+      q = k = v = project(query, w, b);
+      offsets = [0, E, 2 * E];
+    } else if (w && key === value) {
+      q = project(query, rows(w, 0, 1), b ? rows(b, 0, 1) : null);
+      k = v = project(key, rows(w, 1, 3), b ? rows(b, 1, 3) : null);
+      offsets = [0, 0, E];
+    } else {
+      const [wq, wk, wv] = this.projectionWeights();
+      q = project(query, wq, b ? rows(b, 0, 1) : null);
+      k = project(key, wk, b ? rows(b, 1, 2) : null);
+      v = project(value, wv, b ? rows(b, 2, 3) : null);
+      offsets = [0, 0, 0];
+    }
+    const { output: heads, weights } = multiHeadAttentionCore(q, k, v, {
+      heads: this.numHeads,
+      embedDim: E,
+      batchFirst: this.batchFirst,
+      qOffset: offsets[0],
+      kOffset: offsets[1],
+      vOffset: offsets[2],
+      keyPaddingMask: keyPadding,
+      causal: options.isCausal ?? false,
+      needWeights,
+    });
+    const output = this.outProj.forward(heads);
     if (!needWeights || !weights) return { output, weights: null };
     return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
   }

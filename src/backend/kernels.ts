@@ -62,7 +62,7 @@ export interface CrossEntropyArgs {
 
 /**
  * Fused scaled-dot-product attention over q [batch, heads, tq, d], k [batch, heads, tk, d] and
- * v [batch, heads, tk, dv], all contiguous: out = softmax(scale·q·kᵀ + masks)·v.
+ * v [batch, heads, tk, dv], contiguous unless `layout` says otherwise: out = softmax(scale·q·kᵀ + masks)·v.
  */
 export interface AttentionArgs {
   batch: number;
@@ -74,6 +74,27 @@ export interface AttentionArgs {
   scale: number;
   /** Query i may not attend key j > i (the mask of `causalMask(tq, tk)`). */
   causal: boolean;
+  /**
+   * Where each operand's rows lie, when not contiguous: heads read straight from projections [B, T, H·d]
+   * (even one packed [B, T, 3·H·d] buffer, passed as three subarrays) and written straight into [B, T, H·dv],
+   * with no copies to split or merge heads. dq, dk, dv take q, k, v's layout and dOut takes out's; lse and
+   * weights stay contiguous.
+   */
+  layout?: AttentionLayout;
+}
+
+/** Row t of head h of batch element b starts at b·batch + h·head + t·row; its features are contiguous. */
+export interface AttentionStrides {
+  batch: number;
+  head: number;
+  row: number;
+}
+
+export interface AttentionLayout {
+  q: AttentionStrides;
+  k: AttentionStrides;
+  v: AttentionStrides;
+  out: AttentionStrides;
 }
 
 /**

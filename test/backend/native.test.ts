@@ -503,6 +503,111 @@ function agreesWithReference(path: KernelPath): void {
     }
   });
 
+  it('fused attention with strided operands: heads read from and written into [B, T, features] rows', () => {
+    let seed = 300;
+    for (const [batch, heads, tq, tk, d, dv] of [
+      [1, 1, 1, 1, 1, 1],
+      [2, 3, 7, 13, 5, 3],
+      [3, 2, 130, 67, 16, 8],
+    ] as const) {
+      for (const causal of [false, true]) {
+        // q, k and v are ranges of one packed [B, T, 3·H·d + 1] buffer when tq = tk, else q apart from a packed
+        // [B, tk, 2·H·d + 1] key-value buffer; out is [tq, B, H·dv + 2] (time-major, with spare columns).
+        const E = heads * d;
+        const packed = tq === tk;
+        const fq = packed ? 2 * E + heads * dv + 1 : E + 3;
+        const fkv = packed ? fq : E + heads * dv + 1;
+        const fo = heads * dv + 2;
+        const rowsQ = randomF32(batch * tq * fq, seed++, 4);
+        const rowsKv = packed ? rowsQ : randomF32(batch * tk * fkv, seed++, 4);
+        const q = rowsQ.subarray(1);
+        const k = rowsKv.subarray(packed ? 1 + E : 0);
+        const v = rowsKv.subarray(packed ? 1 + 2 * E : E);
+        const layout = {
+          q: { batch: tq * fq, head: d, row: fq },
+          k: { batch: tk * fkv, head: d, row: fkv },
+          v: { batch: tk * fkv, head: dv, row: fkv },
+          out: { batch: fo, head: dv, row: batch * fo },
+        };
+        const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal, layout };
+        const pad = Uint8Array.from(randomInts(batch * tk, 4, seed++), (x) => (x === 0 ? 1 : 0));
+        const bh = batch * heads;
+        const ow = new Float32Array(tq * batch * fo).fill(7);
+        const og = ow.slice();
+        const lw = new Float32Array(bh * tq);
+        const lg = new Float32Array(bh * tq);
+        const ww = new Float32Array(bh * tq * tk);
+        const wg = new Float32Array(bh * tq * tk).fill(NaN);
+        jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
+        native.attention(q, k, v, pad, args, og, lg, wg);
+        expectClose(og, ow, 1e-4, 1e-5); // spare columns keep their 7s on both
+        expectClose(lg, lw, 1e-5, 1e-5);
+        expectClose(wg, ww, 1e-4, 1e-6);
+        const dOut = randomF32(tq * batch * fo, seed++);
+        const grads = (b: Backend): Float32Array[] => {
+          // Gradients land in the operands' own ranges of buffers shaped like theirs; the rest keeps its 5s.
+          const gq = new Float32Array(rowsQ.length).fill(5);
+          const gkv = packed ? gq : new Float32Array(rowsKv.length).fill(5);
+          b.attentionGrad(
+            q,
+            k,
+            v,
+            pad,
+            args,
+            ow,
+            lw,
+            dOut,
+            gq.subarray(1),
+            gkv.subarray(packed ? 1 + E : 0),
+            gkv.subarray(packed ? 1 + 2 * E : E),
+          );
+          return packed ? [gq] : [gq, gkv];
+        };
+        const want = grads(jsBackend);
+        const got = grads(native);
+        for (let i = 0; i < want.length; i++) expectClose(got[i]!, want[i]!, 1e-3, 1e-4);
+        // The same heads through contiguous [B, H, T, ·] copies give the same gradients.
+        const gather = (
+          src: Float32Array,
+          s: { batch: number; head: number; row: number },
+          t: number,
+          w: number,
+        ) => {
+          const dst = new Float32Array(bh * t * w);
+          for (let h = 0; h < bh; h++)
+            for (let i = 0; i < t; i++) {
+              const at = Math.floor(h / heads) * s.batch + (h % heads) * s.head + i * s.row;
+              dst.set(src.subarray(at, at + w), (h * t + i) * w);
+            }
+          return dst;
+        };
+        const plain = { batch, heads, tq, tk, d, dv, scale: args.scale, causal };
+        const dq = new Float32Array(bh * tq * d);
+        const dk = new Float32Array(bh * tk * d);
+        const dvv = new Float32Array(bh * tk * dv);
+        native.attentionGrad(
+          gather(q, layout.q, tq, d),
+          gather(k, layout.k, tk, d),
+          gather(v, layout.v, tk, dv),
+          pad,
+          plain,
+          gather(ow, layout.out, tq, dv),
+          lw,
+          gather(dOut, layout.out, tq, dv),
+          dq,
+          dk,
+          dvv,
+        );
+        const gqv = got[0]!.subarray(1);
+        expectClose(gather(gqv, layout.q, tq, d), dq, 0, 0);
+        const gk = packed ? got[0]!.subarray(1 + E) : got[1]!;
+        expectClose(gather(gk, layout.k, tk, d), dk, 0, 0);
+        const gv = packed ? got[0]!.subarray(1 + 2 * E) : got[1]!.subarray(E);
+        expectClose(gather(gv, layout.v, tk, dv), dvv, 0, 0);
+      }
+    }
+  });
+
   it('gruCell and gruCellGrad over awkward B, H, with and without b_hn', () => {
     let seed = 900;
     for (const batch of [1, 3, 7, 17, 64])
@@ -716,6 +821,15 @@ describe.skipIf(!loaded.ok)('native binding rejects bad arguments with JS errors
       /keyPadding/,
     );
     expect(() => native.attention(f(8), f(8), f(8), null, args, f(8), f(4), f(15))).toThrow(/weights/);
+    // With strides, the buffers must reach the last row of the last head: q's rows 3 apart need 3·3 + 2.
+    const s = (row: number) => ({ batch: 0, head: 0, row });
+    const layout = { q: s(3), k: s(2), v: s(2), out: s(2) };
+    expect(() => native.attention(f(10), f(8), f(8), null, { ...args, layout }, f(8), f(4), null)).toThrow(
+      /q has 10 elements, needs 11/,
+    );
+    expect(() =>
+      native.attentionGrad(f(11), f(8), f(8), null, { ...args, layout }, f(8), f(4), f(8), f(10), f(8), f(8)),
+    ).toThrow(/dq has 10/);
   });
 
   it("checks the lengths of the recurrent cells' arrays", () => {

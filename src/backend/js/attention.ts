@@ -6,8 +6,32 @@
  *   backward: D = dOut·out,  dv_j += p_j·dOut,  ds_j = p_j·(dOut·v_j − D),  dq += scale·Σ_j ds_j·k_j,
  *             dk_j += scale·ds_j·q
  * A query whose keys are all masked gets zero output and weights, lse = −∞ and no gradient.
+ * Operands are addressed through their strides (args.layout, contiguous by default).
  */
-import type { AttentionArgs } from '../kernels.js';
+import type { AttentionArgs, AttentionLayout, AttentionStrides } from '../kernels.js';
+
+const contiguous = (heads: number, t: number, features: number): AttentionStrides => ({
+  batch: heads * t * features,
+  head: t * features,
+  row: features,
+});
+
+function layoutOf(args: AttentionArgs): AttentionLayout {
+  const { heads, tq, tk, d, dv } = args;
+  return (
+    args.layout ?? {
+      q: contiguous(heads, tq, d),
+      k: contiguous(heads, tk, d),
+      v: contiguous(heads, tk, dv),
+      out: contiguous(heads, tq, dv),
+    }
+  );
+}
+
+/** Offset of row t of head h (flat index b·heads + h) in an operand with strides s. */
+function rowAt(s: AttentionStrides, heads: number, h: number, t: number): number {
+  return Math.floor(h / heads) * s.batch + (h % heads) * s.head + t * s.row;
+}
 
 /** Fills row[j] with the masked, scaled scores of query i of head h against every key; returns their max. */
 function scoreRow(
@@ -15,20 +39,21 @@ function scoreRow(
   k: Float32Array,
   keyPadding: Uint8Array | null,
   args: AttentionArgs,
+  layout: AttentionLayout,
   h: number,
   i: number,
   row: Float64Array,
 ): number {
-  const { heads, tq, tk, d, scale, causal } = args;
+  const { heads, tk, d, scale, causal } = args;
   const b = Math.floor(h / heads);
-  const qOff = (h * tq + i) * d;
+  const qOff = rowAt(layout.q, heads, h, i);
   let max = -Infinity;
   for (let j = 0; j < tk; j++) {
     if ((causal && j > i) || (keyPadding !== null && keyPadding[b * tk + j])) {
       row[j] = -Infinity;
       continue;
     }
-    const kOff = (h * tk + j) * d;
+    const kOff = rowAt(layout.k, heads, h, j);
     let s = 0;
     for (let c = 0; c < d; c++) s += q[qOff + c]! * k[kOff + c]!;
     s *= scale;
@@ -49,14 +74,16 @@ export function attention(
   weights: Float32Array | null,
 ): void {
   const { batch, heads, tq, tk, dv } = args;
+  const layout = layoutOf(args);
   const row = new Float64Array(tk);
   const acc = new Float64Array(dv);
   for (let h = 0; h < batch * heads; h++) {
     for (let i = 0; i < tq; i++) {
       const r = h * tq + i;
-      const max = scoreRow(q, k, keyPadding, args, h, i, row);
+      const o = rowAt(layout.out, heads, h, i);
+      const max = scoreRow(q, k, keyPadding, args, layout, h, i, row);
       if (max === -Infinity) {
-        out.fill(0, r * dv, (r + 1) * dv);
+        out.fill(0, o, o + dv);
         lse[r] = -Infinity;
         if (weights) weights.fill(0, r * tk, (r + 1) * tk);
         continue;
@@ -71,10 +98,10 @@ export function attention(
       for (let j = 0; j < tk; j++) {
         const p = row[j]!;
         if (p === 0) continue;
-        const vOff = (h * tk + j) * dv;
+        const vOff = rowAt(layout.v, heads, h, j);
         for (let c = 0; c < dv; c++) acc[c]! += p * v[vOff + c]!;
       }
-      for (let c = 0; c < dv; c++) out[r * dv + c] = acc[c]! / sum;
+      for (let c = 0; c < dv; c++) out[o + c] = acc[c]! / sum;
       lse[r] = max + Math.log(sum);
       if (weights) for (let j = 0; j < tk; j++) weights[r * tk + j] = row[j]! / sum;
     }
@@ -96,28 +123,35 @@ export function attentionGrad(
 ): void {
   const { batch, heads, tq, tk, d, scale } = args;
   const dvn = args.dv;
-  dq.fill(0);
-  dk.fill(0);
-  dv.fill(0);
+  const layout = layoutOf(args);
+  // Only the operands' own rows are cleared: dq, dk and dv may be views of one buffer.
+  for (let h = 0; h < batch * heads; h++) {
+    for (let i = 0; i < tq; i++) dq.fill(0, rowAt(layout.q, heads, h, i), rowAt(layout.q, heads, h, i) + d);
+    for (let j = 0; j < tk; j++) {
+      dk.fill(0, rowAt(layout.k, heads, h, j), rowAt(layout.k, heads, h, j) + d);
+      dv.fill(0, rowAt(layout.v, heads, h, j), rowAt(layout.v, heads, h, j) + dvn);
+    }
+  }
   const row = new Float64Array(tk);
   for (let h = 0; h < batch * heads; h++) {
     for (let i = 0; i < tq; i++) {
       const r = h * tq + i;
       const l = lse[r]!;
       if (l === -Infinity) continue;
-      scoreRow(q, k, keyPadding, args, h, i, row);
+      scoreRow(q, k, keyPadding, args, layout, h, i, row);
+      const o = rowAt(layout.out, heads, h, i);
       let delta = 0;
-      for (let c = 0; c < dvn; c++) delta += dOut[r * dvn + c]! * out[r * dvn + c]!;
-      const qOff = r * d;
+      for (let c = 0; c < dvn; c++) delta += dOut[o + c]! * out[o + c]!;
+      const qOff = rowAt(layout.q, heads, h, i);
       for (let j = 0; j < tk; j++) {
         const p = Math.exp(row[j]! - l);
         if (p === 0) continue;
-        const vOff = (h * tk + j) * dvn;
-        const kOff = (h * tk + j) * d;
+        const vOff = rowAt(layout.v, heads, h, j);
+        const kOff = rowAt(layout.k, heads, h, j);
         let dp = 0;
         for (let c = 0; c < dvn; c++) {
-          dp += dOut[r * dvn + c]! * v[vOff + c]!;
-          dv[vOff + c]! += p * dOut[r * dvn + c]!;
+          dp += dOut[o + c]! * v[vOff + c]!;
+          dv[vOff + c]! += p * dOut[o + c]!;
         }
         const ds = scale * p * (dp - delta);
         for (let c = 0; c < d; c++) {

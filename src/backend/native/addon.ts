@@ -182,6 +182,8 @@ export interface NativeAddon {
     out: Float32Array,
     lse: Float32Array,
     weights: Float32Array | null,
+    /** Strides (batch, head, row) of q, k, v and out, or undefined when all are contiguous. */
+    layout?: number[],
   ): void;
   attentionGrad(
     q: Float32Array,

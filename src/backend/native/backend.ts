@@ -6,12 +6,18 @@
  */
 import type { DataArray } from '../../tensor/dtype.js';
 import { jsBackend } from '../js/index.js';
-import type { Backend } from '../kernels.js';
+import type { AttentionLayout, Backend } from '../kernels.js';
 import type { NativeAddon } from './addon.js';
 
 function sameType(...arrays: DataArray[]): boolean {
   const c = arrays[0]!.constructor;
   return arrays.every((a) => a.constructor === c);
+}
+
+/** The addon's flat form of an attention layout: batch, head and row strides of q, k, v and out. */
+function layoutStrides(layout: AttentionLayout | undefined): number[] | undefined {
+  if (!layout) return undefined;
+  return [layout.q, layout.k, layout.v, layout.out].flatMap((s) => [s.batch, s.head, s.row]);
 }
 
 export function createNativeBackend(addon: NativeAddon): Backend {
@@ -60,14 +66,31 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     },
     scatterAdd: (dst, outer, n, inner, index, m, src) =>
       addon.scatterAdd(dst, outer, n, inner, index, m, src),
-    attention: (q, k, v, pad, { batch, heads, tq, tk, d, dv, scale, causal }, out, lse, weights) =>
-      addon.attention(q, k, v, pad, batch, heads, tq, tk, d, dv, scale, causal, out, lse, weights),
+    attention: (q, k, v, pad, { batch, heads, tq, tk, d, dv, scale, causal, layout }, out, lse, weights) =>
+      addon.attention(
+        q,
+        k,
+        v,
+        pad,
+        batch,
+        heads,
+        tq,
+        tk,
+        d,
+        dv,
+        scale,
+        causal,
+        out,
+        lse,
+        weights,
+        layoutStrides(layout),
+      ),
     attentionGrad: (
       q,
       k,
       v,
       pad,
-      { batch, heads, tq, tk, d, dv, scale, causal },
+      { batch, heads, tq, tk, d, dv, scale, causal, layout },
       out,
       lse,
       dOut,
@@ -94,6 +117,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         dq,
         dk,
         dvOut,
+        layoutStrides(layout),
       ),
     gruCell: (xg, hg, h, biasHn, { batch, hidden }, hNew, gates) =>
       addon.gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates),

@@ -36,6 +36,11 @@ export { sparsemax } from './sparsemax.js';
 export { unbind } from './unbind.js';
 export { gruCell, lstmCell } from './recurrent.js';
 export { fusedAttention, type FusedAttentionOptions, type FusedAttentionResult } from './fused-attention.js';
+export {
+  multiHeadAttentionCore,
+  type MultiHeadAttentionCoreOptions,
+  type MultiHeadAttentionCoreResult,
+} from './multi-head-attention.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export {
   reshape,
