@@ -78,6 +78,47 @@ void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float*
   }
 }
 
+#if defined(__x86_64__)
+// Transposes the 8×8 block whose rows are r[0..7] in place: r[i][j] ← r[j][i].
+__attribute__((target("avx2,fma"))) inline void transpose8(__m256 r[8]) {
+  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+  const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+  const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+  const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+  const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  r[0] = _mm256_permute2f128_ps(u0, u4, 0x20);
+  r[1] = _mm256_permute2f128_ps(u1, u5, 0x20);
+  r[2] = _mm256_permute2f128_ps(u2, u6, 0x20);
+  r[3] = _mm256_permute2f128_ps(u3, u7, 0x20);
+  r[4] = _mm256_permute2f128_ps(u0, u4, 0x31);
+  r[5] = _mm256_permute2f128_ps(u1, u5, 0x31);
+  r[6] = _mm256_permute2f128_ps(u2, u6, 0x31);
+  r[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
+}
+
+// One full NR-column panel of a transposed B (B stored [n, k]: the panel's 16 columns are 16 rows of storage,
+// `src` the first at its column p0): 8×8 blocks transposed in registers, so that the pack moves eight floats
+// per instruction instead of one. Products with few rows (a 64-row recurrent step, a decoding beam) spend a
+// large share of their time packing B, since each packed element is used only m/MR times.
+__attribute__((target("avx2,fma"))) void pack_b_trans_panel_avx2(const float* src, long ld, int kc,
+                                                                  float* panel) {
+  int p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    for (int half = 0; half < 2; half++) {
+      __m256 r[8];
+      for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + (half * 8 + i) * ld + p);
+      transpose8(r);
+      for (int i = 0; i < 8; i++) _mm256_storeu_ps(panel + (p + i) * NR + half * 8, r[i]);
+    }
+  }
+  for (; p < kc; p++)
+    for (int c = 0; c < NR; c++) panel[p * NR + c] = src[c * ld + p];
+}
+#endif
+
 // Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels, zero-padding the last panel.
 // An untransposed B is read eight rows at a time, each row front to back (eight streams the prefetcher follows),
 // and written as 512 contiguous bytes per panel: panel by panel would read 64 bytes from each of kc rows, a
@@ -108,6 +149,12 @@ void pack_b(const Matrix& b, int p0, int kc, int j0, int nc, float* dst) {
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = std::min(NR, nc - jr);
     float* panel = dst + static_cast<long>(jr) * kc;
+#if defined(__x86_64__)
+    if (cols == NR && has_avx2_fma()) {
+      pack_b_trans_panel_avx2(b.data + static_cast<long>(j0 + jr) * b.ld + p0, b.ld, kc, panel);
+      continue;
+    }
+#endif
     for (int c = 0; c < cols; c++) {
       const float* src = b.data + static_cast<long>(j0 + jr + c) * b.ld + p0;
       for (int p = 0; p < kc; p++) panel[p * NR + c] = src[p];
@@ -300,6 +347,49 @@ void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matri
   }
 }
 
+// The product for a short A (m ≤ MC rows, e.g. a 64-row step of a recurrent layer, or a few decoding beams):
+// A is packed whole per KC slice (at most MC×KC floats, in L2), then B one group of NR panels at a time, each
+// group used at once by every row of A while it sits in L1/L2. B is read from memory once and its packed copy
+// never leaves the cache. The large-matrix path below packs a whole KC×NC block of B first (megabytes, written
+// to and re-read from L3), which for 64 rows costs about as much as the product itself. Threads split B's
+// panels; the k order of every sum (KC slices in turn, one micro-kernel call each) is the other paths', so the
+// bits do not depend on the path or the thread count.
+constexpr int SHORT_GROUP = 4;  // NR panels packed together: 64 columns × KC rows = 128 KiB
+
+void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
+                bool accumulate, int threads) {
+  const int rpanels = (m + MR - 1) / MR;
+  const int groups = (n + SHORT_GROUP * NR - 1) / (SHORT_GROUP * NR);
+  const int tasks = std::min(groups, threads * 4);
+  float* pa = scratch_a().get(static_cast<size_t>(rpanels) * MR * std::min(k, KC));
+  const Kernel kernel = micro_kernel();
+  for (int p0 = 0; p0 < k; p0 += KC) {
+    const int kc = std::min(KC, k - p0);
+    const bool acc = accumulate || p0 > 0;
+    pack_a(a, 0, m, p0, kc, alpha, pa);
+    auto task = [&](int t) {
+      const int g0 = groups * t / tasks, g1 = groups * (t + 1) / tasks;
+      float* pb = scratch_b().get(static_cast<size_t>(kc) * SHORT_GROUP * NR);
+      for (int g = g0; g < g1; g++) {
+        const int j0 = g * SHORT_GROUP * NR;
+        const int nc = std::min(SHORT_GROUP * NR, n - j0);
+        pack_b(b, p0, kc, j0, nc, pb);
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int cols = std::min(NR, nc - jr);
+          const float* bp = pb + static_cast<long>(jr) * kc;
+          for (int ir = 0; ir < m; ir += MR)
+            kernel(kc, pa + static_cast<long>(ir) * kc, bp, c + static_cast<long>(ir) * ldc + j0 + jr, ldc,
+                   std::min(MR, m - ir), cols, acc);
+        }
+      }
+    };
+    if (tasks <= 1)
+      task(0);
+    else
+      parallel_for(tasks, task);
+  }
+}
+
 // Threaded products share one packed copy of B and split C by rows, so that every element of A and B is packed
 // once however many threads run. (Rectangles that each packed their own operands packed A four times and B
 // twice for a 1024³ product on two threads, and packing is memory-bound: on one thread, packing each once is
@@ -394,7 +484,9 @@ void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matri
     return;
   }
   const int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
-  if (threads <= 1)
+  if (m <= MC)
+    gemm_short(m, n, k, alpha, a, b, c, ldc, accumulate, threads);
+  else if (threads <= 1)
     gemm_region(0, m, 0, n, k, alpha, a, b, c, ldc, accumulate);
   else
     gemm_threaded(m, n, k, alpha, a, b, c, ldc, accumulate, threads);
