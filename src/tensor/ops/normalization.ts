@@ -2,7 +2,7 @@
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { backend, floatData, newFloat, record } from './common.js';
+import { backend, floatData, newFloat, newFloatOverwritten, record } from './common.js';
 
 /**
  * Layer normalisation over the trailing `normalizedShape` axes (torch.nn.functional.layer_norm):
@@ -32,7 +32,8 @@ export function layerNorm(
   if (!(eps >= 0)) fail('layerNorm', `eps must be a non-negative number, got ${eps}`);
   const n = sizeOf(norm);
   const rows = n === 0 ? 0 : x.size / n;
-  const { data: yd, tensor: y } = newFloat(x.shape);
+  // The kernels write every element of y and dx.
+  const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
   backend().layerNorm(xd, gamma, beta, rows, n, eps, yd, mean, rstd);
@@ -40,7 +41,7 @@ export function layerNorm(
   if (weight) inputs.push(weight);
   if (bias) inputs.push(bias);
   return record('layerNorm', y, inputs, (g) => {
-    const { data: dx, tensor: gx } = newFloat(x.shape);
+    const { data: dx, tensor: gx } = newFloatOverwritten(x.shape);
     const dGamma = weight ? newFloat(norm) : null;
     const dBeta = bias ? newFloat(norm) : null;
     backend().layerNormGrad(
