@@ -564,19 +564,23 @@ namespace {
 
 using namespace attn;
 
-// gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates)
+// An optional trailing boolean: true for row-layout gates ([B, 3H]), absent or false for gate-major.
+bool rows_flag(const Napi::CallbackInfo& info, size_t i) { return !is_null(info, i) && boolean(info, i, "rows"); }
+
+// gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates, rows?)
 void GruCell(const Napi::CallbackInfo& info) {
   long b = count(info, 4, "batch"), h = count(info, 5, "hidden"), n = b * h;
   gru_cell(f32(info, 0, "xg", 3 * n), f32(info, 1, "hg", 3 * n), f32(info, 2, "h", n),
-           f32_or_null(info, 3, "biasHn", h), b, h, f32(info, 6, "hNew", n), f32(info, 7, "gates", 3 * n));
+           f32_or_null(info, 3, "biasHn", h), b, h, rows_flag(info, 8), f32(info, 6, "hNew", n),
+           f32(info, 7, "gates", 3 * n));
 }
 
-// gruCellGrad(hg, h, biasHn, gates, dhNew, batch, hidden, dxg, dhg, dh)
+// gruCellGrad(hg, h, biasHn, gates, dhNew, batch, hidden, dxg, dhg, dh, rows?)
 void GruCellGrad(const Napi::CallbackInfo& info) {
   long b = count(info, 5, "batch"), h = count(info, 6, "hidden"), n = b * h;
   gru_cell_grad(f32(info, 0, "hg", 3 * n), f32(info, 1, "h", n), f32_or_null(info, 2, "biasHn", h),
-                f32(info, 3, "gates", 3 * n), f32(info, 4, "dhNew", n), b, h, f32(info, 7, "dxg", 3 * n),
-                f32(info, 8, "dhg", 3 * n), f32(info, 9, "dh", n));
+                f32(info, 3, "gates", 3 * n), f32(info, 4, "dhNew", n), b, h, rows_flag(info, 10),
+                f32(info, 7, "dxg", 3 * n), f32(info, 8, "dhg", 3 * n), f32(info, 9, "dh", n));
 }
 
 // lstmCell(xg, hg, c, batch, hidden, hNew, cNew, gates)

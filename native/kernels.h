@@ -76,10 +76,11 @@ void attention_backward(const AttentionShape& s, const float* q, const float* k,
                         float* dq, float* dk, float* dv);
 
 // Fused recurrent steps; gate pre-activations are gate-major [G, batch, hidden] (see src/backend/kernels.ts).
+// GRU with rows = true: xg, hg, gates, dxg, dhg are [batch, 3·hidden] rows (r | z | n) instead.
 void gru_cell(const float* xg, const float* hg, const float* h, const float* bias_hn, long batch, long hidden,
-              float* h_new, float* gates);
+              bool rows, float* h_new, float* gates);
 void gru_cell_grad(const float* hg, const float* h, const float* bias_hn, const float* gates, const float* dh_new,
-                   long batch, long hidden, float* dxg, float* dhg, float* dh);
+                   long batch, long hidden, bool rows, float* dxg, float* dhg, float* dh);
 void lstm_cell(const float* xg, const float* hg, const float* c, long batch, long hidden, float* h_new,
                float* c_new, float* gates);
 void lstm_cell_grad(const float* c, const float* c_new, const float* gates, const float* dh_new,

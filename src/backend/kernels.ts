@@ -104,6 +104,11 @@ export interface AttentionLayout {
 export interface CellArgs {
   batch: number;
   hidden: number;
+  /**
+   * GRU only: the pre-activations (and gates, dxg, dhg) are rows [batch, 3·hidden], each row r | z | n, as one
+   * GEMM h·W_hhᵀ writes them, instead of gate-major (default false).
+   */
+  rows?: boolean;
 }
 
 /**

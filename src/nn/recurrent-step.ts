@@ -80,13 +80,19 @@ function foldedBias(mode: RecurrentMode, w: RecurrentWeights): Tensor | null {
 
 /** x [T, B, I] → x·W_ihᵀ + bias as [T, G, B, H]: one matmul for every time step. */
 export function projectInputs(mode: RecurrentMode, x: Tensor, w: RecurrentWeights): Tensor {
-  const [steps, batch, features] = x.shape as [number, number, number];
-  const gates = GATES[mode];
+  const [steps, batch] = x.shape as [number, number];
   const hidden = w.weightHh.shape[1]!;
+  const rows = projectInputRows(mode, x, w);
+  return permute(reshape(rows, [steps, batch, GATES[mode], hidden]), [0, 2, 1, 3]);
+}
+
+/** The same projection as GEMM rows [T, B, G·H] (no permute), as the fused gruSequence reads it. */
+export function projectInputRows(mode: RecurrentMode, x: Tensor, w: RecurrentWeights): Tensor {
+  const [steps, batch, features] = x.shape as [number, number, number];
   let p = matmul(reshape(x, [steps * batch, features]), w.weightIh, { transB: true });
   const bias = foldedBias(mode, w);
   if (bias) p = add(p, bias);
-  return permute(reshape(p, [steps, batch, gates, hidden]), [0, 2, 1, 3]);
+  return reshape(p, [steps, batch, p.shape[1]!]);
 }
 
 /**

@@ -33,6 +33,7 @@ import {
   createWeights,
   gruStep,
   lstmStep,
+  projectInputRows,
   projectInputs,
   stepWeights,
   type RecurrentMode,
@@ -168,9 +169,9 @@ abstract class RecurrentLayer extends Module {
       for (let d = 0; d < this.numDirections; d++) {
         const index = layer * this.numDirections + d;
         const w = this.allWeights[index]!;
-        const pre = projectInputs(this.mode, input, w);
         if (this.mode === 'GRU' && valid.every((m) => m === null)) {
           // Unpadded GRU: the whole time loop as one fused op (same arithmetic, no per-step nodes).
+          const pre = projectInputRows(this.mode, input, w);
           const biasHn = stepWeights(this.mode, w).biasHn;
           const result = gruSequence(pre, initialH[index]!, w.weightHh, biasHn, d === 1);
           outputs.push(result.outputs);
@@ -178,7 +179,7 @@ abstract class RecurrentLayer extends Module {
           continue;
         }
         const result = this.direction(
-          unbind(pre),
+          unbind(projectInputs(this.mode, input, w)),
           initialH[index]!,
           initialC?.[index] ?? null,
           w,

@@ -1,6 +1,7 @@
-// The native additive-attention kernels against the JavaScript reference on awkward sizes (1, primes, sizes that
-// are not multiples of the SIMD width), with padding masks (a fully masked row among them), with and without a
-// gradient on the weights, on the kernels the CPU detection picks and on the portable ones. Skipped only when
+// The native kernels of the fused seq2seq recurrences against the JavaScript reference on awkward sizes (1,
+// primes, sizes that are not multiples of the SIMD width), on the kernels the CPU detection picks and on the
+// portable ones: additive attention (padding masks, a fully masked row among them, with and without a gradient
+// on the weights) and the GRU cell with row-layout gates. Skipped only when
 // the addon is unavailable and ATTN_BACKEND=js (a deliberate JavaScript-only run).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsBackend } from '../../src/backend/js/index.js';
@@ -119,12 +120,61 @@ function agrees(path: 'detected' | 'portable'): void {
       }
     }
   });
+
+  it('gruCell and gruCellGrad with row-layout gates ([B, 3H]) over awkward B, H', () => {
+    let seed = 500;
+    for (const batch of [1, 3, 17, 64])
+      for (const hidden of [1, 7, 17, 64])
+        for (const withBias of [false, true]) {
+          const n = batch * hidden;
+          const args = { batch, hidden, rows: true };
+          const xg = randomF32(3 * n, seed++, 6);
+          const hg = randomF32(3 * n, seed++, 6);
+          const h = randomF32(n, seed++);
+          const bias = withBias ? randomF32(hidden, seed++) : null;
+          const dhNew = randomF32(n, seed++);
+          const run = (be: Backend) => {
+            const hNew = new Float32Array(n).fill(NaN);
+            const gates = new Float32Array(3 * n).fill(NaN);
+            be.gruCell(xg, hg, h, bias, args, hNew, gates);
+            const dxg = new Float32Array(3 * n).fill(NaN);
+            const dhg = new Float32Array(3 * n).fill(NaN);
+            const dh = new Float32Array(n).fill(NaN);
+            be.gruCellGrad(hg, h, bias, gates, dhNew, args, dxg, dhg, dh);
+            return { hNew, gates, dxg, dhg, dh };
+          };
+          const want = run(jsBackend);
+          const got = run(native);
+          for (const key of Object.keys(want) as (keyof typeof want)[])
+            expectClose(got[key], want[key], `${key} B=${batch} H=${hidden}`, 1e-5, 1e-6);
+          // The same cell in gate-major layout gives the same state.
+          const gateMajor = (rows: Float32Array) => {
+            const out = new Float32Array(3 * n);
+            for (let b = 0; b < batch; b++)
+              for (let g = 0; g < 3; g++)
+                for (let j = 0; j < hidden; j++)
+                  out[g * n + b * hidden + j] = rows[b * 3 * hidden + g * hidden + j]!;
+            return out;
+          };
+          const hMajor = new Float32Array(n);
+          native.gruCell(
+            gateMajor(xg),
+            gateMajor(hg),
+            h,
+            bias,
+            { batch, hidden },
+            hMajor,
+            new Float32Array(3 * n),
+          );
+          expectClose(hMajor, got.hNew, 'gate-major hNew', 0, 0);
+        }
+  });
 }
 
-describe.skipIf(skip)('native additive attention vs the JavaScript reference (detected SIMD path)', () => {
+describe.skipIf(skip)('native seq2seq kernels vs the JavaScript reference (detected SIMD path)', () => {
   agrees('detected');
 });
 
-describe.skipIf(skip)('native additive attention vs the JavaScript reference (portable path)', () => {
+describe.skipIf(skip)('native seq2seq kernels vs the JavaScript reference (portable path)', () => {
   agrees('portable');
 });

@@ -30,7 +30,7 @@ function hiddenGates(h: Tensor, weightHh: Tensor): Tensor {
 describe('gruSequence', () => {
   const [steps, batch, hidden] = [4, 3, 5];
   const inputs = () => [
-    randomInput([steps, 3, batch, hidden], 1, { scale: 2 }),
+    randomInput([steps, batch, 3 * hidden], 1, { scale: 2 }),
     randomInput([batch, hidden], 2),
     randomInput([3 * hidden, hidden], 3),
     randomInput([hidden], 4),
@@ -44,8 +44,8 @@ describe('gruSequence', () => {
       let h = h0;
       for (let s = 0; s < steps; s++) {
         const t = reverse ? steps - 1 - s : s;
-        const x = reshape(pre, [steps, 3 * batch * hidden]).data.slice(t * 3 * batch * hidden);
-        h = gruCell(new Tensor(x.slice(0, 3 * batch * hidden), [3, batch, hidden]), hiddenGates(h, w), h, b);
+        const x = stepGates(pre, t);
+        h = gruCell(x, hiddenGates(h, w), h, b);
         want[t] = h;
       }
       expectClose(outputs, stack(want, 0), 'outputs');
@@ -73,14 +73,14 @@ describe('gruSequence', () => {
     expect(() => gruSequence(pre, reshape(h0, [hidden, batch]), w, null)).toThrow(
       /gruSequence.*h0 must be \[3, 5\]/,
     );
-    expect(() => gruSequence(reshape(pre, [steps * 3, batch, hidden]), h0, w, null)).toThrow(/pre must be/);
+    expect(() => gruSequence(reshape(pre, [steps, batch, 3, hidden]), h0, w, null)).toThrow(/pre must be/);
   });
 });
 
 describe('bahdanauGruSequence', () => {
   const [steps, batch, hidden, length, units, width] = [3, 3, 4, 4, 5, 6];
   const make = () => ({
-    embedded: randomInput([steps, 3, batch, hidden], 11, { scale: 2 }),
+    embedded: randomInput([steps, batch, 3 * hidden], 11, { scale: 2 }),
     h0: randomInput([batch, hidden], 12),
     keys: randomInput([batch, length, units], 13),
     memory: randomInput([batch, length, width], 14),
@@ -112,12 +112,7 @@ describe('bahdanauGruSequence', () => {
         const a = softmax(e, -1);
         const context = squeeze(matmul(unsqueeze(a, 1), x.memory), 1);
         const gates = reshape(matmul(context, x.contextWeight, { transB: true }), [batch, 3, hidden]);
-        const emb = new Tensor(x.embedded.data.slice(t * 3 * batch * hidden, (t + 1) * 3 * batch * hidden), [
-          3,
-          batch,
-          hidden,
-        ]);
-        const xg = add(emb, new Tensor(transposeGates(gates), [3, batch, hidden]));
+        const xg = add(stepGates(x.embedded, t), new Tensor(transposeGates(gates), [3, batch, hidden]));
         h = gruCell(xg, hiddenGates(h, x.weightHh), h, x.biasHn);
         states.push(h);
         weights.push(a);
@@ -160,6 +155,13 @@ describe('bahdanauGruSequence', () => {
     expect(() => bahdanauGruSequence({ ...x, mask: x.keys })).toThrow(/mask must be bool \[3, 4\]/);
   });
 });
+
+/** Step t of rows [T, B, 3H] as a gate-major [3, B, H] tensor (what the gruCell op reads). */
+function stepGates(rows: Tensor, t: number): Tensor {
+  const [, batch, g3] = rows.shape as [number, number, number];
+  const step = new Tensor(rows.data.slice(t * batch * g3, (t + 1) * batch * g3), [batch, 3, g3 / 3]);
+  return new Tensor(transposeGates(step), [3, batch, g3 / 3]);
+}
 
 /** [B, 3, H] → gate-major [3, B, H], as plain data. */
 function transposeGates(t: Tensor): Float32Array {

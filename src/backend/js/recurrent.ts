@@ -1,6 +1,7 @@
 /**
  * Fused GRU and LSTM steps (the reference for Backend.gruCell, gruCellGrad, lstmCell, lstmCellGrad). Gate
- * pre-activations are gate-major [G, B, H]; element (b, j) of gate q sits at q·B·H + b·H + j.
+ * pre-activations are gate-major [G, B, H]; element (b, j) of gate q sits at q·B·H + b·H + j (GRU also takes
+ * rows [B, 3H], see gateLayout).
  */
 import type { CellArgs } from '../kernels.js';
 
@@ -10,27 +11,37 @@ function sigmoid(v: number): number {
   return e / (1 + e);
 }
 
+/**
+ * Where gate q of element (b, j) sits: b·row + q·gate + j — gate-major [3, B, H] (row H, gate B·H) or, with
+ * `rows`, [B, 3H] rows r | z | n (row 3H, gate H).
+ */
+function gateLayout(rows: boolean | undefined, batch: number, hidden: number): { row: number; gate: number } {
+  return rows ? { row: 3 * hidden, gate: hidden } : { row: hidden, gate: batch * hidden };
+}
+
 export function gruCell(
   xg: Float32Array,
   hg: Float32Array,
   h: Float32Array,
   biasHn: Float32Array | null,
-  { batch, hidden }: CellArgs,
+  { batch, hidden, rows }: CellArgs,
   hNew: Float32Array,
   gates: Float32Array,
 ): void {
-  const n = batch * hidden;
-  for (let i = 0; i < n; i++) {
-    const j = i % hidden;
-    const r = Math.fround(sigmoid(xg[i]! + hg[i]!));
-    const z = Math.fround(sigmoid(xg[n + i]! + hg[n + i]!));
-    const hn = biasHn ? Math.fround(hg[2 * n + i]! + biasHn[j]!) : hg[2 * n + i]!;
-    const c = Math.fround(Math.tanh(xg[2 * n + i]! + r * hn));
-    gates[i] = r;
-    gates[n + i] = z;
-    gates[2 * n + i] = c;
-    hNew[i] = c + z * (h[i]! - c);
-  }
+  const { row, gate } = gateLayout(rows, batch, hidden);
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < hidden; j++) {
+      const o = b * row + j;
+      const i = b * hidden + j;
+      const r = Math.fround(sigmoid(xg[o]! + hg[o]!));
+      const z = Math.fround(sigmoid(xg[gate + o]! + hg[gate + o]!));
+      const hn = biasHn ? Math.fround(hg[2 * gate + o]! + biasHn[j]!) : hg[2 * gate + o]!;
+      const c = Math.fround(Math.tanh(xg[2 * gate + o]! + r * hn));
+      gates[o] = r;
+      gates[gate + o] = z;
+      gates[2 * gate + o] = c;
+      hNew[i] = c + z * (h[i]! - c);
+    }
 }
 
 export function gruCellGrad(
@@ -39,29 +50,32 @@ export function gruCellGrad(
   biasHn: Float32Array | null,
   gates: Float32Array,
   dhNew: Float32Array,
-  { batch, hidden }: CellArgs,
+  { batch, hidden, rows }: CellArgs,
   dxg: Float32Array,
   dhg: Float32Array,
   dh: Float32Array,
 ): void {
-  const n = batch * hidden;
-  for (let i = 0; i < n; i++) {
-    const r = gates[i]!;
-    const z = gates[n + i]!;
-    const c = gates[2 * n + i]!;
-    const hn = biasHn ? Math.fround(hg[2 * n + i]! + biasHn[i % hidden]!) : hg[2 * n + i]!;
-    const g = dhNew[i]!;
-    dh[i] = g * z;
-    const dn = g * (1 - z) * (1 - c * c);
-    const dz = g * (h[i]! - c) * z * (1 - z);
-    const dr = dn * hn * r * (1 - r);
-    dxg[i] = dr;
-    dhg[i] = dr;
-    dxg[n + i] = dz;
-    dhg[n + i] = dz;
-    dxg[2 * n + i] = dn;
-    dhg[2 * n + i] = dn * r;
-  }
+  const { row, gate } = gateLayout(rows, batch, hidden);
+  for (let b = 0; b < batch; b++)
+    for (let j = 0; j < hidden; j++) {
+      const o = b * row + j;
+      const i = b * hidden + j;
+      const r = gates[o]!;
+      const z = gates[gate + o]!;
+      const c = gates[2 * gate + o]!;
+      const hn = biasHn ? Math.fround(hg[2 * gate + o]! + biasHn[j]!) : hg[2 * gate + o]!;
+      const g = dhNew[i]!;
+      dh[i] = g * z;
+      const dn = g * (1 - z) * (1 - c * c);
+      const dz = g * (h[i]! - c) * z * (1 - z);
+      const dr = dn * hn * r * (1 - r);
+      dxg[o] = dr;
+      dhg[o] = dr;
+      dxg[gate + o] = dz;
+      dhg[gate + o] = dz;
+      dxg[2 * gate + o] = dn;
+      dhg[2 * gate + o] = dn * r;
+    }
 }
 
 export function lstmCell(

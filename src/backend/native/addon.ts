@@ -249,6 +249,7 @@ export interface NativeAddon {
     hidden: number,
     hNew: Float32Array,
     gates: Float32Array,
+    rows: boolean,
   ): void;
   gruCellGrad(
     hg: Float32Array,
@@ -261,6 +262,7 @@ export interface NativeAddon {
     dxg: Float32Array,
     dhg: Float32Array,
     dh: Float32Array,
+    rows: boolean,
   ): void;
   lstmCell(
     xg: Float32Array,

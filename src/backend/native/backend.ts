@@ -119,10 +119,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         dvOut,
         layoutStrides(layout),
       ),
-    gruCell: (xg, hg, h, biasHn, { batch, hidden }, hNew, gates) =>
-      addon.gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates),
-    gruCellGrad: (hg, h, biasHn, gates, dhNew, { batch, hidden }, dxg, dhg, dh) =>
-      addon.gruCellGrad(hg, h, biasHn, gates, dhNew, batch, hidden, dxg, dhg, dh),
+    gruCell: (xg, hg, h, biasHn, { batch, hidden, rows }, hNew, gates) =>
+      addon.gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates, rows ?? false),
+    gruCellGrad: (hg, h, biasHn, gates, dhNew, { batch, hidden, rows }, dxg, dhg, dh) =>
+      addon.gruCellGrad(hg, h, biasHn, gates, dhNew, batch, hidden, dxg, dhg, dh, rows ?? false),
     lstmCell: (xg, hg, c, { batch, hidden }, hNew, cNew, gates) =>
       addon.lstmCell(xg, hg, c, batch, hidden, hNew, cNew, gates),
     lstmCellGrad: (c, cNew, gates, dhNew, dcNew, { batch, hidden }, dPre, dc) =>

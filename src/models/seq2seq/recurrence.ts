@@ -89,17 +89,21 @@ export function projectPart(w: RecurrenceWeights, k: number, x: Tensor, withBias
 }
 
 /**
- * Layer 0's pre-activation term of input part k for every step at once, with the bias: x [T, B, I_k] →
- * [T, G, B, H] (unbind gives each step's [G, B, H] without copying; the fused recurrences take it whole).
+ * Layer 0's pre-activation term of input part k for every step at once, with the bias: x [T, B, I_k] → GEMM
+ * rows [T, B, G·H] (each row's gates side by side, as the fused recurrences read them).
  */
-export function projectPartBlock(w: RecurrenceWeights, k: number, x: Tensor): Tensor {
+export function projectPartRows(w: RecurrenceWeights, k: number, x: Tensor): Tensor {
   const [steps, batch, features] = x.shape as [number, number, number];
   let p = matmul(reshape(x, [steps * batch, features]), w.parts2d[k]!, { transB: true });
-  p = reshape(p, [steps, batch, w.gates, w.hidden]);
   const b = w.bias[0];
-  // [T, B, G, H] + [G, 1, H] broadcasts to [T, B, G, H]; the permute then puts each step's gates first.
-  if (b) p = add(p, reshape(b, [w.gates, w.hidden]));
-  return permute(p, [0, 2, 1, 3]);
+  if (b) p = add(p, reshape(b, [w.gates * w.hidden]));
+  return reshape(p, [steps, batch, w.gates * w.hidden]);
+}
+
+/** Rows [T, B, G·H] → gate-major [T, G, B, H] (unbind then gives each step's [G, B, H] without copying). */
+export function gateMajor(w: RecurrenceWeights, rows: Tensor): Tensor {
+  const [steps, batch] = rows.shape as [number, number];
+  return permute(reshape(rows, [steps, batch, w.gates, w.hidden]), [0, 2, 1, 3]);
 }
 
 /** [B, T] → [T, B] (for ids, so that the embedding lookup writes time-major rows directly). */

@@ -35,8 +35,9 @@ import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import {
   prepareRecurrence,
+  gateMajor,
   projectPart,
-  projectPartBlock,
+  projectPartRows,
   recurrenceStep,
   timeMajor,
   type RNNCellKind,
@@ -204,7 +205,7 @@ export abstract class RNNAttentionDecoder extends Module {
   ): RNNStepCore;
 
   /**
-   * Every teacher-forced step at once, from layer 0's embedding terms of all steps [T, G, B, H] (bias
+   * Every teacher-forced step at once, from layer 0's embedding terms of all steps, rows [T, B, G·H] (bias
    * included): the top layer's outputs [B, T, H], the weights [B, T, S] and the final state; or null where this
    * decoder has no fused form for its configuration (then `forward` steps one by one).
    */
@@ -356,13 +357,13 @@ export abstract class RNNAttentionDecoder extends Module {
     if (ratio === 1) {
       // Teacher forcing throughout: embed and project every target token at once, and apply fc once at the end.
       const embedded = this.dropout.forward(this.embedding.forward(timeMajor(tgtIn)));
-      const block = projectPartBlock(w.recurrence, this.embeddingPart, embedded);
-      const fused = this.forwardSequence(block, s, w);
+      const rows = projectPartRows(w.recurrence, this.embeddingPart, embedded);
+      const fused = this.forwardSequence(rows, s, w);
       if (fused) {
         const logits = this.fc.forward(this.dropout.forward(fused.outputs));
         return { logits, weights: fused.weights, state: fused.state };
       }
-      const terms = unbind(block);
+      const terms = unbind(gateMajor(w.recurrence, rows));
       const outputs: Tensor[] = [];
       for (let t = 0; t < steps; t++) {
         const core = this.stepCore(terms[t]!, s, w);

@@ -6,8 +6,8 @@
  *   e_s   = V·tanh(keys_s + q) + V.bias,  α = softmax(e)   (masked keys get 0),  context = Σ_s α_s memory_s
  *   h'    = GRUCell(embedded[t] + W_c context, h)          (W_c: the context columns of weight_ih)
  *
- * embedded [T, 3, B, H] holds the embedding columns' products of all steps, gate-major, with b_ih (+ b_hr, b_hz)
- * folded in (one GEMM, by the caller); keys [B, S, U] = W1·memory + b1 (projected once per batch by the caller);
+ * embedded [T, B, 3H] holds the embedding columns' products of all steps, rows r | z | n as one GEMM gives them,
+ * with b_ih (+ b_hr, b_hz) folded in (by the caller); keys [B, S, U] = W1·memory + b1 (projected once per batch by the caller);
  * memory [B, S, E]; mask bool [B, S] (true = padding) or null; queryWeight [U, H], queryBias [U] or null;
  * scoreWeight [1, U], scoreBias [1] or null; contextWeight [3H, E]; weightHh [3H, H]; biasHn [H] or null.
  * Returns states [B, T, H] (h after each step, batch-first as the decoder's outputs are), weights [B, T, S] and
@@ -19,10 +19,11 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
+import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addBias, addInto, columnSums, gemm, toGateMajor, toRows } from './sequence-kernels.js';
+import { addBias, addInto, columnSums, gemm } from './sequence-kernels.js';
 
 export interface BahdanauGRUSequenceInputs {
   embedded: Tensor;
@@ -59,9 +60,10 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
   const op = 'bahdanauGruSequence';
   floatData(op, x.embedded, 'embedded');
   floatData(op, x.memory, 'memory');
-  if (x.embedded.ndim !== 4 || x.embedded.shape[1] !== 3 || x.embedded.shape[0] === 0)
-    fail(op, `embedded must be [T, 3, B, H] with T ≥ 1, got ${formatShape(x.embedded.shape)}`);
-  const [steps, , batch, hidden] = x.embedded.shape as [number, number, number, number];
+  if (x.embedded.ndim !== 3 || x.embedded.shape[0] === 0 || x.embedded.shape[2]! % 3 !== 0)
+    fail(op, `embedded must be [T, B, 3H] with T ≥ 1, got ${formatShape(x.embedded.shape)}`);
+  const [steps, batch, g3] = x.embedded.shape as [number, number, number];
+  const hidden = g3 / 3;
   if (x.memory.ndim !== 3 || x.memory.shape[0] !== batch)
     fail(op, `memory must be [${batch}, S, E], got ${formatShape(x.memory.shape)}`);
   const [, length, width] = x.memory.shape as [number, number, number];
@@ -80,8 +82,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
 
   const be = backend();
   const n = batch * hidden;
-  const g3 = 3 * hidden;
-  const cell = { batch, hidden };
+  const cell = { batch, hidden, rows: true };
   const f = (t: Tensor) => t.data as Float32Array;
   const embedded = f(x.embedded);
   const keys = f(x.keys);
@@ -95,18 +96,18 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
   const bhn = x.biasHn ? f(x.biasHn) : null;
   const attention = { batch, length, units, width, vBias: x.scoreBias ? f(x.scoreBias)[0]! : 0 };
 
-  // states [T + 1, B, H]: h0, then the state after each step; rows t form the previous states of step t.
-  const states = new Float32Array((steps + 1) * n);
+  // states [T + 1, B, H]: h0, then the state after each step; rows t form the previous states of step t. What
+  // the backward pass reads is kept per step: queries, weights, contexts, h·W_hhᵀ and the gates (rows [B, 3H]).
+  const states = uninitialisedFloats((steps + 1) * n);
   states.set(f(x.h0));
-  const query = new Float32Array(steps * batch * units);
-  const alpha = new Float32Array(steps * batch * length);
-  const context = new Float32Array(steps * batch * width);
-  const hg = new Float32Array(steps * 3 * n);
-  const gates = new Float32Array(steps * 3 * n);
-  const rows = new Float32Array(batch * g3);
-  const xg = new Float32Array(3 * n);
-  const statesOut = new Float32Array(steps * n);
-  const weightsOut = new Float32Array(steps * batch * length);
+  const query = uninitialisedFloats(steps * batch * units);
+  const alpha = uninitialisedFloats(steps * batch * length);
+  const context = uninitialisedFloats(steps * batch * width);
+  const hg = uninitialisedFloats(steps * 3 * n);
+  const gates = uninitialisedFloats(steps * 3 * n);
+  const xg = uninitialisedFloats(3 * n);
+  const statesOut = uninitialisedFloats(steps * n);
+  const weightsOut = uninitialisedFloats(steps * batch * length);
   const block = (a: Float32Array, t: number, size: number) => a.subarray(t * size, (t + 1) * size);
   for (let t = 0; t < steps; t++) {
     const prev = block(states, t, n);
@@ -116,15 +117,10 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const a = block(alpha, t, batch * length);
     const ctx = block(context, t, batch * width);
     be.additiveAttention(keys, q, v, memory, mask, attention, a, ctx);
-    // xg = embedded[t] + (context · W_cᵀ) taken gate-major.
-    gemm(ctx, wc, rows, batch, g3, width, false, true);
-    be.binary('add', block(embedded, t, 3 * n), [n, hidden, 1], rows, [hidden, g3, 1], xg, [
-      3,
-      batch,
-      hidden,
-    ]);
-    gemm(prev, whh, rows, batch, g3, hidden, false, true);
-    toGateMajor(rows, 0, g3, hg, t * 3 * n, batch, hidden);
+    // xg = embedded[t] + context · W_cᵀ.
+    gemm(ctx, wc, xg, batch, g3, width, false, true);
+    addInto(xg, block(embedded, t, 3 * n), xg);
+    gemm(prev, whh, block(hg, t, 3 * n), batch, g3, hidden, false, true);
     be.gruCell(xg, block(hg, t, 3 * n), prev, bhn, cell, block(states, t + 1, n), block(gates, t, 3 * n));
     be.copy(states, (t + 1) * n, [hidden, 1], statesOut, t * hidden, [steps * hidden, 1], [batch, hidden]);
     be.copy(
@@ -157,10 +153,10 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
   const inputs = named.filter(([t]) => t !== null).map(([t]) => t!);
   const outs = recordOutputs(op, [statesT, weightsT, last], inputs, ([gStates, gWeights, gLast]) => {
     // Upstream gradients, time-major.
-    const gS = gStates ? new Float32Array(steps * n) : null;
+    const gS = gStates ? uninitialisedFloats(steps * n) : null;
     if (gS)
       be.copy(f(gStates!), 0, [hidden, steps * hidden, 1], gS, 0, [n, hidden, 1], [steps, batch, hidden]);
-    const gW = gWeights ? new Float32Array(steps * batch * length) : null;
+    const gW = gWeights ? uninitialisedFloats(steps * batch * length) : null;
     if (gW)
       be.copy(
         f(gWeights!),
@@ -171,10 +167,10 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
         [batch * length, length, 1],
         [steps, batch, length],
       );
-    const dEmbedded = new Float32Array(steps * 3 * n);
-    const dxRows = new Float32Array(steps * batch * g3);
-    const dhgRows = new Float32Array(steps * batch * g3);
-    const dQuery = new Float32Array(steps * batch * units);
+    // dEmbedded (the gradient of xg, rows) also multiplies the contexts for W_c's gradient.
+    const dEmbedded = uninitialisedFloats(steps * 3 * n);
+    const dhgRows = uninitialisedFloats(steps * 3 * n);
+    const dQuery = uninitialisedFloats(steps * batch * units);
     const dKeys = new Float32Array(batch * length * units);
     const dMemory = new Float32Array(batch * length * width);
     const dV = new Float32Array(units);
@@ -182,7 +178,6 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const dScores = new Float32Array(batch * length);
     const dh = gLast ? Float32Array.from(f(gLast)) : new Float32Array(n);
     const dhNew = new Float32Array(n);
-    const dhg = new Float32Array(3 * n);
     const dhDirect = new Float32Array(n);
     const dCtx = new Float32Array(batch * width);
     const dhPart = new Float32Array(n);
@@ -190,6 +185,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       if (gS) addInto(dh, block(gS, t, n), dhNew);
       else dhNew.set(dh);
       const dx = block(dEmbedded, t, 3 * n);
+      const dhg = block(dhgRows, t, 3 * n);
       be.gruCellGrad(
         block(hg, t, 3 * n),
         block(states, t, n),
@@ -201,10 +197,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
         dhg,
         dhDirect,
       );
-      toRows(dx, 0, dxRows, t * batch * g3, batch, hidden);
-      toRows(dhg, 0, dhgRows, t * batch * g3, batch, hidden);
-      gemm(block(dxRows, t, batch * g3), wc, dCtx, batch, width, g3, false, false);
-      gemm(block(dhgRows, t, batch * g3), whh, dhPart, batch, hidden, g3, false, false);
+      gemm(dx, wc, dCtx, batch, width, g3, false, false);
+      gemm(dhg, whh, dhPart, batch, hidden, g3, false, false);
       const dq = block(dQuery, t, batch * units);
       be.additiveAttentionGrad(
         keys,
@@ -230,11 +224,11 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     }
     const prevStates = states.subarray(0, steps * n);
     const rowsAll = steps * batch;
-    const dWq = new Float32Array(units * hidden);
+    const dWq = uninitialisedFloats(units * hidden);
     gemm(dQuery, prevStates, dWq, units, hidden, rowsAll, true, false);
-    const dWc = new Float32Array(g3 * width);
-    gemm(dxRows, context, dWc, g3, width, rowsAll, true, false);
-    const dWhh = new Float32Array(g3 * hidden);
+    const dWc = uninitialisedFloats(g3 * width);
+    gemm(dEmbedded, context, dWc, g3, width, rowsAll, true, false);
+    const dWhh = uninitialisedFloats(g3 * hidden);
     gemm(dhgRows, prevStates, dWhh, g3, hidden, rowsAll, true, false);
     const grads = new Map<string, Float32Array>([
       ['embedded', dEmbedded],

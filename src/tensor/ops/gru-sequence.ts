@@ -1,12 +1,12 @@
 /**
  * gruSequence: every step of one GRU direction as one op (cuDNN-style), from the input pre-activations of all
- * steps, which the caller computes with one GEMM (nn/recurrent-step.ts projectInputs):
+ * steps, which the caller computes with one GEMM (nn/recurrent-step.ts projectInputRows):
  *
  *   for t = 0 … T−1 (reverse: T−1 … 0):  h_t = GRUCell(pre[t], h_prev)   (torch.nn.GRU's arithmetic, gruCell)
  *
- * pre [T, 3, B, H] (gate-major steps, b_ih + b_hr, b_hz folded in), h0 [B, H], weightHh [3H, H] (torch's
- * weight_hh), biasHn [H] (b_hn, inside r ⊙ (…)) or null → outputs [T, B, H] (h after each step, time order)
- * and last [B, H] (the state after the final step; a view of outputs).
+ * pre [T, B, 3H] (each step's rows r | z | n as the GEMM x·W_ihᵀ gives them, b_ih + b_hr, b_hz folded in),
+ * h0 [B, H], weightHh [3H, H] (torch's weight_hh), biasHn [H] (b_hn, inside r ⊙ (…)) or null → outputs
+ * [T, B, H] (h after each step, time order) and last [B, H] (the state after the final step; a view of outputs).
  *
  * Same arithmetic as a loop of gruStep ops; what it saves is per-step bookkeeping: no autograd node, output or
  * gradient buffer per step, one GEMM per step forward and one backward, and the gradient of W_hh as a single
@@ -14,10 +14,11 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
+import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addInto, columnSums, gemm, toGateMajor, toRows } from './sequence-kernels.js';
+import { addInto, columnSums, gemm } from './sequence-kernels.js';
 
 export interface GRUSequenceResult {
   /** [T, B, H]: the state after each step, in time order. */
@@ -37,13 +38,14 @@ export function gruSequence(
   floatData(op, pre, 'pre');
   floatData(op, h0, 'h0');
   floatData(op, weightHh, 'weightHh');
-  if (pre.ndim !== 4 || pre.shape[1] !== 3 || pre.shape[0] === 0)
-    fail(op, `pre must be [T, 3, B, H] with T ≥ 1, got ${formatShape(pre.shape)}`);
-  const [steps, , batch, hidden] = pre.shape as [number, number, number, number];
+  if (pre.ndim !== 3 || pre.shape[0] === 0 || pre.shape[2]! % 3 !== 0)
+    fail(op, `pre must be [T, B, 3H] with T ≥ 1, got ${formatShape(pre.shape)}`);
+  const [steps, batch, g3] = pre.shape as [number, number, number];
+  const hidden = g3 / 3;
   if (!shapesEqual(h0.shape, [batch, hidden]))
     fail(op, `h0 must be [${batch}, ${hidden}], got ${formatShape(h0.shape)}`);
-  if (!shapesEqual(weightHh.shape, [3 * hidden, hidden]))
-    fail(op, `weightHh must be [${3 * hidden}, ${hidden}], got ${formatShape(weightHh.shape)}`);
+  if (!shapesEqual(weightHh.shape, [g3, hidden]))
+    fail(op, `weightHh must be [${g3}, ${hidden}], got ${formatShape(weightHh.shape)}`);
   if (biasHn !== null) {
     floatData(op, biasHn, 'biasHn');
     if (!shapesEqual(biasHn.shape, [hidden]))
@@ -51,74 +53,71 @@ export function gruSequence(
   }
   const be = backend();
   const n = batch * hidden;
-  const g3 = 3 * hidden;
-  const cell = { batch, hidden };
+  const cell = { batch, hidden, rows: true };
   const preData = pre.data as Float32Array;
   const w = weightHh.data as Float32Array;
   const bias = biasHn ? (biasHn.data as Float32Array) : null;
+  const block = (a: Float32Array, t: number, size: number) => a.subarray(t * size, (t + 1) * size);
 
   // states holds h0 and every output, so that each step's previous state is a contiguous block and the states
   // the W_hh gradient multiplies form one [T·B, H] matrix aligned with time: forward [h0, h_0 … h_{T−1}],
   // reverse [h_0 … h_{T−1}, h0].
-  const states = new Float32Array((steps + 1) * n);
+  const states = uninitialisedFloats((steps + 1) * n);
   states.set(h0.data as Float32Array, reverse ? steps * n : 0);
-  const prevAt = (t: number) => (reverse ? t + 1 : t) * n;
-  const outAt = (t: number) => (reverse ? t : t + 1) * n;
-  const hg = new Float32Array(steps * 3 * n);
-  const gates = new Float32Array(steps * 3 * n);
-  const rows = new Float32Array(batch * g3);
+  const prevAt = (t: number) => (reverse ? t + 1 : t);
+  const outAt = (t: number) => (reverse ? t : t + 1);
+  // Every step's h·W_hhᵀ and gates, rows [B, 3H], kept for the backward pass.
+  const hg = uninitialisedFloats(steps * 3 * n);
+  const gates = uninitialisedFloats(steps * 3 * n);
   for (let s = 0; s < steps; s++) {
     const t = reverse ? steps - 1 - s : s;
-    const prev = states.subarray(prevAt(t), prevAt(t) + n);
-    gemm(prev, w, rows, batch, g3, hidden, false, true);
-    toGateMajor(rows, 0, g3, hg, t * 3 * n, batch, hidden);
+    const prev = block(states, prevAt(t), n);
+    gemm(prev, w, block(hg, t, 3 * n), batch, g3, hidden, false, true);
     be.gruCell(
-      preData.subarray(t * 3 * n, (t + 1) * 3 * n),
-      hg.subarray(t * 3 * n, (t + 1) * 3 * n),
+      block(preData, t, 3 * n),
+      block(hg, t, 3 * n),
       prev,
       bias,
       cell,
-      states.subarray(outAt(t), outAt(t) + n),
-      gates.subarray(t * 3 * n, (t + 1) * 3 * n),
+      block(states, outAt(t), n),
+      block(gates, t, 3 * n),
     );
   }
-  const first = outAt(0);
+  const first = outAt(0) * n;
   const outputs = new Tensor(states.subarray(first, first + steps * n), [steps, batch, hidden], 'float32');
-  const lastAt = outAt(reverse ? 0 : steps - 1);
-  const last = new Tensor(states.subarray(lastAt, lastAt + n), [batch, hidden], 'float32');
+  const last = new Tensor(block(states, outAt(reverse ? 0 : steps - 1), n), [batch, hidden], 'float32');
 
   const inputs = biasHn ? [pre, h0, weightHh, biasHn] : [pre, h0, weightHh];
   const [outT, lastT] = recordOutputs(op, [outputs, last], inputs, ([gOut, gLast]) => {
-    const dPre = new Float32Array(steps * 3 * n);
-    const dhgRows = new Float32Array(steps * batch * g3);
+    const dPre = uninitialisedFloats(steps * 3 * n);
+    const dhg = uninitialisedFloats(steps * 3 * n);
     const dh = gLast ? Float32Array.from(gLast.data as Float32Array) : new Float32Array(n);
     const dhNew = new Float32Array(n);
-    const dhg = new Float32Array(3 * n);
     const dhDirect = new Float32Array(n);
     const gOutData = gOut ? (gOut.data as Float32Array) : null;
     for (let s = steps - 1; s >= 0; s--) {
       const t = reverse ? steps - 1 - s : s;
-      if (gOutData) addInto(dh, gOutData.subarray(t * n, (t + 1) * n), dhNew);
+      if (gOutData) addInto(dh, block(gOutData, t, n), dhNew);
       else dhNew.set(dh);
+      const dhgT = block(dhg, t, 3 * n);
       be.gruCellGrad(
-        hg.subarray(t * 3 * n, (t + 1) * 3 * n),
-        states.subarray(prevAt(t), prevAt(t) + n),
+        block(hg, t, 3 * n),
+        block(states, prevAt(t), n),
         bias,
-        gates.subarray(t * 3 * n, (t + 1) * 3 * n),
+        block(gates, t, 3 * n),
         dhNew,
         cell,
-        dPre.subarray(t * 3 * n, (t + 1) * 3 * n),
-        dhg,
+        block(dPre, t, 3 * n),
+        dhgT,
         dhDirect,
       );
-      toRows(dhg, 0, dhgRows, t * batch * g3, batch, hidden);
       // dh_prev = z ⊙ dh' (direct) + dhg · W_hh.
-      gemm(dhgRows.subarray(t * batch * g3, (t + 1) * batch * g3), w, dh, batch, hidden, g3, false, false);
+      gemm(dhgT, w, dh, batch, hidden, g3, false, false);
       addInto(dh, dhDirect, dh);
     }
-    const dW = new Float32Array(g3 * hidden);
-    const prevStates = states.subarray(prevAt(0), prevAt(0) + steps * n);
-    gemm(dhgRows, prevStates, dW, g3, hidden, steps * batch, true, false);
+    const dW = uninitialisedFloats(g3 * hidden);
+    const prevStates = states.subarray(prevAt(0) * n, (prevAt(0) + steps) * n);
+    gemm(dhg, prevStates, dW, g3, hidden, steps * batch, true, false);
     const grads: (Tensor | null)[] = [
       new Tensor(dPre, pre.shape, 'float32'),
       new Tensor(dh, h0.shape, 'float32'),
@@ -126,7 +125,7 @@ export function gruSequence(
     ];
     if (biasHn) {
       const sums = new Float32Array(g3);
-      columnSums(dhgRows, steps * batch, g3, sums);
+      columnSums(dhg, steps * batch, g3, sums);
       grads.push(new Tensor(sums.slice(2 * hidden), biasHn.shape, 'float32'));
     }
     return grads;
