@@ -31,6 +31,11 @@ export interface DecoderLayerCache {
   crossKeys: Tensor;
   /** Cross-attention values of the memory, [R, H, S, d], computed once. */
   crossValues: Tensor;
+  /**
+   * The cross-attention's query projection W_q [E, E] and b_q, sliced out of in_proj_weight once per decoding
+   * run (memoryKeysValues) instead of at every step; without it each step slices them again.
+   */
+  crossQuery?: { weight: Tensor; bias: Tensor | null };
 }
 
 /** W_q, W_k, W_v and b_q, b_k, b_v of a MultiHeadAttention, as its forward slices them. */
@@ -67,17 +72,46 @@ function attend(
   return { output: attn.outProj.forward(merged), weights };
 }
 
-/** The memory's cross-attention keys and values, [B, H, S, d] each, for a batch-first memory [B, S, E]. */
+/**
+ * The memory's cross-attention keys and values, [B, H, S, d] each, for a batch-first memory [B, S, E], and the
+ * query projection that every step will apply (see DecoderLayerCache.crossQuery).
+ */
 export function memoryKeysValues(
   layer: TransformerDecoderLayer,
   memory: Tensor,
-): { keys: Tensor; values: Tensor } {
+): { keys: Tensor; values: Tensor; query: { weight: Tensor; bias: Tensor | null } } {
   const attn = layer.multiheadAttn;
   const { weights, biases } = projections(attn);
   return {
     keys: projectHeads(attn, memory, weights[1]!, biases[1]!),
     values: projectHeads(attn, memory, weights[2]!, biases[2]!),
+    query: { weight: weights[0]!, bias: biases[0]! },
   };
+}
+
+function queryProjection(attn: MultiHeadAttention): { weight: Tensor; bias: Tensor | null } {
+  const { weights, biases } = projections(attn);
+  return { weight: weights[0]!, bias: biases[0]! };
+}
+
+/**
+ * q, k, v of the newest position for self-attention, [R, H, 1, d] each. With a packed in_proj_weight this is
+ * one product with all of it and a split of the small [R, 1, 3E] result: slicing W_q, W_k and W_v out of the
+ * weight at every step copied 3·E² floats per layer and token, more than the step's arithmetic reads.
+ */
+function selfProjections(attn: MultiHeadAttention, h: Tensor): [Tensor, Tensor, Tensor] {
+  const w = attn.inProjWeight;
+  if (!w) {
+    const { weights, biases } = projections(attn);
+    return [0, 1, 2].map((i) => projectHeads(attn, h, weights[i]!, biases[i]!)) as [Tensor, Tensor, Tensor];
+  }
+  const [r, t] = h.shape as [number, number];
+  const E = attn.embedDim;
+  let y = matmul(h, w, { transB: true });
+  if (attn.inProjBias) y = add(y, attn.inProjBias);
+  const heads = (i: number) =>
+    permute(reshape(slice(y, 2, i * E, (i + 1) * E), [r, t, attn.numHeads, attn.headDim]), [0, 2, 1, 3]);
+  return [heads(0), heads(1), heads(2)];
 }
 
 export interface DecoderLayerStepResult {
@@ -107,17 +141,14 @@ export function decoderLayerStep(
   let crossWeights: Tensor | null = null;
 
   const selfAttention = (h: Tensor): Tensor => {
-    const { weights, biases } = projections(selfAttn);
-    const q = projectHeads(selfAttn, h, weights[0]!, biases[0]!);
-    const k = projectHeads(selfAttn, h, weights[1]!, biases[1]!);
-    const v = projectHeads(selfAttn, h, weights[2]!, biases[2]!);
+    const [q, k, v] = selfProjections(selfAttn, h);
     selfKeys = selfKeys ? concat([selfKeys, k], 2) : k;
     selfValues = selfValues ? concat([selfValues, v], 2) : v;
     return layer.dropout1.forward(attend(selfAttn, q, selfKeys, selfValues, null).output);
   };
   const crossAttention = (h: Tensor): Tensor => {
-    const { weights, biases } = projections(cross);
-    const q = projectHeads(cross, h, weights[0]!, biases[0]!);
+    const query = cache.crossQuery ?? queryProjection(cross);
+    const q = projectHeads(cross, h, query.weight, query.bias);
     const result = attend(cross, q, cache.crossKeys, cache.crossValues, memoryKeyPaddingMask);
     const [r, heads, , s] = result.weights.shape as [number, number, number, number];
     crossWeights = reshape(result.weights, [r, heads, s]);
@@ -141,7 +172,13 @@ export function decoderLayerStep(
   }
   return {
     output: y,
-    cache: { selfKeys, selfValues, crossKeys: cache.crossKeys, crossValues: cache.crossValues },
+    cache: {
+      selfKeys,
+      selfValues,
+      crossKeys: cache.crossKeys,
+      crossValues: cache.crossValues,
+      crossQuery: cache.crossQuery,
+    },
     crossWeights: crossWeights!,
   };
 }

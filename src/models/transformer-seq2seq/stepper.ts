@@ -42,7 +42,7 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
   readonly useCache: boolean;
   private readonly encoding: TransformerEncoding;
   /** The memory's cross-attention keys and values per decoder layer, [B, H, S, d] (with the cache). */
-  private readonly memoryKeysValues: { keys: Tensor; values: Tensor }[] | null;
+  private readonly memoryKeysValues: ReturnType<typeof memoryKeysValues>[] | null;
 
   constructor(
     readonly model: TransformerSeq2Seq,
@@ -74,11 +74,12 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
       sources,
       memoryPaddingMask: indexSelect(this.encoding.srcPaddingMask, 0, index),
       caches:
-        this.memoryKeysValues?.map(({ keys, values }) => ({
+        this.memoryKeysValues?.map(({ keys, values, query }) => ({
           selfKeys: null,
           selfValues: null,
           crossKeys: indexSelect(keys, 0, index),
           crossValues: indexSelect(values, 0, index),
+          crossQuery: query,
         })) ?? null,
       prefix: null,
     }));
@@ -112,6 +113,7 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
           selfValues: c.selfValues && pick(c.selfValues),
           crossKeys: sameSources ? c.crossKeys : pick(c.crossKeys),
           crossValues: sameSources ? c.crossValues : pick(c.crossValues),
+          crossQuery: c.crossQuery,
         })) ?? null,
       prefix: state.prefix && pick(state.prefix),
     }));
