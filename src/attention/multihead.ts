@@ -32,6 +32,7 @@ import { fail } from '../tensor/errors.js';
 import {
   add,
   dropout,
+  linear,
   matmul,
   maskedFill,
   mean,
@@ -396,8 +397,7 @@ export class MultiHeadAttention extends Module {
 
 /** x·Wᵀ + b over the last axis. */
 function project(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-  const y = matmul(x, weight, { transB: true });
-  return bias ? add(y, bias) : y;
+  return linear(x, weight, bias);
 }
 
 function checkMaskDtype(name: string, mask: Tensor): void {

@@ -1,4 +1,4 @@
-import { add, matmul } from '../tensor/ops/index.js';
+import { linear } from '../tensor/ops/index.js';
 import { fail } from '../tensor/errors.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
@@ -54,7 +54,6 @@ export class Linear extends Module {
         `input must be [..., ${this.inFeatures}], got ${x instanceof Tensor ? formatShape(x.shape) : String(x)}`,
       );
     }
-    const y = matmul(x, this.weight, { transB: true });
-    return this.bias ? add(y, this.bias) : y;
+    return linear(x, this.weight, this.bias);
   }
 }

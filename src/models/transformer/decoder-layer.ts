@@ -27,7 +27,7 @@ import { Dropout } from '../../nn/dropout.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { Linear } from '../../nn/linear.js';
 import { Module } from '../../nn/module.js';
-import { add } from '../../tensor/ops/index.js';
+import { add, linear } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   activationFunction,
@@ -187,7 +187,12 @@ export class TransformerDecoderLayer extends Module {
   }
 
   private feedForward(x: Tensor): Tensor {
-    const hidden = this.dropout.forward(this.activationFn(this.linear1.forward(x)));
+    // ReLU is applied in place on linear1's product (one pass, no second 4·dModel-wide activation).
+    const projected =
+      this.activation === 'relu'
+        ? linear(x, this.linear1.weight, this.linear1.bias, { activation: 'relu' })
+        : this.activationFn(this.linear1.forward(x));
+    const hidden = this.dropout.forward(projected);
     return this.dropout3.forward(this.linear2.forward(hidden));
   }
 }

@@ -36,6 +36,7 @@ export { sparsemax } from './sparsemax.js';
 export { unbind } from './unbind.js';
 export { gruCell, lstmCell } from './recurrent.js';
 export { fusedAttention, type FusedAttentionOptions, type FusedAttentionResult } from './fused-attention.js';
+export { linear, type LinearOpOptions } from './linear.js';
 export {
   multiHeadAttentionCore,
   type MultiHeadAttentionCoreOptions,
