@@ -347,6 +347,74 @@ void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matri
   }
 }
 
+#if defined(__x86_64__)
+// Rows [j0, j1) of C = alpha·A·Bᵀ for at most four rows of A, with B stored [n, k] (a Linear layer applied to
+// one token, or to a few decoding beams): each output is the dot product of two contiguous rows, so B streams
+// from memory once and is never packed. Packing would copy all of B to use each element only M times; this is
+// a memory-bound matrix-vector product and runs at the speed B can be read. NB rows of B at a time share each
+// load of A's rows; every dot product sums eight lanes over k in order, then the lanes in a fixed order, so the
+// bits do not depend on how the rows of C are split between threads.
+template <int M>
+__attribute__((target("avx2,fma"))) void gemv_nt_avx2(int k, float alpha, const Matrix& a, const Matrix& b,
+                                                       float* c, long ldc, bool accumulate, int j0, int j1) {
+  constexpr int NB = M <= 2 ? 4 : 2;
+  const int k8 = k / 8 * 8;
+  for (int j = j0; j < j1; j += NB) {
+    const int nb = std::min(NB, j1 - j);
+    const float* brow[NB];
+    for (int q = 0; q < NB; q++) brow[q] = b.data + static_cast<long>(j + std::min(q, nb - 1)) * b.ld;
+    __m256 acc[M][NB];
+    for (int r = 0; r < M; r++)
+      for (int q = 0; q < NB; q++) acc[r][q] = _mm256_setzero_ps();
+    for (int p = 0; p < k8; p += 8) {
+      __m256 bv[NB];
+      for (int q = 0; q < NB; q++) bv[q] = _mm256_loadu_ps(brow[q] + p);
+      for (int r = 0; r < M; r++) {
+        const __m256 av = _mm256_loadu_ps(a.data + static_cast<long>(r) * a.ld + p);
+        for (int q = 0; q < NB; q++) acc[r][q] = _mm256_fmadd_ps(av, bv[q], acc[r][q]);
+      }
+    }
+    for (int r = 0; r < M; r++) {
+      const float* arow = a.data + static_cast<long>(r) * a.ld;
+      for (int q = 0; q < nb; q++) {
+        const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[r][q]), _mm256_extractf128_ps(acc[r][q], 1));
+        const __m128 pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
+        float sum = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
+        for (int p = k8; p < k; p++) sum += arow[p] * brow[q][p];
+        float* dst = c + static_cast<long>(r) * ldc + j + q;
+        *dst = accumulate ? *dst + alpha * sum : alpha * sum;
+      }
+    }
+  }
+}
+
+// The matrix-vector path for m ≤ 4 rows of an untransposed A times a transposed B; false when it does not apply
+// (no AVX2, other layouts), and the caller runs the general product.
+bool gemv_nt(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
+             bool accumulate, bool threaded) {
+  if (m > 4 || a.trans || !b.trans || !has_avx2_fma()) return false;
+  const int tasks = threaded ? chunks_for(static_cast<double>(n) * k, 1 << 17) : 1;
+  // Blocks of 4 rows of B, so that every task starts on a block boundary whatever the split.
+  const int blocks = (n + 3) / 4;
+  auto run = [&](int t) {
+    const int j0 = std::min(n, blocks * t / tasks * 4), j1 = std::min(n, blocks * (t + 1) / tasks * 4);
+    switch (m) {
+      case 1: gemv_nt_avx2<1>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+      case 2: gemv_nt_avx2<2>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+      case 3: gemv_nt_avx2<3>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+      default: gemv_nt_avx2<4>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+    }
+  };
+  if (tasks <= 1)
+    run(0);
+  else
+    parallel_for(tasks, run);
+  return true;
+}
+#else
+bool gemv_nt(int, int, int, float, const Matrix&, const Matrix&, float*, long, bool, bool) { return false; }
+#endif
+
 // The product for a short A (m ≤ MC rows, e.g. a 64-row step of a recurrent layer, or a few decoding beams):
 // A is packed whole per KC slice (at most MC×KC floats, in L2), then B one group of NR panels at a time, each
 // group used at once by every row of A while it sits in L1/L2. B is read from memory once and its packed copy
@@ -473,9 +541,10 @@ void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matr
   }
 }
 
-// The blocked product, on the pool's threads when `threaded` and the product is large enough. Every element of
-// C is summed over k in the same order (KC slices in turn, each in one micro-kernel call) on every path, so the
-// result does not depend on the thread count.
+// The product, on the pool's threads when `threaded` and the product is large enough. Which path runs depends
+// only on the shapes and the CPU, and every path sums each element of C over k in an order that does not depend
+// on the thread count (the blocked paths: KC slices in turn, each in one micro-kernel call), so neither does the
+// result.
 void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
                   bool accumulate, bool threaded) {
   if (m == 0 || n == 0) return;
@@ -483,6 +552,7 @@ void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matri
     zero_or_keep(m, n, c, ldc, accumulate);
     return;
   }
+  if (gemv_nt(m, n, k, alpha, a, b, c, ldc, accumulate, threaded)) return;
   const int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
   if (m <= MC)
     gemm_short(m, n, k, alpha, a, b, c, ldc, accumulate, threads);

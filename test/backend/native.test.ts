@@ -96,9 +96,9 @@ function agreesWithReference(path: KernelPath): void {
             }
   });
 
-  it('matmul of short and deep operands (several KC slices) on either side of the short-A path', () => {
+  it('matmul of short and deep operands: the matrix-vector, short-A and row-band paths', () => {
     let seed = 7;
-    for (const m of [1, 5, 64, 144, 145])
+    for (const m of [1, 2, 3, 4, 5, 64, 144, 145])
       for (const [n, k] of [
         [70, 1100],
         [300, 513],
@@ -719,9 +719,10 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
   } {
     const script = `
       const addon = require(${JSON.stringify(loaded.ok ? loaded.path : '')});
-      // A square product (the row-band path) and a short, deep one (the short-A path, two KC slices).
+      // A square product (the row-band path), a short, deep one (the short-A path, two KC slices) and three rows
+      // times a transposed B (the matrix-vector path).
       let h = 0;
-      for (const [m, n, k] of [[200, 200, 200], [64, 700, 1100]]) {
+      for (const [m, n, k] of [[200, 200, 200], [64, 700, 1100], [3, 701, 1100]]) {
         const a = new Float32Array(m * k), b = new Float32Array(k * n), c = new Float32Array(m * n);
         for (let i = 0; i < a.length; i++) a[i] = Math.sin(i);
         for (let i = 0; i < b.length; i++) b[i] = Math.cos(3 * i);
