@@ -51,13 +51,17 @@ class Pool {
       fn_ = &fn;
       tasks_ = tasks;
       next_.store(0);
-      pending_ = static_cast<int>(workers_.size());
+      open_ = true;
       generation_++;
     }
     wake_.notify_all();
     drain();
+    // Close the job, then wait only for the workers that joined it. Waking a sleeping thread takes tens of
+    // microseconds on a VM; a worker that wakes after the calling thread has taken every task finds the job
+    // closed and goes back to sleep, so a small job never waits for it (the old pool waited for every worker).
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    open_ = false;
+    done_.wait(lock, [this] { return active_ == 0; });
     fn_ = nullptr;
   }
 
@@ -78,11 +82,15 @@ class Pool {
         wake_.wait(lock, [&] { return generation_ != seen; });
         seen = generation_;
         if (stop_) return;
+        // Joining happens under the lock that closes the job: either the caller will wait for this worker,
+        // or the job is already closed and its fn_ and tasks_ must not be touched.
+        if (!open_) continue;
+        active_++;
       }
       drain();
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        pending_--;
+        active_--;
       }
       done_.notify_one();
     }
@@ -97,7 +105,8 @@ class Pool {
   const std::function<void(int)>* fn_ = nullptr;
   int tasks_ = 0;
   std::atomic<int> next_{0};
-  int pending_ = 0;
+  bool open_ = false;         // guarded by mutex_: workers may still join the current job
+  int active_ = 0;            // guarded by mutex_: workers inside the current job
   unsigned long generation_ = 0;
   bool stop_ = false;
 };
