@@ -10,7 +10,7 @@
  * Bias terms that are only ever added (b_hh of LSTM; b_hr, b_hz of GRU) are folded into the projection once.
  */
 import { fail } from '../tensor/errors.js';
-import { add, matmul, mul, permute, reshape, slice } from '../tensor/ops/index.js';
+import { add, linear, matmul, mul, permute, reshape, slice } from '../tensor/ops/index.js';
 import { gruCell, lstmCell } from '../tensor/ops/recurrent.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -88,11 +88,8 @@ export function projectInputs(mode: RecurrentMode, x: Tensor, w: RecurrentWeight
 
 /** The same projection as GEMM rows [T, B, G·H] (no permute), as the fused gruSequence reads it. */
 export function projectInputRows(mode: RecurrentMode, x: Tensor, w: RecurrentWeights): Tensor {
-  const [steps, batch, features] = x.shape as [number, number, number];
-  let p = matmul(reshape(x, [steps * batch, features]), w.weightIh, { transB: true });
-  const bias = foldedBias(mode, w);
-  if (bias) p = add(p, bias);
-  return reshape(p, [steps, batch, p.shape[1]!]);
+  // The folded bias is added in place on the product (linear), not as a second [T, B, G·H] tensor.
+  return linear(x, w.weightIh, foldedBias(mode, w));
 }
 
 /**

@@ -289,12 +289,12 @@ describe('GRU / LSTM', () => {
   });
 
   it('hoists the input projection: one matmul per layer and direction plus one per step', () => {
-    const count = (Layer: typeof GRU | typeof LSTM, steps: number) => {
+    const count = (Layer: typeof GRU | typeof LSTM, steps: number, padded = true) => {
       const rnn = new Layer(2, 3, { numLayers: 2, bidirectional: true, generator: new Generator(53) });
       const x = randomInput([steps, 2, 2], 54).requireGrad();
       const names = new Map<string, number>();
       const seen = new Set<Tensor>();
-      const todo = [rnn.forward(x, null, { lengths: [steps, 1] }).output];
+      const todo = [rnn.forward(x, null, { lengths: padded ? [steps, 1] : null }).output];
       while (todo.length) {
         const t = todo.pop()!;
         if (seen.has(t) || !t.gradFn) continue;
@@ -307,11 +307,19 @@ describe('GRU / LSTM', () => {
     for (const Layer of [GRU, LSTM]) {
       const short = count(Layer, 4);
       const long = count(Layer, 9);
-      expect(long.get('matmul')).toBe(2 * 2 * (9 + 1));
+      // The projection (a linear, bias in place) once per layer and direction; h·W_hhᵀ at every step.
+      expect(long.get('linear')).toBe(2 * 2);
+      expect(long.get('matmul')).toBe(2 * 2 * 9);
       // Copies that do not grow with the number of steps.
       for (const op of ['slice', 'permute', 'concat'])
         expect(long.get(op) ?? 0, `${Layer.name} ${op}`).toBe(short.get(op) ?? 0);
     }
+    // Unpadded GRU: each layer and direction's time loop is one fused op, so the graph does not grow with T.
+    const fusedShort = count(GRU, 4, false);
+    const fusedLong = count(GRU, 9, false);
+    expect(fusedLong.get('gruSequence')).toBeGreaterThan(0);
+    expect(fusedLong.get('matmul') ?? 0).toBe(0);
+    expect(fusedLong).toEqual(fusedShort);
   });
 
   describe('gradients match finite differences', () => {

@@ -15,7 +15,7 @@
 import { LSTM, type GRU } from '../../nn/rnn.js';
 import { GATES, gruStep, lstmStep, stepWeights, type StepWeights } from '../../nn/recurrent-step.js';
 import { fail } from '../../tensor/errors.js';
-import { add, matmul, mul, permute, reshape, slice, transpose } from '../../tensor/ops/index.js';
+import { add, linear, matmul, mul, permute, reshape, slice, transpose } from '../../tensor/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** The recurrent cell of an encoder or decoder. */
@@ -93,11 +93,8 @@ export function projectPart(w: RecurrenceWeights, k: number, x: Tensor, withBias
  * rows [T, B, G·H] (each row's gates side by side, as the fused recurrences read them).
  */
 export function projectPartRows(w: RecurrenceWeights, k: number, x: Tensor): Tensor {
-  const [steps, batch, features] = x.shape as [number, number, number];
-  let p = matmul(reshape(x, [steps * batch, features]), w.parts2d[k]!, { transB: true });
   const b = w.bias[0];
-  if (b) p = add(p, reshape(b, [w.gates * w.hidden]));
-  return reshape(p, [steps, batch, w.gates * w.hidden]);
+  return linear(x, w.parts2d[k]!, b ? reshape(b, [w.gates * w.hidden]) : null);
 }
 
 /** Rows [T, B, G·H] → gate-major [T, G, B, H] (unbind then gives each step's [G, B, H] without copying). */
