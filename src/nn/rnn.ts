@@ -18,7 +18,8 @@
  * a `_reverse` suffix for the reverse direction (G = 3 for GRU, 4 for LSTM); all start U(−1/√H, 1/√H).
  *
  * Cost: per layer and direction, one matmul projects the inputs of all T steps; the loop then does one
- * h·W_hhᵀ matmul and the gate arithmetic per step, reading its slices of the projection without copying.
+ * h·W_hhᵀ matmul and the gate arithmetic per step, reading its slices of the projection without copying. An
+ * unpadded GRU runs that loop as one fused op (gruSequence: no per-step nodes, W_hh's gradient as one GEMM).
  */
 import { zeros } from '../tensor/creation.js';
 import { fail } from '../tensor/errors.js';
