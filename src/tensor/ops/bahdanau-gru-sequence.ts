@@ -23,7 +23,7 @@ import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addBias, addInto, columnSums, gemm } from './sequence-kernels.js';
+import { addBias, addInto, columnSums, gemm, transposed } from './sequence-kernels.js';
 
 export interface BahdanauGRUSequenceInputs {
   embedded: Tensor;
@@ -181,6 +181,9 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const dhDirect = new Float32Array(n);
     const dCtx = new Float32Array(batch * width);
     const dhPart = new Float32Array(n);
+    const wcT = transposed(wc, g3, width);
+    const whhT = transposed(whh, g3, hidden);
+    const wqT = transposed(wq, units, hidden);
     for (let t = steps - 1; t >= 0; t--) {
       if (gS) addInto(dh, block(gS, t, n), dhNew);
       else dhNew.set(dh);
@@ -197,8 +200,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
         dhg,
         dhDirect,
       );
-      gemm(dx, wc, dCtx, batch, width, g3, false, false);
-      gemm(dhg, whh, dhPart, batch, hidden, g3, false, false);
+      gemm(dx, wcT, dCtx, batch, width, g3, false, true);
+      gemm(dhg, whhT, dhPart, batch, hidden, g3, false, true);
       const dq = block(dQuery, t, batch * units);
       be.additiveAttentionGrad(
         keys,
@@ -218,7 +221,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       );
       for (let i = 0; i < dScores.length; i++) dVBias += dScores[i]!;
       // dh_prev = z ⊙ dh' + dhg · W_hh + dq · W2.
-      gemm(dq, wq, dh, batch, hidden, units, false, false);
+      gemm(dq, wqT, dh, batch, hidden, units, false, true);
       addInto(dh, dhPart, dh);
       addInto(dh, dhDirect, dh);
     }

@@ -18,7 +18,7 @@ import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addInto, columnSums, gemm } from './sequence-kernels.js';
+import { addInto, columnSums, gemm, transposed } from './sequence-kernels.js';
 
 export interface GRUSequenceResult {
   /** [T, B, H]: the state after each step, in time order. */
@@ -95,6 +95,7 @@ export function gruSequence(
     const dhNew = new Float32Array(n);
     const dhDirect = new Float32Array(n);
     const gOutData = gOut ? (gOut.data as Float32Array) : null;
+    const wT = transposed(w, g3, hidden);
     for (let s = steps - 1; s >= 0; s--) {
       const t = reverse ? steps - 1 - s : s;
       if (gOutData) addInto(dh, block(gOutData, t, n), dhNew);
@@ -112,7 +113,7 @@ export function gruSequence(
         dhDirect,
       );
       // dh_prev = z ⊙ dh' (direct) + dhg · W_hh.
-      gemm(dhgT, w, dh, batch, hidden, g3, false, false);
+      gemm(dhgT, wT, dh, batch, hidden, g3, false, true);
       addInto(dh, dhDirect, dh);
     }
     const dW = uninitialisedFloats(g3 * hidden);

@@ -8,6 +8,7 @@
  * Weight gradients are not formed per step: the ops keep every step's row-layout gradient and input, and one
  * GEMM over all T·B rows gives the sum, instead of T GEMMs with k = B.
  */
+import { uninitialisedFloats } from '../storage.js';
 import { backend } from './common.js';
 
 /** out [m, n] = op(a) · op(b), a [m, k] (or [k, m] with transA), b [k, n] (or [n, k] with transB). */
@@ -22,6 +23,17 @@ export function gemm(
   transB: boolean,
 ): void {
   backend().matmul(a, b, out, { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
+}
+
+/**
+ * w [rows, cols] → wᵀ [cols, rows], for the backward products dx = dy · W of every step: the GEMM runs that
+ * product ~15% faster with W stored transposed (B read [n, k]) at these shapes, and one transpose per backward
+ * pass costs less than the time it saves over T steps.
+ */
+export function transposed(w: Float32Array, rows: number, cols: number): Float32Array {
+  const out = uninitialisedFloats(rows * cols);
+  backend().copy(w, 0, [1, cols], out, 0, [rows, 1], [cols, rows]);
+  return out;
 }
 
 /** out = a + b over n contiguous elements (out may be a or b). */
