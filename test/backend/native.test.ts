@@ -309,6 +309,9 @@ function agreesWithReference(path: KernelPath): void {
       [3, 257, 17],
       [1, 129, 64],
       [2, 1, 7],
+      // Enough work for the column blocks of one slice to be split between threads (a bias gradient's shape).
+      [1, 300, 1031],
+      [2, 97, 515],
     ] as const) {
       const x = randomF32(outer * n * inner, outer + n, 10);
       if (x.length > 20) x[17] = NaN;
