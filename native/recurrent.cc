@@ -63,84 +63,133 @@ void over_batch_rows(long batch, long hidden, double cost, const Fn& fn) {
 }
 
 #if defined(__x86_64__)
+// One GRU block of 8: r, z, n (gates) and h' from the pre-activations, hn = hg_n + b_hn.
+struct GruOut {
+  __m256 r, z, c, h;
+};
+__attribute__((target("avx2,fma"))) inline GruOut gru8(__m256 xr, __m256 hr, __m256 xz, __m256 hz, __m256 xn,
+                                                      __m256 hn, __m256 h) {
+  __m256 r = sigmoid256(_mm256_add_ps(xr, hr));
+  __m256 z = sigmoid256(_mm256_add_ps(xz, hz));
+  __m256 c = tanh256(_mm256_fmadd_ps(r, hn, xn));
+  return {r, z, c, _mm256_fmadd_ps(z, _mm256_sub_ps(h, c), c)};
+}
+
 // The GRU step of rows [b0, b1), 8 elements of a row at a time in float (SIMD sigmoid and tanh); a row's last
-// partial block goes through padded copies, so every element takes the same path whatever the chunking.
+// partial block goes through padded copies into the same arithmetic, so every element gets the same result
+// whatever the chunking.
 __attribute__((target("avx2,fma"))) void gru_cell_avx2(const float* xg, const float* hg, const float* h,
                                                       const float* bias_hn, long hidden, GateLayout L, long b0,
                                                       long b1, float* h_new, float* gates) {
+  const long G = L.gate;
   for (long b = b0; b < b1; b++) {
     const long g0 = b * L.row, s0 = b * hidden;
-    for (long j = 0; j < hidden; j += 8) {
-      const long len = std::min(8L, hidden - j);
+    long j = 0;
+    for (; j + 8 <= hidden; j += 8) {
+      const long o = g0 + j;
+      __m256 hn = _mm256_loadu_ps(hg + 2 * G + o);
+      if (bias_hn) hn = _mm256_add_ps(hn, _mm256_loadu_ps(bias_hn + j));
+      GruOut y = gru8(_mm256_loadu_ps(xg + o), _mm256_loadu_ps(hg + o), _mm256_loadu_ps(xg + G + o),
+                      _mm256_loadu_ps(hg + G + o), _mm256_loadu_ps(xg + 2 * G + o), hn,
+                      _mm256_loadu_ps(h + s0 + j));
+      _mm256_storeu_ps(gates + o, y.r);
+      _mm256_storeu_ps(gates + G + o, y.z);
+      _mm256_storeu_ps(gates + 2 * G + o, y.c);
+      _mm256_storeu_ps(h_new + s0 + j, y.h);
+    }
+    if (j < hidden) {
+      const long len = hidden - j;
       alignas(32) float v[7][8] = {};
       for (long l = 0; l < len; l++) {
         const long o = g0 + j + l;
         v[0][l] = xg[o];
         v[1][l] = hg[o];
-        v[2][l] = xg[L.gate + o];
-        v[3][l] = hg[L.gate + o];
-        v[4][l] = xg[2 * L.gate + o];
-        v[5][l] = hg[2 * L.gate + o] + (bias_hn ? bias_hn[j + l] : 0.0f);
+        v[2][l] = xg[G + o];
+        v[3][l] = hg[G + o];
+        v[4][l] = xg[2 * G + o];
+        v[5][l] = hg[2 * G + o] + (bias_hn ? bias_hn[j + l] : 0.0f);
         v[6][l] = h[s0 + j + l];
       }
-      __m256 r = sigmoid256(_mm256_add_ps(_mm256_load_ps(v[0]), _mm256_load_ps(v[1])));
-      __m256 z = sigmoid256(_mm256_add_ps(_mm256_load_ps(v[2]), _mm256_load_ps(v[3])));
-      __m256 c = tanh256(_mm256_fmadd_ps(r, _mm256_load_ps(v[5]), _mm256_load_ps(v[4])));
-      __m256 hn = _mm256_fmadd_ps(z, _mm256_sub_ps(_mm256_load_ps(v[6]), c), c);
-      _mm256_store_ps(v[0], r);
-      _mm256_store_ps(v[1], z);
-      _mm256_store_ps(v[2], c);
-      _mm256_store_ps(v[3], hn);
+      GruOut y = gru8(_mm256_load_ps(v[0]), _mm256_load_ps(v[1]), _mm256_load_ps(v[2]), _mm256_load_ps(v[3]),
+                      _mm256_load_ps(v[4]), _mm256_load_ps(v[5]), _mm256_load_ps(v[6]));
+      _mm256_store_ps(v[0], y.r);
+      _mm256_store_ps(v[1], y.z);
+      _mm256_store_ps(v[2], y.c);
+      _mm256_store_ps(v[3], y.h);
       for (long l = 0; l < len; l++) {
         const long o = g0 + j + l;
         gates[o] = v[0][l];
-        gates[L.gate + o] = v[1][l];
-        gates[2 * L.gate + o] = v[2][l];
+        gates[G + o] = v[1][l];
+        gates[2 * G + o] = v[2][l];
         h_new[s0 + j + l] = v[3][l];
       }
     }
   }
 }
 
+// The GRU gradient of one block of 8 (see gru_cell_grad for the formulas).
+struct GruGrad {
+  __m256 dr, dz, dn, dnr, dh;
+};
+__attribute__((target("avx2,fma"))) inline GruGrad gru_grad8(__m256 r, __m256 z, __m256 c, __m256 hn, __m256 g,
+                                                            __m256 hp) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  __m256 dn = _mm256_mul_ps(_mm256_mul_ps(g, _mm256_sub_ps(one, z)), _mm256_fnmadd_ps(c, c, one));
+  __m256 dz = _mm256_mul_ps(_mm256_mul_ps(g, _mm256_sub_ps(hp, c)), _mm256_mul_ps(z, _mm256_sub_ps(one, z)));
+  __m256 dr = _mm256_mul_ps(_mm256_mul_ps(dn, hn), _mm256_mul_ps(r, _mm256_sub_ps(one, r)));
+  return {dr, dz, dn, _mm256_mul_ps(dn, r), _mm256_mul_ps(g, z)};
+}
+
 // The GRU gradient of rows [b0, b1), 8 elements of a row at a time in float (the scalar path computes in double;
-// both stay within float32 rounding of the reference), padded the same way as the forward.
+// both stay within float32 rounding of the reference), the last partial block padded as in the forward.
 __attribute__((target("avx2,fma"))) void gru_cell_grad_avx2(const float* hg, const float* h, const float* bias_hn,
                                                            const float* gates, const float* dh_new, long hidden,
                                                            GateLayout L, long b0, long b1, float* dxg, float* dhg,
                                                            float* dh) {
-  const __m256 one = _mm256_set1_ps(1.0f);
+  const long G = L.gate;
   for (long b = b0; b < b1; b++) {
     const long g0 = b * L.row, s0 = b * hidden;
-    for (long j = 0; j < hidden; j += 8) {
-      const long len = std::min(8L, hidden - j);
+    long j = 0;
+    for (; j + 8 <= hidden; j += 8) {
+      const long o = g0 + j;
+      __m256 hn = _mm256_loadu_ps(hg + 2 * G + o);
+      if (bias_hn) hn = _mm256_add_ps(hn, _mm256_loadu_ps(bias_hn + j));
+      GruGrad d = gru_grad8(_mm256_loadu_ps(gates + o), _mm256_loadu_ps(gates + G + o),
+                            _mm256_loadu_ps(gates + 2 * G + o), hn, _mm256_loadu_ps(dh_new + s0 + j),
+                            _mm256_loadu_ps(h + s0 + j));
+      _mm256_storeu_ps(dxg + o, d.dr);
+      _mm256_storeu_ps(dhg + o, d.dr);
+      _mm256_storeu_ps(dxg + G + o, d.dz);
+      _mm256_storeu_ps(dhg + G + o, d.dz);
+      _mm256_storeu_ps(dxg + 2 * G + o, d.dn);
+      _mm256_storeu_ps(dhg + 2 * G + o, d.dnr);
+      _mm256_storeu_ps(dh + s0 + j, d.dh);
+    }
+    if (j < hidden) {
+      const long len = hidden - j;
       alignas(32) float v[6][8] = {};
       for (long l = 0; l < len; l++) {
         const long o = g0 + j + l;
         v[0][l] = gates[o];
-        v[1][l] = gates[L.gate + o];
-        v[2][l] = gates[2 * L.gate + o];
-        v[3][l] = hg[2 * L.gate + o] + (bias_hn ? bias_hn[j + l] : 0.0f);
+        v[1][l] = gates[G + o];
+        v[2][l] = gates[2 * G + o];
+        v[3][l] = hg[2 * G + o] + (bias_hn ? bias_hn[j + l] : 0.0f);
         v[4][l] = dh_new[s0 + j + l];
         v[5][l] = h[s0 + j + l];
       }
-      __m256 r = _mm256_load_ps(v[0]), z = _mm256_load_ps(v[1]), c = _mm256_load_ps(v[2]);
-      __m256 hn = _mm256_load_ps(v[3]), g = _mm256_load_ps(v[4]), hp = _mm256_load_ps(v[5]);
-      __m256 dhv = _mm256_mul_ps(g, z);
-      __m256 dn = _mm256_mul_ps(_mm256_mul_ps(g, _mm256_sub_ps(one, z)), _mm256_fnmadd_ps(c, c, one));
-      __m256 dz = _mm256_mul_ps(_mm256_mul_ps(g, _mm256_sub_ps(hp, c)), _mm256_mul_ps(z, _mm256_sub_ps(one, z)));
-      __m256 dr = _mm256_mul_ps(_mm256_mul_ps(dn, hn), _mm256_mul_ps(r, _mm256_sub_ps(one, r)));
-      __m256 dnr = _mm256_mul_ps(dn, r);
-      _mm256_store_ps(v[0], dr);
-      _mm256_store_ps(v[1], dz);
-      _mm256_store_ps(v[2], dn);
-      _mm256_store_ps(v[3], dnr);
-      _mm256_store_ps(v[4], dhv);
+      GruGrad d = gru_grad8(_mm256_load_ps(v[0]), _mm256_load_ps(v[1]), _mm256_load_ps(v[2]),
+                            _mm256_load_ps(v[3]), _mm256_load_ps(v[4]), _mm256_load_ps(v[5]));
+      _mm256_store_ps(v[0], d.dr);
+      _mm256_store_ps(v[1], d.dz);
+      _mm256_store_ps(v[2], d.dn);
+      _mm256_store_ps(v[3], d.dnr);
+      _mm256_store_ps(v[4], d.dh);
       for (long l = 0; l < len; l++) {
         const long o = g0 + j + l;
         dxg[o] = dhg[o] = v[0][l];
-        dxg[L.gate + o] = dhg[L.gate + o] = v[1][l];
-        dxg[2 * L.gate + o] = v[2][l];
-        dhg[2 * L.gate + o] = v[3][l];
+        dxg[G + o] = dhg[G + o] = v[1][l];
+        dxg[2 * G + o] = v[2][l];
+        dhg[2 * G + o] = v[3][l];
         dh[s0 + j + l] = v[4][l];
       }
     }
