@@ -43,6 +43,25 @@ inline void cpu_relax() {
 
 inline float at(const Matrix& x, long r, long c) { return x.trans ? x.data[c * x.ld + r] : x.data[r * x.ld + c]; }
 
+#if defined(__x86_64__)
+// One full MR-row panel of a transposed A (A stored [k, m], as in a weight gradient Gᵀ·X): the panel's MR values
+// for each p are contiguous in storage, so each is one masked load, a scale and a store. The store writes eight
+// lanes, two past the MR that belong to p, which the next p overwrites; the last p stores only its own.
+__attribute__((target("avx2,fma"))) void pack_a_trans_panel_avx2(const float* src, long ld, int kc, float alpha,
+                                                                  float* panel) {
+  static_assert(MR == 6, "the masks below take six lanes");
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const __m256 scale = _mm256_set1_ps(alpha);
+  for (int p = 0; p < kc; p++) {
+    const __m256 v = _mm256_mul_ps(scale, _mm256_maskload_ps(src + static_cast<long>(p) * ld, six));
+    if (p + 1 < kc)
+      _mm256_storeu_ps(panel + p * MR, v);
+    else
+      _mm256_maskstore_ps(panel + p * MR, six, v);
+  }
+}
+#endif
+
 // Packs rows [i0, i0+mc) × cols [p0, p0+kc) of alpha·op(A) into MR-row panels, zero-padding the last panel.
 // A full panel of an untransposed A reads its MR rows side by side (MR sequential streams the prefetcher follows
 // at once) and asks for the next panel's rows a little ahead: packing runs at the speed memory delivers A.
@@ -68,6 +87,12 @@ void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float*
         for (int p = 0; p < kc; p++) panel[p * MR + r] = alpha * src[p];
       }
     } else {
+#if defined(__x86_64__)
+      if (rows == MR && has_avx2_fma()) {
+        pack_a_trans_panel_avx2(a.data + static_cast<long>(p0) * a.ld + i0 + ir, a.ld, kc, alpha, panel);
+        continue;
+      }
+#endif
       for (int p = 0; p < kc; p++) {
         const float* src = a.data + static_cast<long>(p0 + p) * a.ld + i0 + ir;
         for (int r = 0; r < rows; r++) panel[p * MR + r] = alpha * src[r];
