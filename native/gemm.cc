@@ -44,66 +44,6 @@ inline void cpu_relax() {
 inline float at(const Matrix& x, long r, long c) { return x.trans ? x.data[c * x.ld + r] : x.data[r * x.ld + c]; }
 
 #if defined(__x86_64__)
-// One full MR-row panel of a transposed A (A stored [k, m], as in a weight gradient Gᵀ·X): the panel's MR values
-// for each p are contiguous in storage, so each is one masked load, a scale and a store. The store writes eight
-// lanes, two past the MR that belong to p, which the next p overwrites; the last p stores only its own.
-__attribute__((target("avx2,fma"))) void pack_a_trans_panel_avx2(const float* src, long ld, int kc, float alpha,
-                                                                  float* panel) {
-  static_assert(MR == 6, "the masks below take six lanes");
-  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
-  const __m256 scale = _mm256_set1_ps(alpha);
-  for (int p = 0; p < kc; p++) {
-    const __m256 v = _mm256_mul_ps(scale, _mm256_maskload_ps(src + static_cast<long>(p) * ld, six));
-    if (p + 1 < kc)
-      _mm256_storeu_ps(panel + p * MR, v);
-    else
-      _mm256_maskstore_ps(panel + p * MR, six, v);
-  }
-}
-#endif
-
-// Packs rows [i0, i0+mc) × cols [p0, p0+kc) of alpha·op(A) into MR-row panels, zero-padding the last panel.
-// A full panel of an untransposed A reads its MR rows side by side (MR sequential streams the prefetcher follows
-// at once) and asks for the next panel's rows a little ahead: packing runs at the speed memory delivers A.
-void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float* dst) {
-  for (int ir = 0; ir < mc; ir += MR) {
-    int rows = std::min(MR, mc - ir);
-    float* panel = dst + static_cast<long>(ir) * kc;
-    if (!a.trans && rows == MR) {
-      const float* src[MR];
-      for (int r = 0; r < MR; r++) src[r] = a.data + static_cast<long>(i0 + ir + r) * a.ld + p0;
-      const bool next = ir + 2 * MR <= mc;
-      for (int p = 0; p < kc; p++) {
-        if (next && p % 16 == 0)
-          for (int r = 0; r < MR; r++) __builtin_prefetch(src[r] + MR * a.ld + p);
-        float* out = panel + p * MR;
-        for (int r = 0; r < MR; r++) out[r] = alpha * src[r][p];
-      }
-      continue;
-    }
-    if (!a.trans) {
-      for (int r = 0; r < rows; r++) {
-        const float* src = a.data + static_cast<long>(i0 + ir + r) * a.ld + p0;
-        for (int p = 0; p < kc; p++) panel[p * MR + r] = alpha * src[p];
-      }
-    } else {
-#if defined(__x86_64__)
-      if (rows == MR && has_avx2_fma()) {
-        pack_a_trans_panel_avx2(a.data + static_cast<long>(p0) * a.ld + i0 + ir, a.ld, kc, alpha, panel);
-        continue;
-      }
-#endif
-      for (int p = 0; p < kc; p++) {
-        const float* src = a.data + static_cast<long>(p0 + p) * a.ld + i0 + ir;
-        for (int r = 0; r < rows; r++) panel[p * MR + r] = alpha * src[r];
-      }
-    }
-    for (int r = rows; r < MR; r++)
-      for (int p = 0; p < kc; p++) panel[p * MR + r] = 0.0f;
-  }
-}
-
-#if defined(__x86_64__)
 // Transposes the 8×8 block whose rows are r[0..7] in place: r[i][j] ← r[j][i].
 __attribute__((target("avx2,fma"))) inline void transpose8(__m256 r[8]) {
   const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
@@ -143,6 +83,104 @@ __attribute__((target("avx2,fma"))) void pack_b_trans_panel_avx2(const float* sr
     for (int c = 0; c < NR; c++) panel[p * NR + c] = src[c * ld + p];
 }
 #endif
+
+#if defined(__x86_64__)
+// One full MR-row panel of an untransposed A: eight p at a time, the MR rows loaded side by side (MR streams the
+// prefetcher follows) and turned into eight MR-value columns by an 8×8 register transpose (two rows of zeros).
+// Each column's store writes eight lanes, two past its MR, which the next column overwrites; the panel's last
+// column stores only its own. `next` asks for the following panel's rows ahead.
+__attribute__((target("avx2,fma"))) void pack_a_panel_avx2(const float* src, long ld, int kc, float alpha,
+                                                            float* panel, bool next) {
+  static_assert(MR == 6, "the mask below takes six lanes");
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const __m256 scale = _mm256_set1_ps(alpha);
+  int p = 0;
+  for (; p + 8 <= kc; p += 8) {
+    if (next && p % 16 == 0)
+      for (int r = 0; r < MR; r++) __builtin_prefetch(src + (MR + r) * ld + p);
+    __m256 v[8];
+    for (int r = 0; r < MR; r++) v[r] = _mm256_mul_ps(scale, _mm256_loadu_ps(src + r * ld + p));
+    v[6] = v[7] = _mm256_setzero_ps();
+    transpose8(v);
+    for (int i = 0; i < 8; i++) {
+      if (p + i + 1 < kc)
+        _mm256_storeu_ps(panel + (p + i) * MR, v[i]);
+      else
+        _mm256_maskstore_ps(panel + (p + i) * MR, six, v[i]);
+    }
+  }
+  for (; p < kc; p++)
+    for (int r = 0; r < MR; r++) panel[p * MR + r] = alpha * src[r * ld + p];
+}
+#endif
+
+#if defined(__x86_64__)
+// One full MR-row panel of a transposed A (A stored [k, m], as in a weight gradient Gᵀ·X): the panel's MR values
+// for each p are contiguous in storage, so each is one masked load, a scale and a store. The store writes eight
+// lanes, two past the MR that belong to p, which the next p overwrites; the last p stores only its own.
+__attribute__((target("avx2,fma"))) void pack_a_trans_panel_avx2(const float* src, long ld, int kc, float alpha,
+                                                                  float* panel) {
+  static_assert(MR == 6, "the masks below take six lanes");
+  const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
+  const __m256 scale = _mm256_set1_ps(alpha);
+  for (int p = 0; p < kc; p++) {
+    const __m256 v = _mm256_mul_ps(scale, _mm256_maskload_ps(src + static_cast<long>(p) * ld, six));
+    if (p + 1 < kc)
+      _mm256_storeu_ps(panel + p * MR, v);
+    else
+      _mm256_maskstore_ps(panel + p * MR, six, v);
+  }
+}
+#endif
+
+// Packs rows [i0, i0+mc) × cols [p0, p0+kc) of alpha·op(A) into MR-row panels, zero-padding the last panel.
+// A full panel of an untransposed A reads its MR rows side by side (MR sequential streams the prefetcher follows
+// at once) and asks for the next panel's rows a little ahead: packing runs at the speed memory delivers A.
+void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float* dst) {
+  for (int ir = 0; ir < mc; ir += MR) {
+    int rows = std::min(MR, mc - ir);
+    float* panel = dst + static_cast<long>(ir) * kc;
+#if defined(__x86_64__)
+    if (!a.trans && rows == MR && has_avx2_fma()) {
+      pack_a_panel_avx2(a.data + static_cast<long>(i0 + ir) * a.ld + p0, a.ld, kc, alpha, panel,
+                        ir + 2 * MR <= mc);
+      continue;
+    }
+#endif
+    if (!a.trans && rows == MR) {
+      const float* src[MR];
+      for (int r = 0; r < MR; r++) src[r] = a.data + static_cast<long>(i0 + ir + r) * a.ld + p0;
+      const bool next = ir + 2 * MR <= mc;
+      for (int p = 0; p < kc; p++) {
+        if (next && p % 16 == 0)
+          for (int r = 0; r < MR; r++) __builtin_prefetch(src[r] + MR * a.ld + p);
+        float* out = panel + p * MR;
+        for (int r = 0; r < MR; r++) out[r] = alpha * src[r][p];
+      }
+      continue;
+    }
+    if (!a.trans) {
+      for (int r = 0; r < rows; r++) {
+        const float* src = a.data + static_cast<long>(i0 + ir + r) * a.ld + p0;
+        for (int p = 0; p < kc; p++) panel[p * MR + r] = alpha * src[p];
+      }
+    } else {
+#if defined(__x86_64__)
+      if (rows == MR && has_avx2_fma()) {
+        pack_a_trans_panel_avx2(a.data + static_cast<long>(p0) * a.ld + i0 + ir, a.ld, kc, alpha, panel);
+        continue;
+      }
+#endif
+      for (int p = 0; p < kc; p++) {
+        const float* src = a.data + static_cast<long>(p0 + p) * a.ld + i0 + ir;
+        for (int r = 0; r < rows; r++) panel[p * MR + r] = alpha * src[r];
+      }
+    }
+    for (int r = rows; r < MR; r++)
+      for (int p = 0; p < kc; p++) panel[p * MR + r] = 0.0f;
+  }
+}
+
 
 // Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels, zero-padding the last panel.
 // An untransposed B is read eight rows at a time, each row front to back (eight streams the prefetcher follows),
