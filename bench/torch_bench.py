@@ -77,7 +77,29 @@ def attention_step(b, h, t, d, causal):
     return step
 
 
+def resident_kib():
+    """VmRSS and VmHWM of this process in KiB, or None where /proc does not give them."""
+    try:
+        with open("/proc/self/status") as f:
+            fields = dict(line.split(":", 1) for line in f if ":" in line)
+        return int(fields["VmRSS"].split()[0]), int(fields["VmHWM"].split()[0])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
 def peak_mib(t):
+    """Growth of resident memory over one step, as bench/peak-memory.ts measures attn's: the kernel's
+    high-water mark reset first (Linux), else the growth of ru_maxrss."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        reset = resident_kib() is not None
+    except OSError:
+        reset = False
+    if reset:
+        before = resident_kib()[0]
+        attention_step(1, 1, t, 64, False)()
+        return (resident_kib()[1] - before) / 1024
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     attention_step(1, 1, t, 64, False)()
     return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base) / 1024
