@@ -21,7 +21,8 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     only: { type: 'string' },
     quick: { type: 'boolean' },
-    rounds: { type: 'string', default: '3' },
+    // Alternating rounds of each timed kernel bench: 3, or 1 with --quick.
+    rounds: { type: 'string' },
   },
   strict: true,
 });
@@ -63,7 +64,7 @@ function runTorch(name: BenchName, threads: number): TorchResult | string {
 
 const info = backendInfo();
 const attnImpl = `attn (${info.name})`;
-const rounds = Number(values.rounds);
+const rounds = Number(values.rounds ?? (values.quick ? 1 : 3));
 if (!Number.isInteger(rounds) || rounds < 1) {
   process.stderr.write(`bench: --rounds must be a positive integer, got '${values.rounds}'\n`);
   process.exit(2);
