@@ -93,6 +93,12 @@ function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
+/**
+ * PyTorch's libgomp threads wait passively between ops (see bench/e2e/run-e2e.ts torchEnv: with its default
+ * spinning they fight OpenBLAS's threads for the two cores and PyTorch trains at about half speed).
+ */
+const torchWait: Record<string, string> = { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
+
 function sh(cmd: string[], opts: RunnerOptions, env: Record<string, string> = {}, input?: string) {
   const r = spawnSync(cmd[0]!, cmd.slice(1), {
     cwd: opts.root,
@@ -227,7 +233,7 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
   const hypsFile = join(dir, 'torch-hyps.txt');
   const torchArgs = ['bench/torch_train.py', '--data', exported, '--out', torchOut, '--hyps', hypsFile];
   const torchArgsAll = [...torchArgs, '--budget', String(opts.budget), '--threads', String(opts.threads)];
-  const torchRun = sh(timed(opts.lock, [opts.python, ...torchArgsAll]), opts);
+  const torchRun = sh(timed(opts.lock, [opts.python, ...torchArgsAll]), opts, torchWait);
   const torchLoad: [number, number] = [Number(torchRun.stderr.split('\n')[0]), loadAverage()];
   writeFileSync(join(dir, 'torch-train.out'), torchRun.stdout + torchRun.stderr);
   const t = JSON.parse(readFileSync(torchOut, 'utf8')) as ImplResult & { dev: Record<string, number> };
@@ -300,6 +306,7 @@ export async function runExtras(model: ModelRun, opts: RunnerOptions): Promise<E
       String(n),
     ]),
     opts,
+    torchWait,
   );
   writeFileSync(join(dir, `torch-${n}threads.out`), t.stdout + t.stderr);
   const e = JSON.parse(readFileSync(out, 'utf8')) as ImplResult;
