@@ -82,9 +82,6 @@ __attribute__((target("avx2,fma"))) void pack_b_trans_panel_avx2(const float* sr
   for (; p < kc; p++)
     for (int c = 0; c < NR; c++) panel[p * NR + c] = src[c * ld + p];
 }
-#endif
-
-#if defined(__x86_64__)
 // One full MR-row panel of an untransposed A: eight p at a time, the MR rows loaded side by side (MR streams the
 // prefetcher follows) and turned into eight MR-value columns by an 8×8 register transpose (two rows of zeros).
 // Each column's store writes eight lanes, two past its MR, which the next column overwrites; the panel's last
@@ -112,9 +109,6 @@ __attribute__((target("avx2,fma"))) void pack_a_panel_avx2(const float* src, lon
   for (; p < kc; p++)
     for (int r = 0; r < MR; r++) panel[p * MR + r] = alpha * src[r * ld + p];
 }
-#endif
-
-#if defined(__x86_64__)
 // One full MR-row panel of a transposed A (A stored [k, m], as in a weight gradient Gᵀ·X): the panel's MR values
 // for each p are contiguous in storage, so each is one masked load, a scale and a store. The store writes eight
 // lanes, two past the MR that belong to p, which the next p overwrites; the last p stores only its own.
@@ -180,7 +174,6 @@ void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float*
       for (int p = 0; p < kc; p++) panel[p * MR + r] = 0.0f;
   }
 }
-
 
 // Packs rows [p0, p0+kc) × cols [j0, j0+nc) of op(B) into NR-column panels, zero-padding the last panel.
 // An untransposed B is read eight rows at a time, each row front to back (eight streams the prefetcher follows),
@@ -493,7 +486,6 @@ void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix&
   const int groups = (n + SHORT_GROUP * NR - 1) / (SHORT_GROUP * NR);
   const int tasks = std::min(groups, threads * 4);
   float* pa = scratch_a().get(static_cast<size_t>(rpanels) * MR * std::min(k, KC));
-  const Kernel kernel = micro_kernel();
   for (int p0 = 0; p0 < k; p0 += KC) {
     const int kc = std::min(KC, k - p0);
     const bool acc = accumulate || p0 > 0;
@@ -505,13 +497,7 @@ void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix&
         const int j0 = g * SHORT_GROUP * NR;
         const int nc = std::min(SHORT_GROUP * NR, n - j0);
         pack_b(b, p0, kc, j0, nc, pb);
-        for (int jr = 0; jr < nc; jr += NR) {
-          const int cols = std::min(NR, nc - jr);
-          const float* bp = pb + static_cast<long>(jr) * kc;
-          for (int ir = 0; ir < m; ir += MR)
-            kernel(kc, pa + static_cast<long>(ir) * kc, bp, c + static_cast<long>(ir) * ldc + j0 + jr, ldc,
-                   std::min(MR, m - ir), cols, acc);
-        }
+        macro_kernel(m, nc, kc, pa, pb, c + j0, ldc, acc);
       }
     };
     if (tasks <= 1)

@@ -18,33 +18,6 @@ inline double sigmoid(double v) {
   return e / (1 + e);
 }
 
-// Runs fn(i0, i1) over [0, batch·hidden) in chunks of whole rows.
-template <typename Fn>
-void over_rows(long batch, long hidden, double cost, const Fn& fn) {
-  long n = batch * hidden;
-  int chunks = chunks_for(static_cast<double>(n) * cost, 1 << 14);
-  if (chunks > batch) chunks = static_cast<int>(batch);
-  if (chunks <= 1) {
-    fn(0L, n);
-    return;
-  }
-  long per = (batch + chunks - 1) / chunks;
-  parallel_for(chunks, [&](int t) {
-    long r0 = t * per, r1 = std::min(batch, r0 + per);
-    if (r0 < r1) fn(r0 * hidden, r1 * hidden);
-  });
-}
-
-// Where gate g of element (b, j) sits in the pre-activations: b·row + g·gate + j. Gate-major [3, B, H]:
-// row = H, gate = B·H; rows [B, 3H] (each row r | z | n, as one GEMM h·W_hhᵀ writes it): row = 3H, gate = H.
-struct GateLayout {
-  long row, gate;
-};
-
-GateLayout gate_layout(bool rows, long batch, long hidden) {
-  return rows ? GateLayout{3 * hidden, hidden} : GateLayout{hidden, batch * hidden};
-}
-
 // Runs fn(b0, b1) over chunks of whole rows.
 template <typename Fn>
 void over_batch_rows(long batch, long hidden, double cost, const Fn& fn) {
@@ -60,6 +33,22 @@ void over_batch_rows(long batch, long hidden, double cost, const Fn& fn) {
     long b0 = t * per, b1 = std::min(batch, b0 + per);
     if (b0 < b1) fn(b0, b1);
   });
+}
+
+// Runs fn(i0, i1) over [0, batch·hidden) in chunks of whole rows.
+template <typename Fn>
+void over_rows(long batch, long hidden, double cost, const Fn& fn) {
+  over_batch_rows(batch, hidden, cost, [&](long b0, long b1) { fn(b0 * hidden, b1 * hidden); });
+}
+
+// Where gate g of element (b, j) sits in the pre-activations: b·row + g·gate + j. Gate-major [3, B, H]:
+// row = H, gate = B·H; rows [B, 3H] (each row r | z | n, as one GEMM h·W_hhᵀ writes it): row = 3H, gate = H.
+struct GateLayout {
+  long row, gate;
+};
+
+GateLayout gate_layout(bool rows, long batch, long hidden) {
+  return rows ? GateLayout{3 * hidden, hidden} : GateLayout{hidden, batch * hidden};
 }
 
 #if defined(__x86_64__)

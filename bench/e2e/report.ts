@@ -21,21 +21,15 @@ const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v
 const cell = (r: E2EResult | string) => (typeof r === 'string' ? 'n/a' : fmt(r.value));
 const ratio = (x: number | null) => (x === null ? 'n/a' : `${x.toFixed(2)}×`);
 
-/** attn's advantage over PyTorch's faster configuration (the smaller ratio). */
-function vsTorch(row: E2ERow): number | null {
-  const rs = (['pytorch', 'pytorch-default'] as PeerName[])
-    .map((p) => advantage(row.attn, row.peers[p]))
-    .filter((r): r is number => r !== null);
+/** attn's advantage over the fastest of `peers` that ran (the smallest ratio), or null when none did. */
+function vsFastest(row: E2ERow, peers: readonly PeerName[]): number | null {
+  const rs = peers.map((p) => advantage(row.attn, row.peers[p])).filter((r): r is number => r !== null);
   return rs.length ? Math.min(...rs) : null;
 }
 
-/** The best JavaScript peer's advantage figure (the smallest ratio, i.e. the fastest peer). */
-function vsJs(row: E2ERow): number | null {
-  const rs = (['tfjs', 'jax-js'] as PeerName[])
-    .map((p) => advantage(row.attn, row.peers[p]))
-    .filter((r): r is number => r !== null);
-  return rs.length ? Math.min(...rs) : null;
-}
+/** PyTorch in either configuration (its faster one), and the JavaScript peers. */
+const vsTorch = (row: E2ERow) => vsFastest(row, ['pytorch', 'pytorch-default']);
+const vsJs = (row: E2ERow) => vsFastest(row, ['tfjs', 'jax-js']);
 
 export function renderE2E(rows: E2ERow[], quick: boolean): string {
   const info = backendInfo();

@@ -107,18 +107,10 @@ export function multiHeadAttentionCore(
   const layout = { q: strides(q, d), k: strides(k, d), v: strides(v, dv), out: strides(output, dv) };
   const args: AttentionArgs = { batch, heads, tq, tk, d, dv, scale, causal: options.causal ?? false, layout };
   const view = (data: Float32Array, offset: number) => (offset === 0 ? data : data.subarray(offset));
+  const [qv, kv, vv] = [view(qd, offsets[0]!), view(kd, offsets[1]!), view(vd, offsets[2]!)];
   const lse = new Float32Array(batch * heads * tq);
   const weights = options.needWeights ? newFloat([batch, heads, tq, tk]) : null;
-  backend().attention(
-    view(qd, offsets[0]!),
-    view(kd, offsets[1]!),
-    view(vd, offsets[2]!),
-    padding,
-    args,
-    out,
-    lse,
-    weights?.data ?? null,
-  );
+  backend().attention(qv, kv, vv, padding, args, out, lse, weights?.data ?? null);
 
   // One gradient buffer per distinct input; q, k and v of one packed tensor fill their own ranges of it. Ranges
   // of one tensor that overlap would clear each other's sums, so those get a buffer each (summed by backward).
@@ -149,9 +141,9 @@ export function multiHeadAttentionCore(
     });
     const gradView = (i: number) => view(grads[slots[i]!]!.data, offsets[i]!);
     backend().attentionGrad(
-      view(qd, offsets[0]!),
-      view(kd, offsets[1]!),
-      view(vd, offsets[2]!),
+      qv,
+      kv,
+      vv,
       padding,
       args,
       out,
