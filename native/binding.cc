@@ -375,7 +375,7 @@ void check_targets(const Napi::Env& env, const int32_t* t, long rows, long class
     if (t[r] != ignore && (t[r] < 0 || t[r] >= classes)) range_error(env, "targets hold a class out of range");
 }
 
-// crossEntropy(logits, targets, rows, classes, ignoreIndex, labelSmoothing, loss, logProbs)
+// crossEntropy(logits, targets, rows, classes, ignoreIndex, labelSmoothing, loss, logSumExp)
 void CrossEntropy(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
   long rows = count(info, 2, "rows"), classes = count(info, 3, "classes");
@@ -385,20 +385,21 @@ void CrossEntropy(const Napi::CallbackInfo& info) {
   const int32_t* targets = i32(info, 1, "targets", rows);
   check_targets(env, targets, rows, classes, ignore);
   cross_entropy(logits, targets, rows, classes, static_cast<int32_t>(ignore), ls, f32(info, 6, "loss", rows),
-                f32(info, 7, "logProbs", rows * classes));
+                f32(info, 7, "logSumExp", rows));
 }
 
-// crossEntropyGrad(logProbs, targets, rows, classes, ignoreIndex, labelSmoothing, rowGrad, dLogits)
+// crossEntropyGrad(logits, logSumExp, targets, rows, classes, ignoreIndex, labelSmoothing, rowGrad, dLogits)
 void CrossEntropyGrad(const Napi::CallbackInfo& info) {
   const Napi::Env env = info.Env();
-  long rows = count(info, 2, "rows"), classes = count(info, 3, "classes");
-  long ignore = integer(info, 4, "ignoreIndex");
-  double ls = number(info, 5, "labelSmoothing");
-  const float* lp = f32(info, 0, "logProbs", rows * classes);
-  const int32_t* targets = i32(info, 1, "targets", rows);
+  long rows = count(info, 3, "rows"), classes = count(info, 4, "classes");
+  long ignore = integer(info, 5, "ignoreIndex");
+  double ls = number(info, 6, "labelSmoothing");
+  const float* logits = f32(info, 0, "logits", rows * classes);
+  const float* lse = f32(info, 1, "logSumExp", rows);
+  const int32_t* targets = i32(info, 2, "targets", rows);
   check_targets(env, targets, rows, classes, ignore);
-  cross_entropy_grad(lp, targets, rows, classes, static_cast<int32_t>(ignore), ls, f32(info, 6, "rowGrad", rows),
-                     f32(info, 7, "dLogits", rows * classes));
+  cross_entropy_grad(logits, lse, targets, rows, classes, static_cast<int32_t>(ignore), ls,
+                     f32(info, 7, "rowGrad", rows), f32(info, 8, "dLogits", rows * classes));
 }
 
 // layerNorm(x, gamma, beta, rows, n, eps, out, mean, rstd)

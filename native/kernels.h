@@ -37,9 +37,10 @@ void arg_reduce(bool is_max, const T* x, long outer, long n, long inner, int32_t
 void softmax(const float* x, long outer, long n, long inner, bool log, float* out);
 void softmax_grad(const float* y, const float* dy, long outer, long n, long inner, bool log, float* dx);
 void cross_entropy(const float* logits, const int32_t* targets, long rows, long classes, int32_t ignore_index,
-                   double label_smoothing, float* loss, float* log_probs);
-void cross_entropy_grad(const float* log_probs, const int32_t* targets, long rows, long classes,
-                        int32_t ignore_index, double label_smoothing, const float* row_grad, float* d_logits);
+                   double label_smoothing, float* loss, float* log_sum_exp);
+void cross_entropy_grad(const float* logits, const float* log_sum_exp, const int32_t* targets, long rows,
+                        long classes, int32_t ignore_index, double label_smoothing, const float* row_grad,
+                        float* d_logits);
 
 void layer_norm(const float* x, const float* gamma, const float* beta, long rows, long n, double eps, float* out,
                 float* mean, float* rstd);

@@ -121,6 +121,40 @@ __attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* x, float*
 }
 #endif
 
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) double row_log_sum_exp_avx2(const float* x, long n, double* sum_x) {
+  __m256 vmax = _mm256_set1_ps(-kInf), vtotal = _mm256_setzero_ps();
+  __m256 nan = _mm256_setzero_ps();
+  long j = 0;
+  for (; j + 8 <= n; j += 8) {
+    __m256 v = _mm256_loadu_ps(x + j);
+    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    vmax = _mm256_max_ps(vmax, v);
+    vtotal = _mm256_add_ps(vtotal, v);
+  }
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, vmax);
+  float max = -kInf;
+  bool has_nan = _mm256_movemask_ps(nan) != 0;
+  for (int i = 0; i < 8; i++) max = lanes[i] > max ? lanes[i] : max;
+  double total = hsum(vtotal);
+  for (; j < n; j++) {
+    if (x[j] != x[j]) has_nan = true;
+    if (x[j] > max) max = x[j];
+    total += x[j];
+  }
+  if (sum_x) *sum_x = total;
+  if (has_nan) return NAN;
+  if (max == kInf || max == -kInf) return max;
+  const __m256 m = _mm256_set1_ps(max);
+  __m256 vsum = _mm256_setzero_ps();
+  for (j = 0; j + 8 <= n; j += 8) vsum = _mm256_add_ps(vsum, exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), m)));
+  double sum = hsum(vsum);
+  for (; j < n; j++) sum += std::exp(x[j] - max);
+  return max + std::log(sum);
+}
+#endif
+
 void softmax_row(const float* x, float* out, long n, long stride, bool log) {
 #if defined(__x86_64__)
   const bool simd = has_avx2_fma();
@@ -130,6 +164,28 @@ void softmax_row(const float* x, float* out, long n, long stride, bool log) {
   }
 #endif
   softmax_row_portable(x, out, n, stride, log);
+}
+
+// log Σ_c e^{x_c} of one contiguous row, and Σ_c x_c when `sum_x` is given (label smoothing needs it). The max
+// is subtracted first; a row whose max is ±inf or NaN has that as its log-sum-exp (−inf for a fully masked row,
+// so its loss is NaN as in PyTorch).
+double row_log_sum_exp(const float* x, long n, double* sum_x) {
+  long j = 0;
+  double total = 0;
+#if defined(__x86_64__)
+  if (has_avx2_fma()) return row_log_sum_exp_avx2(x, n, sum_x);
+#endif
+  double max = -INFINITY;
+  for (; j < n; j++) {
+    double v = x[j];
+    if (v > max || v != v) max = v;
+    total += v;
+  }
+  if (sum_x) *sum_x = total;
+  if (max != max || max == INFINITY || max == -INFINITY) return max;
+  double sum = 0;
+  for (j = 0; j < n; j++) sum += std::exp(x[j] - max);
+  return max + std::log(sum);
 }
 
 }  // namespace
@@ -165,67 +221,70 @@ void softmax_grad(const float* y, const float* dy, long outer, long n, long inne
   });
 }
 
+// loss_r = lse_r − (1−ε)·x_t − (ε/C)·Σ_c x_c, which is −(1−ε)·log p_t − (ε/C)·Σ_c log p_c with log p = x − lse.
+// Only the row's log-sum-exp is kept for the gradient: the [rows, classes] log-probabilities are never written.
 void cross_entropy(const float* logits, const int32_t* targets, long rows, long classes, int32_t ignore_index,
-                   double label_smoothing, float* loss, float* log_probs) {
-  split_rows(rows, static_cast<double>(rows) * classes * 8, [=](long r0, long r1) {
+                   double label_smoothing, float* loss, float* log_sum_exp) {
+  split_rows(rows, static_cast<double>(rows) * classes * 4, [=](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      const float* lp = log_probs + r * classes;
-      softmax_row(logits + r * classes, log_probs + r * classes, classes, 1, true);
+      const float* x = logits + r * classes;
+      double sum_x = 0;
+      double lse = row_log_sum_exp(x, classes, label_smoothing > 0 ? &sum_x : nullptr);
+      log_sum_exp[r] = static_cast<float>(lse);
       int32_t t = targets[r];
       if (t == ignore_index) {
         loss[r] = 0;
         continue;
       }
-      double value = -(1 - label_smoothing) * lp[t];
-      if (label_smoothing > 0) {
-        double s = 0;
-        for (long c = 0; c < classes; c++) s += lp[c];
-        value -= (label_smoothing / classes) * s;
-      }
+      double value = lse - (1 - label_smoothing) * x[t];
+      if (label_smoothing > 0) value -= (label_smoothing / classes) * sum_x;
       loss[r] = static_cast<float>(value);
     }
   });
 }
 
 #if defined(__x86_64__)
-// g·(e^lp − smooth) over one row, 8 classes at a time (the exp of a [rows, vocabulary] gradient dominates
+// g·(e^{x − lse} − smooth) over one row, 8 classes at a time (the exp of a [rows, vocabulary] gradient dominates
 // sequence-model losses); the last partial block goes through a padded copy.
-__attribute__((target("avx2,fma"))) static void grad_row_avx2(const float* lp, long classes, float g, float smooth,
-                                                             float* d) {
-  const __m256 vg = _mm256_set1_ps(g), vs = _mm256_set1_ps(smooth);
+__attribute__((target("avx2,fma"))) static void grad_row_avx2(const float* x, float lse, long classes, float g,
+                                                             float smooth, float* d) {
+  const __m256 vg = _mm256_set1_ps(g), vs = _mm256_set1_ps(smooth), vl = _mm256_set1_ps(lse);
   long c = 0;
   for (; c + 8 <= classes; c += 8)
-    _mm256_storeu_ps(d + c, _mm256_mul_ps(vg, _mm256_sub_ps(exp256(_mm256_loadu_ps(lp + c)), vs)));
+    _mm256_storeu_ps(d + c,
+                     _mm256_mul_ps(vg, _mm256_sub_ps(exp256(_mm256_sub_ps(_mm256_loadu_ps(x + c), vl)), vs)));
   if (c < classes) {
     alignas(32) float tmp[8];
-    for (long j = 0; j < 8; j++) tmp[j] = c + j < classes ? lp[c + j] : 0.0f;
-    _mm256_store_ps(tmp, _mm256_mul_ps(vg, _mm256_sub_ps(exp256(_mm256_load_ps(tmp)), vs)));
+    for (long j = 0; j < 8; j++) tmp[j] = c + j < classes ? x[c + j] : lse;
+    _mm256_store_ps(tmp, _mm256_mul_ps(vg, _mm256_sub_ps(exp256(_mm256_sub_ps(_mm256_load_ps(tmp), vl)), vs)));
     for (long j = c; j < classes; j++) d[j] = tmp[j - c];
   }
 }
 #endif
 
-void cross_entropy_grad(const float* log_probs, const int32_t* targets, long rows, long classes,
-                        int32_t ignore_index, double label_smoothing, const float* row_grad, float* d_logits) {
+void cross_entropy_grad(const float* logits, const float* log_sum_exp, const int32_t* targets, long rows,
+                        long classes, int32_t ignore_index, double label_smoothing, const float* row_grad,
+                        float* d_logits) {
   const double smooth = label_smoothing / classes;
   const bool simd = has_avx2_fma();
   split_rows(rows, static_cast<double>(rows) * classes * 4, [=](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
       float* d = d_logits + r * classes;
-      const float* lp = log_probs + r * classes;
+      const float* x = logits + r * classes;
       int32_t t = targets[r];
       if (t == ignore_index) {
         std::memset(d, 0, sizeof(float) * classes);
         continue;
       }
       double g = row_grad[r];
+      float lse = log_sum_exp[r];
 #if defined(__x86_64__)
       if (simd) {
-        grad_row_avx2(lp, classes, static_cast<float>(g), static_cast<float>(smooth), d);
+        grad_row_avx2(x, lse, classes, static_cast<float>(g), static_cast<float>(smooth), d);
       } else
 #endif
         for (long c = 0; c < classes; c++)
-          d[c] = static_cast<float>(g * (std::exp(static_cast<double>(lp[c])) - smooth));
+          d[c] = static_cast<float>(g * (std::exp(static_cast<double>(x[c]) - lse) - smooth));
       d[t] = static_cast<float>(d[t] - g * (1 - label_smoothing));
     }
   });

@@ -250,19 +250,21 @@ export interface Backend {
   ): void;
 
   /**
-   * Fused log-softmax + cross-entropy. Writes each row's loss (0 for ignored rows) and its log-probabilities,
-   * which the gradient reuses.
+   * Fused log-softmax + cross-entropy: loss_r = lse_r − (1−ε)·logits[r, t_r] − (ε/C)·Σ_c logits[r, c] with
+   * lse_r = log Σ_c e^{logits[r, c]} (0 loss for ignored rows). Writes each row's lse (ignored rows too), all
+   * the gradient needs besides the logits: no [rows, classes] log-probabilities are stored.
    */
   crossEntropy(
     logits: Float32Array,
     targets: Int32Array,
     args: CrossEntropyArgs,
     loss: Float32Array,
-    logProbs: Float32Array,
+    logSumExp: Float32Array,
   ): void;
-  /** dLogits[r] = rowGrad[r] · (softmax(logits[r]) - targetDistribution[r]); zero for ignored rows. */
+  /** dLogits[r] = rowGrad[r] · (e^{logits[r] − lse_r} − targetDistribution[r]); zero for ignored rows. */
   crossEntropyGrad(
-    logProbs: Float32Array,
+    logits: Float32Array,
+    logSumExp: Float32Array,
     targets: Int32Array,
     args: CrossEntropyArgs,
     rowGrad: Float32Array,

@@ -74,6 +74,22 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
   }
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  // How many times each gradient buffer has been handed on in this pass. A leaf whose gradient buffer went out
+  // exactly once (a fresh result of some backward, seen by nothing else) takes it as its .grad; any other is
+  // copied. The caller's upstream buffer never counts as ours. Keyed by the ArrayBuffer, so that views of one
+  // buffer (a reshape of g, slices) count as the same buffer.
+  const handedOut = new Map<ArrayBufferLike, number>([[grad.data.buffer, Infinity]]);
+  const handOut = (t: Tensor): void => {
+    const b = t.data.buffer;
+    handedOut.set(b, (handedOut.get(b) ?? 0) + 1);
+  };
+  const ownsWhole = (leaf: Tensor, g: Tensor): boolean =>
+    handedOut.get(g.data.buffer) === 1 &&
+    g.data.byteOffset === 0 &&
+    g.data.byteLength === g.data.buffer.byteLength &&
+    g.data.buffer !== leaf.data.buffer &&
+    g.dtype === leaf.dtype &&
+    g.gradFn === null;
   // Sums made here belong to the engine alone, so the next contribution can be added into them in place: a
   // tensor used at every step of a recurrence (a weight, the encoder outputs) then costs one buffer, not one
   // per step. The first contribution is never written to (a backward may hand the same tensor to two inputs).
@@ -93,6 +109,7 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
     }
     const result = accumulate(previous, next);
     owned.add(result);
+    handOut(result);
     return result;
   };
   noGradRun(() => {
@@ -103,9 +120,10 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
       if (g) owned.delete(g);
       const fn = tensor.gradFn;
       if (fn === null) {
-        // A first gradient is copied: g may be the caller's upstream tensor, or the very tensor handed to
-        // another leaf (add passes g through to both operands), and .grad must own its storage.
-        if (g) tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g.clone();
+        // .grad must own its storage: a first gradient is copied unless this pass made it and handed it here
+        // alone (g may be the caller's upstream tensor, or the very tensor handed to another leaf: add passes g
+        // through to both operands). Adopting saves a copy of every parameter's gradient per training step.
+        if (g) tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : ownsWhole(tensor, g) ? g : g.clone();
         continue;
       }
       if (!g) continue;
@@ -123,6 +141,7 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
           );
         }
         checkFiniteGradient(fn.name, ig);
+        handOut(ig);
         const previous = grads.get(input);
         grads.set(input, previous ? sum(previous, ig) : ig);
       });

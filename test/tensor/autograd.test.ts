@@ -12,6 +12,7 @@ import {
   mul,
   noGrad,
   ones,
+  reshape,
   setCheckFinite,
   sqrt,
   sum,
@@ -19,6 +20,8 @@ import {
   tensor,
   zeros,
 } from '../../src/index.js';
+import { record } from '../../src/tensor/ops/common.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 
 const values = (t: { data: ArrayLike<number> } | null) => Array.from(t!.data);
 
@@ -202,6 +205,31 @@ describe('autograd', () => {
     const z = tensor([1, 2]).requireGrad();
     z.backward(upstream);
     expect(z.grad!.data).not.toBe(upstream.data);
+  });
+
+  it('a gradient handed to one leaf alone becomes its .grad without a copy; a shared one is copied', () => {
+    // An op whose backward returns tensors the test holds: `fresh` to the first input only, `shared` to the
+    // second and third (as add passes one gradient to both operands).
+    const fresh = tensor([7, 8]);
+    const shared = tensor([1, 1]);
+    const threeWay = (a: Tensor, b: Tensor, c: Tensor) =>
+      record('threeWay', tensor([0]), [a, b, c], () => [fresh, shared, shared]);
+    const x = tensor([1, 2]).requireGrad();
+    const y = tensor([3, 4]).requireGrad();
+    const z = tensor([5, 6]).requireGrad();
+    sum(threeWay(x, y, z)).backward();
+    expect(x.grad).toBe(fresh);
+    expect(y.grad!.data).not.toBe(shared.data);
+    expect(z.grad!.data).not.toBe(shared.data);
+    y.grad!.data[0] = 9;
+    expect(values(z.grad)).toEqual([1, 1]);
+    // A view of a buffer that went elsewhere too (a reshape of the shared gradient) is copied as well.
+    const w = tensor([[1, 2]]).requireGrad();
+    const v = tensor([3, 4]).requireGrad();
+    const viaView = record('viaView', tensor([0]), [w, v], () => [reshape(shared, [1, 2]), shared]);
+    sum(viaView).backward();
+    expect(w.grad!.data.buffer).not.toBe(shared.data.buffer);
+    expect(v.grad!.data.buffer).not.toBe(shared.data.buffer);
   });
 
   it('a deep chain (20,000 ops) does not overflow the stack', () => {

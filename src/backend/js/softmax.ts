@@ -71,29 +71,44 @@ export function softmaxGrad(
   }
 }
 
+/** log Σ_j e^{x_j} over x[base, base + n), max first; a max of ±∞ or NaN is the result itself. */
+function logSumExpOf(x: Float32Array, base: number, n: number): number {
+  let max = -Infinity;
+  for (let j = base; j < base + n; j++) {
+    const v = x[j]!;
+    if (v > max || v !== v) max = v;
+  }
+  if (!Number.isFinite(max)) return max;
+  let sum = 0;
+  for (let j = base; j < base + n; j++) sum += Math.exp(x[j]! - max);
+  return max + Math.log(sum);
+}
+
 /**
- * loss_r = -(1-ε)·logp[r, t_r] - (ε/C)·Σ_c logp[r, c], with logp = log-softmax(logits[r]); 0 where t_r is ignored.
+ * loss_r = lse_r − (1−ε)·x[r, t_r] − (ε/C)·Σ_c x[r, c], which is −(1−ε)·logp[r, t_r] − (ε/C)·Σ_c logp[r, c] with
+ * logp = x − lse; 0 where t_r is ignored. Keeps lse_r for the gradient.
  */
 export function crossEntropy(
   logits: Float32Array,
   targets: Int32Array,
   args: CrossEntropyArgs,
   loss: Float32Array,
-  logProbs: Float32Array,
+  logSumExp: Float32Array,
 ): void {
   const { rows, classes, ignoreIndex, labelSmoothing } = args;
-  softmax(logits, rows, classes, 1, true, logProbs);
   for (let r = 0; r < rows; r++) {
+    const base = r * classes;
+    const lse = logSumExpOf(logits, base, classes);
+    logSumExp[r] = lse;
     const t = targets[r]!;
     if (t === ignoreIndex) {
       loss[r] = 0;
       continue;
     }
-    const base = r * classes;
-    let value = -(1 - labelSmoothing) * logProbs[base + t]!;
+    let value = lse - (1 - labelSmoothing) * logits[base + t]!;
     if (labelSmoothing > 0) {
       let s = 0;
-      for (let c = 0; c < classes; c++) s += logProbs[base + c]!;
+      for (let c = 0; c < classes; c++) s += logits[base + c]!;
       value -= (labelSmoothing / classes) * s;
     }
     loss[r] = value;
@@ -101,7 +116,8 @@ export function crossEntropy(
 }
 
 export function crossEntropyGrad(
-  logProbs: Float32Array,
+  logits: Float32Array,
+  logSumExp: Float32Array,
   targets: Int32Array,
   args: CrossEntropyArgs,
   rowGrad: Float32Array,
@@ -117,7 +133,8 @@ export function crossEntropyGrad(
       continue;
     }
     const g = rowGrad[r]!;
-    for (let c = 0; c < classes; c++) dLogits[base + c] = g * (Math.exp(logProbs[base + c]!) - smooth);
+    const lse = logSumExp[r]!;
+    for (let c = 0; c < classes; c++) dLogits[base + c] = g * (Math.exp(logits[base + c]! - lse) - smooth);
     dLogits[base + t]! -= g * (1 - labelSmoothing);
   }
 }

@@ -97,10 +97,11 @@ export interface NativeAddon {
     ignoreIndex: number,
     labelSmoothing: number,
     loss: Float32Array,
-    logProbs: Float32Array,
+    logSumExp: Float32Array,
   ): void;
   crossEntropyGrad(
-    logProbs: Float32Array,
+    logits: Float32Array,
+    logSumExp: Float32Array,
     targets: Int32Array,
     rows: number,
     classes: number,

@@ -47,10 +47,27 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.matmul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB),
     softmax: (x, outer, n, inner, log, out) => addon.softmax(x, outer, n, inner, log, out),
     softmaxGrad: (y, dy, outer, n, inner, log, dx) => addon.softmaxGrad(y, dy, outer, n, inner, log, dx),
-    crossEntropy: (logits, targets, { rows, classes, ignoreIndex, labelSmoothing }, loss, logProbs) =>
-      addon.crossEntropy(logits, targets, rows, classes, ignoreIndex, labelSmoothing, loss, logProbs),
-    crossEntropyGrad: (logProbs, targets, { rows, classes, ignoreIndex, labelSmoothing }, rowGrad, dLogits) =>
-      addon.crossEntropyGrad(logProbs, targets, rows, classes, ignoreIndex, labelSmoothing, rowGrad, dLogits),
+    crossEntropy: (logits, targets, { rows, classes, ignoreIndex, labelSmoothing }, loss, logSumExp) =>
+      addon.crossEntropy(logits, targets, rows, classes, ignoreIndex, labelSmoothing, loss, logSumExp),
+    crossEntropyGrad: (
+      logits,
+      lse,
+      targets,
+      { rows, classes, ignoreIndex, labelSmoothing },
+      rowGrad,
+      dLogits,
+    ) =>
+      addon.crossEntropyGrad(
+        logits,
+        lse,
+        targets,
+        rows,
+        classes,
+        ignoreIndex,
+        labelSmoothing,
+        rowGrad,
+        dLogits,
+      ),
     layerNorm: (x, gamma, beta, rows, n, eps, out, mean, rstd) =>
       addon.layerNorm(x, gamma, beta, rows, n, eps, out, mean, rstd),
     layerNormGrad: (x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta) =>

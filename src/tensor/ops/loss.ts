@@ -3,7 +3,6 @@ import type { CrossEntropyArgs } from '../../backend/kernels.js';
 import { fail } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { uninitialisedFloats } from '../storage.js';
 import { backend, floatData, intData, newFloatOverwritten, record } from './common.js';
 
 export interface CrossEntropyOptions {
@@ -50,10 +49,10 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   }
   const args: CrossEntropyArgs = { rows, classes, ignoreIndex, labelSmoothing };
   const rowLoss = new Float32Array(rows);
-  // Both [N, C] buffers are written in full by the kernels (every row, ignored ones too): at a vocabulary of
-  // 8000 they are 32 MiB each per 1024 tokens, whose zero fill alone cost ~6 ms.
-  const logProbs = uninitialisedFloats(rows * classes);
-  backend().crossEntropy(x, t, args, rowLoss, logProbs);
+  // Only each row's log-sum-exp is kept for the backward, which reads the logits again: at a vocabulary of 8000
+  // a [N, C] buffer of log-probabilities would be 32 MiB per 1024 tokens, written and read back once more.
+  const logSumExp = new Float32Array(rows);
+  backend().crossEntropy(x, t, args, rowLoss, logSumExp);
 
   let out: Tensor;
   if (reduction === 'none') out = new Tensor(rowLoss, [rows], 'float32');
@@ -69,7 +68,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     if (reduction === 'none') rowGrad.set(gd);
     else rowGrad.fill(reduction === 'sum' ? gd[0]! : gd[0]! / counted);
     const { data, tensor } = newFloatOverwritten(logits.shape);
-    backend().crossEntropyGrad(logProbs, t, args, rowGrad, data);
+    backend().crossEntropyGrad(x, logSumExp, t, args, rowGrad, data);
     return [tensor];
   });
 }
