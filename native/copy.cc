@@ -1,10 +1,116 @@
 // Strided copy (permute, expand, slice, concat) and its accumulating twin (their gradients).
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "cpu.h"
 #include "kernels.h"
 #include "strided.h"
 
 namespace attn {
+
+namespace {
+
+// dst[i·ldd + j] = src[j·lds + i] for an 8×8 block of 4-byte elements: eight 32-byte loads, a register transpose,
+// eight 32-byte stores.
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) void transpose8x8_avx2(const uint32_t* src, long lds, uint32_t* dst, long ldd) {
+  const float* s = reinterpret_cast<const float*>(src);
+  float* d = reinterpret_cast<float*>(dst);
+  __m256 r0 = _mm256_loadu_ps(s), r1 = _mm256_loadu_ps(s + lds), r2 = _mm256_loadu_ps(s + 2 * lds),
+         r3 = _mm256_loadu_ps(s + 3 * lds), r4 = _mm256_loadu_ps(s + 4 * lds), r5 = _mm256_loadu_ps(s + 5 * lds),
+         r6 = _mm256_loadu_ps(s + 6 * lds), r7 = _mm256_loadu_ps(s + 7 * lds);
+  __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1), t2 = _mm256_unpacklo_ps(r2, r3),
+         t3 = _mm256_unpackhi_ps(r2, r3), t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5),
+         t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+  __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE),
+         u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE),
+         u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE),
+         u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+  _mm256_storeu_ps(d, _mm256_permute2f128_ps(u0, u4, 0x20));
+  _mm256_storeu_ps(d + ldd, _mm256_permute2f128_ps(u1, u5, 0x20));
+  _mm256_storeu_ps(d + 2 * ldd, _mm256_permute2f128_ps(u2, u6, 0x20));
+  _mm256_storeu_ps(d + 3 * ldd, _mm256_permute2f128_ps(u3, u7, 0x20));
+  _mm256_storeu_ps(d + 4 * ldd, _mm256_permute2f128_ps(u0, u4, 0x31));
+  _mm256_storeu_ps(d + 5 * ldd, _mm256_permute2f128_ps(u1, u5, 0x31));
+  _mm256_storeu_ps(d + 6 * ldd, _mm256_permute2f128_ps(u2, u6, 0x31));
+  _mm256_storeu_ps(d + 7 * ldd, _mm256_permute2f128_ps(u3, u7, 0x31));
+}
+#endif
+
+// One rows×cols block of the transpose (rows, cols ≤ B), 8×8 register blocks where the type and CPU allow.
+template <typename T>
+void transpose_block(const T* src, long lds, T* dst, long ldd, long rows, long cols) {
+  long i = 0, j = 0;
+#if defined(__x86_64__)
+  if constexpr (sizeof(T) == 4) {
+    if (has_avx2_fma()) {
+      const uint32_t* s = reinterpret_cast<const uint32_t*>(src);
+      uint32_t* d = reinterpret_cast<uint32_t*>(dst);
+      for (i = 0; i + 8 <= rows; i += 8)
+        for (j = 0; j + 8 <= cols; j += 8) transpose8x8_avx2(s + j * lds + i, lds, d + i * ldd + j, ldd);
+      // The edges (rows or columns left over from the 8×8 blocks) element by element.
+      for (long r = 0; r < rows; r++)
+        for (long c = r < i ? j : 0; c < cols; c++) dst[r * ldd + c] = src[c * lds + r];
+      return;
+    }
+  }
+#endif
+  for (; i < rows; i++)
+    for (j = 0; j < cols; j++) dst[i * ldd + j] = src[j * lds + i];
+}
+
+// A transpose of the last two axes (dst contiguous along the last, src along the one before): element by element,
+// every read or write of one would touch a new cache line, and the strides of power-of-two matrices map those
+// lines to a few cache sets. Blocks of 32×32 go through 8×8 register transposes. Blocks are independent, so they
+// are split over the pool.
+template <typename T>
+bool copy_transposed(const T* src, long src_offset, T* dst, long dst_offset, const Collapsed& c) {
+  const int nd = static_cast<int>(c.shape.size());
+  if (nd < 2) return false;
+  const std::vector<long>& ss = c.strides[0];
+  const std::vector<long>& ds = c.strides[1];
+  if (ds[nd - 1] != 1 || ss[nd - 1] == 1 || ss[nd - 2] != 1) return false;
+  constexpr long B = 32;
+  const long rows = c.shape[nd - 2], cols = c.shape[nd - 1];
+  const long src_col = ss[nd - 1], dst_row = ds[nd - 2];
+  long outer = 1;
+  for (int d = 0; d < nd - 2; d++) outer *= c.shape[d];
+  const long row_tiles = (rows + B - 1) / B, col_tiles = (cols + B - 1) / B;
+  const long tiles = outer * row_tiles * col_tiles;
+  auto run = [&](long t0, long t1) {
+    for (long t = t0; t < t1; t++) {
+      long o = t / (row_tiles * col_tiles), rt = t / col_tiles % row_tiles, ct = t % col_tiles;
+      long so = src_offset, dof = dst_offset;
+      for (int d = nd - 3; d >= 0; d--) {
+        long i = o % c.shape[d];
+        o /= c.shape[d];
+        so += i * ss[d];
+        dof += i * ds[d];
+      }
+      const long i0 = rt * B, j0 = ct * B;
+      transpose_block(src + so + j0 * src_col + i0, src_col, dst + dof + i0 * dst_row + j0, dst_row,
+                      std::min(B, rows - i0), std::min(B, cols - j0));
+    }
+  };
+  const int chunks = std::min<long>(chunks_for(static_cast<double>(outer) * rows * cols, 1 << 15), tiles);
+  if (chunks <= 1) {
+    run(0, tiles);
+    return true;
+  }
+  const long per = (tiles + chunks - 1) / chunks;
+  parallel_for(chunks, [&](int k) {
+    long t0 = k * per, t1 = std::min(tiles, t0 + per);
+    if (t0 < t1) run(t0, t1);
+  });
+  return true;
+}
+
+}  // namespace
 
 template <typename T>
 void copy(const T* src, long src_offset, const std::vector<long>& ss, T* dst, long dst_offset,
@@ -12,6 +118,7 @@ void copy(const T* src, long src_offset, const std::vector<long>& ss, T* dst, lo
   for (long d : shape)
     if (d == 0) return;
   Collapsed c = collapse(shape, {ss, ds});
+  if (copy_transposed(src, src_offset, dst, dst_offset, c)) return;
   const long base[2] = {src_offset, dst_offset};
   walk<2>(c, base, [=](const long* off, const long* st, long count, long) {
     const T* s = src + off[0];

@@ -301,6 +301,32 @@ function agreesWithReference(path: KernelPath): void {
     }
   });
 
+  it('copy transposing the last two axes (tiled path): partial tiles, outer axes, offsets, threads', () => {
+    // dst [outer, rows, cols] contiguous from src [outer, cols, rows]: src stride 1 along rows, `rows` along cols.
+    for (const [outer, rows, cols] of [
+      [3, 70, 45],
+      [1, 512, 1536],
+      [2, 1, 33],
+      [5, 31, 2],
+    ] as const) {
+      const n = outer * rows * cols;
+      const ss = [rows * cols, 1, rows];
+      const ds = [rows * cols, cols, 1];
+      const src = randomF32(n + 2, 31);
+      const want = new Float32Array(n + 1).fill(7);
+      const got = want.slice();
+      jsBackend.copy(src, 2, ss, want, 1, ds, [outer, rows, cols]);
+      native.copy(src, 2, ss, got, 1, ds, [outer, rows, cols]);
+      expectClose(got, want, 0, 0);
+      const srcB = Uint8Array.from(randomInts(n, 256, 5));
+      const wb = new Uint8Array(n);
+      const gb = new Uint8Array(n);
+      jsBackend.copy(srcB, 0, ss, wb, 0, ds, [outer, rows, cols]);
+      native.copy(srcB, 0, ss, gb, 0, ds, [outer, rows, cols]);
+      expect(gb).toEqual(wb);
+    }
+  });
+
   it('reductions and arg-reductions along any axis, NaN propagating', () => {
     const ops: ReduceOp[] = ['sum', 'max', 'min', 'logsumexp'];
     for (const [outer, n, inner] of [
