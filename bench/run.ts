@@ -21,7 +21,7 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     only: { type: 'string' },
     quick: { type: 'boolean' },
-    // Alternating rounds of each timed kernel bench: 3, or 1 with --quick.
+    // Alternating rounds (attn, PyTorch, attn, …) of each timed bench: 3, or 1 with --quick.
     rounds: { type: 'string' },
   },
   strict: true,
@@ -145,9 +145,11 @@ const md = [
 // The end-to-end benchmarks (bench/e2e/) have their own section of the same file.
 const e2eRows = runE2E(e2eNames, {
   quick: values.quick ?? false,
+  rounds,
   emit,
   note: (m) => process.stderr.write(`${m}\n`),
 });
 const docs = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 // Quick figures (one step, no JavaScript peers) are for a smoke run, not for the docs.
-if (!values.only && !values.quick) writeFileSync(docs, spliceE2E(md, renderE2E(e2eRows, false), docs));
+if (!values.only && !values.quick)
+  writeFileSync(docs, spliceE2E(md, renderE2E(e2eRows, false, rounds), docs));

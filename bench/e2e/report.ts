@@ -31,7 +31,7 @@ function vsFastest(row: E2ERow, peers: readonly PeerName[]): number | null {
 const vsTorch = (row: E2ERow) => vsFastest(row, ['pytorch', 'pytorch-default']);
 const vsJs = (row: E2ERow) => vsFastest(row, ['tfjs', 'jax-js']);
 
-export function renderE2E(rows: E2ERow[], quick: boolean): string {
+export function renderE2E(rows: E2ERow[], quick: boolean, rounds: number): string {
   const info = backendInfo();
   const impl = (p: PeerName) =>
     rows.map((r) => r.peers[p]).find((x): x is E2EResult => typeof x !== 'string')?.impl ?? p;
@@ -71,6 +71,10 @@ export function renderE2E(rows: E2ERow[], quick: boolean): string {
         `${cell(r.peers['pytorch-default'])} | ${cell(r.peers.tfjs)} | ${cell(r.peers['jax-js'])} | ` +
         `${ratio(vsTorch(r))} | ${ratio(vsJs(r))} |`,
     ),
+    '',
+    `attn and PyTorch (OMP_WAIT_POLICY=PASSIVE) ran ${rounds} alternating rounds of each bench, each in a fresh`,
+    'process, and each side’s best round is shown (training: the mean of its timed steps; decoding: its best',
+    'decode); the other peers ran once.',
     '',
     'Ratios are attn’s advantage (throughput ratio, or peer time / attn time); against PyTorch, over its faster',
     'configuration. PyTorch runs with OMP_WAIT_POLICY=PASSIVE, and again with libgomp’s default (threads spin',
