@@ -12,6 +12,7 @@
         "native/gemm.cc",
         "native/indexing.cc",
         "native/layernorm.cc",
+        "native/linear_epilogue.cc",
         "native/memory.cc",
         "native/optim.cc",
         "native/recurrent.cc",

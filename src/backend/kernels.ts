@@ -300,6 +300,32 @@ export interface Backend {
     dBeta: Float32Array | null,
   ): void;
 
+  /**
+   * The end of a Linear layer's forward, in place on the product y [rows, n]: y ← act(y + bias) (bias may be
+   * null; act 'relu' is max(v, 0) with NaN → 0, or null for none).
+   */
+  linearBiasAct(
+    y: Float32Array,
+    bias: Float32Array | null,
+    rows: number,
+    n: number,
+    activation: 'relu' | null,
+  ): void;
+  /**
+   * The start of its backward: dPre = dy ⊙ act'(y) (ReLU: dy where y > 0, else 0; y may be null without an
+   * activation), and dBias = Σ_rows dPre summed in double, rows in order. dPre or dBias may be null when not
+   * wanted.
+   */
+  linearActGrad(
+    y: Float32Array | null,
+    dy: Float32Array,
+    rows: number,
+    n: number,
+    activation: 'relu' | null,
+    dPre: Float32Array | null,
+    dBias: Float32Array | null,
+  ): void;
+
   /** out [outer, index.length, inner] = src [outer, n, inner] rows picked by index along n. */
   indexSelect(
     src: DataArray,

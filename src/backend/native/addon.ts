@@ -133,6 +133,16 @@ export interface NativeAddon {
     dGamma: Float32Array | null,
     dBeta: Float32Array | null,
   ): void;
+  linearBiasAct(y: Float32Array, bias: Float32Array | null, rows: number, n: number, relu: boolean): void;
+  linearActGrad(
+    y: Float32Array | null,
+    dy: Float32Array,
+    rows: number,
+    n: number,
+    relu: boolean,
+    dPre: Float32Array | null,
+    dBias: Float32Array | null,
+  ): void;
   indexSelect(
     src: DataArray,
     outer: number,

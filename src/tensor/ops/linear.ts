@@ -12,7 +12,6 @@ import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData, newFloatOverwritten, record } from './common.js';
 import { matmul } from './matmul.js';
-import { sumTo } from './reduce.js';
 import { reshape } from './shape.js';
 
 export interface LinearOpOptions {
@@ -59,22 +58,27 @@ export function linear(
     strideA: 0,
     strideB: 0,
   });
-  if (bd) kernels.binary('add', yd, [outF, 1], bd, [0, 1], yd, [rows, outF]);
-  if (activation === 'relu') kernels.unary('relu', yd, yd);
+  // Bias and activation in one pass over the product (add then ReLU were two).
+  if (bd || activation) kernels.linearBiasAct(yd, bd, rows, outF, activation);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(op, y, inputs, (g) => {
     let gd = g.data as Float32Array;
+    // The ReLU's derivative and the bias gradient (Σ_rows) in one pass over G.
+    const wantBias = bias !== null && bias.requiresGrad;
+    const db = wantBias ? newFloatOverwritten([outF]) : null;
     if (activation === 'relu') {
       const pre = newFloatOverwritten(shape);
-      backend().unaryGrad('relu', yd, yd, gd, pre.data);
+      backend().linearActGrad(yd, gd, rows, outF, activation, pre.data, db?.data ?? null);
       gd = pre.data;
+    } else if (db) {
+      backend().linearActGrad(null, gd, rows, outF, null, null, db.data);
     }
-    // As matmul's own backward: dx = G·W, dW = Gᵀ·x (rows folded), db = Σ_rows G.
+    // As matmul's own backward: dx = G·W, dW = Gᵀ·x (rows folded).
     const g2 = new Tensor(gd, [rows, outF], 'float32');
     const dx = x.requiresGrad ? reshape(matmul(g2, weight), x.shape) : null;
     const dw = weight.requiresGrad ? matmul(g2, reshape(x, [rows, inF]), { transA: true }) : null;
     const grads = [dx, dw];
-    if (bias) grads.push(bias.requiresGrad ? sumTo(g2, [outF]) : null);
+    if (bias) grads.push(db?.tensor ?? null);
     return grads;
   });
 }
