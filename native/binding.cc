@@ -354,6 +354,33 @@ void Matmul(const Napi::CallbackInfo& info) {
                  ta, tb, sa, sb);
 }
 
+// packedBFloats(k, n): the length of the Float32Array that packB fills for op(B) [k×n].
+Napi::Value PackedBFloats(const Napi::CallbackInfo& info) {
+  long k = count(info, 0, "k"), n = count(info, 1, "n");
+  return Napi::Number::New(info.Env(), static_cast<double>(packed_b_floats(static_cast<int>(k), static_cast<int>(n))));
+}
+
+// packB(b, k, n, transB, packed)
+void PackB(const Napi::CallbackInfo& info) {
+  long k = count(info, 1, "k"), n = count(info, 2, "n");
+  bool tb = boolean(info, 3, "transB");
+  const float* b = f32(info, 0, "b", k * n);
+  float* packed = f32(info, 4, "packed", packed_b_floats(static_cast<int>(k), static_cast<int>(n)));
+  pack_b_whole(b, static_cast<int>(k), static_cast<int>(n), tb, packed);
+}
+
+// matmulPrepacked(a, b, packed, out, m, n, k, transA, transB): matmul with batch 1 and B also given as packB
+// packed it (same shape and transB).
+void MatmulPrepacked(const Napi::CallbackInfo& info) {
+  long m = count(info, 4, "m"), n = count(info, 5, "n"), k = count(info, 6, "k");
+  bool ta = boolean(info, 7, "transA"), tb = boolean(info, 8, "transB");
+  const float* a = f32(info, 0, "a", m * k);
+  const float* b = f32(info, 1, "b", k * n);
+  const float* packed = f32(info, 2, "packed", packed_b_floats(static_cast<int>(k), static_cast<int>(n)));
+  float* out = f32(info, 3, "out", m * n);
+  matmul_prepacked(a, b, packed, out, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), ta, tb);
+}
+
 // softmax(x, outer, n, inner, log, out)
 void Softmax(const Napi::CallbackInfo& info) {
   long outer = count(info, 1, "outer"), n = count(info, 2, "n"), inner = count(info, 3, "inner");
@@ -677,6 +704,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduce", Napi::Function::New(env, Reduce_));
   exports.Set("argReduce", Napi::Function::New(env, ArgReduce));
   exports.Set("matmul", Napi::Function::New(env, Matmul));
+  exports.Set("packedBFloats", Napi::Function::New(env, PackedBFloats));
+  exports.Set("packB", Napi::Function::New(env, PackB));
+  exports.Set("matmulPrepacked", Napi::Function::New(env, MatmulPrepacked));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));

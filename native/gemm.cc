@@ -403,6 +403,17 @@ void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matri
   }
 }
 
+// Whether gemm_blocked takes the matrix-vector path below: at most four rows of an untransposed A times a
+// transposed B, on AVX2.
+bool takes_gemv(int m, const Matrix& a, const Matrix& b) {
+#if defined(__x86_64__)
+  return m <= 4 && !a.trans && b.trans && has_avx2_fma();
+#else
+  (void)m, (void)a, (void)b;
+  return false;
+#endif
+}
+
 #if defined(__x86_64__)
 // Rows [j0, j1) of C = alpha·A·Bᵀ for at most four rows of A, with B stored [n, k] (a Linear layer applied to
 // one token, or to a few decoding beams): each output is the dot product of two contiguous rows, so B streams
@@ -448,7 +459,7 @@ __attribute__((target("avx2,fma"))) void gemv_nt_avx2(int k, float alpha, const 
 // (no AVX2, other layouts), and the caller runs the general product.
 bool gemv_nt(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
              bool accumulate, bool threaded) {
-  if (m > 4 || a.trans || !b.trans || !has_avx2_fma()) return false;
+  if (!takes_gemv(m, a, b)) return false;
   const int tasks = threaded ? chunks_for(static_cast<double>(n) * k, 1 << 17) : 1;
   // Blocks of 4 rows of B, so that every task starts on a block boundary whatever the split.
   const int blocks = (n + 3) / 4;
@@ -471,40 +482,81 @@ bool gemv_nt(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b,
 bool gemv_nt(int, int, int, float, const Matrix&, const Matrix&, float*, long, bool, bool) { return false; }
 #endif
 
-// The product for a short A (m ≤ MC rows, e.g. a 64-row step of a recurrent layer, or a few decoding beams):
-// A is packed whole per KC slice (at most MC×KC floats, in L2), then B one group of NR panels at a time, each
-// group used at once by every row of A while it sits in L1/L2. B is read from memory once and its packed copy
-// never leaves the cache. The large-matrix path below packs a whole KC×NC block of B first (megabytes, written
-// to and re-read from L3), which for 64 rows costs about as much as the product itself. Threads split B's
-// panels; the k order of every sum (KC slices in turn, one micro-kernel call each) is the other paths', so the
-// bits do not depend on the path or the thread count.
-constexpr int SHORT_GROUP = 4;  // NR panels packed together: 64 columns × KC rows = 128 KiB
+// Waits until `counter` reaches `target`: another task of the same dispatch is still packing. The task that
+// claimed the work is always running (the pool runs a dispatch's tasks on the calling thread when it is busy,
+// and then the first task packs everything), so the wait ends.
+void wait_for(const std::atomic<int>& counter, int target) {
+  for (int spins = 0; counter.load(std::memory_order_acquire) < target; spins++) {
+    if (spins < 4096)
+      cpu_relax();
+    else
+      std::this_thread::yield();
+  }
+}
 
-void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
-                bool accumulate, int threads) {
+// op(B) packed whole: for each KC slice [p0, p0+kc) in turn, its NR-column panels (kc×NR each, columns padded to
+// a multiple of NR with zeros). Slice p0 starts at p0·npad, its panel jp at p0·npad + jp·NR·kc.
+inline int padded_n(int n) { return (n + NR - 1) / NR * NR; }
+inline long packed_offset(int p0, int kc, int jp, int npad) {
+  return static_cast<long>(p0) * npad + static_cast<long>(jp) * NR * kc;
+}
+
+// The product for a short A (m ≤ MC rows, e.g. a 64-row step of a recurrent layer, or a few decoding beams):
+// all of A is packed first (every KC slice, m·k floats), then each task takes groups of NR panels of B and runs
+// every KC slice of a group in turn, packing that group's slice of B (kc×64 floats, 128 KiB) just before the
+// micro-kernels use it, while it sits in L1/L2: B is read from memory once and its packed copy never leaves the
+// cache. (The large-matrix path below packs a whole KC×NC block of B first, megabytes written to and re-read
+// from L3, which for 64 rows costs about as much as the product itself.) With `packed` (op(B) packed whole once,
+// for a weight that multiplies a new state at every step of a recurrence) the groups read it instead of packing.
+// One dispatch per product: the tasks pack A together, wait until it is complete, then take their groups. The
+// k order of every sum (KC slices in turn, one micro-kernel call each) is the other paths', so the bits do not
+// depend on the path, on prepacking or on the thread count.
+constexpr int SHORT_GROUP = 4;  // NR panels per group: 64 columns × KC rows = 128 KiB
+
+void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, const float* packed, float* c,
+                long ldc, bool accumulate, int threads) {
   const int rpanels = (m + MR - 1) / MR;
+  const long mpad = static_cast<long>(rpanels) * MR;
+  const int npad = padded_n(n);
+  const int slices = (k + KC - 1) / KC;
   const int groups = (n + SHORT_GROUP * NR - 1) / (SHORT_GROUP * NR);
   const int tasks = std::min(groups, threads * 4);
-  float* pa = scratch_a().get(static_cast<size_t>(rpanels) * MR * std::min(k, KC));
-  for (int p0 = 0; p0 < k; p0 += KC) {
-    const int kc = std::min(KC, k - p0);
-    const bool acc = accumulate || p0 > 0;
-    pack_a(a, 0, m, p0, kc, alpha, pa);
-    auto task = [&](int t) {
-      const int g0 = groups * t / tasks, g1 = groups * (t + 1) / tasks;
-      float* pb = scratch_b().get(static_cast<size_t>(kc) * SHORT_GROUP * NR);
-      for (int g = g0; g < g1; g++) {
-        const int j0 = g * SHORT_GROUP * NR;
-        const int nc = std::min(SHORT_GROUP * NR, n - j0);
-        pack_b(b, p0, kc, j0, nc, pb);
-        macro_kernel(m, nc, kc, pa, pb, c + j0, ldc, acc);
+  float* pa = scratch_a().get(static_cast<size_t>(mpad) * k);
+  // A is packed in units of one KC slice × a share of its row panels, so that two threads share even one slice.
+  const int shares = tasks > 1 ? std::min(rpanels, threads) : 1;
+  const int units = slices * shares;
+  auto pack_a_unit = [&](int u) {
+    const int p0 = u / shares * KC, kc = std::min(KC, k - p0), s = u % shares;
+    const int i0 = rpanels * s / shares * MR, i1 = std::min(m, rpanels * (s + 1) / shares * MR);
+    pack_a(a, i0, i1 - i0, p0, kc, alpha, pa + mpad * p0 + static_cast<long>(i0) * kc);
+  };
+  std::atomic<int> claimed{0}, done{0};
+  auto task = [&](int t) {
+    for (int u; (u = claimed.fetch_add(1, std::memory_order_relaxed)) < units;) {
+      pack_a_unit(u);
+      done.fetch_add(1, std::memory_order_release);
+    }
+    wait_for(done, units);
+    const int g0 = groups * t / tasks, g1 = groups * (t + 1) / tasks;
+    float* pb = packed ? nullptr : scratch_b().get(static_cast<size_t>(std::min(k, KC)) * SHORT_GROUP * NR);
+    for (int g = g0; g < g1; g++) {
+      const int j0 = g * SHORT_GROUP * NR;
+      const int nc = std::min(SHORT_GROUP * NR, n - j0);
+      for (int p0 = 0; p0 < k; p0 += KC) {
+        const int kc = std::min(KC, k - p0);
+        const float* bp = pb;
+        if (packed)
+          bp = packed + packed_offset(p0, kc, j0 / NR, npad);
+        else
+          pack_b(b, p0, kc, j0, nc, pb);
+        macro_kernel(m, nc, kc, pa + mpad * p0, bp, c + j0, ldc, accumulate || p0 > 0);
       }
-    };
-    if (tasks <= 1)
-      task(0);
-    else
-      parallel_for(tasks, task);
-  }
+    }
+  };
+  if (tasks <= 1)
+    task(0);
+  else
+    parallel_for(tasks, task);
 }
 
 // Threaded products share one packed copy of B and split C by rows, so that every element of A and B is packed
@@ -562,12 +614,7 @@ void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matr
           }
           packed.fetch_add(1, std::memory_order_release);
         }
-        for (int spins = 0; packed.load(std::memory_order_acquire) < groups; spins++) {
-          if (spins < 4096)
-            cpu_relax();
-          else
-            std::this_thread::yield();
-        }
+        wait_for(packed, groups);
         const int ti = t / tn, tj = t % tn;
         const int i0 = rpanels * ti / tm * MR, i1 = std::min(m, rpanels * (ti + 1) / tm * MR);
         const int q0 = cpanels * tj / tn, q1 = cpanels * (tj + 1) / tn;
@@ -604,7 +651,7 @@ void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matri
   if (gemv_nt(m, n, k, alpha, a, b, c, ldc, accumulate, threaded)) return;
   const int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
   if (m <= MC)
-    gemm_short(m, n, k, alpha, a, b, c, ldc, accumulate, threads);
+    gemm_short(m, n, k, alpha, a, b, nullptr, c, ldc, accumulate, threads);
   else if (threads <= 1)
     gemm_region(0, m, 0, n, k, alpha, a, b, c, ldc, accumulate);
   else
@@ -660,6 +707,40 @@ void matmul_batched(const float* a, const float* b, float* c, int batch, int m, 
     return;
   }
   for (int i = 0; i < batch; i++) one(i, true);
+}
+
+long packed_b_floats(int k, int n) { return static_cast<long>(k) * padded_n(n); }
+
+void pack_b_whole(const float* b, int k, int n, bool trans_b, float* packed) {
+  const Matrix B{b, trans_b ? k : n, trans_b};
+  const int npad = padded_n(n), cpanels = npad / NR;
+  // Column blocks of whole panels, every KC slice of them, as gemm_threaded packs its shared B.
+  const int tasks = std::min(cpanels, 2 * chunks_for(static_cast<double>(k) * n, 1 << 16));
+  auto run = [&](int t) {
+    const int q0 = cpanels * t / tasks, q1 = cpanels * (t + 1) / tasks;
+    const int cols = std::min(n, q1 * NR) - q0 * NR;
+    for (int p0 = 0; p0 < k && cols > 0; p0 += KC) {
+      const int kc = std::min(KC, k - p0);
+      pack_b(B, p0, kc, q0 * NR, cols, packed + packed_offset(p0, kc, q0, npad));
+    }
+  };
+  if (tasks <= 1)
+    run(0);
+  else
+    parallel_for(tasks, run);
+}
+
+void matmul_prepacked(const float* a, const float* b, const float* packed, float* c, int m, int n, int k,
+                      bool trans_a, bool trans_b) {
+  const Matrix A{a, trans_a ? m : k, trans_a};
+  const Matrix B{b, trans_b ? k : n, trans_b};
+  // gemm_blocked's choice of path: only its short path packs B, and only it can read a prepacked B.
+  if (m == 0 || n == 0 || k == 0 || m > MC || takes_gemv(m, A, B)) {
+    matmul_batched(a, b, c, 1, m, n, k, trans_a, trans_b, 0, 0);
+    return;
+  }
+  const int threads = chunks_for(static_cast<double>(m) * n * k, 1 << 20);
+  gemm_short(m, n, k, 1.0f, A, B, packed, c, n, false, threads);
 }
 
 }  // namespace attn

@@ -21,4 +21,16 @@ void gemm_serial(int m, int n, int k, float alpha, Matrix a, Matrix b, float* c,
 void matmul_batched(const float* a, const float* b, float* c, int batch, int m, int n, int k, bool trans_a,
                     bool trans_b, long stride_a, long stride_b);
 
+// A right operand op(B) [k×n] packed once into the panels the micro-kernel reads, for many products with the
+// same B: a recurrent weight multiplies a new state at every time step, and packing it costs a short product
+// about as much as a quarter of its arithmetic. packed_b_floats is the size of the packed copy (floats);
+// pack_b_whole writes it from B stored [k, n] (or [n, k] when trans_b).
+long packed_b_floats(int k, int n);
+void pack_b_whole(const float* b, int k, int n, bool trans_b, float* packed);
+
+// C[m×n] = op(A) · op(B), with B given as stored (b, trans_b) and as pack_b_whole packed it: the same bits as
+// matmul_batched with batch 1, which it runs (reading b) for the shapes that path does not pack B for.
+void matmul_prepacked(const float* a, const float* b, const float* packed, float* c, int m, int n, int k,
+                      bool trans_a, bool trans_b);
+
 }  // namespace attn

@@ -50,6 +50,22 @@ export interface MatmulArgs {
   strideB: number;
 }
 
+/**
+ * A right operand op(B) [k, n] prepared once by `packMatmulB` for many products `matmulPacked` (a recurrent
+ * weight that multiplies a new state at every time step), so that a backend lays it out for its kernel once
+ * instead of at every product. Only the backend that made it reads it; `b` must not change while it is in use.
+ */
+export interface PackedMatrix {
+  readonly b: Float32Array;
+  readonly k: number;
+  readonly n: number;
+  readonly transB: boolean;
+  /** The name of the backend that made `packed`: another backend ignores it and reads b. */
+  readonly packedBy: string;
+  /** That backend's own copy of op(B) (the native backend's micro-kernel panels), or null. */
+  readonly packed: Float32Array | null;
+}
+
 /** Softmax cross-entropy over rows of logits [rows, classes] with integer targets. */
 export interface CrossEntropyArgs {
   rows: number;
@@ -220,6 +236,10 @@ export interface Backend {
   argReduce(op: ArgReduceOp, x: DataArray, outer: number, n: number, inner: number, out: Int32Array): void;
 
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void;
+  /** Prepares op(b) [k, n] (b stored [n, k] when transB) for matmulPacked. */
+  packMatmulB(b: Float32Array, k: number, n: number, transB: boolean): PackedMatrix;
+  /** out [m, n] = op(a) · op(B) for a B that packMatmulB prepared: the same values as matmul with batch 1. */
+  matmulPacked(a: Float32Array, b: PackedMatrix, out: Float32Array, m: number, transA: boolean): void;
 
   /** Softmax (or log-softmax) of x viewed as [outer, n, inner] along n. */
   softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean, out: Float32Array): void;

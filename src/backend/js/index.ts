@@ -7,7 +7,7 @@ import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.j
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { layerNorm, layerNormGrad } from './layernorm.js';
 import { linearActGrad, linearBiasAct } from './linear-epilogue.js';
-import { matmul } from './matmul.js';
+import { matmul, matmulPacked, packMatmulB } from './matmul.js';
 import { adam } from './optim.js';
 import { argReduce, reduce } from './reduce.js';
 import { gruCell, gruCellGrad, lstmCell, lstmCellGrad } from './recurrent.js';
@@ -27,6 +27,8 @@ export const jsBackend: Backend = {
   reduce,
   argReduce,
   matmul,
+  packMatmulB,
+  matmulPacked,
   softmax,
   softmaxGrad,
   sparsemax,

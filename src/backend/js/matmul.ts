@@ -1,4 +1,4 @@
-import type { MatmulArgs } from '../kernels.js';
+import type { MatmulArgs, PackedMatrix } from '../kernels.js';
 
 // Cache blocking: a KC×NC panel of B (128×256 floats = 128 KiB) stays in L2 while four rows of A stream over it.
 const KC = 128;
@@ -35,6 +35,29 @@ export function matmul(a: Float32Array, b: Float32Array, out: Float32Array, args
     }
     gemmNN(A, aBase, B, bBase, out, bi * m * n, m, n, k);
   }
+}
+
+/**
+ * A transposed B is transposed once here, as matmul would at every call; the products then run the same loop on
+ * the same numbers, so they give matmul's bits.
+ */
+export function packMatmulB(b: Float32Array, k: number, n: number, transB: boolean): PackedMatrix {
+  if (!transB) return { b, k, n, transB, packedBy: 'js', packed: null };
+  const packed = new Float32Array(k * n);
+  transposeInto(b, 0, n, k, packed);
+  return { b, k, n, transB, packedBy: 'js', packed };
+}
+
+export function matmulPacked(
+  a: Float32Array,
+  { b, k, n, transB, packedBy, packed }: PackedMatrix,
+  out: Float32Array,
+  m: number,
+  transA: boolean,
+): void {
+  const args = { batch: 1, m, n, k, transA, strideA: 0, strideB: 0 };
+  if (packed && packedBy === 'js') matmul(a, packed, out, { ...args, transB: false });
+  else matmul(a, b, out, { ...args, transB });
 }
 
 /** dst [cols, rows] = transpose of src [rows, cols] starting at offset. */

@@ -79,6 +79,19 @@ export interface NativeAddon {
     strideA: number,
     strideB: number,
   ): void;
+  packedBFloats(k: number, n: number): number;
+  packB(b: Float32Array, k: number, n: number, transB: boolean, packed: Float32Array): void;
+  matmulPrepacked(
+    a: Float32Array,
+    b: Float32Array,
+    packed: Float32Array,
+    out: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
   softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean, out: Float32Array): void;
   softmaxGrad(
     y: Float32Array,

@@ -45,6 +45,16 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     argReduce: (op, x, outer, n, inner, out) => addon.argReduce(op, x, outer, n, inner, out),
     matmul: (a, b, out, { batch, m, n, k, transA, transB, strideA, strideB }) =>
       addon.matmul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB),
+    packMatmulB(b, k, n, transB) {
+      const packed = new Float32Array(addon.packedBFloats(k, n));
+      addon.packB(b, k, n, transB, packed);
+      return { b, k, n, transB, packedBy: 'native', packed };
+    },
+    matmulPacked(a, { b, k, n, transB, packedBy, packed }, out, m, transA) {
+      // A PackedMatrix that the reference made (its packed copy is a plain transpose) runs as a plain product.
+      if (packed && packedBy === 'native') addon.matmulPrepacked(a, b, packed, out, m, n, k, transA, transB);
+      else addon.matmul(a, b, out, 1, m, n, k, transA, transB, 0, 0);
+    },
     softmax: (x, outer, n, inner, log, out) => addon.softmax(x, outer, n, inner, log, out),
     softmaxGrad: (y, dy, outer, n, inner, log, dx) => addon.softmaxGrad(y, dy, outer, n, inner, log, dx),
     crossEntropy: (logits, targets, { rows, classes, ignoreIndex, labelSmoothing }, loss, logSumExp) =>
