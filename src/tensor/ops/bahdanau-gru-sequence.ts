@@ -23,7 +23,7 @@ import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addBias, addInto, columnSums, gemm, transposed } from './sequence-kernels.js';
+import { addBias, addInto, columnSums, gemm, gemmPacked, packRhs } from './sequence-kernels.js';
 
 export interface BahdanauGRUSequenceInputs {
   embedded: Tensor;
@@ -109,18 +109,22 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
   const statesOut = uninitialisedFloats(steps * n);
   const weightsOut = uninitialisedFloats(steps * batch * length);
   const block = (a: Float32Array, t: number, size: number) => a.subarray(t * size, (t + 1) * size);
+  // h·W_qᵀ, ctx·W_cᵀ and h·W_hhᵀ at every step: each weight packed once for the whole loop.
+  const wqRows = packRhs(wq, hidden, units, true);
+  const wcRows = packRhs(wc, width, g3, true);
+  const whhRows = packRhs(whh, hidden, g3, true);
   for (let t = 0; t < steps; t++) {
     const prev = block(states, t, n);
     const q = block(query, t, batch * units);
-    gemm(prev, wq, q, batch, units, hidden, false, true);
+    gemmPacked(prev, wqRows, q, batch);
     if (bq) addBias(q, bq, batch, units);
     const a = block(alpha, t, batch * length);
     const ctx = block(context, t, batch * width);
     be.additiveAttention(keys, q, v, memory, mask, attention, a, ctx);
     // xg = embedded[t] + context · W_cᵀ.
-    gemm(ctx, wc, xg, batch, g3, width, false, true);
+    gemmPacked(ctx, wcRows, xg, batch);
     addInto(xg, block(embedded, t, 3 * n), xg);
-    gemm(prev, whh, block(hg, t, 3 * n), batch, g3, hidden, false, true);
+    gemmPacked(prev, whhRows, block(hg, t, 3 * n), batch);
     be.gruCell(xg, block(hg, t, 3 * n), prev, bhn, cell, block(states, t + 1, n), block(gates, t, 3 * n));
     be.copy(states, (t + 1) * n, [hidden, 1], statesOut, t * hidden, [steps * hidden, 1], [batch, hidden]);
     be.copy(
@@ -181,9 +185,10 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const dhDirect = new Float32Array(n);
     const dCtx = new Float32Array(batch * width);
     const dhPart = new Float32Array(n);
-    const wcT = transposed(wc, g3, width);
-    const whhT = transposed(whh, g3, hidden);
-    const wqT = transposed(wq, units, hidden);
+    // dx·W_c, dhg·W_hh and dq·W_q at every step, each weight packed once for the loop.
+    const wcCols = packRhs(wc, g3, width, false);
+    const whhCols = packRhs(whh, g3, hidden, false);
+    const wqCols = packRhs(wq, units, hidden, false);
     for (let t = steps - 1; t >= 0; t--) {
       if (gS) addInto(dh, block(gS, t, n), dhNew);
       else dhNew.set(dh);
@@ -200,8 +205,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
         dhg,
         dhDirect,
       );
-      gemm(dx, wcT, dCtx, batch, width, g3, false, true);
-      gemm(dhg, whhT, dhPart, batch, hidden, g3, false, true);
+      gemmPacked(dx, wcCols, dCtx, batch);
+      gemmPacked(dhg, whhCols, dhPart, batch);
       const dq = block(dQuery, t, batch * units);
       be.additiveAttentionGrad(
         keys,
@@ -221,7 +226,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       );
       for (let i = 0; i < dScores.length; i++) dVBias += dScores[i]!;
       // dh_prev = z ⊙ dh' + dhg · W_hh + dq · W2.
-      gemm(dq, wqT, dh, batch, hidden, units, false, true);
+      gemmPacked(dq, wqCols, dh, batch);
       addInto(dh, dhPart, dh);
       addInto(dh, dhDirect, dh);
     }

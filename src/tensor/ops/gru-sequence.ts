@@ -18,7 +18,7 @@ import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addInto, columnSums, gemm, transposed } from './sequence-kernels.js';
+import { addInto, columnSums, gemm, gemmPacked, packRhs } from './sequence-kernels.js';
 
 export interface GRUSequenceResult {
   /** [T, B, H]: the state after each step, in time order. */
@@ -69,10 +69,11 @@ export function gruSequence(
   // Every step's h·W_hhᵀ and gates, rows [B, 3H], kept for the backward pass.
   const hg = uninitialisedFloats(steps * 3 * n);
   const gates = uninitialisedFloats(steps * 3 * n);
+  const wRows = packRhs(w, hidden, g3, true);
   for (let s = 0; s < steps; s++) {
     const t = reverse ? steps - 1 - s : s;
     const prev = block(states, prevAt(t), n);
-    gemm(prev, w, block(hg, t, 3 * n), batch, g3, hidden, false, true);
+    gemmPacked(prev, wRows, block(hg, t, 3 * n), batch);
     be.gruCell(
       block(preData, t, 3 * n),
       block(hg, t, 3 * n),
@@ -95,7 +96,7 @@ export function gruSequence(
     const dhNew = new Float32Array(n);
     const dhDirect = new Float32Array(n);
     const gOutData = gOut ? (gOut.data as Float32Array) : null;
-    const wT = transposed(w, g3, hidden);
+    const wCols = packRhs(w, g3, hidden, false);
     for (let s = steps - 1; s >= 0; s--) {
       const t = reverse ? steps - 1 - s : s;
       if (gOutData) addInto(dh, block(gOutData, t, n), dhNew);
@@ -113,7 +114,7 @@ export function gruSequence(
         dhDirect,
       );
       // dh_prev = z ⊙ dh' (direct) + dhg · W_hh.
-      gemm(dhgT, wT, dh, batch, hidden, g3, false, true);
+      gemmPacked(dhgT, wCols, dh, batch);
       addInto(dh, dhDirect, dh);
     }
     const dW = uninitialisedFloats(g3 * hidden);

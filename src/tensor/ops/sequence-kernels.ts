@@ -6,9 +6,10 @@
  * Layout: a product h·W_hhᵀ with W_hh [3H, H] is one GEMM giving rows [B, 3H] (each row r | z | n); the GRU cell
  * kernels read that layout directly (CellArgs.rows), so no step copies its gates into gate-major blocks.
  * Weight gradients are not formed per step: the ops keep every step's row-layout gradient and input, and one
- * GEMM over all T·B rows gives the sum, instead of T GEMMs with k = B.
+ * GEMM over all T·B rows gives the sum, instead of T GEMMs with k = B. A weight that multiplies a new state at
+ * every step is prepared for the backend's GEMM once per pass (packRhs), not at every step's product.
  */
-import { uninitialisedFloats } from '../storage.js';
+import type { PackedMatrix } from '../../backend/kernels.js';
 import { backend } from './common.js';
 
 /** out [m, n] = op(a) · op(b), a [m, k] (or [k, m] with transA), b [k, n] (or [n, k] with transB). */
@@ -26,14 +27,18 @@ export function gemm(
 }
 
 /**
- * w [rows, cols] → wᵀ [cols, rows], for the backward products dx = dy · W of every step: the GEMM runs that
- * product ~15% faster with W stored transposed (B read [n, k]) at these shapes, and one transpose per backward
- * pass costs less than the time it saves over T steps.
+ * op(w) [k, n] (w stored [n, k] when transB) prepared for gemmPacked: the native GEMM packs it into its
+ * micro-kernel panels here, once, instead of in every step's product (for a 64-row step, packing a 1536×512
+ * weight costs about a quarter of the product). Forward products read W_hh as h·W_hhᵀ (transB), backward ones
+ * as dy·W; both pack to the same panels, so neither needs a transposed copy.
  */
-export function transposed(w: Float32Array, rows: number, cols: number): Float32Array {
-  const out = uninitialisedFloats(rows * cols);
-  backend().copy(w, 0, [1, cols], out, 0, [rows, 1], [cols, rows]);
-  return out;
+export function packRhs(w: Float32Array, k: number, n: number, transB: boolean): PackedMatrix {
+  return backend().packMatmulB(w, k, n, transB);
+}
+
+/** out [m, n] = a [m, k] · op(W) for a W that packRhs prepared; the same values as gemm. */
+export function gemmPacked(a: Float32Array, w: PackedMatrix, out: Float32Array, m: number): void {
+  backend().matmulPacked(a, w, out, m, false);
 }
 
 /** out = a + b over n contiguous elements (out may be a or b). */
