@@ -570,6 +570,9 @@ const int KCB = 4 * KC;
 constexpr int KCB = 4 * KC;
 #endif
 constexpr long CHUNK_FLOATS = 1l << 20;
+// About TASKS_PER_THREAD tasks per thread, taken dynamically, so that a thread slowed down by another process
+// on its core hands its share to the others (which thread computes a task never changes its values).
+constexpr int TASKS_PER_THREAD = 4;
 
 // Offset of KC slice `s` (rows [s·KC, ...) of the chunk) and NR panel `jp` in a packed chunk of B whose
 // columns are padded to ncp and whose rows are [0, kcb).
@@ -577,18 +580,23 @@ inline long chunk_offset(int p, int kc, int jp, int ncp) {
   return static_cast<long>(p) * ncp + static_cast<long>(jp) * NR * kc;
 }
 
+void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
+                            bool accumulate, int threads, int want);
+
 void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
                    bool accumulate, int threads) {
   const int rpanels = (m + MR - 1) / MR;
+  // Tasks are row bands of C, at least MC/2 rows each: fewer rows go to gemm_threaded_shared_a. (Bands of MC/2
+  // to MC rows stay here: their A, packed by the task that uses it just before it does, is still in L2, where
+  // the shared buffer's, packed by any thread, comes from L3: 1024×512×8000 ran 5% slower shared.)
+  const int want = threads * TASKS_PER_THREAD;
+  if (2 * rpanels < want * (MC / MR)) {
+    gemm_threaded_shared_a(m, n, k, alpha, a, b, c, ldc, accumulate, threads, want);
+    return;
+  }
   const int kcb = std::min(k, KCB);
   const int ncb = std::min(n, std::max(NR, static_cast<int>(CHUNK_FLOATS / kcb) / NR * NR));
   float* pb = scratch_b().get(static_cast<size_t>(kcb) * ((ncb + NR - 1) / NR * NR));
-  // About TASKS_PER_THREAD tasks per thread, taken dynamically, so that a thread slowed down by another process
-  // on its core hands its share to the others (which thread computes a task never changes its values). Tasks
-  // are row bands of C; only when C has too few row panels are the bands also cut into column blocks (each
-  // repacks its band of A, which is then small).
-  constexpr int TASKS_PER_THREAD = 4;
-  const int want = threads * TASKS_PER_THREAD;
   const int tm = std::min(rpanels, want);
   for (int jc = 0; jc < n; jc += ncb) {
     const int nc = std::min(ncb, n - jc);
@@ -631,6 +639,73 @@ void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matr
             pack_a(a, ic, mc, p0, kc, alpha, pa);
             macro_kernel(mc, cols, kc, pa, bp, c + static_cast<long>(ic) * ldc + jc + j0, ldc, acc);
           }
+        }
+      });
+    }
+  }
+}
+
+// Products with too few rows for gemm_threaded's row bands (m < 576 on two threads: the weight gradients Gᵀ·X of
+// a layer of 256 or 512 units over a long k): bands of C would be thinner than MC/2 rows, and each band's
+// micro-kernels would use every panel of B, fetched from L3, for a few MR-row panels only. Here A is packed into a buffer all threads share, as B is, and C is cut into tiles
+// of up to MC rows × a block of columns, so that a B panel serves up to MC/MR micro-kernel calls while it sits in
+// L1, and no row of A is packed twice per chunk. Chunks: kcb rows of k (whole KC slices) × ncb columns; kcb
+// shrinks so that a B chunk of at most 4 MiB spans all of n where it can, since every column chunk repacks A.
+void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
+                            bool accumulate, int threads, int want) {
+  const int rpanels = (m + MR - 1) / MR;
+  const long mpad = static_cast<long>(rpanels) * MR;
+  const int npad = padded_n(n);
+  const int kfit = static_cast<int>(CHUNK_FLOATS / npad) / KC * KC;
+  const int kcb = std::min(k, std::max(KC, std::min(KCB, kfit)));
+  const int ncb = std::min(n, std::max(NR, static_cast<int>(CHUNK_FLOATS / kcb) / NR * NR));
+  float* pb = scratch_b().get(static_cast<size_t>(kcb) * padded_n(ncb));
+  float* pa = scratch_a().get(static_cast<size_t>(kcb) * mpad);
+  // Row blocks of at most MC/MR panels, and enough column blocks for about `want` tiles.
+  const int rb = (rpanels + MC / MR - 1) / (MC / MR);
+  for (int jc = 0; jc < n; jc += ncb) {
+    const int nc = std::min(ncb, n - jc);
+    const int cpanels = (nc + NR - 1) / NR;
+    const int ncp = cpanels * NR;
+    // Tiles a multiple of the threads where the columns allow: 9 equal tiles on two threads leave one idle for
+    // a ninth of the time.
+    int cb = std::min(cpanels, std::max(1, (want + rb - 1) / rb));
+    while (cb < cpanels && rb * cb % threads != 0) cb++;
+    for (int k0 = 0; k0 < k; k0 += kcb) {
+      const int k1 = std::min(k, k0 + kcb);
+      const int slices = (k1 - k0 + KC - 1) / KC;
+      // Packing units, claimed by the tasks before any computes (as in gemm_threaded): one row block of A in one
+      // KC slice, then groups of B's panels with every KC slice of them.
+      const int a_units = slices * rb, groups = std::min(cpanels, 2 * threads), units = a_units + groups;
+      std::atomic<int> claimed{0}, done{0};
+      parallel_for(rb * cb, [&](int t) {
+        for (int u; (u = claimed.fetch_add(1, std::memory_order_relaxed)) < units;) {
+          if (u < a_units) {
+            const int p0 = k0 + u / rb * KC, kc = std::min(KC, k1 - p0), bi = u % rb;
+            const int i0 = rpanels * bi / rb * MR, i1 = std::min(m, rpanels * (bi + 1) / rb * MR);
+            pack_a(a, i0, i1 - i0, p0, kc, alpha, pa + mpad * (p0 - k0) + static_cast<long>(i0) * kc);
+          } else {
+            const int g = u - a_units;
+            const int q0 = cpanels * g / groups, q1 = cpanels * (g + 1) / groups;
+            const int cols = std::min(nc, q1 * NR) - q0 * NR;
+            for (int p0 = k0; p0 < k1; p0 += KC) {
+              const int kc = std::min(KC, k1 - p0);
+              pack_b(b, p0, kc, jc + q0 * NR, cols, pb + chunk_offset(p0 - k0, kc, q0, ncp));
+            }
+          }
+          done.fetch_add(1, std::memory_order_release);
+        }
+        wait_for(done, units);
+        const int bi = t / cb, bj = t % cb;
+        const int i0 = rpanels * bi / rb * MR, i1 = std::min(m, rpanels * (bi + 1) / rb * MR);
+        const int q0 = cpanels * bj / cb, q1 = cpanels * (bj + 1) / cb;
+        const int j0 = q0 * NR, cols = std::min(nc, q1 * NR) - j0;
+        if (i0 >= i1 || cols <= 0) return;
+        for (int p0 = k0; p0 < k1; p0 += KC) {
+          const int kc = std::min(KC, k1 - p0);
+          macro_kernel(i1 - i0, cols, kc, pa + mpad * (p0 - k0) + static_cast<long>(i0) * kc,
+                       pb + chunk_offset(p0 - k0, kc, q0, ncp), c + static_cast<long>(i0) * ldc + jc + j0, ldc,
+                       accumulate || p0 > 0);
         }
       });
     }
