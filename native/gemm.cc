@@ -109,20 +109,35 @@ __attribute__((target("avx2,fma"))) void pack_a_panel_avx2(const float* src, lon
   for (; p < kc; p++)
     for (int r = 0; r < MR; r++) panel[p * MR + r] = alpha * src[r * ld + p];
 }
-// One full MR-row panel of a transposed A (A stored [k, m], as in a weight gradient Gᵀ·X): the panel's MR values
-// for each p are contiguous in storage, so each is one masked load, a scale and a store. The store writes eight
-// lanes, two past the MR that belong to p, which the next p overwrites; the last p stores only its own.
-__attribute__((target("avx2,fma"))) void pack_a_trans_panel_avx2(const float* src, long ld, int kc, float alpha,
-                                                                  float* panel) {
+// The full MR-row panels of rows [0, mc) of a transposed A (A stored [k, m], as in a weight gradient Gᵀ·X; `src`
+// is the first row's element at the block's first column), one row of storage at a time: each p reads the
+// block's mc contiguous values of that row and hands each panel its MR of them (one load, a scale and a store).
+// Panel by panel would read MR values from each of kc rows ld floats apart, a line per row used for MR/16 of its
+// values; at ld = 1024 those rows fall into a few cache sets, so every panel fetched its lines again from L3.
+// A store writes eight lanes, two past the MR that belong to p, which the next p overwrites; the last p stores
+// only its own. Loads read eight lanes where the block has them, the last panel six.
+__attribute__((target("avx2,fma"))) void pack_a_trans_avx2(const float* src, long ld, int mc, int kc, float alpha,
+                                                            float* dst) {
   static_assert(MR == 6, "the masks below take six lanes");
   const __m256i six = _mm256_setr_epi32(-1, -1, -1, -1, -1, -1, 0, 0);
   const __m256 scale = _mm256_set1_ps(alpha);
-  for (int p = 0; p < kc; p++) {
-    const __m256 v = _mm256_mul_ps(scale, _mm256_maskload_ps(src + static_cast<long>(p) * ld, six));
-    if (p + 1 < kc)
-      _mm256_storeu_ps(panel + p * MR, v);
-    else
-      _mm256_maskstore_ps(panel + p * MR, six, v);
+  constexpr int PB = 8;
+  const int full = mc / MR;
+  const long panel = static_cast<long>(MR) * kc;
+  for (int p0 = 0; p0 < kc; p0 += PB) {
+    const int p1 = std::min(kc, p0 + PB);
+    for (int q = 0; q < full; q++) {
+      const bool wide = q * MR + 8 <= mc;
+      for (int p = p0; p < p1; p++) {
+        const float* at = src + p * ld + q * MR;
+        const __m256 v = _mm256_mul_ps(scale, wide ? _mm256_loadu_ps(at) : _mm256_maskload_ps(at, six));
+        float* out = dst + q * panel + p * MR;
+        if (p + 1 < kc)
+          _mm256_storeu_ps(out, v);
+        else
+          _mm256_maskstore_ps(out, six, v);
+      }
+    }
   }
 }
 #endif
@@ -131,7 +146,14 @@ __attribute__((target("avx2,fma"))) void pack_a_trans_panel_avx2(const float* sr
 // A full panel of an untransposed A reads its MR rows side by side (MR sequential streams the prefetcher follows
 // at once) and asks for the next panel's rows a little ahead: packing runs at the speed memory delivers A.
 void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float* dst) {
-  for (int ir = 0; ir < mc; ir += MR) {
+  int ir = 0;
+#if defined(__x86_64__)
+  if (a.trans && has_avx2_fma()) {
+    pack_a_trans_avx2(a.data + static_cast<long>(p0) * a.ld + i0, a.ld, mc, kc, alpha, dst);
+    ir = mc / MR * MR;
+  }
+#endif
+  for (; ir < mc; ir += MR) {
     int rows = std::min(MR, mc - ir);
     float* panel = dst + static_cast<long>(ir) * kc;
 #if defined(__x86_64__)
@@ -159,12 +181,6 @@ void pack_a(const Matrix& a, int i0, int mc, int p0, int kc, float alpha, float*
         for (int p = 0; p < kc; p++) panel[p * MR + r] = alpha * src[p];
       }
     } else {
-#if defined(__x86_64__)
-      if (rows == MR && has_avx2_fma()) {
-        pack_a_trans_panel_avx2(a.data + static_cast<long>(p0) * a.ld + i0 + ir, a.ld, kc, alpha, panel);
-        continue;
-      }
-#endif
       for (int p = 0; p < kc; p++) {
         const float* src = a.data + static_cast<long>(p0 + p) * a.ld + i0 + ir;
         for (int r = 0; r < rows; r++) panel[p * MR + r] = alpha * src[r];
