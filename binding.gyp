@@ -5,6 +5,7 @@
       "sources": [
         "native/additive_attention.cc",
         "native/attention.cc",
+        "native/attention_short.cc",
         "native/binding.cc",
         "native/copy.cc",
         "native/cpu.cc",

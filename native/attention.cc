@@ -12,6 +12,7 @@
 #include <limits>
 #include <vector>
 
+#include "attention_short.h"
 #include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
@@ -313,6 +314,10 @@ void attention_forward(const AttentionShape& sh, const float* q, const float* k,
   const long bh = sh.batch * sh.heads;
   const long qblocks = (sh.tq + BQ - 1) / BQ;
   if (bh == 0 || sh.tq == 0) return;
+  if (attention_short_applies(sh)) {
+    attention_short_forward(sh, q, k, v, key_padding, out, lse, weights);
+    return;
+  }
   // One task per (head, query block): enough tasks to keep every thread busy even with one head.
   const double work = static_cast<double>(bh) * sh.tq * sh.tk * (sh.d + sh.dv);
   const long tasks = bh * qblocks;
@@ -360,6 +365,11 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   };
   if (tk == 0) {
     for (long h = 0; h < bh; h++) zero_dq(h);
+    return;
+  }
+  // The short-key path runs one task per head: taken when there are heads enough for the threads.
+  if (tq > 0 && attention_short_applies(sh) && bh >= thread_count()) {
+    attention_short_backward(sh, q, k, v, key_padding, out, lse, d_out, dq, dk, dv);
     return;
   }
   std::vector<float> delta(static_cast<size_t>(bh * tq));

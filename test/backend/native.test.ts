@@ -710,6 +710,84 @@ function agreesWithReference(path: KernelPath): void {
     }
   });
 
+  it('fused attention over short key ranges (tk ≤ 256, d and dv multiples of 16) and just past them', () => {
+    // The AVX2 path for short keys: one score tile per query row, query blocks of 128 in the backward, operands
+    // gathered from strided rows. Lengths around its tiles (16 columns, 6 rows, 128 queries, 256 keys); padding
+    // absent, present but all false, or random with batch 0 fully padded; heads read from and written into
+    // [B, T, features] rows (q apart from k and v, out with spare columns).
+    let seed = 500;
+    for (const [batch, heads, tq, tk, d, dv] of [
+      [2, 2, 7, 13, 16, 32],
+      [1, 3, 130, 129, 32, 16],
+      [2, 1, 129, 256, 16, 16],
+      [3, 2, 40, 1, 16, 16],
+      [1, 2, 20, 257, 16, 16],
+    ] as const) {
+      for (const causal of [false, true]) {
+        for (const padding of ['none', 'false', 'random'] as const) {
+          const fq = heads * d + 3;
+          const fkv = heads * (d + dv) + 1;
+          const fo = heads * dv + 2;
+          const rowsQ = randomF32(batch * tq * fq, seed++, 4);
+          const rowsKv = randomF32(batch * tk * fkv, seed++, 4);
+          const q = rowsQ.subarray(2);
+          const k = rowsKv.subarray(1);
+          const v = rowsKv.subarray(1 + heads * d);
+          const layout = {
+            q: { batch: tq * fq, head: d, row: fq },
+            k: { batch: tk * fkv, head: d, row: fkv },
+            v: { batch: tk * fkv, head: dv, row: fkv },
+            out: { batch: tq * fo, head: dv, row: fo },
+          };
+          const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal, layout };
+          let pad: Uint8Array | null = null;
+          if (padding !== 'none') pad = new Uint8Array(batch * tk);
+          if (padding === 'random') {
+            pad = Uint8Array.from(randomInts(batch * tk, 4, seed++), (x) => (x === 0 ? 1 : 0));
+            pad.fill(1, 0, tk);
+          }
+          const bh = batch * heads;
+          const ow = new Float32Array(batch * tq * fo).fill(7);
+          const og = ow.slice();
+          const lw = new Float32Array(bh * tq);
+          const lg = new Float32Array(bh * tq);
+          const ww = new Float32Array(bh * tq * tk);
+          const wg = new Float32Array(bh * tq * tk).fill(NaN);
+          jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
+          native.attention(q, k, v, pad, args, og, lg, wg);
+          expectClose(og, ow, 1e-4, 1e-5);
+          expectClose(lg, lw, 1e-5, 1e-5);
+          expectClose(wg, ww, 1e-4, 1e-6);
+          const o2 = ow.slice();
+          native.attention(q, k, v, pad, args, o2, lg, null);
+          expectClose(o2, og, 0, 0); // the weights cost a pass, never a different output
+          const dOut = randomF32(batch * tq * fo, seed++);
+          const grads = (b: Backend): Float32Array[] => {
+            const gq = new Float32Array(rowsQ.length).fill(5);
+            const gkv = new Float32Array(rowsKv.length).fill(5);
+            b.attentionGrad(
+              q,
+              k,
+              v,
+              pad,
+              args,
+              ow,
+              lw,
+              dOut,
+              gq.subarray(2),
+              gkv.subarray(1),
+              gkv.subarray(1 + heads * d),
+            );
+            return [gq, gkv];
+          };
+          const want = grads(jsBackend);
+          const got = grads(native);
+          for (let i = 0; i < 2; i++) expectClose(got[i]!, want[i]!, 1e-3, 1e-4); // spare columns keep their 5s
+        }
+      }
+    }
+  });
+
   it('gruCell and gruCellGrad over awkward B, H, with and without b_hn', () => {
     let seed = 900;
     for (const batch of [1, 3, 7, 17, 64])
