@@ -121,6 +121,52 @@ function agrees(path: 'detected' | 'portable'): void {
     }
   });
 
+  it('additive attention where tanh saturates or its argument is near zero', () => {
+    // The AVX2 kernel evaluates tanh as 1 − 2/(e^{2x} + 1) (absolute, not relative, accuracy): arguments of
+    // ±60 must give ±1 exactly, ones of ±1e-4 must not lose the scores or gradients to cancellation.
+    const [batch, length, units, width] = [3, 5, 37, 9];
+    const args = { batch, length, units, width, vBias: -0.5 };
+    const mix = randomF32(batch * length * units, 11, 2);
+    const keys = mix.map((x, i) => (i % 3 === 0 ? x * 60 : i % 3 === 1 ? x * 1e-4 : x));
+    const query = new Float32Array(batch * units);
+    const v = randomF32(units, 12, 2);
+    const memory = randomF32(batch * length * width, 13, 2);
+    const dContext = randomF32(batch * width, 14, 2);
+    const run = (be: Backend) => {
+      const weights = new Float32Array(batch * length);
+      const context = new Float32Array(batch * width);
+      be.additiveAttention(keys, query, v, memory, null, args, weights, context);
+      const dScores = new Float32Array(batch * length);
+      const dQuery = new Float32Array(batch * units);
+      const dKeys = new Float32Array(batch * length * units);
+      const dV = new Float32Array(units);
+      const dMemory = new Float32Array(batch * length * width);
+      be.additiveAttentionGrad(
+        keys,
+        query,
+        v,
+        memory,
+        null,
+        args,
+        weights,
+        dContext,
+        null,
+        dScores,
+        dQuery,
+        dKeys,
+        dV,
+        dMemory,
+      );
+      return { weights, context, dScores, dQuery, dKeys, dV, dMemory };
+    };
+    const want = run(jsBackend);
+    const got = run(native);
+    for (const key of Object.keys(want) as (keyof typeof want)[])
+      expectClose(got[key], want[key], `${key} with saturated and tiny tanh arguments`);
+    // Saturated units contribute no key gradient: 1 − tanh² is 0 there on both.
+    for (let i = 0; i < keys.length; i += 3) if (Math.abs(keys[i]!) > 20) expect(got.dKeys[i]).toBe(0);
+  });
+
   it('gruCell and gruCellGrad with row-layout gates ([B, 3H]) over awkward B, H', () => {
     let seed = 500;
     for (const batch of [1, 3, 17, 64])
