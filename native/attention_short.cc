@@ -308,7 +308,7 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
                                                        const uint8_t* pad, const float* lse, float* dq, long ldq,
                                                        float* dk, long lddk, float* dv, long lddv) {
   const long tq = sh.tq, tk = sh.tk, d = sh.d, dvn = sh.dv;
-  const long cols = round_cols(tk), ldt = hc.ldt;
+  const long ldt = hc.ldt;
   thread_local std::vector<float> p_buf, ds_buf;
   p_buf.resize(static_cast<size_t>(kBlock * ldt));
   ds_buf.resize(static_cast<size_t>(kBlock * ldt));
@@ -319,6 +319,15 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
     const bool acc = i0 > 0;
     const float* qb = hc.qc + i0 * hc.ldq;
     const float* gb = hc.gc + i0 * hc.ldg;
+    // Under the causal mask the block's queries see only keys [0, seen): the columns past them are not computed,
+    // and the first block writes zero gradients for the keys it does not see.
+    const long seen = sh.causal ? std::min(tk, i0 + rows) : tk;
+    const long cols = round_cols(seen);
+    if (!acc)
+      for (long j = seen; j < tk; j++) {
+        std::fill(dk + j * lddk, dk + j * lddk + d, 0.0f);
+        std::fill(dv + j * lddv, dv + j * lddv + dvn, 0.0f);
+      }
     // P = exp(scale·Q·Kᵀ - lse), masked entries and keys past tk 0.
     product<false>(rows, cols, d, sh.scale, qb, hc.ldq, hc.kt, ldt, p, ldt, nullptr, false);
     for (long r = 0; r < rows; r++) {
@@ -341,9 +350,9 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
         _mm256_storeu_ps(dr + c, _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
     }
     // dV (+)= Pᵀ·dO;  dK (+)= scale·dSᵀ·Q;  dQ = scale·dS·K
-    product<true>(tk, dvn, rows, 1.0f, p, ldt, gb, hc.ldg, dv, lddv, nullptr, acc);
-    product<true>(tk, d, rows, sh.scale, ds, ldt, qb, hc.ldq, dk, lddk, nullptr, acc);
-    product<false>(rows, d, tk, sh.scale, ds, ldt, hc.kc, hc.ldk, dq + i0 * ldq, ldq, nullptr, false);
+    product<true>(seen, dvn, rows, 1.0f, p, ldt, gb, hc.ldg, dv, lddv, nullptr, acc);
+    product<true>(seen, d, rows, sh.scale, ds, ldt, qb, hc.ldq, dk, lddk, nullptr, acc);
+    product<false>(rows, d, seen, sh.scale, ds, ldt, hc.kc, hc.ldk, dq + i0 * ldq, ldq, nullptr, false);
   }
 }
 
