@@ -32,7 +32,7 @@ namespace attn {
 namespace {
 
 constexpr long kMaxKeys = 256;
-constexpr long kBlock = 128;  // queries per backward block (P and dS tiles of kBlock × 256 floats: 256 KiB)
+constexpr long kBlock = 128;  // queries per backward block (P and dS tiles of up to 128 × 272 floats, 136 KiB each)
 constexpr long kRows = 6;     // rows of a register tile
 constexpr long kCols = 16;    // columns of a register tile (two vectors)
 constexpr long kFwdRows = 24;  // queries per forward block (6 to 48 ran at the same speed)
@@ -40,9 +40,10 @@ constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 inline long round_cols(long n) { return (n + kCols - 1) / kCols * kCols; }
 
-// Row stride of a buffer of rows n floats wide: a multiple of 16 that is an odd number of 64-byte lines pairs, so
-// that a column of a tile (one line per row, 128 rows) spreads over every L1 set. A power-of-two stride (64 or
-// 128 floats) put such a column into 8 or 16 of the 64 sets, and the products ran at half speed.
+// Row stride of a buffer of rows n floats wide: a multiple of 16 floats (one 64-byte line) that is an odd number
+// of lines, so that a column of a tile (one line per row, up to 128 rows) spreads over every L1 set. A
+// power-of-two stride (64 or 128 floats) put such a column into 16 or 8 of the 64 sets, and the products ran at
+// half speed.
 inline long padded(long n) {
   const long ld = round_cols(n);
   return (ld / kCols) % 2 == 0 ? ld + kCols : ld;
@@ -242,8 +243,8 @@ const uint8_t* padding_of(const uint8_t* key_padding, long b, long tk) {
   return nullptr;
 }
 
-// Sets the masked scores of query row i (row s of ldc = cols ≥ tk floats) to -inf: padded keys, keys past tk,
-// and under the causal mask keys after i.
+// Sets the masked ones among the `cols` scores s of query row i (cols ≥ the keys it may see) to -inf: padded
+// keys, columns past tk, and under the causal mask keys after i.
 void mask_row(const AttentionShape& sh, const uint8_t* pad, long i, float* s, long cols) {
   const long visible = sh.causal ? std::min(sh.tk, i + 1) : sh.tk;
   for (long c = visible; c < cols; c++) s[c] = kNegInf;
