@@ -3,7 +3,9 @@
  *   ATTN_THREADS=2 node --import tsx bench/gemm-shapes.ts [--rounds 3] [--seconds 0.05] [--only cls|nmt|step]
  * attn and PyTorch (bench/gemm_shapes.py, a child kept alive between rounds) alternate rounds; each side keeps
  * its best GFLOP/s per shape. Both write into a preallocated C and read a transposed operand in place, so the
- * figures are the products alone. PyTorch runs with OMP_WAIT_POLICY=PASSIVE, as `npm run bench` does.
+ * figures are the products alone. PyTorch runs with OMP_WAIT_POLICY=PASSIVE, as `npm run bench` does. Rows
+ * marked * are attn's matmulPacked on a right operand packed once beforehand (packMatmulB), as the fused GRU
+ * loops run them, against the same torch.mm.
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -11,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendInfo, getBackend } from '../src/node.js';
 
-/** m, n, k, transA, transB, the group it belongs to. */
-type Shape = [number, number, number, boolean, boolean, string];
+/** m, n, k, transA, transB, the group it belongs to, and whether attn's side multiplies by a prepacked B. */
+type Shape = [number, number, number, boolean, boolean, string, boolean?];
 
 const SHAPES: Shape[] = [
   [1024, 1024, 1024, false, false, 'ref'],
@@ -38,6 +40,9 @@ const SHAPES: Shape[] = [
   [64, 512, 1536, false, true, 'step'],
   [64, 1536, 512, false, true, 'step'],
   [64, 512, 512, false, true, 'step'],
+  [64, 512, 1536, false, true, 'step', true],
+  [64, 1536, 512, false, true, 'step', true],
+  [64, 512, 512, false, true, 'step', true],
 ];
 
 const { values } = parseArgs({
@@ -59,23 +64,28 @@ function randomFloats(n: number): Float32Array {
   return x;
 }
 
-const operands = shapes.map(([m, n, k]) => ({
-  a: randomFloats(m * k),
-  b: randomFloats(k * n),
-  c: new Float32Array(m * n),
-}));
+const operands = shapes.map(([m, n, k, , transB, , prepacked]) => {
+  const b = randomFloats(k * n);
+  return {
+    a: randomFloats(m * k),
+    b,
+    c: new Float32Array(m * n),
+    packed: prepacked ? be.packMatmulB(b, k, n, transB) : null,
+  };
+});
 
 /** Best GFLOP/s of about `seconds` worth of products at 100 GFLOP/s (the count PyTorch's side uses too). */
 function attnRound(): number[] {
   return shapes.map(([m, n, k, transA, transB], i) => {
-    const { a, b, c } = operands[i]!;
+    const { a, b, c, packed } = operands[i]!;
     const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
+    const product = packed ? () => be.matmulPacked(a, packed, c, m, transA) : () => be.matmul(a, b, c, args);
     const reps = Math.max(3, Math.floor((seconds * 1e11) / (2 * m * n * k)));
-    be.matmul(a, b, c, args);
+    product();
     let best = Infinity;
     for (let r = 0; r < reps; r++) {
       const t = performance.now();
-      be.matmul(a, b, c, args);
+      product();
       best = Math.min(best, performance.now() - t);
     }
     return (2 * m * n * k) / (best / 1000) / 1e9;
@@ -114,8 +124,8 @@ process.stdout.write(
 process.stdout.write(
   `${'m,n,k'.padEnd(18)} ${'op'.padEnd(4)} ${'attn'.padStart(7)} ${'torch'.padStart(7)}  ratio\n`,
 );
-shapes.forEach(([m, n, k, ta, tb], i) => {
-  const op = `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}`;
+shapes.forEach(([m, n, k, ta, tb, , prepacked], i) => {
+  const op = `${ta ? 'T' : 'N'}${tb ? 'T' : 'N'}${prepacked ? '*' : ''}`;
   const [g, t] = [bestAttn[i]!, bestTorch[i]!];
   process.stdout.write(
     `${`${m},${n},${k}`.padEnd(18)} ${op.padEnd(4)} ${g.toFixed(1).padStart(7)} ${t.toFixed(1).padStart(7)}  ${(g / t).toFixed(2)}\n`,
