@@ -236,8 +236,12 @@ export interface Backend {
   argReduce(op: ArgReduceOp, x: DataArray, outer: number, n: number, inner: number, out: Int32Array): void;
 
   matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void;
-  /** Prepares op(b) [k, n] (b stored [n, k] when transB) for matmulPacked. */
-  packMatmulB(b: Float32Array, k: number, n: number, transB: boolean): PackedMatrix;
+  /**
+   * Prepares op(b) [k, n] (b stored [n, k] when transB) for matmulPacked. With `reuse` (an earlier result of the
+   * same shape that is no longer in use) the backend may pack into its buffer instead of a fresh one: a fresh
+   * buffer of megabytes costs a page fault per 4 KiB page on its first write, as much as the packing itself.
+   */
+  packMatmulB(b: Float32Array, k: number, n: number, transB: boolean, reuse?: PackedMatrix): PackedMatrix;
   /** out [m, n] = op(a) · op(B) for a B that packMatmulB prepared: the same values as matmul with batch 1. */
   matmulPacked(a: Float32Array, b: PackedMatrix, out: Float32Array, m: number, transA: boolean): void;
 

@@ -65,6 +65,23 @@ function packedAgrees(be: Backend, name: string): void {
         }
   });
 
+  it(`${name}: packing into a reused PackedMatrix gives the new B's product, in the same buffer`, () => {
+    const [m, n, k] = [20, 50, 600];
+    const a = randomF32(m * k, 21);
+    const first = be.packMatmulB(randomF32(k * n, 22), k, n, true);
+    const b = randomF32(k * n, 23);
+    const again = be.packMatmulB(b, k, n, true, first);
+    if (first.packed) expect(again.packed).toBe(first.packed);
+    const want = new Float32Array(m * n);
+    be.matmul(a, b, want, { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 });
+    const got = new Float32Array(m * n).fill(NaN);
+    be.matmulPacked(a, again, got, m, false);
+    expect(got).toEqual(want);
+    // A PackedMatrix of another shape is not reused.
+    const other = be.packMatmulB(randomF32(k * 7, 24), k, 7, true, first);
+    if (first.packed) expect(other.packed).not.toBe(first.packed);
+  });
+
   it(`${name}: a B packed transposed and untransposed gives the same product`, () => {
     // W [n, k] read as h·Wᵀ (transB) and its transpose stored [k, n]: the forward and backward uses of a weight.
     const [m, n, k] = [64, 70, 1100];

@@ -41,9 +41,16 @@ export function matmul(a: Float32Array, b: Float32Array, out: Float32Array, args
  * A transposed B is transposed once here, as matmul would at every call; the products then run the same loop on
  * the same numbers, so they give matmul's bits.
  */
-export function packMatmulB(b: Float32Array, k: number, n: number, transB: boolean): PackedMatrix {
+export function packMatmulB(
+  b: Float32Array,
+  k: number,
+  n: number,
+  transB: boolean,
+  reuse?: PackedMatrix,
+): PackedMatrix {
   if (!transB) return { b, k, n, transB, packedBy: 'js', packed: null };
-  const packed = new Float32Array(k * n);
+  const fits = reuse?.packedBy === 'js' && reuse.packed?.length === k * n;
+  const packed = fits ? reuse.packed! : new Float32Array(k * n);
   transposeInto(b, 0, n, k, packed);
   return { b, k, n, transB, packedBy: 'js', packed };
 }

@@ -45,8 +45,10 @@ export function createNativeBackend(addon: NativeAddon): Backend {
     argReduce: (op, x, outer, n, inner, out) => addon.argReduce(op, x, outer, n, inner, out),
     matmul: (a, b, out, { batch, m, n, k, transA, transB, strideA, strideB }) =>
       addon.matmul(a, b, out, batch, m, n, k, transA, transB, strideA, strideB),
-    packMatmulB(b, k, n, transB) {
-      const packed = new Float32Array(addon.packedBFloats(k, n));
+    packMatmulB(b, k, n, transB, reuse) {
+      const size = addon.packedBFloats(k, n);
+      const fits = reuse?.packedBy === 'native' && reuse.packed?.length === size;
+      const packed = fits ? reuse.packed! : new Float32Array(size);
       addon.packB(b, k, n, transB, packed);
       return { b, k, n, transB, packedBy: 'native', packed };
     },

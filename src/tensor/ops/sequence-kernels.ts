@@ -27,13 +27,27 @@ export function gemm(
 }
 
 /**
+ * The packed copies of each weight (one per layout), reused by the next pass over the same weight: a loop uses
+ * its packed weights only until it ends, and JavaScript runs one loop at a time, so a later pass may overwrite
+ * them. Packing into a fresh 3 MiB buffer at every pass cost 1-1.5 ms of page faults, three times the packing.
+ * Held weakly: a weight's copies go when the weight does.
+ */
+const packs = new WeakMap<Float32Array, PackedMatrix[]>();
+
+/**
  * op(w) [k, n] (w stored [n, k] when transB) prepared for gemmPacked: the native GEMM packs it into its
  * micro-kernel panels here, once, instead of in every step's product (for a 64-row step, packing a 1536×512
  * weight costs about a quarter of the product). Forward products read W_hh as h·W_hhᵀ (transB), backward ones
  * as dy·W; both pack to the same panels, so neither needs a transposed copy.
  */
 export function packRhs(w: Float32Array, k: number, n: number, transB: boolean): PackedMatrix {
-  return backend().packMatmulB(w, k, n, transB);
+  const kept = packs.get(w) ?? [];
+  const i = kept.findIndex((p) => p.k === k && p.n === n && p.transB === transB);
+  const packed = backend().packMatmulB(w, k, n, transB, kept[i]);
+  if (i >= 0) kept[i] = packed;
+  else kept.push(packed);
+  packs.set(w, kept);
+  return packed;
 }
 
 /** out [m, n] = a [m, k] · op(W) for a W that packRhs prepared; the same values as gemm. */
