@@ -436,17 +436,6 @@ void LinearBiasAct(const Napi::CallbackInfo& info) {
   linear_bias_act(f32(info, 0, "y", rows * n), f32_or_null(info, 1, "bias", n), rows, n, relu);
 }
 
-// linearActGrad(y, dy, rows, n, relu, dPre, dBias)
-void LinearActGrad(const Napi::CallbackInfo& info) {
-  const Napi::Env env = info.Env();
-  long rows = count(info, 2, "rows"), n = count(info, 3, "n");
-  bool relu = info[4].ToBoolean().Value();
-  const float* y = f32_or_null(info, 0, "y", rows * n);
-  if (relu && !y) range_error(env, "linearActGrad: y is needed for the ReLU's derivative");
-  linear_act_grad(y, f32(info, 1, "dy", rows * n), rows, n, relu, f32_or_null(info, 5, "dPre", rows * n),
-                  f32_or_null(info, 6, "dBias", n));
-}
-
 // layerNorm(x, gamma, beta, rows, n, eps, out, mean, rstd)
 void LayerNorm(const Napi::CallbackInfo& info) {
   long rows = count(info, 3, "rows"), n = count(info, 4, "n");
@@ -714,7 +703,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGrad));
   exports.Set("linearBiasAct", Napi::Function::New(env, LinearBiasAct));
-  exports.Set("linearActGrad", Napi::Function::New(env, LinearActGrad));
   exports.Set("indexSelect", Napi::Function::New(env, IndexSelect));
   exports.Set("indexAdd", Napi::Function::New(env, IndexAdd));
   exports.Set("gather", Napi::Function::New(env, Gather));

@@ -44,9 +44,6 @@ void cross_entropy_grad(const float* logits, const float* log_sum_exp, const int
 
 // y ← act(y + bias) in place over [rows, n] (bias may be null; act is ReLU or nothing).
 void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu);
-// d_pre = dy ⊙ act'(y) (y may be null without ReLU; d_pre may be null when only d_bias is wanted) and
-// d_bias = Σ_rows d_pre (when not null).
-void linear_act_grad(const float* y, const float* dy, long rows, long n, bool relu, float* d_pre, float* d_bias);
 
 void layer_norm(const float* x, const float* gamma, const float* beta, long rows, long n, double eps, float* out,
                 float* mean, float* rstd);

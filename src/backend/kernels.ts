@@ -335,20 +335,6 @@ export interface Backend {
     n: number,
     activation: 'relu' | null,
   ): void;
-  /**
-   * The start of its backward: dPre = dy ⊙ act'(y) (ReLU: dy where y > 0, else 0; y may be null without an
-   * activation), and dBias = Σ_rows dPre summed in double, rows in order. dPre or dBias may be null when not
-   * wanted.
-   */
-  linearActGrad(
-    y: Float32Array | null,
-    dy: Float32Array,
-    rows: number,
-    n: number,
-    activation: 'relu' | null,
-    dPre: Float32Array | null,
-    dBias: Float32Array | null,
-  ): void;
 
   /** out [outer, index.length, inner] = src [outer, n, inner] rows picked by index along n. */
   indexSelect(

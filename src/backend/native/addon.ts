@@ -147,15 +147,6 @@ export interface NativeAddon {
     dBeta: Float32Array | null,
   ): void;
   linearBiasAct(y: Float32Array, bias: Float32Array | null, rows: number, n: number, relu: boolean): void;
-  linearActGrad(
-    y: Float32Array | null,
-    dy: Float32Array,
-    rows: number,
-    n: number,
-    relu: boolean,
-    dPre: Float32Array | null,
-    dBias: Float32Array | null,
-  ): void;
   indexSelect(
     src: DataArray,
     outer: number,

@@ -86,8 +86,6 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.layerNormGrad(x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta),
     linearBiasAct: (y, bias, rows, n, activation) =>
       addon.linearBiasAct(y, bias, rows, n, activation === 'relu'),
-    linearActGrad: (y, dy, rows, n, activation, dPre, dBias) =>
-      addon.linearActGrad(y, dy, rows, n, activation === 'relu', dPre, dBias),
     indexSelect(src, outer, n, inner, index, out) {
       if (sameType(src, out)) addon.indexSelect(src, outer, n, inner, index, out);
       else jsBackend.indexSelect(src, outer, n, inner, index, out);

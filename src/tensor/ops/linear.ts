@@ -12,6 +12,7 @@ import { formatShape, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData, newFloatOverwritten, record } from './common.js';
 import { matmul } from './matmul.js';
+import { sumTo } from './reduce.js';
 import { reshape } from './shape.js';
 
 export interface LinearOpOptions {
@@ -63,22 +64,19 @@ export function linear(
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(op, y, inputs, (g) => {
     let gd = g.data as Float32Array;
-    // The ReLU's derivative and the bias gradient (Σ_rows) in one pass over G.
-    const wantBias = bias !== null && bias.requiresGrad;
-    const db = wantBias ? newFloatOverwritten([outF]) : null;
     if (activation === 'relu') {
       const pre = newFloatOverwritten(shape);
-      backend().linearActGrad(yd, gd, rows, outF, activation, pre.data, db?.data ?? null);
+      backend().unaryGrad('relu', yd, yd, gd, pre.data);
       gd = pre.data;
-    } else if (db) {
-      backend().linearActGrad(null, gd, rows, outF, null, null, db.data);
     }
-    // As matmul's own backward: dx = G·W, dW = Gᵀ·x (rows folded).
+    // As matmul's own backward: dx = G·W, dW = Gᵀ·x (rows folded), db = Σ_rows G. (A kernel doing the ReLU
+    // derivative and the bias sums in one pass measured no faster: both passes are bound by memory, and the sums
+    // need a column-blocked walk that streams worse than the row-parallel ReLU pass.)
     const g2 = new Tensor(gd, [rows, outF], 'float32');
     const dx = x.requiresGrad ? reshape(matmul(g2, weight), x.shape) : null;
     const dw = weight.requiresGrad ? matmul(g2, reshape(x, [rows, inF]), { transA: true }) : null;
     const grads = [dx, dw];
-    if (bias) grads.push(db?.tensor ?? null);
+    if (bias) grads.push(bias.requiresGrad ? sumTo(g2, [outF]) : null);
     return grads;
   });
 }
