@@ -65,33 +65,49 @@ __attribute__((target("avx2,fma"))) float hsum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// A contiguous row with vector exp; the max pass notices NaN (unordered compare) and hands such rows, and rows
-// whose max is ±inf, to the portable path, which defines those edge cases.
-__attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* x, float* out, long n, bool log) {
-  __m256 vmax = _mm256_set1_ps(-kInf);
+// One pass over a contiguous row: its max, whether it holds a NaN (unordered compare), and with kSum Σ x (in
+// float lanes, then the tail in double).
+struct RowScan {
+  float max;
+  bool has_nan;
+  double sum;
+};
+
+template <bool kSum>
+__attribute__((target("avx2,fma"))) RowScan scan_row_avx2(const float* x, long n) {
+  __m256 vmax = _mm256_set1_ps(-kInf), vtotal = _mm256_setzero_ps();
   __m256 nan = _mm256_setzero_ps();
   long j = 0;
   for (; j + 8 <= n; j += 8) {
     __m256 v = _mm256_loadu_ps(x + j);
     nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
     vmax = _mm256_max_ps(vmax, v);
+    if (kSum) vtotal = _mm256_add_ps(vtotal, v);
   }
   alignas(32) float lanes[8];
   _mm256_store_ps(lanes, vmax);
-  float max = -kInf;
-  bool has_nan = _mm256_movemask_ps(nan) != 0;
-  for (int i = 0; i < 8; i++) max = lanes[i] > max ? lanes[i] : max;
+  RowScan r{-kInf, _mm256_movemask_ps(nan) != 0, kSum ? static_cast<double>(hsum(vtotal)) : 0.0};
+  for (int i = 0; i < 8; i++) r.max = lanes[i] > r.max ? lanes[i] : r.max;
   for (; j < n; j++) {
-    if (x[j] != x[j]) has_nan = true;
-    if (x[j] > max) max = x[j];
+    if (x[j] != x[j]) r.has_nan = true;
+    if (x[j] > r.max) r.max = x[j];
+    if (kSum) r.sum += x[j];
   }
-  if (has_nan || max == kInf || max == -kInf) {
+  return r;
+}
+
+// A contiguous row with vector exp; rows with a NaN, and rows whose max is ±inf, go to the portable path, which
+// defines those edge cases.
+__attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* x, float* out, long n, bool log) {
+  const RowScan scan = scan_row_avx2<false>(x, n);
+  const float max = scan.max;
+  if (scan.has_nan || max == kInf || max == -kInf) {
     softmax_row_portable(x, out, n, 1, log);
     return;
   }
   const __m256 m = _mm256_set1_ps(max);
   __m256 vsum = _mm256_setzero_ps();
-  j = 0;
+  long j = 0;
   for (; j + 8 <= n; j += 8) {
     __m256 e = exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), m));
     if (!log) _mm256_storeu_ps(out + j, e);
@@ -123,32 +139,15 @@ __attribute__((target("avx2,fma"))) void softmax_row_avx2(const float* x, float*
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) double row_log_sum_exp_avx2(const float* x, long n, double* sum_x) {
-  __m256 vmax = _mm256_set1_ps(-kInf), vtotal = _mm256_setzero_ps();
-  __m256 nan = _mm256_setzero_ps();
-  long j = 0;
-  for (; j + 8 <= n; j += 8) {
-    __m256 v = _mm256_loadu_ps(x + j);
-    nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-    vmax = _mm256_max_ps(vmax, v);
-    vtotal = _mm256_add_ps(vtotal, v);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, vmax);
-  float max = -kInf;
-  bool has_nan = _mm256_movemask_ps(nan) != 0;
-  for (int i = 0; i < 8; i++) max = lanes[i] > max ? lanes[i] : max;
-  double total = hsum(vtotal);
-  for (; j < n; j++) {
-    if (x[j] != x[j]) has_nan = true;
-    if (x[j] > max) max = x[j];
-    total += x[j];
-  }
-  if (sum_x) *sum_x = total;
-  if (has_nan) return NAN;
+  const RowScan scan = sum_x ? scan_row_avx2<true>(x, n) : scan_row_avx2<false>(x, n);
+  const float max = scan.max;
+  if (sum_x) *sum_x = scan.sum;
+  if (scan.has_nan) return NAN;
   if (max == kInf || max == -kInf) return max;
+  long j = 0;
   const __m256 m = _mm256_set1_ps(max);
   __m256 vsum = _mm256_setzero_ps();
-  for (j = 0; j + 8 <= n; j += 8) vsum = _mm256_add_ps(vsum, exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), m)));
+  for (; j + 8 <= n; j += 8) vsum = _mm256_add_ps(vsum, exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), m)));
   double sum = hsum(vsum);
   for (; j < n; j++) sum += std::exp(x[j] - max);
   return max + std::log(sum);
