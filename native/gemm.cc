@@ -577,6 +577,18 @@ inline long chunk_offset(int p, int kc, int jp, int ncp) {
   return static_cast<long>(p) * ncp + static_cast<long>(jp) * NR * kc;
 }
 
+// Packs column group g of `groups` (of the block's cpanels NR-wide panels, columns jc.. of an nc-wide block) for
+// every KC slice of k0..k1, into the slots chunk_offset gives: the unit of packing work the threads claim.
+void pack_b_group(const Matrix& b, int g, int groups, int cpanels, int nc, int jc, int k0, int k1, int ncp,
+                  float* pb) {
+  const int q0 = cpanels * g / groups, q1 = cpanels * (g + 1) / groups;
+  const int cols = std::min(nc, q1 * NR) - q0 * NR;
+  for (int p0 = k0; p0 < k1; p0 += KC) {
+    const int kc = std::min(KC, k1 - p0);
+    pack_b(b, p0, kc, jc + q0 * NR, cols, pb + chunk_offset(p0 - k0, kc, q0, ncp));
+  }
+}
+
 void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
                             bool accumulate, int threads, int want);
 
@@ -611,12 +623,7 @@ void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matr
       std::atomic<int> claimed{0}, packed{0};
       parallel_for(tm * tn, [&](int t) {
         for (int g; (g = claimed.fetch_add(1, std::memory_order_relaxed)) < groups;) {
-          const int q0 = cpanels * g / groups, q1 = cpanels * (g + 1) / groups;
-          const int cols = std::min(nc, q1 * NR) - q0 * NR;
-          for (int p0 = k0; p0 < k1; p0 += KC) {
-            const int kc = std::min(KC, k1 - p0);
-            pack_b(b, p0, kc, jc + q0 * NR, cols, pb + chunk_offset(p0 - k0, kc, q0, ncp));
-          }
+          pack_b_group(b, g, groups, cpanels, nc, jc, k0, k1, ncp, pb);
           packed.fetch_add(1, std::memory_order_release);
         }
         wait_for(packed, groups);
@@ -682,13 +689,7 @@ void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, c
             const int i0 = rpanels * bi / rb * MR, i1 = std::min(m, rpanels * (bi + 1) / rb * MR);
             pack_a(a, i0, i1 - i0, p0, kc, alpha, pa + mpad * (p0 - k0) + static_cast<long>(i0) * kc);
           } else {
-            const int g = u - a_units;
-            const int q0 = cpanels * g / groups, q1 = cpanels * (g + 1) / groups;
-            const int cols = std::min(nc, q1 * NR) - q0 * NR;
-            for (int p0 = k0; p0 < k1; p0 += KC) {
-              const int kc = std::min(KC, k1 - p0);
-              pack_b(b, p0, kc, jc + q0 * NR, cols, pb + chunk_offset(p0 - k0, kc, q0, ncp));
-            }
+            pack_b_group(b, u - a_units, groups, cpanels, nc, jc, k0, k1, ncp, pb);
           }
           done.fetch_add(1, std::memory_order_release);
         }
