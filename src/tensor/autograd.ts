@@ -8,6 +8,7 @@ import { getBackend } from '../backend/registry.js';
 import { checkFiniteGradient } from './debug.js';
 import { AttnError } from './errors.js';
 import { formatShape, shapesEqual, stridesOf } from './shape.js';
+import { recycle, trackBirths } from './storage.js';
 import type { Tensor } from './tensor.js';
 
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null)[];
@@ -18,6 +19,12 @@ export interface GradFn {
   inputs: readonly Tensor[];
   /** null once the graph has been released by a backward pass. */
   backward: BackwardFn | null;
+  /**
+   * The closure is done with its gradient argument when it returns (it keeps no reference to it, though what it
+   * returns may share its storage), so the engine may recycle that storage. Unset (false) for a closure that
+   * stores the gradient for later, as a multi-output op's outputs do, and for any GradFn made outside the ops.
+   */
+  releasesGrad?: boolean;
 }
 
 let gradEnabled = true;
@@ -79,9 +86,24 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
   // copied. The caller's upstream buffer never counts as ours. Keyed by the ArrayBuffer, so that views of one
   // buffer (a reshape of g, slices) count as the same buffer.
   const handedOut = new Map<ArrayBufferLike, number>([[grad.data.buffer, Infinity]]);
+  // Gradients still waiting for a consumer, per buffer (views counted apart). A buffer made in this pass (born)
+  // whose count falls to 0 is dead: every backward that received it has returned, it went into a sum or a
+  // leaf's copy, and no leaf adopted it; it goes back to storage for the next allocation of its size.
+  const pending = new Map<ArrayBufferLike, number>();
+  const born = new Set<ArrayBufferLike>();
   const handOut = (t: Tensor): void => {
     const b = t.data.buffer;
     handedOut.set(b, (handedOut.get(b) ?? 0) + 1);
+    pending.set(b, (pending.get(b) ?? 0) + 1);
+  };
+  const consumed = (t: Tensor): void => {
+    const b = t.data.buffer;
+    const left = (pending.get(b) ?? 0) - 1;
+    pending.set(b, left);
+    if (left !== 0 || !born.delete(b)) return;
+    handedOut.delete(b);
+    pending.delete(b);
+    recycle(b);
   };
   const ownsWhole = (leaf: Tensor, g: Tensor): boolean =>
     handedOut.get(g.data.buffer) === 1 &&
@@ -105,50 +127,67 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
       const strides = stridesOf(previous.shape);
       const p = previous.data as Float32Array;
       getBackend().binary('add', p, strides, next.data as Float32Array, strides, p, previous.shape);
+      consumed(next);
       return previous;
     }
     const result = accumulate(previous, next);
     owned.add(result);
     handOut(result);
+    consumed(previous);
+    consumed(next);
     return result;
   };
-  noGradRun(() => {
-    for (const tensor of order) {
-      const g = grads.get(tensor);
-      grads.delete(tensor);
-      // Handed on now (a backward may pass it through as an input's gradient): no longer written in place.
-      if (g) owned.delete(g);
-      const fn = tensor.gradFn;
-      if (fn === null) {
-        // .grad must own its storage: a first gradient is copied unless this pass made it and handed it here
-        // alone (g may be the caller's upstream tensor, or the very tensor handed to another leaf: add passes g
-        // through to both operands). Adopting saves a copy of every parameter's gradient per training step.
-        if (g) tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : ownsWhole(tensor, g) ? g : g.clone();
-        continue;
-      }
-      if (!g) continue;
-      if (fn.backward === null) {
-        throw new AttnError('backward', `the graph through ${fn.name} has already been released`);
-      }
-      const inputGrads = fn.backward(g);
-      fn.inputs.forEach((input, i) => {
-        const ig = inputGrads[i];
-        if (!ig || !input.requiresGrad) return;
-        if (!shapesEqual(ig.shape, input.shape)) {
-          throw new AttnError(
-            fn.name,
-            `backward produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`,
-          );
+  const previousBirths = trackBirths(born);
+  try {
+    noGradRun(() => {
+      for (const tensor of order) {
+        const g = grads.get(tensor);
+        grads.delete(tensor);
+        // Handed on now (a backward may pass it through as an input's gradient): no longer written in place.
+        if (g) owned.delete(g);
+        const fn = tensor.gradFn;
+        if (fn === null) {
+          // .grad must own its storage: a first gradient is copied unless this pass made it and handed it here
+          // alone (g may be the caller's upstream tensor, or the very tensor handed to another leaf: add passes g
+          // through to both operands). Adopting saves a copy of every parameter's gradient per training step.
+          if (!g) continue;
+          if (!tensor.grad && ownsWhole(tensor, g)) {
+            tensor.grad = g;
+            born.delete(g.data.buffer);
+            continue;
+          }
+          tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g.clone();
+          consumed(g);
+          continue;
         }
-        checkFiniteGradient(fn.name, ig);
-        handOut(ig);
-        const previous = grads.get(input);
-        grads.set(input, previous ? sum(previous, ig) : ig);
-      });
-      fn.backward = null;
-      fn.inputs = [];
-    }
-  });
+        if (!g) continue;
+        if (fn.backward === null) {
+          throw new AttnError('backward', `the graph through ${fn.name} has already been released`);
+        }
+        const inputGrads = fn.backward(g);
+        fn.inputs.forEach((input, i) => {
+          const ig = inputGrads[i];
+          if (!ig || !input.requiresGrad) return;
+          if (!shapesEqual(ig.shape, input.shape)) {
+            throw new AttnError(
+              fn.name,
+              `backward produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`,
+            );
+          }
+          checkFiniteGradient(fn.name, ig);
+          handOut(ig);
+          const previous = grads.get(input);
+          grads.set(input, previous ? sum(previous, ig) : ig);
+        });
+        if (fn.releasesGrad === true) consumed(g);
+        else born.delete(g.data.buffer);
+        fn.backward = null;
+        fn.inputs = [];
+      }
+    });
+  } finally {
+    trackBirths(previousBirths);
+  }
 }
 
 function noGradRun(fn: () => void): void {

@@ -34,10 +34,96 @@ export function hasUninitialisedAllocator(): boolean {
  * that write every element: reading an element the kernel skipped would read whatever the memory held.
  */
 export function uninitialisedFloats(length: number): Float32Array {
-  if (allocator === null || length < minLength) return new Float32Array(length);
-  const data = allocator(length);
+  if (length < minLength) return new Float32Array(length);
+  const data = takePooled(length) ?? (allocator === null ? new Float32Array(length) : allocator(length));
   if (data.length !== length) {
     throw new Error(`uninitialised allocator returned ${data.length} floats for a request of ${length}`);
   }
+  births?.add(data.buffer);
   return data;
+}
+
+/*
+ * Recycled storage. A backward pass makes and drops a gradient buffer for nearly every tensor of the graph, and
+ * the next forward pass allocates the same sizes again: a Transformer classifier's step allocates about half a
+ * GiB. V8 starts a collection for every 64 MiB of new ArrayBuffer memory, and each one marks the whole JS heap
+ * and frees the dead buffers (4-5 ms here, nine times per step). The autograd engine knows when a gradient buffer
+ * it made in a pass is dead (every consumer has run and no leaf adopted it), and hands it back here; the next
+ * request for the same size takes it instead of allocating. Only buffers this module gave out during the pass are
+ * taken back (see trackBirths), and only exact sizes are reused, so a view never outlives its storage's reuse.
+ */
+const pool = new Map<number, ArrayBuffer[]>();
+let pooledBytes = 0;
+let poolLimit = 256 * 1024 * 1024;
+let births: Set<ArrayBufferLike> | null = null;
+
+let recycledFill: number | null = null;
+
+function takePooled(length: number): Float32Array | null {
+  const free = pool.get(length * 4);
+  const buffer = free?.pop();
+  if (!buffer) return null;
+  pooledBytes -= buffer.byteLength;
+  const data = new Float32Array(buffer);
+  if (recycledFill !== null) data.fill(recycledFill);
+  return data;
+}
+
+/**
+ * Fills recycled storage with `value` before handing it out again (null: leaves what it held). The test suite
+ * fills with NaN, as its allocator does, so that a kernel that skips an element is caught on reused storage too.
+ */
+export function setRecycledFill(value: number | null): void {
+  recycledFill = value;
+}
+
+/**
+ * Starts (with a set) or stops (with null) recording the storage uninitialisedFloats gives out; returns the
+ * previous recorder so that a nested pass can restore it. The autograd engine records each backward pass.
+ */
+export function trackBirths(set: Set<ArrayBufferLike> | null): Set<ArrayBufferLike> | null {
+  const previous = births;
+  births = set;
+  return previous;
+}
+
+/**
+ * Takes back storage that nothing references any more, for a later request of the same size. The caller
+ * guarantees that no array, tensor or kernel will read or write it again. Dropped when the pool is full.
+ */
+export function recycle(buffer: ArrayBufferLike): void {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < minLength * 4) return;
+  if (pooledBytes + buffer.byteLength > poolLimit) return;
+  const free = pool.get(buffer.byteLength);
+  if (free) free.push(buffer);
+  else pool.set(buffer.byteLength, [buffer]);
+  pooledBytes += buffer.byteLength;
+}
+
+/**
+ * Gives back arrays that uninitialisedFloats returned and that the caller alone referenced: a fused op's
+ * internal buffers once its backward has run. Views of part of a buffer are ignored.
+ */
+export function recycleFloats(...arrays: Float32Array[]): void {
+  for (const a of arrays) if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) recycle(a.buffer);
+}
+
+/**
+ * Sets how many bytes of recycled storage are kept for reuse (256 MiB by default; 0 turns recycling off) and
+ * drops what is kept beyond it.
+ */
+export function setStoragePoolLimit(bytes: number): void {
+  if (!Number.isFinite(bytes) || bytes < 0) {
+    throw new Error(`setStoragePoolLimit: bytes must be a finite number ≥ 0, got ${bytes}`);
+  }
+  poolLimit = bytes;
+  if (pooledBytes > poolLimit) {
+    pool.clear();
+    pooledBytes = 0;
+  }
+}
+
+/** Bytes of recycled storage kept for reuse now. */
+export function pooledStorageBytes(): number {
+  return pooledBytes;
 }

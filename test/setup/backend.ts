@@ -1,10 +1,12 @@
 // Runs before every test file: the suite runs on the backend a user would get (native when the addon loads),
 // or on the one ATTN_BACKEND names; CI runs it once each way.
 import { installDefaultBackend } from '../../src/backend/native/select.js';
-import { setUninitialisedAllocator } from '../../src/tensor/storage.js';
+import { setRecycledFill, setUninitialisedAllocator } from '../../src/tensor/storage.js';
 
 installDefaultBackend();
 
 // Storage that an op's kernel promises to overwrite starts as NaN in tests (src/tensor/storage.ts), so an
 // element a kernel fails to write shows up as a NaN in the test's comparison instead of as stale memory.
+// Recycled storage (a dead gradient buffer handed out again) gets the same treatment.
 setUninitialisedAllocator((n) => new Float32Array(n).fill(Number.NaN), 0);
+setRecycledFill(Number.NaN);

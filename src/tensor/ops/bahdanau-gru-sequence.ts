@@ -19,7 +19,7 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
-import { uninitialisedFloats } from '../storage.js';
+import { recycleFloats, uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
@@ -259,6 +259,10 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       columnSums(dhgRows, rowsAll, g3, sums);
       grads.set('biasHn', sums.slice(2 * hidden));
     }
+    // The graph runs a backward once: the buffers only this op saw go back for reuse.
+    recycleFloats(states, query, alpha, context, hg, gates, dhgRows, dQuery);
+    if (gS) recycleFloats(gS);
+    if (gW) recycleFloats(gW);
     return named
       .filter(([t]) => t !== null)
       .map(([t, name]) => new Tensor(grads.get(name)!, t!.shape, 'float32'));

@@ -70,13 +70,20 @@ export function newFloatOverwritten(shape: readonly number[]): { data: Float32Ar
 
 /**
  * Finishes an op: checks its output when the finite check is on, and attaches the backward rule when gradients
- * are being recorded and some input requires them.
+ * are being recorded and some input requires them. `releasesGrad` (true unless the closure stores its gradient
+ * argument for later) lets the engine recycle the gradient's storage once the closure has returned.
  */
-export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+export function record(
+  op: string,
+  out: Tensor,
+  inputs: readonly Tensor[],
+  backward: BackwardFn,
+  releasesGrad = true,
+): Tensor {
   checkFiniteOutput(op, out, inputs);
   if (isGradEnabled() && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out.gradFn = { name: op, inputs, backward };
+    out.gradFn = { name: op, inputs, backward, releasesGrad };
   }
   return out;
 }

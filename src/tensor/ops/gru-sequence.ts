@@ -14,7 +14,7 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
-import { uninitialisedFloats } from '../storage.js';
+import { recycleFloats, uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
@@ -130,6 +130,8 @@ export function gruSequence(
       columnSums(dhg, steps * batch, g3, sums);
       grads.push(new Tensor(sums.slice(2 * hidden), biasHn.shape, 'float32'));
     }
+    // The graph runs a backward once: what only this op saw goes back for reuse (states stays, outputs view it).
+    recycleFloats(hg, gates, dhg);
     return grads;
   });
   return { outputs: outT!, last: lastT! };

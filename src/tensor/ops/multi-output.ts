@@ -18,9 +18,15 @@ export function recordOutputs(
   const anchor = record(op, new Tensor(new Float32Array(1), []), inputs, () => backward(grads));
   const zero = new Tensor(new Float32Array(1), []);
   return outputs.map((out, i) =>
-    record(op, out, [anchor], (g) => {
-      grads[i] = g;
-      return [zero];
-    }),
+    record(
+      op,
+      out,
+      [anchor],
+      (g) => {
+        grads[i] = g;
+        return [zero];
+      },
+      false, // g is kept for the anchor: its storage must outlive this closure
+    ),
   );
 }

@@ -1,0 +1,113 @@
+/**
+ * Recycled storage: the autograd engine hands dead gradient buffers back (src/tensor/storage.ts), and the next
+ * allocation of the same size reuses them. Reuse must never change a result or touch storage someone still
+ * reads: gradients with and without recycling are identical, and buffers a closure keeps, a leaf adopts or the
+ * caller passed in survive later allocations.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { add, linear, manualSeed, randn, relu, reshape, sum, tanh, Tensor } from '../../src/index.js';
+import { gruSequence } from '../../src/tensor/ops/gru-sequence.js';
+import { pooledStorageBytes, setStoragePoolLimit, uninitialisedFloats } from '../../src/tensor/storage.js';
+
+const DEFAULT_LIMIT = 256 * 1024 * 1024;
+afterEach(() => setStoragePoolLimit(DEFAULT_LIMIT));
+
+/** Fills every buffer the pool holds, so that reuse of a buffer still in use would show as wrong values. */
+function scribbleOverPool(sizes: number[]): void {
+  for (const n of sizes) for (let i = 0; i < 8; i++) uninitialisedFloats(n).fill(1e6);
+}
+
+/** A residual block whose graph passes one gradient buffer to two consumers and through a reshape. */
+function blockGrads(): Float32Array[] {
+  manualSeed(3);
+  const x = randn([64, 96]).requireGrad();
+  const w1 = randn([96, 96]).mul(0.1).requireGrad();
+  const b1 = randn([96]).requireGrad();
+  const w2 = randn([96, 96]).mul(0.1).requireGrad();
+  for (let step = 0; step < 2; step++) {
+    const h = relu(linear(x, w1, b1));
+    const y = add(x, linear(h, w2)); // add hands its gradient to both operands
+    const z = tanh(reshape(y, [96, 64]));
+    sum(add(z, z)).backward();
+  }
+  return [x, w1, b1, w2].map((t) => Float32Array.from(t.grad!.data as Float32Array));
+}
+
+describe('recycled storage', () => {
+  it('recycles dead gradient buffers during backward and gives identical gradients', () => {
+    setStoragePoolLimit(0);
+    const without = blockGrads();
+    expect(pooledStorageBytes()).toBe(0);
+    setStoragePoolLimit(DEFAULT_LIMIT);
+    const withPool = blockGrads();
+    expect(pooledStorageBytes()).toBeGreaterThan(0);
+    expect(withPool).toEqual(without);
+  });
+
+  it("leaves a leaf's adopted gradient and the caller's upstream gradient alone", () => {
+    manualSeed(4);
+    const x = randn([32, 128]).requireGrad();
+    const upstream = randn([32, 128]);
+    const upstreamCopy = Float32Array.from(upstream.data as Float32Array);
+    tanh(x).backward(upstream);
+    const grad = Float32Array.from(x.grad!.data as Float32Array);
+    scribbleOverPool([32 * 128]);
+    expect(Float32Array.from(x.grad!.data as Float32Array)).toEqual(grad);
+    expect(Float32Array.from(upstream.data as Float32Array)).toEqual(upstreamCopy);
+  });
+
+  it('does not recycle the gradient a closure made outside the ops receives (it may keep it)', () => {
+    manualSeed(5);
+    const x = randn([16, 256]).requireGrad();
+    const y = tanh(x);
+    const kept: Tensor[] = [];
+    // A hand-made node, as a user's custom op would be: no releasesGrad, so its g must stay intact.
+    const out = new Tensor(Float32Array.from(y.data as Float32Array), y.shape, 'float32');
+    out.requiresGrad = true;
+    out.gradFn = {
+      name: 'custom',
+      inputs: [y],
+      backward: (g) => {
+        kept.push(g);
+        return [g];
+      },
+    };
+    sum(add(out, out)).backward();
+    const snapshot = Float32Array.from(kept[0]!.data as Float32Array);
+    expect(Array.from(snapshot).every((v) => v === 2)).toBe(true);
+    scribbleOverPool([16 * 256]);
+    expect(Float32Array.from(kept[0]!.data as Float32Array)).toEqual(snapshot);
+  });
+
+  it('keeps a multi-output op correct: its outputs store their gradients until the op runs', () => {
+    const run = () => {
+      manualSeed(6);
+      const pre = randn([5, 8, 3 * 32]).requireGrad();
+      const h0 = randn([8, 32]).requireGrad();
+      const w = randn([3 * 32, 32])
+        .mul(0.2)
+        .requireGrad();
+      for (let step = 0; step < 2; step++) {
+        const { outputs, last } = gruSequence(pre, h0, w, null);
+        sum(add(tanh(outputs), 0))
+          .add(sum(last))
+          .backward();
+      }
+      return [pre, h0, w].map((t) => Float32Array.from(t.grad!.data as Float32Array));
+    };
+    setStoragePoolLimit(0);
+    const without = run();
+    setStoragePoolLimit(DEFAULT_LIMIT);
+    expect(run()).toEqual(without);
+    expect(pooledStorageBytes()).toBeGreaterThan(0);
+  });
+
+  it('keeps no more than its limit, and 0 turns recycling off', () => {
+    setStoragePoolLimit(1024);
+    blockGrads();
+    expect(pooledStorageBytes()).toBeLessThanOrEqual(1024);
+    setStoragePoolLimit(0);
+    expect(pooledStorageBytes()).toBe(0);
+    expect(() => setStoragePoolLimit(-1)).toThrow(/bytes must be a finite number ≥ 0/);
+  });
+});
