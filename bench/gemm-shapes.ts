@@ -36,6 +36,12 @@ const SHAPES: Shape[] = [
   [1024, 8000, 512, false, true, 'nmt'],
   [8000, 512, 1024, true, false, 'nmt'],
   [1536, 512, 1024, true, false, 'nmt'],
+  [1024, 1536, 256, false, true, 'nmt'],
+  [1536, 256, 1024, true, false, 'nmt'],
+  [1024, 256, 1536, false, false, 'nmt'],
+  [512, 512, 1024, true, false, 'nmt'],
+  [1024, 512, 512, false, false, 'nmt'],
+  [1024, 512, 512, false, true, 'nmt'],
   // Per time step inside the fused GRU loops: the 64-row state times W_hh and friends.
   [64, 512, 1536, false, true, 'step'],
   [64, 1536, 512, false, true, 'step'],
