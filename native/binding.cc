@@ -436,6 +436,15 @@ void LinearBiasAct(const Napi::CallbackInfo& info) {
   linear_bias_act(f32(info, 0, "y", rows * n), f32_or_null(info, 1, "bias", n), rows, n, relu);
 }
 
+// linearActGrad(y, g, rows, n, relu, dPre, biasGrad)
+void LinearActGrad(const Napi::CallbackInfo& info) {
+  long rows = count(info, 2, "rows"), n = count(info, 3, "n");
+  bool relu = info[4].ToBoolean().Value();
+  const float* y = relu ? f32(info, 0, "y", rows * n) : nullptr;
+  linear_act_grad(y, f32(info, 1, "g", rows * n), rows, n, relu, f32_or_null(info, 5, "dPre", rows * n),
+                  f32_or_null(info, 6, "biasGrad", n));
+}
+
 // layerNorm(x, gamma, beta, rows, n, eps, out, mean, rstd)
 void LayerNorm(const Napi::CallbackInfo& info) {
   long rows = count(info, 3, "rows"), n = count(info, 4, "n");
@@ -703,6 +712,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("layerNorm", Napi::Function::New(env, LayerNorm));
   exports.Set("layerNormGrad", Napi::Function::New(env, LayerNormGrad));
   exports.Set("linearBiasAct", Napi::Function::New(env, LinearBiasAct));
+  exports.Set("linearActGrad", Napi::Function::New(env, LinearActGrad));
   exports.Set("indexSelect", Napi::Function::New(env, IndexSelect));
   exports.Set("indexAdd", Napi::Function::New(env, IndexAdd));
   exports.Set("gather", Napi::Function::New(env, Gather));

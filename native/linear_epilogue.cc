@@ -1,7 +1,10 @@
-// The elementwise end of a Linear layer's forward, y = act(x·Wᵀ + b): y ← act(y + b) in one pass, in place on
-// the GEMM's output (an add pass, then a ReLU pass, before; at a Transformer's feed-forward width each pass
-// moves 32 MiB).
+// The elementwise ends of a Linear layer, y = act(x·Wᵀ + b).
+// Forward: y ← act(y + b) in one pass, in place on the GEMM's output (an add pass, then a ReLU pass, before; at a
+// Transformer's feed-forward width each pass moves 32 MiB).
+// Backward: dPre = g ⊙ act'(y) and db = Σ_rows dPre in one pass over the rows (a ReLU-gradient pass, then a
+// column-sum pass reading dPre again, before).
 #include <algorithm>
+#include <vector>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -50,7 +53,78 @@ __attribute__((target("avx2,fma"))) void bias_act_row_avx2(float* y, const float
 }
 #endif
 
+// dPre row = g ⊙ (y > 0) (relu) or g (none), written to dpre when not null, and added to acc (double) when acc
+// is not null.
+void act_grad_row_portable(const float* y, const float* g, long n, bool relu, float* dpre, double* acc) {
+  for (long i = 0; i < n; i++) {
+    float d = relu ? (y[i] > 0 ? g[i] : 0.0f) : g[i];
+    if (dpre) dpre[i] = d;
+    if (acc) acc[i] += d;
+  }
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void act_grad_row_avx2(const float* y, const float* g, long n, bool relu,
+                                                            float* dpre, double* acc) {
+  const __m256 zero = _mm256_setzero_ps();
+  long i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256 d = _mm256_loadu_ps(g + i);
+    if (relu) d = _mm256_and_ps(d, _mm256_cmp_ps(_mm256_loadu_ps(y + i), zero, _CMP_GT_OQ));
+    if (dpre) _mm256_storeu_ps(dpre + i, d);
+    if (acc) {
+      _mm256_storeu_pd(acc + i, _mm256_add_pd(_mm256_loadu_pd(acc + i), _mm256_cvtps_pd(_mm256_castps256_ps128(d))));
+      _mm256_storeu_pd(acc + i + 4,
+                       _mm256_add_pd(_mm256_loadu_pd(acc + i + 4), _mm256_cvtps_pd(_mm256_extractf128_ps(d, 1))));
+    }
+  }
+  act_grad_row_portable(y + i, g + i, n - i, relu, dpre ? dpre + i : nullptr, acc ? acc + i : nullptr);
+}
+#endif
+
+void act_grad_rows(const float* y, const float* g, long r0, long r1, long n, bool relu, float* dpre, double* acc) {
+  const bool simd = has_avx2_fma();
+  for (long r = r0; r < r1; r++) {
+    float* out = dpre ? dpre + r * n : nullptr;
+#if defined(__x86_64__)
+    if (simd) {
+      act_grad_row_avx2(y ? y + r * n : nullptr, g + r * n, n, relu, out, acc);
+      continue;
+    }
+#endif
+    act_grad_row_portable(y ? y + r * n : nullptr, g + r * n, n, relu, out, acc);
+  }
+  (void)simd;
+}
+
 }  // namespace
+
+void linear_act_grad(const float* y, const float* g, long rows, long n, bool relu, float* dpre, float* bias_grad) {
+  if (bias_grad == nullptr) {
+    over_rows(rows, n, [=](long r0, long r1) { act_grad_rows(y, g, r0, r1, n, relu, dpre, nullptr); });
+    return;
+  }
+  // Row streaming, each block of rows summing into its own vector (n doubles, in L1), then the blocks' sums in
+  // block order. The blocks depend only on the shape, so the bits do not depend on the thread count; a
+  // column-blocked walk (the reduce kernel's) streamed at about half the speed here.
+  const long blocks = std::max(1L, std::min(16L, rows / 64));
+  const long per = (rows + blocks - 1) / blocks;
+  std::vector<double> partial(static_cast<size_t>(blocks * n), 0.0);
+  auto run = [&](int t) {
+    const long r0 = t * per, r1 = std::min(rows, r0 + per);
+    if (r0 < r1) act_grad_rows(y, g, r0, r1, n, relu, dpre, partial.data() + t * n);
+  };
+  if (blocks == 1 || chunks_for(static_cast<double>(rows) * n, 1 << 15) <= 1) {
+    for (int t = 0; t < blocks; t++) run(t);
+  } else {
+    parallel_for(static_cast<int>(blocks), run);
+  }
+  for (long i = 0; i < n; i++) {
+    double s = 0;
+    for (long t = 0; t < blocks; t++) s += partial[t * n + i];
+    bias_grad[i] = static_cast<float>(s);
+  }
+}
 
 void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu) {
   const bool simd = has_avx2_fma();

@@ -335,6 +335,20 @@ export interface Backend {
     n: number,
     activation: 'relu' | null,
   ): void;
+  /**
+   * The elementwise end of a Linear layer's backward over [rows, n], given its output y and output gradient g:
+   * dPre = g ⊙ act'(y) (relu: y > 0; null: g itself) into dPre (may be g, or null to skip), and the bias
+   * gradient biasGrad [n] = Σ_rows dPre (summed in double; null to skip). y is not read without an activation.
+   */
+  linearActGrad(
+    y: Float32Array,
+    g: Float32Array,
+    rows: number,
+    n: number,
+    activation: 'relu' | null,
+    dPre: Float32Array | null,
+    biasGrad: Float32Array | null,
+  ): void;
 
   /** out [outer, index.length, inner] = src [outer, n, inner] rows picked by index along n. */
   indexSelect(

@@ -450,6 +450,46 @@ function agreesWithReference(path: KernelPath): void {
     }
   });
 
+  it("a linear layer's backward end: ReLU derivative and bias sums in one pass, in place or not", () => {
+    for (const [rows, n] of [
+      [1, 1],
+      [5, 13],
+      [63, 9],
+      [130, 37],
+      [1100, 64],
+    ] as const) {
+      // y has exact zeros (ReLU outputs) and negatives; g has every sign.
+      const y = randomF32(rows * n, n, 8).map((v) => (v < 0.2 ? 0 : v));
+      const g = randomF32(rows * n, n + 1, 9);
+      for (const activation of ['relu', null] as const) {
+        for (const withSums of [true, false]) {
+          const want = new Float32Array(rows * n);
+          const got = new Float32Array(rows * n);
+          const sumsWant = withSums ? new Float32Array(n) : null;
+          const sumsGot = withSums ? new Float32Array(n) : null;
+          jsBackend.linearActGrad(y, g, rows, n, activation, want, sumsWant);
+          native.linearActGrad(y, g, rows, n, activation, got, sumsGot);
+          expectClose(got, want, 0, 0);
+          if (sumsWant) expectClose(sumsGot!, sumsWant, 1e-6, 1e-6);
+          if (activation === 'relu') {
+            expect(want).toEqual(g.map((v, i) => (y[i]! > 0 ? v : 0)));
+            // In place over g, and sums alone.
+            const inPlace = g.slice();
+            native.linearActGrad(y, inPlace, rows, n, activation, inPlace, null);
+            expectClose(inPlace, want, 0, 0);
+          } else if (sumsWant) {
+            const alone = new Float32Array(n);
+            native.linearActGrad(y, g, rows, n, null, null, alone);
+            expectClose(alone, sumsWant, 1e-6, 1e-6);
+            const direct = new Float32Array(n);
+            for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) direct[i] += g[r * n + i]!;
+            expectClose(sumsWant, direct, 1e-4, 1e-4);
+          }
+        }
+      }
+    }
+  });
+
   it('layer norm forward and backward, with and without affine parameters', () => {
     for (const [rows, n] of [
       [1, 1],

@@ -6,7 +6,7 @@ import { copy, copyAdd } from './copy.js';
 import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.js';
 import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
 import { layerNorm, layerNormGrad } from './layernorm.js';
-import { linearBiasAct } from './linear-epilogue.js';
+import { linearActGrad, linearBiasAct } from './linear-epilogue.js';
 import { matmul, matmulPacked, packMatmulB } from './matmul.js';
 import { adam } from './optim.js';
 import { argReduce, reduce } from './reduce.js';
@@ -38,6 +38,7 @@ export const jsBackend: Backend = {
   layerNorm,
   layerNormGrad,
   linearBiasAct,
+  linearActGrad,
   indexSelect,
   indexAdd,
   gather,

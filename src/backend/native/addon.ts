@@ -147,6 +147,15 @@ export interface NativeAddon {
     dBeta: Float32Array | null,
   ): void;
   linearBiasAct(y: Float32Array, bias: Float32Array | null, rows: number, n: number, relu: boolean): void;
+  linearActGrad(
+    y: Float32Array,
+    g: Float32Array,
+    rows: number,
+    n: number,
+    relu: boolean,
+    dPre: Float32Array | null,
+    biasGrad: Float32Array | null,
+  ): void;
   indexSelect(
     src: DataArray,
     outer: number,

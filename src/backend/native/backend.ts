@@ -86,6 +86,8 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.layerNormGrad(x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta),
     linearBiasAct: (y, bias, rows, n, activation) =>
       addon.linearBiasAct(y, bias, rows, n, activation === 'relu'),
+    linearActGrad: (y, g, rows, n, activation, dPre, biasGrad) =>
+      addon.linearActGrad(y, g, rows, n, activation === 'relu', dPre, biasGrad),
     indexSelect(src, outer, n, inner, index, out) {
       if (sameType(src, out)) addon.indexSelect(src, outer, n, inner, index, out);
       else jsBackend.indexSelect(src, outer, n, inner, index, out);
