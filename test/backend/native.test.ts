@@ -457,6 +457,7 @@ function agreesWithReference(path: KernelPath): void {
       [63, 9],
       [130, 37],
       [1100, 64],
+      [70, 2100], // wider than one column block of sums
     ] as const) {
       // y has exact zeros (ReLU outputs) and negatives; g has every sign.
       const y = randomF32(rows * n, n, 8).map((v) => (v < 0.2 ? 0 : v));
