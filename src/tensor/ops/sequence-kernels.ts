@@ -65,7 +65,7 @@ export function addBias(out: Float32Array, bias: Float32Array, rows: number, n: 
   backend().binary('add', out, [n, 1], bias, [0, 1], out, [rows, n]);
 }
 
-/** Column sums of x [rows, n] into out [n]. */
+/** Column sums of x [rows, n] into out [n] (a bias gradient: the row-streaming pass of linearActGrad). */
 export function columnSums(x: Float32Array, rows: number, n: number, out: Float32Array): void {
-  backend().reduce('sum', x, 1, rows, n, out);
+  backend().linearActGrad(x, x, rows, n, null, null, out);
 }
