@@ -14,6 +14,7 @@ import {
   crossEntropy,
   greedyDecode,
   manualSeed,
+  tidy,
 } from '../../src/node.js';
 import { CLS, DECODE, NMT, reps, tokenIds, type E2EName } from './config.js';
 
@@ -58,11 +59,13 @@ export function nmtStep(): () => void {
   }
   const tIn = ids(tgtIn, [batch, tgtLen]);
   const tOut = ids(tgtOut, [batch, tgtLen]);
-  return () => {
-    optimizer.zeroGrad();
-    model.loss(src, null, tIn, tOut).loss.backward();
-    optimizer.step();
-  };
+  // tidy: the step's activations go back to the storage pool when it ends, as the Trainer's steps do.
+  return () =>
+    tidy(() => {
+      optimizer.zeroGrad();
+      model.loss(src, null, tIn, tOut).loss.backward();
+      optimizer.step();
+    });
 }
 
 /** One training step of the Transformer classifier: forward, cross-entropy, backward, AdamW. */
@@ -86,11 +89,12 @@ export function clsStep(): () => void {
     Int32Array.from(tokenIds(CLS.batch, CLS.vocab, 4), (v) => v % CLS.classes),
     [CLS.batch],
   );
-  return () => {
-    optimizer.zeroGrad();
-    crossEntropy(model.forward(x).logits, labels).backward();
-    optimizer.step();
-  };
+  return () =>
+    tidy(() => {
+      optimizer.zeroGrad();
+      crossEntropy(model.forward(x).logits, labels).backward();
+      optimizer.step();
+    });
 }
 
 /** One decode of a 20-token sentence (encoding included), greedy or beam 4, with or without the KV cache. */

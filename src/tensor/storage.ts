@@ -56,6 +56,8 @@ const pool = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
 let poolLimit = 256 * 1024 * 1024;
 let births: Set<ArrayBufferLike> | null = null;
+/** The birth sets of the storage scopes (see tidy.ts) now open, outermost first. */
+const scopes: Set<ArrayBufferLike>[] = [];
 
 let recycledFill: number | null = null;
 
@@ -93,6 +95,8 @@ export function trackBirths(set: Set<ArrayBufferLike> | null): Set<ArrayBufferLi
  */
 export function recycle(buffer: ArrayBufferLike): void {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < minLength * 4) return;
+  // A scope must not hand it back a second time when it ends.
+  for (const scope of scopes) scope.delete(buffer);
   if (pooledBytes + buffer.byteLength > poolLimit) return;
   const free = pool.get(buffer.byteLength);
   if (free) free.push(buffer);
@@ -126,4 +130,42 @@ export function setStoragePoolLimit(bytes: number): void {
 /** Bytes of recycled storage kept for reuse now. */
 export function pooledStorageBytes(): number {
   return pooledBytes;
+}
+
+/**
+ * Opens a storage scope: from now on, the storage uninitialisedFloats gives out is recorded in the returned set
+ * (except during a backward pass, which records its own). Pass the set to closeStorageScope when the scope ends.
+ */
+export function openStorageScope(): Set<ArrayBufferLike> {
+  const set = new Set<ArrayBufferLike>();
+  scopes.push(set);
+  scopeParents.set(set, trackBirths(set));
+  return set;
+}
+const scopeParents = new Map<Set<ArrayBufferLike>, Set<ArrayBufferLike> | null>();
+
+/**
+ * Closes the innermost storage scope `set`: each storage it recorded that is not in `keep` is detached (every
+ * array on it becomes empty, so that a tensor used after its scope fails loudly instead of reading storage that
+ * something else now owns) and pooled for reuse; the storage in `keep` passes to the enclosing scope, if any.
+ */
+export function closeStorageScope(set: Set<ArrayBufferLike>, keep: ReadonlySet<ArrayBufferLike>): void {
+  if (scopes[scopes.length - 1] !== set)
+    throw new Error('closeStorageScope: scopes must close innermost first');
+  scopes.pop();
+  trackBirths(scopeParents.get(set) ?? null);
+  scopeParents.delete(set);
+  const outer = scopes[scopes.length - 1];
+  for (const buffer of set) {
+    if (keep.has(buffer)) outer?.add(buffer);
+    else release(buffer);
+  }
+  set.clear();
+}
+
+/** Detaches `buffer` from every array on it and pools its memory under a new ArrayBuffer (no copy is made). */
+function release(buffer: ArrayBufferLike): void {
+  if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;
+  const moved = structuredClone(buffer, { transfer: [buffer] });
+  recycle(moved);
 }

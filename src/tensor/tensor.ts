@@ -69,6 +69,7 @@ export class Tensor {
 
   /** The single value of a one-element tensor. */
   item(): number {
+    checkLive('item', this, 'the tensor');
     if (this.size !== 1)
       fail('item', `needs a tensor with one element, got shape ${formatShape(this.shape)}`);
     return this.data[0]!;
@@ -76,6 +77,7 @@ export class Tensor {
 
   /** The values as nested arrays (a number for a scalar). */
   toArray(): NestedArray {
+    checkLive('toArray', this, 'the tensor');
     const build = (axis: number, offset: number): NestedArray => {
       if (axis === this.shape.length) return this.data[offset]!;
       const stride = sizeOf(this.shape.slice(axis + 1));
@@ -260,4 +262,17 @@ export function fromData(data: DataArray, shape: Shape): Tensor {
 /** Zero-filled storage of the right kind for a new tensor. */
 export function emptyLike(shape: Shape, dtype: DType): Tensor {
   return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+}
+
+/**
+ * Fails when `t`'s storage was released by the tidy() that made it (its data is then detached and empty), so
+ * that a tensor used after its scope is an error rather than a read of storage something else now owns.
+ */
+export function checkLive(op: string, t: Tensor, arg: string): void {
+  if (t.data.length === 0 && sizeOf(t.shape) > 0) {
+    fail(
+      op,
+      `${arg} (shape ${formatShape(t.shape)}) was made inside a tidy() that has returned, which released its storage; return it from the tidy callback to keep it`,
+    );
+  }
 }

@@ -40,6 +40,7 @@ import type { LRScheduler } from '../optim/schedules.js';
 import { AttnError, fail } from '../tensor/errors.js';
 import { defaultGenerator, type Generator, type GeneratorState } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { tidy } from '../tensor/tidy.js';
 import { CHECKPOINT_FILES } from './checkpoint-codec.js';
 import { checkEarlyStopping, updateEarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
 import { epochGenerator } from './epoch-generator.js';
@@ -482,7 +483,12 @@ export class Trainer<B> {
     };
   }
 
+  // In a tidy scope: the step's activations go back to the storage pool when it returns (it returns numbers).
   private trainStep(batch: B): { loss: number; lr: number; tokens: number; examples: number } {
+    return tidy(() => this.trainStepBody(batch));
+  }
+
+  private trainStepBody(batch: B): { loss: number; lr: number; tokens: number; examples: number } {
     const { task, optimizer, scheduler, maxGradNorm } = this.options;
     optimizer.zeroGrad();
     const out: BatchLoss = task.loss(batch);

@@ -7,7 +7,7 @@ import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
 import { uninitialisedFloats } from '../storage.js';
-import { Tensor } from '../tensor.js';
+import { checkLive, Tensor } from '../tensor.js';
 
 export function backend(): Backend {
   return getBackend();
@@ -15,6 +15,7 @@ export function backend(): Backend {
 
 export function checkTensor(op: string, value: unknown, arg: string): asserts value is Tensor {
   if (!(value instanceof Tensor)) fail(op, `${arg} must be a Tensor, got ${describe(value)}`);
+  checkLive(op, value, arg);
 }
 
 function describe(value: unknown): string {

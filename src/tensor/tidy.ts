@@ -1,0 +1,57 @@
+/**
+ * tidy(fn): runs fn and, when it returns, hands the storage of the tensors fn created back for reuse, except
+ * the storage its result holds.
+ *
+ * JavaScript frees an ArrayBuffer only when the garbage collector finds it dead, and a training step drops
+ * hundreds of MiB of activations: every 64 MiB of new ArrayBuffer memory starts a collection, whose marking
+ * threads then share the two cores with the matrix products. PyTorch frees a tensor when its last reference
+ * goes; here the caller says when that is: everything fn made and did not return. The next step's ops take the
+ * same sizes from the storage pool instead of allocating (about 5% of a Transformer classifier's step here).
+ *
+ * What is released: the float32 storage that ops allocated inside fn (outside any backward pass), less the
+ * storage of the tensors found in the result (a tensor, or arrays and plain objects holding tensors). A tensor
+ * that fn made and that is used after tidy returns (kept in a variable outside, stored in an object) was
+ * released: its data is detached (empty), and any op given it fails with an error that says so. Gradients that
+ * backward() stored in parameters' .grad, optimiser state and anything that existed before fn are never
+ * released. When the result still carries an autograd graph (its backward has not run), nothing is released:
+ * that graph's saved tensors are storage fn made, and backward() will read them.
+ *
+ * Nested tidy calls are allowed; what an inner one returns passes to the outer one.
+ */
+import { closeStorageScope, openStorageScope } from './storage.js';
+import { Tensor } from './tensor.js';
+
+export function tidy<T>(fn: () => T): T {
+  const scope = openStorageScope();
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    // Tensors made before the error may be held by whatever handles it: release nothing.
+    closeStorageScope(scope, scope);
+    throw err;
+  }
+  const keep = new Set<ArrayBufferLike>();
+  const carriesGraph = collectStorage(result, keep, 0);
+  closeStorageScope(scope, carriesGraph ? scope : keep);
+  return result;
+}
+
+/** Adds the storage of the tensors in `value` to `keep`; true when one of them has a graph not yet run. */
+function collectStorage(value: unknown, keep: Set<ArrayBufferLike>, depth: number): boolean {
+  if (value instanceof Tensor) {
+    keep.add(value.data.buffer);
+    if (value.grad) keep.add(value.grad.data.buffer);
+    return value.gradFn !== null && value.gradFn.backward !== null;
+  }
+  if (depth > 8 || value === null || typeof value !== 'object') return false;
+  let graph = false;
+  if (Array.isArray(value)) {
+    for (const item of value) graph = collectStorage(item, keep, depth + 1) || graph;
+  } else if (value instanceof Map) {
+    for (const item of value.values()) graph = collectStorage(item, keep, depth + 1) || graph;
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const item of Object.values(value)) graph = collectStorage(item, keep, depth + 1) || graph;
+  }
+  return graph;
+}

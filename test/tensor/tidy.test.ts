@@ -1,0 +1,149 @@
+/**
+ * tidy(fn): the storage of the tensors fn made goes back to the pool when it returns, except what its result
+ * holds. Released tensors must fail loudly when used; kept ones, gradients and parameters must be untouched;
+ * training inside tidy must give the same bits as without it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AdamW,
+  AttnError,
+  crossEntropy,
+  linear,
+  manualSeed,
+  randn,
+  relu,
+  sum,
+  tanh,
+  Tensor,
+  tidy,
+} from '../../src/index.js';
+import { pooledStorageBytes, setStoragePoolLimit, uninitialisedFloats } from '../../src/tensor/storage.js';
+
+const DEFAULT_LIMIT = 256 * 1024 * 1024;
+afterEach(() => setStoragePoolLimit(DEFAULT_LIMIT));
+
+const copy = (t: Tensor): Float32Array => Float32Array.from(t.data as Float32Array);
+
+describe('tidy', () => {
+  it('releases what fn made and did not return; a released tensor fails loudly when used', () => {
+    manualSeed(1);
+    const x = randn([16, 32]);
+    let leaked: Tensor | null = null;
+    const before = pooledStorageBytes();
+    const kept = tidy(() => {
+      leaked = tanh(x);
+      return relu(leaked);
+    });
+    expect(pooledStorageBytes()).toBeGreaterThan(before);
+    expect(kept.data.length).toBe(16 * 32);
+    expect(copy(kept)).toEqual(copy(relu(tanh(x))));
+    const stale = leaked as unknown as Tensor;
+    expect(stale.data.length).toBe(0);
+    expect(() => relu(stale)).toThrow(AttnError);
+    expect(() => relu(stale)).toThrow(/relu: .*made inside a tidy\(\) that has returned/);
+    expect(() => stale.toArray()).toThrow(/tidy/);
+    // The input, made before the scope, is untouched.
+    expect(x.data.length).toBe(16 * 32);
+  });
+
+  it('keeps tensors in arrays, maps and plain objects of the result', () => {
+    manualSeed(2);
+    const x = randn([8, 8]);
+    const out = tidy(() => ({ a: [tanh(x)], b: new Map([['r', relu(x)]]), c: { d: x.mul(2) } }));
+    expect(copy(out.a[0]!)).toEqual(copy(tanh(x)));
+    expect(copy(out.b.get('r')!)).toEqual(copy(relu(x)));
+    expect(copy(out.c.d)).toEqual(copy(x.mul(2)));
+  });
+
+  it('hands released storage to the next allocation of the same size', () => {
+    tidy(() => {
+      tanh(randn([64, 64]));
+    });
+    const pooled = pooledStorageBytes();
+    expect(pooled).toBeGreaterThanOrEqual(64 * 64 * 4);
+    uninitialisedFloats(64 * 64);
+    expect(pooledStorageBytes()).toBe(pooled - 64 * 64 * 4);
+  });
+
+  it('leaves gradients that backward stored in leaves intact', () => {
+    manualSeed(3);
+    const w = randn([32, 32]).requireGrad();
+    const x = randn([8, 32]);
+    tidy(() => {
+      sum(tanh(linear(x, w))).backward();
+    });
+    const grad = copy(w.grad!);
+    // Allocations of every size the scope released; none may land on w.grad.
+    for (let i = 0; i < 8; i++) for (const n of [8 * 32, 32 * 32]) uninitialisedFloats(n).fill(1e6);
+    expect(copy(w.grad!)).toEqual(grad);
+    w.grad = null;
+    sum(tanh(linear(x, w))).backward();
+    expect(copy(w.grad!)).toEqual(grad);
+  });
+
+  it('releases nothing when the result still carries a graph, so backward outside works', () => {
+    manualSeed(4);
+    const w = randn([24, 24]).requireGrad();
+    const x = randn([6, 24]);
+    const y = tidy(() => tanh(relu(linear(x, w))));
+    for (let i = 0; i < 8; i++) uninitialisedFloats(6 * 24).fill(1e6);
+    sum(y).backward();
+    const grad = copy(w.grad!);
+    w.grad = null;
+    sum(tanh(relu(linear(x, w)))).backward();
+    expect(grad).toEqual(copy(w.grad!));
+  });
+
+  it('passes what an inner tidy returns to the outer one, which releases it unless returned', () => {
+    manualSeed(5);
+    const x = randn([16, 16]);
+    let inner: Tensor | null = null;
+    const outer = tidy(() => {
+      inner = tidy(() => tanh(relu(x)));
+      expect((inner as Tensor).data.length).toBe(256);
+      return (inner as Tensor).mul(3);
+    });
+    expect((inner as unknown as Tensor).data.length).toBe(0);
+    expect(copy(outer)).toEqual(copy(tanh(relu(x)).mul(3)));
+  });
+
+  it('releases nothing when fn throws', () => {
+    manualSeed(6);
+    const x = randn([16, 16]);
+    let made: Tensor | null = null;
+    expect(() =>
+      tidy(() => {
+        made = tanh(x);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(copy(made as unknown as Tensor)).toEqual(copy(tanh(x)));
+  });
+
+  it('trains to the same bits as steps without it, and keeps the optimiser state', () => {
+    const run = (scoped: boolean): Float32Array[] => {
+      manualSeed(7);
+      const w1 = randn([48, 40]).mul(0.2).requireGrad();
+      const b1 = randn([48]).mul(0.1).requireGrad();
+      const w2 = randn([5, 48]).mul(0.2).requireGrad();
+      const x = randn([96, 40]);
+      const labels = new Tensor(
+        Int32Array.from({ length: 96 }, (_, i) => i % 5),
+        [96],
+        'int32',
+      );
+      const opt = new AdamW([w1, b1, w2], { lr: 0.01 });
+      const step = (): void => {
+        opt.zeroGrad();
+        crossEntropy(linear(relu(linear(x, w1, b1)), w2), labels).backward();
+        opt.step();
+      };
+      for (let i = 0; i < 4; i++) {
+        if (scoped) tidy(step);
+        else step();
+      }
+      return [w1, b1, w2].map(copy);
+    };
+    expect(run(true)).toEqual(run(false));
+  });
+});
