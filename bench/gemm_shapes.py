@@ -11,6 +11,7 @@ import sys
 import time
 
 import torch
+from blas_info import warn_if_unoptimised
 
 
 def set_threads(n):
@@ -19,9 +20,10 @@ def set_threads(n):
     try:
         blas = ctypes.CDLL("libopenblas.so.0")
         blas.openblas_set_num_threads(n)
-        return {"threads": torch.get_num_threads(), "blas_threads": blas.openblas_get_num_threads()}
+        threads = blas.openblas_get_num_threads()
     except (OSError, AttributeError):
-        return {"threads": torch.get_num_threads(), "blas_threads": None}
+        threads = None
+    return {"threads": torch.get_num_threads(), "blas_threads": threads, "blas": warn_if_unoptimised("gemm_shapes")}
 
 
 def operands(m, n, k, ta, tb):

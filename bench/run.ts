@@ -43,10 +43,11 @@ function emit(r: Result): void {
 const python = process.env.ATTN_BENCH_PYTHON ?? '/usr/bin/python3';
 const torchScript = fileURLToPath(new URL('./torch_bench.py', import.meta.url));
 
-/** PyTorch's result line: a Result plus the thread counts it ran with (ATen's and OpenBLAS's). */
+/** PyTorch's result line: a Result plus the thread counts it ran with (ATen's and OpenBLAS's) and its BLAS. */
 interface TorchResult extends Result {
   threads?: number;
   blas_threads?: number | null;
+  blas?: string;
 }
 
 /** Runs one bench on PyTorch with `threads` threads; a string with the reason when it cannot. */
@@ -107,7 +108,7 @@ const torchNote = rows.find((r) => typeof r.torch === 'string');
 const torchRun = rows.map((r) => r.torch).find((t): t is TorchResult => typeof t !== 'string');
 const peer = torchRun?.impl ?? 'PyTorch';
 const peerThreads = torchRun
-  ? `${torchRun.threads ?? '?'} ATen threads, ${torchRun.blas_threads ?? 'unknown'} OpenBLAS threads`
+  ? `${torchRun.threads ?? '?'} ATen threads, ${torchRun.blas ?? 'BLAS unknown'} with ${torchRun.blas_threads ?? 'unknown'} threads`
   : 'not run';
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 const md = [

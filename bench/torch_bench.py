@@ -16,6 +16,7 @@ import sys
 import time
 
 import torch
+from blas_info import warn_if_unoptimised
 
 
 def openblas():
@@ -37,7 +38,11 @@ def set_threads(n):
     blas = openblas()
     if blas is not None:
         blas.openblas_set_num_threads(n)
-    return {"threads": torch.get_num_threads(), "blas_threads": blas.openblas_get_num_threads() if blas else None}
+    return {
+        "threads": torch.get_num_threads(),
+        "blas_threads": blas.openblas_get_num_threads() if blas else None,
+        "blas": warn_if_unoptimised("torch_bench"),
+    }
 
 
 def best_ms(fn, reps, warmup=1):

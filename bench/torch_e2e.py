@@ -13,6 +13,7 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from blas_info import warn_if_unoptimised
 
 NMT = dict(src_vocab=8000, tgt_vocab=8000, embedding=256, hidden=512, units=512, batch=64, src_len=16, tgt_len=16,
            lr=1e-3)
@@ -288,7 +289,8 @@ def main(argv):
         i += 1
     torch.set_num_threads(threads)
     wait = os.environ.get("OMP_WAIT_POLICY")
-    impl = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads" + (f", OMP_WAIT_POLICY={wait})" if wait else ")")
+    blas = warn_if_unoptimised("torch_e2e")
+    impl = f"pytorch {torch.__version__} ({torch.get_num_threads()} threads, {blas}" + (f", OMP_WAIT_POLICY={wait})" if wait else ")")
     for name in names:
         value, unit = run(name, quick)
         print(json.dumps({"bench": name, "value": value, "unit": unit, "impl": impl}), flush=True)

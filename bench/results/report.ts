@@ -205,7 +205,7 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
     '',
     '```sh',
     'npm install && npm run build          # the attn command (dist/) and the native addon',
-    "sudo apt-get install python3-torch    # Debian's PyTorch 1.13 (CPU) at /usr/bin/python3",
+    "sudo apt-get install python3-torch libopenblas0-pthread    # Debian's PyTorch 1.13 (CPU) at /usr/bin/python3, on OpenBLAS",
     `npx tsx bench/results.ts              # all four models, ${budget} s each per implementation (about ${Math.ceil((results.length * budget * 2) / 60)} min of training)`,
     'npx tsx bench/results.ts --only nmt-gru-bahdanau --budget 60   # one model, a shorter budget',
     'npx tsx bench/results.ts --report     # rewrite this section from the saved results.json',
