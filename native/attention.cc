@@ -1,12 +1,15 @@
 // Fused scaled-dot-product attention, forward and backward, tiled as FlashAttention-2 does on GPUs: scores are
 // computed one BQ×BK tile at a time and folded into the output with an online softmax (running max and sum per
 // query), so memory grows with T and the T×T weights exist only when the caller asks for them. The backward
-// recomputes each tile's probabilities from the saved log-sum-exp instead of storing them.
+// recomputes each tile's probabilities from the saved log-sum-exp instead of storing them, unless it is handed
+// the weights the forward wrote (the ops keep them for short key ranges, where they are small): it then copies
+// each tile of P from them.
 //
 //   S = scale · Q·Kᵀ (masked entries -inf),  P = softmax(S) row-wise,  O = P·V,  lse_i = log Σ_j exp(S_ij)
 //   D_i = Σ_c dO_ic·O_ic,  dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ∘ (dP - D),  dQ = scale·dS·K,  dK = scale·dSᵀ·Q
 //
 // A query whose keys are all masked has zero weights, a zero output, lse = -inf and zero gradients.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -212,6 +215,17 @@ void forward_block(const AttentionShape& sh, const Head& hd, long i0, float* out
     }
   }
   if (weights == nullptr) return;
+  if (limit <= BK) {
+    // One key tile: s still holds exp(S - m) with the final m, so the weights need no second pass.
+    for (long r = 0; r < rows; r++) {
+      float* w = weights + (i0 + r) * sh.tk;
+      const float* sr = s + r * BK;
+      const float inv = l[r] == 0 ? 0.0f : 1 / l[r];
+      for (long c = 0; c < limit; c++) w[c] = sr[c] * inv;
+      std::fill(w + limit, w + sh.tk, 0.0f);
+    }
+    return;
+  }
   // Weights only on request: a second pass rebuilds each tile's probabilities from the final lse.
   for (long r = 0; r < rows; r++) std::memset(weights + (i0 + r) * sh.tk, 0, sizeof(float) * sh.tk);
   for (long j0 = 0; j0 < limit; j0 += BK) {
@@ -228,9 +242,10 @@ void forward_block(const AttentionShape& sh, const Head& hd, long i0, float* out
 }
 
 // Gradients from one key block [j0, j0+cols) of one head: writes dK and dV of those keys (dk, dv: that head's, in
-// k's and v's layouts), adds into dq (row stride ldq). hd.o is the head's dOut; delta its D_i.
+// k's and v's layouts), adds into dq (row stride ldq). hd.o is the head's dOut; delta its D_i; weights the head's
+// [tq, tk] weights from the forward, or null to recompute P.
 void backward_key_block(const AttentionShape& sh, const Head& hd, const float* lse, const float* delta, long j0,
-                        float* dq, long ldq, float* dk, float* dv) {
+                        float* dq, long ldq, float* dk, float* dv, const float* weights) {
   const long cols = std::min(BK, sh.tk - j0);
   const long d = sh.d, dvn = sh.dv;
   thread_local std::vector<float> p_buf, dp_buf;
@@ -249,14 +264,19 @@ void backward_key_block(const AttentionShape& sh, const Head& hd, const float* l
   for (long i0 = first_block; i0 < sh.tq; i0 += BQ) {
     const long rows = std::min(BQ, sh.tq - i0);
     const Matrix d_out{hd.o + i0 * sh.o.row, sh.o.row, false};
-    score_tile(sh, hd, i0, rows, j0, cols, p);
-    for (long r = 0; r < rows; r++) {
-      float* pr = p + r * BK;
-      float shift = lse[i0 + r];
-      if (shift == kNegInf)
-        std::memset(pr, 0, sizeof(float) * cols);
-      else
-        exp_shift(pr, cols, shift);
+    if (weights) {
+      // Masked entries and fully masked rows are zeros there already.
+      for (long r = 0; r < rows; r++) std::memcpy(p + r * BK, weights + (i0 + r) * sh.tk + j0, sizeof(float) * cols);
+    } else {
+      score_tile(sh, hd, i0, rows, j0, cols, p);
+      for (long r = 0; r < rows; r++) {
+        float* pr = p + r * BK;
+        float shift = lse[i0 + r];
+        if (shift == kNegInf)
+          std::memset(pr, 0, sizeof(float) * cols);
+        else
+          exp_shift(pr, cols, shift);
+      }
     }
     // dV += Pᵀ·dO
     gemm_serial(static_cast<int>(cols), static_cast<int>(dvn), static_cast<int>(rows), 1.0f, Matrix{p, BK, true},
@@ -353,7 +373,7 @@ void attention_forward(const AttentionShape& sh, const float* q, const float* k,
 
 void attention_backward(const AttentionShape& sh, const float* q, const float* k, const float* v,
                         const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
-                        float* dq, float* dk, float* dv) {
+                        float* dq, float* dk, float* dv, const float* weights) {
   const long bh = sh.batch * sh.heads;
   if (bh == 0) return;
   const long tq = sh.tq, tk = sh.tk, d = sh.d, dvn = sh.dv;
@@ -369,10 +389,11 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   }
   // The short-key path runs one task per head: taken when there are heads enough for the threads.
   if (tq > 0 && attention_short_applies(sh) && bh >= thread_count()) {
-    attention_short_backward(sh, q, k, v, key_padding, out, lse, d_out, dq, dk, dv);
+    attention_short_backward(sh, q, k, v, key_padding, out, lse, d_out, dq, dk, dv, weights);
     return;
   }
   std::vector<float> delta(static_cast<size_t>(bh * tq));
+  auto head_weights = [&](long h) -> const float* { return weights ? weights + h * tq * tk : nullptr; };
   const long kblocks = (tk + BK - 1) / BK;
   const double work = static_cast<double>(bh) * tq * tk * (2 * d + 2 * dvn);
   const int threads = chunks_for(work, 1 << 18);
@@ -399,7 +420,8 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
       if (!copy) {
         zero_dq(h);
         for (long j0 = 0; j0 < tk; j0 += BK)
-          backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, j0, g.dq, sh.q.row, g.dk, g.dv);
+          backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, j0, g.dq, sh.q.row, g.dk, g.dv,
+                             head_weights(h));
         return;
       }
       // On contiguous copies of the head's q, k, v and dOut, into contiguous gradients scattered at the end.
@@ -419,7 +441,7 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
       std::memset(dqc, 0, sizeof(float) * tq * d);
       const Head hc{qc, kc, vc, gc, hd.pad};
       for (long j0 = 0; j0 < tk; j0 += BK)
-        backward_key_block(local, hc, lse + h * tq, delta.data() + h * tq, j0, dqc, d, dkc, dvc);
+        backward_key_block(local, hc, lse + h * tq, delta.data() + h * tq, j0, dqc, d, dkc, dvc, head_weights(h));
       scatter_rows(dqc, tq, d, g.dq, sh.q.row);
       scatter_rows(dkc, tk, d, g.dk, sh.k.row);
       scatter_rows(dvc, tk, dvn, g.dv, sh.v.row);
@@ -442,7 +464,8 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
     parallel_for(threads, [&](int t) {
       float* dq_t = partial.data() + static_cast<size_t>(t) * tq * d;
       for (long kb = t; kb < kblocks; kb += threads)
-        backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, kb * BK, dq_t, d, g.dk, g.dv);
+        backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, kb * BK, dq_t, d, g.dk, g.dv,
+                           head_weights(h));
     });
     for (long i = 0; i < tq; i++) {
       float* row = g.dq + i * sh.q.row;

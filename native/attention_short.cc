@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -234,6 +235,27 @@ void mask_row(const AttentionShape& sh, const uint8_t* pad, long i, float* s, lo
       if (pad[c]) s[c] = kNegInf;
 }
 
+// w[c] = s[c]·f for c < m, 0 for c in [m, n): one row of weights, with streaming (non-temporal) stores where w is
+// 16-byte aligned. The weights a training step keeps (8 MiB per layer at B = 32, H = 4, T = 128) are read again
+// only by the backward, long after they left the caches: ordinary stores would first read every line they
+// write (8 MiB more traffic) and push the operands of the following blocks out of L2. The caller issues the
+// store fence before anything else reads w.
+__attribute__((target("avx2,fma"))) void stream_scaled_row(float* w, const float* s, long m, long n, float f) {
+  long c = 0;
+  for (; c < n && (reinterpret_cast<uintptr_t>(w + c) & 15) != 0; c++) w[c] = c < m ? s[c] * f : 0.0f;
+  const __m128 f4 = _mm_set1_ps(f);
+  for (; c + 4 <= m; c += 4) _mm_stream_ps(w + c, _mm_mul_ps(_mm_loadu_ps(s + c), f4));
+  if (c < m && c + 4 <= n) {  // the four floats across m
+    alignas(16) float x[4];
+    for (int a = 0; a < 4; a++) x[a] = c + a < m ? s[c + a] * f : 0.0f;
+    _mm_stream_ps(w + c, _mm_load_ps(x));
+    c += 4;
+  }
+  for (; c < m; c++) w[c] = s[c] * f;
+  for (; c + 4 <= n; c += 4) _mm_stream_ps(w + c, _mm_setzero_ps());
+  for (; c < n; c++) w[c] = 0.0f;
+}
+
 // Forward for queries [i0, i0 + rows) of one head: qc holds those queries ([rows, d], rows ldq apart), kt the
 // head's keys transposed ([d, ldk]), vc its values ([tk, dv], rows ldv apart); out is the head's output row 0
 // (rows sh.o.row apart), lse its tq entries. Blocks of kFwdRows queries run S = scale·Q·Kᵀ, the softmax and
@@ -269,13 +291,11 @@ __attribute__((target("avx2,fma"))) void forward_rows(const AttentionShape& sh, 
     }
     product<false>(nr, sh.dv, limit, 1.0f, s, cols, vc, ldv, out + first * sh.o.row, sh.o.row, inv, false);
     if (weights == nullptr) continue;
-    for (long r = 0; r < nr; r++) {
-      float* w = weights + (first + r) * sh.tk;
-      const float* sr = s + r * cols;
-      for (long c = 0; c < limit; c++) w[c] = sr[c] * inv[r];
-      std::fill(w + limit, w + sh.tk, 0.0f);
-    }
+    // Scores past a row's visible keys are exp(-inf) = 0 already, so the row is s·inv up to cols.
+    for (long r = 0; r < nr; r++)
+      stream_scaled_row(weights + (first + r) * sh.tk, s + r * cols, std::min(cols, sh.tk), sh.tk, inv[r]);
   }
+  if (weights) _mm_sfence();
 }
 
 // A head's contiguous copies for the backward, rows `ld*` floats apart (see padded): qc [tq, d], kc [tk, d],
@@ -285,10 +305,12 @@ struct HeadCopy {
   long ldq, ldk, ldg, ldt;
 };
 
-// Gradients of one head: writes dq (rows ldq apart), dk, dv (rows lddk, lddv apart).
+// Gradients of one head: writes dq (rows ldq apart), dk, dv (rows lddk, lddv apart). weights: the head's [tq, tk]
+// weights from the forward, read instead of recomputing P (hc.kt is then not read), or null.
 __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh, const HeadCopy& hc,
-                                                       const uint8_t* pad, const float* lse, float* dq, long ldq,
-                                                       float* dk, long lddk, float* dv, long lddv) {
+                                                       const uint8_t* pad, const float* lse, const float* weights,
+                                                       float* dq, long ldq, float* dk, long lddk, float* dv,
+                                                       long lddv) {
   const long tq = sh.tq, tk = sh.tk, d = sh.d, dvn = sh.dv;
   const long ldt = hc.ldt;
   thread_local std::vector<float> p_buf, ds_buf;
@@ -310,26 +332,49 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
         std::fill(dk + j * lddk, dk + j * lddk + d, 0.0f);
         std::fill(dv + j * lddv, dv + j * lddv + dvn, 0.0f);
       }
-    // P = exp(scale·Q·Kᵀ - lse), masked entries and keys past tk 0.
-    product<false>(rows, cols, d, sh.scale, qb, hc.ldq, hc.kt, ldt, p, ldt, nullptr, false);
-    for (long r = 0; r < rows; r++) {
-      float* pr = p + r * ldt;
-      const float shift = lse[i0 + r];
-      if (shift == kNegInf) {
-        std::fill(pr, pr + cols, 0.0f);
-        continue;
-      }
-      mask_row(sh, pad, i0 + r, pr, cols);
-      exp_shift(pr, cols, shift);
-    }
-    // dP = dO·Vᵀ, then dS = P ∘ (dP - D).
+    // dP = dO·Vᵀ (into ds).
     product<false>(rows, cols, dvn, 1.0f, gb, hc.ldg, hc.vt, ldt, ds, ldt, nullptr, false);
-    for (long r = 0; r < rows; r++) {
-      const __m256 di = _mm256_set1_ps(hc.delta[i0 + r]);
-      const float* pr = p + r * ldt;
-      float* dr = ds + r * ldt;
-      for (long c = 0; c < cols; c += 8)
-        _mm256_storeu_ps(dr + c, _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
+    if (weights) {
+      // P from the forward's weights (masked entries 0 there), copied into the padded tile as dS = P ∘ (dP - D)
+      // reads it: the products below read P by columns, which rows tk = 128 floats apart would map onto a few
+      // L1 sets. Columns [seen, cols) are not read by the products.
+      for (long r = 0; r < rows; r++) {
+        const __m256 di = _mm256_set1_ps(hc.delta[i0 + r]);
+        const float* wr = weights + (i0 + r) * tk;
+        float* pr = p + r * ldt;
+        float* dr = ds + r * ldt;
+        long c = 0;
+        for (; c + 8 <= seen; c += 8) {
+          const __m256 x = _mm256_loadu_ps(wr + c);
+          _mm256_storeu_ps(pr + c, x);
+          _mm256_storeu_ps(dr + c, _mm256_mul_ps(x, _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
+        }
+        for (; c < seen; c++) {
+          pr[c] = wr[c];
+          dr[c] = wr[c] * (dr[c] - hc.delta[i0 + r]);
+        }
+      }
+    } else {
+      // P = exp(scale·Q·Kᵀ - lse), masked entries and keys past tk 0; then dS = P ∘ (dP - D).
+      product<false>(rows, cols, d, sh.scale, qb, hc.ldq, hc.kt, ldt, p, ldt, nullptr, false);
+      for (long r = 0; r < rows; r++) {
+        float* pr = p + r * ldt;
+        const float shift = lse[i0 + r];
+        if (shift == kNegInf) {
+          std::fill(pr, pr + cols, 0.0f);
+          continue;
+        }
+        mask_row(sh, pad, i0 + r, pr, cols);
+        exp_shift(pr, cols, shift);
+      }
+      for (long r = 0; r < rows; r++) {
+        const __m256 di = _mm256_set1_ps(hc.delta[i0 + r]);
+        const float* pr = p + r * ldt;
+        float* dr = ds + r * ldt;
+        for (long c = 0; c < cols; c += 8)
+          _mm256_storeu_ps(dr + c,
+                           _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
+      }
     }
     // dV (+)= Pᵀ·dO;  dK (+)= scale·dSᵀ·Q;  dQ = scale·dS·K
     product<true>(seen, dvn, rows, 1.0f, p, ldt, gb, hc.ldg, dv, lddv, nullptr, acc);
@@ -377,7 +422,7 @@ void attention_short_forward(const AttentionShape& sh, const float* q, const flo
 
 void attention_short_backward(const AttentionShape& sh, const float* q, const float* k, const float* v,
                               const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
-                              float* dq, float* dk, float* dv) {
+                              float* dq, float* dk, float* dv, const float* weights) {
   const long bh = sh.batch * sh.heads;
   const long tq = sh.tq, tk = sh.tk, d = sh.d, dvn = sh.dv;
   const long ldd = padded(d), ldg = padded(dvn), ldt = padded(tk);
@@ -401,7 +446,8 @@ void attention_short_backward(const AttentionShape& sh, const float* q, const fl
     float* dvc = dkc + tk * ldd;
     gather(q + qo, sh.q.row, tq, d, qc, ldd);
     gather(k + ko, sh.k.row, tk, d, kc, ldd);
-    gather_transposed(k + ko, sh.k.row, tk, d, kt, ldt);
+    const float* w = weights ? weights + h * tq * tk : nullptr;
+    if (!w) gather_transposed(k + ko, sh.k.row, tk, d, kt, ldt);  // only the scores read Kᵀ
     gather_transposed(v + vo, sh.v.row, tk, dvn, vt, ldt);
     gather(d_out + oo, sh.o.row, tq, dvn, gc, ldg);
     const float* o = out + oo;
@@ -412,10 +458,10 @@ void attention_short_backward(const AttentionShape& sh, const float* q, const fl
     const HeadCopy hc{qc, kc, gc, kt, vt, delta, ldd, ldd, ldg, ldt};
     const uint8_t* pad = padding_of(key_padding, b, tk);
     if (direct) {
-      backward_head(sh, hc, pad, lse + h * tq, dq + qo, sh.q.row, dk + ko, sh.k.row, dv + vo, sh.v.row);
+      backward_head(sh, hc, pad, lse + h * tq, w, dq + qo, sh.q.row, dk + ko, sh.k.row, dv + vo, sh.v.row);
       return;
     }
-    backward_head(sh, hc, pad, lse + h * tq, dq + qo, sh.q.row, dkc, ldd, dvc, ldg);
+    backward_head(sh, hc, pad, lse + h * tq, w, dq + qo, sh.q.row, dkc, ldd, dvc, ldg);
     scatter(dkc, ldd, tk, d, dk + ko, sh.k.row);
     scatter(dvc, ldg, tk, dvn, dv + vo, sh.v.row);
   };
@@ -433,7 +479,7 @@ bool attention_short_applies(const AttentionShape&) { return false; }
 void attention_short_forward(const AttentionShape&, const float*, const float*, const float*, const uint8_t*,
                              float*, float*, float*) {}
 void attention_short_backward(const AttentionShape&, const float*, const float*, const float*, const uint8_t*,
-                              const float*, const float*, const float*, float*, float*, float*) {}
+                              const float*, const float*, const float*, float*, float*, float*, const float*) {}
 
 #endif
 

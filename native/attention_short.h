@@ -12,6 +12,6 @@ void attention_short_forward(const AttentionShape& s, const float* q, const floa
                              const uint8_t* key_padding, float* out, float* lse, float* weights);
 void attention_short_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                               const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
-                              float* dq, float* dk, float* dv);
+                              float* dq, float* dk, float* dv, const float* weights);
 
 }  // namespace attn

@@ -572,7 +572,8 @@ void Attention(const Napi::CallbackInfo& info) {
 }
 
 // attentionGrad(q, k, v, keyPadding, batch, heads, tq, tk, d, dv, scale, causal, out, lse, dOut, dq, dk, dv[,
-// layout]); dq, dk, dv have q, k, v's layout and dOut has out's.
+// layout[, weights]]); dq, dk, dv have q, k, v's layout and dOut has out's. weights (null or absent: recomputed)
+// are the forward's [batch, heads, tq, tk] attention weights.
 void AttentionGrad(const Napi::CallbackInfo& info) {
   AttentionShape s = attention_shape(info, 4);
   attention_layout(info, 18, s);
@@ -586,8 +587,9 @@ void AttentionGrad(const Napi::CallbackInfo& info) {
   const float* out = f32(info, 12, "out", no);
   const float* lse = f32(info, 13, "lse", bh * s.tq);
   const float* d_out = f32(info, 14, "dOut", no);
+  const float* weights = f32_or_null(info, 19, "weights", bh * s.tq * s.tk);
   attention_backward(s, q, k, v, pad, out, lse, d_out, f32(info, 15, "dq", nq), f32(info, 16, "dk", nk),
-                     f32(info, 17, "dv", nv));
+                     f32(info, 17, "dv", nv), weights);
 }
 
 Napi::Value Info(const Napi::CallbackInfo& info) {

@@ -78,9 +78,10 @@ inline AttentionStrides contiguous_strides(long heads, long t, long features) {
 }
 void attention_forward(const AttentionShape& s, const float* q, const float* k, const float* v,
                        const uint8_t* key_padding, float* out, float* lse, float* weights);
+// weights: the forward's [batch, heads, tq, tk] attention weights, read instead of recomputing P; or null.
 void attention_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                         const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
-                        float* dq, float* dk, float* dv);
+                        float* dq, float* dk, float* dv, const float* weights);
 
 // Fused recurrent steps; gate pre-activations are gate-major [G, batch, hidden] (see src/backend/kernels.ts).
 // GRU with rows = true: xg, hg, gates, dxg, dhg are [batch, 3·hidden] rows (r | z | n) instead.

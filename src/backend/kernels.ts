@@ -405,7 +405,12 @@ export interface Backend {
     lse: Float32Array,
     weights: Float32Array | null,
   ): void;
-  /** Gradients of the fused attention given its out and lse and the output gradient dOut; overwrites dq, dk, dv. */
+  /**
+   * Gradients of the fused attention given its out and lse and the output gradient dOut; overwrites dq, dk, dv.
+   * `weights`, when given, are the attention weights [batch, heads, tq, tk] that the forward wrote for these
+   * operands: the backward reads them instead of recomputing scale·q·kᵀ and its exponentials (a kept P, for short
+   * key ranges). Same gradients up to float32 rounding.
+   */
   attentionGrad(
     q: Float32Array,
     k: Float32Array,
@@ -418,6 +423,7 @@ export interface Backend {
     dq: Float32Array,
     dk: Float32Array,
     dv: Float32Array,
+    weights?: Float32Array | null,
   ): void;
 
   /**

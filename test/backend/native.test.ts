@@ -806,6 +806,92 @@ function agreesWithReference(path: KernelPath): void {
     }
   });
 
+  it('fused attention backward from kept weights: same gradients as the recompute, on every path', () => {
+    // The ops keep the forward's weights P for short keys and hand them to attentionGrad, which then reads P
+    // instead of recomputing it. Shapes: the short-key path with one and with two query blocks, tq ≠ tk, several
+    // heads; one head (the tiled backward after the short forward, below one head per thread); d not a multiple
+    // of 16 (the tiled path, one key tile); more than 256 keys (several key tiles; one head: the key blocks
+    // split over threads). Every shape with and without the causal mask and with a padding mask that pads all
+    // keys of batch element 0; operands strided in [B, T, features] rows on every other shape.
+    let seed = 1500;
+    const shapes = [
+      [2, 4, 128, 128, 64, 64],
+      [1, 3, 130, 129, 32, 16],
+      [2, 2, 7, 13, 16, 32],
+      [1, 1, 40, 100, 16, 16],
+      [2, 2, 33, 70, 17, 5],
+      [1, 2, 20, 257, 16, 16],
+      [1, 1, 150, 300, 8, 8],
+    ] as const;
+    shapes.forEach(([batch, heads, tq, tk, d, dv], shape) => {
+      for (const causal of [false, true]) {
+        for (const padded of [false, true]) {
+          const strided = shape % 2 === 0;
+          const fq = strided ? heads * d + 3 : heads * d;
+          const fkv = strided ? heads * (d + dv) + 1 : heads * (d + dv);
+          const fo = strided ? heads * dv + 2 : heads * dv;
+          const rowsQ = randomF32(batch * tq * fq, seed++, 4);
+          const rowsKv = randomF32(batch * tk * fkv, seed++, 4);
+          const [oq, ok] = strided ? [2, 1] : [0, 0];
+          const q = rowsQ.subarray(oq);
+          const k = rowsKv.subarray(ok);
+          const v = rowsKv.subarray(ok + heads * d);
+          const layout = {
+            q: { batch: tq * fq, head: d, row: fq },
+            k: { batch: tk * fkv, head: d, row: fkv },
+            v: { batch: tk * fkv, head: dv, row: fkv },
+            out: { batch: tq * fo, head: dv, row: fo },
+          };
+          const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal, layout };
+          let pad: Uint8Array | null = null;
+          if (padded) {
+            pad = Uint8Array.from(randomInts(batch * tk, 4, seed++), (x) => (x === 0 ? 1 : 0));
+            pad.fill(1, 0, tk);
+          }
+          const bh = batch * heads;
+          const ow = new Float32Array(batch * tq * fo).fill(7);
+          const og = ow.slice();
+          const lw = new Float32Array(bh * tq);
+          const lg = new Float32Array(bh * tq);
+          const ww = new Float32Array(bh * tq * tk);
+          const wg = new Float32Array(bh * tq * tk).fill(NaN);
+          jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
+          native.attention(q, k, v, pad, args, og, lg, wg);
+          expectClose(wg, ww, 1e-4, 1e-6);
+          const dOut = randomF32(batch * tq * fo, seed++);
+          const grads = (b: Backend, out: Float32Array, lse: Float32Array, w: Float32Array | null) => {
+            const gq = new Float32Array(rowsQ.length).fill(5);
+            const gkv = new Float32Array(rowsKv.length).fill(5);
+            b.attentionGrad(
+              q,
+              k,
+              v,
+              pad,
+              args,
+              out,
+              lse,
+              dOut,
+              gq.subarray(oq),
+              gkv.subarray(ok),
+              gkv.subarray(ok + heads * d),
+              w,
+            );
+            return [gq, gkv];
+          };
+          const jsRecomputed = grads(jsBackend, ow, lw, null);
+          const jsKept = grads(jsBackend, ow, lw, ww);
+          const nativeRecomputed = grads(native, og, lg, null);
+          const nativeKept = grads(native, og, lg, wg);
+          for (let i = 0; i < 2; i++) {
+            expectClose(jsKept[i]!, jsRecomputed[i]!, 1e-5, 1e-6);
+            expectClose(nativeKept[i]!, nativeRecomputed[i]!, 1e-4, 1e-5);
+            expectClose(nativeKept[i]!, jsKept[i]!, 1e-3, 1e-4); // spare columns keep their 5s
+          }
+        }
+      }
+    });
+  });
+
   it('gruCell and gruCellGrad over awkward B, H, with and without b_hn', () => {
     let seed = 900;
     for (const batch of [1, 3, 7, 17, 64])

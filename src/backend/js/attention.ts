@@ -5,6 +5,8 @@
  *   s_j = scale · q·k_j (−∞ where masked),  p_j = exp(s_j − lse),  lse = log Σ_j exp(s_j),  out = Σ_j p_j·v_j
  *   backward: D = dOut·out,  dv_j += p_j·dOut,  ds_j = p_j·(dOut·v_j − D),  dq += scale·Σ_j ds_j·k_j,
  *             dk_j += scale·ds_j·q
+ * The backward recomputes p_j from the scores and lse, or reads them from the weights the forward wrote when it
+ * is handed those (then masked keys have p_j = 0 there).
  * A query whose keys are all masked gets zero output and weights, lse = −∞ and no gradient.
  * Operands are addressed through their strides (args.layout, contiguous by default).
  */
@@ -120,6 +122,7 @@ export function attentionGrad(
   dq: Float32Array,
   dk: Float32Array,
   dv: Float32Array,
+  weights: Float32Array | null = null,
 ): void {
   const { batch, heads, tq, tk, d, scale } = args;
   const dvn = args.dv;
@@ -138,13 +141,18 @@ export function attentionGrad(
       const r = h * tq + i;
       const l = lse[r]!;
       if (l === -Infinity) continue;
-      scoreRow(q, k, keyPadding, args, layout, h, i, row);
+      if (weights === null) {
+        scoreRow(q, k, keyPadding, args, layout, h, i, row);
+        for (let j = 0; j < tk; j++) row[j] = Math.exp(row[j]! - l);
+      } else {
+        for (let j = 0; j < tk; j++) row[j] = weights[r * tk + j]!;
+      }
       const o = rowAt(layout.out, heads, h, i);
       let delta = 0;
       for (let c = 0; c < dvn; c++) delta += dOut[o + c]! * out[o + c]!;
       const qOff = rowAt(layout.q, heads, h, i);
       for (let j = 0; j < tk; j++) {
-        const p = Math.exp(row[j]! - l);
+        const p = row[j]!;
         if (p === 0) continue;
         const vOff = rowAt(layout.v, heads, h, j);
         const kOff = rowAt(layout.k, heads, h, j);

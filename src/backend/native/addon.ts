@@ -229,6 +229,8 @@ export interface NativeAddon {
     dk: Float32Array,
     dv_: Float32Array,
     layout?: number[],
+    /** The forward's attention weights [batch, heads, tq, tk], read instead of recomputed; null: recompute. */
+    weights?: Float32Array | null,
   ): void;
   additiveAttention(
     keys: Float32Array,

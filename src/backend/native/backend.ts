@@ -130,6 +130,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       dq,
       dk,
       dvOut,
+      weights,
     ) =>
       addon.attentionGrad(
         q,
@@ -151,6 +152,7 @@ export function createNativeBackend(addon: NativeAddon): Backend {
         dk,
         dvOut,
         layoutStrides(layout),
+        weights ?? null,
       ),
     gruCell: (xg, hg, h, biasHn, { batch, hidden, rows }, hNew, gates) =>
       addon.gruCell(xg, hg, h, biasHn, batch, hidden, hNew, gates, rows ?? false),
