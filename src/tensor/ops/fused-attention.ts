@@ -2,13 +2,15 @@
  * Fused scaled-dot-product attention as one op: out = softmax(scale·q·kᵀ + masks)·v over q [B, H, Tq, d],
  * k [B, H, Tk, d], v [B, H, Tk, dv], with a key-padding mask and/or a causal mask. The kernel never holds the
  * Tq×Tk matrix (it keeps one log-sum-exp per query for the backward pass), so memory grows with T rather than T²;
- * the weights are written only when asked for, and are then a plain (non-differentiable) result.
+ * the weights are written only when asked for, and are then a plain (non-differentiable) result. When it records
+ * a gradient over short keys it keeps the weights for the backward instead (see kept-attention-weights.ts).
  */
 import type { AttentionArgs } from '../../backend/kernels.js';
 import { fail } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backend, boolData, floatData, newFloat, record } from './common.js';
+import { attentionWeightStorage } from './kept-attention-weights.js';
 
 export interface FusedAttentionOptions {
   /** bool [B, Tk], true marks keys that may not be attended. */
@@ -62,7 +64,8 @@ export function fusedAttention(
   const { data: out, tensor: output } = newFloat([batch, heads, tq, dv]);
   const lse = new Float32Array(batch * heads * tq);
   const weights = options.needWeights ? newFloat([batch, heads, tq, tk]) : null;
-  backend().attention(qd, kd, vd, padding, args, out, lse, weights?.data ?? null);
+  const p = attentionWeightStorage([q, k, v], tk, batch * heads * tq * tk, weights?.data ?? null);
+  backend().attention(qd, kd, vd, padding, args, out, lse, p.forward);
   record(op, output, [q, k, v], (g) => {
     const dq = newFloat(q.shape);
     const dk = newFloat(k.shape);
@@ -79,7 +82,9 @@ export function fusedAttention(
       dq.data,
       dk.data,
       dvT.data,
+      p.kept,
     );
+    p.release();
     return [dq.tensor, dk.tensor, dvT.tensor];
   });
   return { output, weights: weights?.tensor ?? null };

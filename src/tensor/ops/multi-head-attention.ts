@@ -7,13 +7,15 @@
  *
  *   head_h = softmax(scale · q_h·k_hᵀ + masks)·v_h,   out = concat_h(head_h)
  *
- * Same kernel and arithmetic as fusedAttention (O(T) memory, weights only on request and outside the graph).
+ * Same kernel and arithmetic as fusedAttention (O(T) memory, weights only on request and outside the graph, kept
+ * for the backward over short keys: see kept-attention-weights.ts).
  */
 import type { AttentionArgs, AttentionStrides } from '../../backend/kernels.js';
 import { fail } from '../errors.js';
 import { formatShape } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { backend, boolData, floatData, newFloat, newFloatOverwritten, record } from './common.js';
+import { attentionWeightStorage } from './kept-attention-weights.js';
 
 export interface MultiHeadAttentionCoreOptions {
   /** Number of heads H. */
@@ -110,7 +112,8 @@ export function multiHeadAttentionCore(
   const [qv, kv, vv] = [view(qd, offsets[0]!), view(kd, offsets[1]!), view(vd, offsets[2]!)];
   const lse = new Float32Array(batch * heads * tq);
   const weights = options.needWeights ? newFloat([batch, heads, tq, tk]) : null;
-  backend().attention(qv, kv, vv, padding, args, out, lse, weights?.data ?? null);
+  const p = attentionWeightStorage(tensors, tk, batch * heads * tq * tk, weights?.data ?? null);
+  backend().attention(qv, kv, vv, padding, args, out, lse, p.forward);
 
   // One gradient buffer per distinct input; q, k and v of one packed tensor fill their own ranges of it. Ranges
   // of one tensor that overlap would clear each other's sums, so those get a buffer each (summed by backward).
@@ -152,7 +155,9 @@ export function multiHeadAttentionCore(
       gradView(0),
       gradView(1),
       gradView(2),
+      p.kept,
     );
+    p.release();
     return grads.map((x) => x.tensor);
   });
   return { output, weights: weights?.tensor ?? null };
