@@ -2,8 +2,8 @@
 // computed one BQ×BK tile at a time and folded into the output with an online softmax (running max and sum per
 // query), so memory grows with T and the T×T weights exist only when the caller asks for them. The backward
 // recomputes each tile's probabilities from the saved log-sum-exp instead of storing them, unless it is handed
-// the weights the forward wrote (the ops keep them for short key ranges, where they are small): it then copies
-// each tile of P from them.
+// the weights the forward wrote (the ops keep them for short key ranges, where they are small): it then reads
+// each tile of P from them in place.
 //
 //   S = scale · Q·Kᵀ (masked entries -inf),  P = softmax(S) row-wise,  O = P·V,  lse_i = log Σ_j exp(S_ij)
 //   D_i = Σ_c dO_ic·O_ic,  dV = Pᵀ·dO,  dP = dO·Vᵀ,  dS = P ∘ (dP - D),  dQ = scale·dS·K,  dK = scale·dSᵀ·Q
@@ -264,10 +264,11 @@ void backward_key_block(const AttentionShape& sh, const Head& hd, const float* l
   for (long i0 = first_block; i0 < sh.tq; i0 += BQ) {
     const long rows = std::min(BQ, sh.tq - i0);
     const Matrix d_out{hd.o + i0 * sh.o.row, sh.o.row, false};
-    if (weights) {
-      // Masked entries and fully masked rows are zeros there already.
-      for (long r = 0; r < rows; r++) std::memcpy(p + r * BK, weights + (i0 + r) * sh.tk + j0, sizeof(float) * cols);
-    } else {
+    // P: the forward's weights read in place (masked entries and fully masked rows are zeros there), or the
+    // tile p recomputed from the scores.
+    const float* pt = weights ? weights + i0 * sh.tk + j0 : p;
+    const long ldp = weights ? sh.tk : BK;
+    if (!weights) {
       score_tile(sh, hd, i0, rows, j0, cols, p);
       for (long r = 0; r < rows; r++) {
         float* pr = p + r * BK;
@@ -279,13 +280,13 @@ void backward_key_block(const AttentionShape& sh, const Head& hd, const float* l
       }
     }
     // dV += Pᵀ·dO
-    gemm_serial(static_cast<int>(cols), static_cast<int>(dvn), static_cast<int>(rows), 1.0f, Matrix{p, BK, true},
+    gemm_serial(static_cast<int>(cols), static_cast<int>(dvn), static_cast<int>(rows), 1.0f, Matrix{pt, ldp, true},
                 d_out, dv_blk, sh.v.row, true);
     // dP = dO·Vᵀ, then dS = P ∘ (dP - D) in place.
     gemm_serial(static_cast<int>(rows), static_cast<int>(cols), static_cast<int>(dvn), 1.0f, d_out,
                 Matrix{hd.v + j0 * sh.v.row, sh.v.row, true}, dp, BK, false);
     for (long r = 0; r < rows; r++) {
-      const float* pr = p + r * BK;
+      const float* pr = pt + r * ldp;
       float* dr = dp + r * BK;
       const float di = delta[i0 + r];
       for (long c = 0; c < cols; c++) dr[c] = pr[c] * (dr[c] - di);

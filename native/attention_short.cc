@@ -334,25 +334,19 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
       }
     // dP = dO·Vᵀ (into ds).
     product<false>(rows, cols, dvn, 1.0f, gb, hc.ldg, hc.vt, ldt, ds, ldt, nullptr, false);
+    // P: the forward's weights (masked entries 0 there), read in place, or the tile p recomputed below.
+    const float* pb = weights ? weights + i0 * tk : p;
+    const long ldp = weights ? tk : ldt;
     if (weights) {
-      // P from the forward's weights (masked entries 0 there), copied into the padded tile as dS = P ∘ (dP - D)
-      // reads it: the products below read P by columns, which rows tk = 128 floats apart would map onto a few
-      // L1 sets. Columns [seen, cols) are not read by the products.
+      // dS = P ∘ (dP - D) over the keys the block sees (the products below read no further).
       for (long r = 0; r < rows; r++) {
         const __m256 di = _mm256_set1_ps(hc.delta[i0 + r]);
-        const float* wr = weights + (i0 + r) * tk;
-        float* pr = p + r * ldt;
+        const float* pr = pb + r * ldp;
         float* dr = ds + r * ldt;
         long c = 0;
-        for (; c + 8 <= seen; c += 8) {
-          const __m256 x = _mm256_loadu_ps(wr + c);
-          _mm256_storeu_ps(pr + c, x);
-          _mm256_storeu_ps(dr + c, _mm256_mul_ps(x, _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
-        }
-        for (; c < seen; c++) {
-          pr[c] = wr[c];
-          dr[c] = wr[c] * (dr[c] - hc.delta[i0 + r]);
-        }
+        for (; c + 8 <= seen; c += 8)
+          _mm256_storeu_ps(dr + c, _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
+        for (; c < seen; c++) dr[c] = pr[c] * (dr[c] - hc.delta[i0 + r]);
       }
     } else {
       // P = exp(scale·Q·Kᵀ - lse), masked entries and keys past tk 0; then dS = P ∘ (dP - D).
@@ -377,7 +371,7 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
       }
     }
     // dV (+)= Pᵀ·dO;  dK (+)= scale·dSᵀ·Q;  dQ = scale·dS·K
-    product<true>(seen, dvn, rows, 1.0f, p, ldt, gb, hc.ldg, dv, lddv, nullptr, acc);
+    product<true>(seen, dvn, rows, 1.0f, pb, ldp, gb, hc.ldg, dv, lddv, nullptr, acc);
     product<true>(seen, d, rows, sh.scale, ds, ldt, qb, hc.ldq, dk, lddk, nullptr, acc);
     product<false>(rows, d, seen, sh.scale, ds, ldt, hc.kc, hc.ldk, dq + i0 * ldq, ldq, nullptr, false);
   }
