@@ -2,14 +2,43 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace attn {
 namespace {
+
+// How long a worker keeps polling for the next job before it sleeps (ATTN_SPIN_US, microseconds; 0: sleep at
+// once). A training step alternates products on both threads with short single-threaded stretches (JavaScript,
+// a GRU cell, the attention of one step); a worker that went to sleep for such a stretch takes its time to
+// come back at full speed: here a 64×1536×512 product ran 20-30% slower after a 1 ms pause of its worker than
+// back to back, and 2 ms of polling removed that (about 4% of the translation step over seven alternated runs).
+// Polling only follows a job, so an idle process sleeps after at most this long.
+long configured_spin_us() {
+  const char* env = std::getenv("ATTN_SPIN_US");
+  if (env != nullptr && env[0] != '\0') {
+    char* end = nullptr;
+    long us = std::strtol(env, &end, 10);
+    if (end != env && *end == '\0' && us >= 0) return std::min(us, 1000000L);
+  }
+  return 2000;
+}
+
+inline void cpu_pause() {
+#if defined(__x86_64__)
+  _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
 
 int configured_threads() {
   const char* env = std::getenv("ATTN_THREADS");
@@ -32,6 +61,7 @@ class Pool {
       std::lock_guard<std::mutex> lock(mutex_);
       stop_ = true;
       generation_++;
+      published_.store(generation_, std::memory_order_release);
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
@@ -53,6 +83,7 @@ class Pool {
       next_.store(0);
       open_ = true;
       generation_++;
+      published_.store(generation_, std::memory_order_release);
     }
     wake_.notify_all();
     drain();
@@ -74,9 +105,19 @@ class Pool {
     }
   }
 
+  // Polls for a job newer than `seen` for up to spin_us_ before the worker takes the lock and sleeps.
+  void poll(unsigned long seen) const {
+    if (spin_us_ == 0) return;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    while (published_.load(std::memory_order_acquire) == seen && std::chrono::steady_clock::now() < until) {
+      for (int i = 0; i < 32; i++) cpu_pause();
+    }
+  }
+
   void work() {
     unsigned long seen = 0;
     for (;;) {
+      poll(seen);
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] { return generation_ != seen; });
@@ -107,7 +148,9 @@ class Pool {
   std::atomic<int> next_{0};
   bool open_ = false;         // guarded by mutex_: workers may still join the current job
   int active_ = 0;            // guarded by mutex_: workers inside the current job
-  unsigned long generation_ = 0;
+  unsigned long generation_ = 0;                // guarded by mutex_
+  std::atomic<unsigned long> published_{0};     // generation_, for polling workers
+  const long spin_us_ = configured_spin_us();
   bool stop_ = false;
 };
 
