@@ -18,6 +18,7 @@
  *
  * Nested tidy calls are allowed; what an inner one returns passes to the outer one.
  */
+import { fail } from './errors.js';
 import { closeStorageScope, openStorageScope } from './storage.js';
 import { Tensor } from './tensor.js';
 
@@ -30,6 +31,14 @@ export function tidy<T>(fn: () => T): T {
     // Tensors made before the error may be held by whatever handles it: release nothing.
     closeStorageScope(scope, scope);
     throw err;
+  }
+  if (isThenable(result)) {
+    // An async fn goes on running after this returns: its tensors cannot be released now, nor safely later.
+    closeStorageScope(scope, scope);
+    fail(
+      'tidy',
+      'fn must be synchronous: it returned a Promise (await inside the callback is not supported)',
+    );
   }
   const keep = new Set<ArrayBufferLike>();
   const carriesGraph = collectStorage(result, keep, 0);
@@ -54,4 +63,12 @@ function collectStorage(value: unknown, keep: Set<ArrayBufferLike>, depth: numbe
     for (const item of Object.values(value)) graph = collectStorage(item, keep, depth + 1) || graph;
   }
   return graph;
+}
+
+function isThenable(value: unknown): boolean {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }

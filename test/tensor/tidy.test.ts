@@ -107,6 +107,20 @@ describe('tidy', () => {
     expect(copy(outer)).toEqual(copy(tanh(relu(x)).mul(3)));
   });
 
+  it('refuses an async callback and releases nothing', async () => {
+    manualSeed(8);
+    const x = randn([16, 16]);
+    let made: Tensor | null = null;
+    const fn = async (): Promise<Tensor> => {
+      made = tanh(x);
+      await Promise.resolve();
+      return made;
+    };
+    expect(() => tidy(fn)).toThrow(/tidy: fn must be synchronous/);
+    await Promise.resolve();
+    expect(copy(made as unknown as Tensor)).toEqual(copy(tanh(x)));
+  });
+
   it('releases nothing when fn throws', () => {
     manualSeed(6);
     const x = randn([16, 16]);
