@@ -334,22 +334,11 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
       }
     // dP = dO·Vᵀ (into ds).
     product<false>(rows, cols, dvn, 1.0f, gb, hc.ldg, hc.vt, ldt, ds, ldt, nullptr, false);
-    // P: the forward's weights (masked entries 0 there), read in place, or the tile p recomputed below.
+    // P: the forward's weights (masked entries 0 there), read in place, or recomputed into the tile p as
+    // exp(scale·Q·Kᵀ - lse) with masked entries and keys past tk 0.
     const float* pb = weights ? weights + i0 * tk : p;
     const long ldp = weights ? tk : ldt;
-    if (weights) {
-      // dS = P ∘ (dP - D) over the keys the block sees (the products below read no further).
-      for (long r = 0; r < rows; r++) {
-        const __m256 di = _mm256_set1_ps(hc.delta[i0 + r]);
-        const float* pr = pb + r * ldp;
-        float* dr = ds + r * ldt;
-        long c = 0;
-        for (; c + 8 <= seen; c += 8)
-          _mm256_storeu_ps(dr + c, _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
-        for (; c < seen; c++) dr[c] = pr[c] * (dr[c] - hc.delta[i0 + r]);
-      }
-    } else {
-      // P = exp(scale·Q·Kᵀ - lse), masked entries and keys past tk 0; then dS = P ∘ (dP - D).
+    if (!weights) {
       product<false>(rows, cols, d, sh.scale, qb, hc.ldq, hc.kt, ldt, p, ldt, nullptr, false);
       for (long r = 0; r < rows; r++) {
         float* pr = p + r * ldt;
@@ -361,14 +350,17 @@ __attribute__((target("avx2,fma"))) void backward_head(const AttentionShape& sh,
         mask_row(sh, pad, i0 + r, pr, cols);
         exp_shift(pr, cols, shift);
       }
-      for (long r = 0; r < rows; r++) {
-        const __m256 di = _mm256_set1_ps(hc.delta[i0 + r]);
-        const float* pr = p + r * ldt;
-        float* dr = ds + r * ldt;
-        for (long c = 0; c < cols; c += 8)
-          _mm256_storeu_ps(dr + c,
-                           _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
-      }
+    }
+    // dS = P ∘ (dP - D) over the keys the block sees (the products below read no further).
+    for (long r = 0; r < rows; r++) {
+      const float dr_i = hc.delta[i0 + r];
+      const __m256 di = _mm256_set1_ps(dr_i);
+      const float* pr = pb + r * ldp;
+      float* dr = ds + r * ldt;
+      long c = 0;
+      for (; c + 8 <= seen; c += 8)
+        _mm256_storeu_ps(dr + c, _mm256_mul_ps(_mm256_loadu_ps(pr + c), _mm256_sub_ps(_mm256_loadu_ps(dr + c), di)));
+      for (; c < seen; c++) dr[c] = pr[c] * (dr[c] - dr_i);
     }
     // dV (+)= Pᵀ·dO;  dK (+)= scale·dSᵀ·Q;  dQ = scale·dS·K
     product<true>(seen, dvn, rows, 1.0f, pb, ldp, gb, hc.ldg, dv, lddv, nullptr, acc);
