@@ -56,8 +56,8 @@ const pool = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
 let poolLimit = 256 * 1024 * 1024;
 let births: Set<ArrayBufferLike> | null = null;
-/** The birth sets of the storage scopes (see tidy.ts) now open, outermost first. */
-const scopes: Set<ArrayBufferLike>[] = [];
+/** The storage scopes (see tidy.ts) now open, outermost first: each one's births and the recorder it replaced. */
+const scopes: { births: Set<ArrayBufferLike>; previous: Set<ArrayBufferLike> | null }[] = [];
 
 let recycledFill: number | null = null;
 
@@ -96,7 +96,7 @@ export function trackBirths(set: Set<ArrayBufferLike> | null): Set<ArrayBufferLi
 export function recycle(buffer: ArrayBufferLike): void {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < minLength * 4) return;
   // A scope must not hand it back a second time when it ends.
-  for (const scope of scopes) scope.delete(buffer);
+  for (const scope of scopes) scope.births.delete(buffer);
   if (pooledBytes + buffer.byteLength > poolLimit) return;
   const free = pool.get(buffer.byteLength);
   if (free) free.push(buffer);
@@ -138,11 +138,9 @@ export function pooledStorageBytes(): number {
  */
 export function openStorageScope(): Set<ArrayBufferLike> {
   const set = new Set<ArrayBufferLike>();
-  scopes.push(set);
-  scopeParents.set(set, trackBirths(set));
+  scopes.push({ births: set, previous: trackBirths(set) });
   return set;
 }
-const scopeParents = new Map<Set<ArrayBufferLike>, Set<ArrayBufferLike> | null>();
 
 /**
  * Closes the innermost storage scope `set`: each storage it recorded that is not in `keep` is detached (every
@@ -150,12 +148,11 @@ const scopeParents = new Map<Set<ArrayBufferLike>, Set<ArrayBufferLike> | null>(
  * something else now owns) and pooled for reuse; the storage in `keep` passes to the enclosing scope, if any.
  */
 export function closeStorageScope(set: Set<ArrayBufferLike>, keep: ReadonlySet<ArrayBufferLike>): void {
-  if (scopes[scopes.length - 1] !== set)
-    throw new Error('closeStorageScope: scopes must close innermost first');
+  const scope = scopes[scopes.length - 1];
+  if (scope?.births !== set) throw new Error('closeStorageScope: scopes must close innermost first');
   scopes.pop();
-  trackBirths(scopeParents.get(set) ?? null);
-  scopeParents.delete(set);
-  const outer = scopes[scopes.length - 1];
+  trackBirths(scope.previous);
+  const outer = scopes[scopes.length - 1]?.births;
   for (const buffer of set) {
     if (keep.has(buffer)) outer?.add(buffer);
     else release(buffer);
