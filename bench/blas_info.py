@@ -1,12 +1,16 @@
-"""Which BLAS library this process (PyTorch) has loaded, for the benchmarks' peer line.
+"""Which BLAS library this process (PyTorch) has loaded, for the benchmarks' peer line, and its thread count.
 
 Debian's python3-torch links libblas.so.3, which the alternatives system points at OpenBLAS when a
 libopenblas0 package is installed and at the reference BLAS (libblas3, unoptimised Fortran) otherwise. On the
 reference BLAS, torch.mm runs 20-40x slower, which would make any comparison meaningless, so the benchmarks
 name the library and warn when it is not an optimised one.
 """
+import ctypes
+import ctypes.util
 import os
 import sys
+
+import torch
 
 
 def blas_library():
@@ -35,3 +39,31 @@ def warn_if_unoptimised(prog):
         print(f"{prog}: PyTorch runs on the reference BLAS (Debian's libblas3), 20-40x slower than OpenBLAS on "
               "matrix products: not a fair peer. Install Debian's libopenblas0-pthread.", file=sys.stderr)
     return name
+
+
+def openblas():
+    """The OpenBLAS library torch loaded (Debian links libblas.so.3 to it), or None."""
+    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas")):
+        if not name:
+            continue
+        try:
+            lib = ctypes.CDLL(name)
+            lib.openblas_get_num_threads.restype = ctypes.c_int
+            return lib
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def set_threads(n, prog):
+    """Sets ATen's and OpenBLAS's thread counts (torch.mm runs in OpenBLAS, which ignores torch.set_num_threads)
+    and returns them with the BLAS library's name, warning under `prog` when it is the reference BLAS."""
+    torch.set_num_threads(n)
+    blas = openblas()
+    if blas is not None:
+        blas.openblas_set_num_threads(n)
+    return {
+        "threads": torch.get_num_threads(),
+        "blas_threads": blas.openblas_get_num_threads() if blas else None,
+        "blas": warn_if_unoptimised(prog),
+    }

@@ -5,25 +5,12 @@ round and gets a JSON list of GFLOP/s (best of the round's repetitions, one per 
 stored transposed and handed to torch.mm as a .t() view, which OpenBLAS reads without a copy, as attn's matmul
 reads it.
 """
-import ctypes
 import json
 import sys
 import time
 
 import torch
-from blas_info import warn_if_unoptimised
-
-
-def set_threads(n):
-    """ATen's and OpenBLAS's thread counts (torch.mm runs in OpenBLAS, which ignores torch.set_num_threads)."""
-    torch.set_num_threads(n)
-    try:
-        blas = ctypes.CDLL("libopenblas.so.0")
-        blas.openblas_set_num_threads(n)
-        threads = blas.openblas_get_num_threads()
-    except (OSError, AttributeError):
-        threads = None
-    return {"threads": torch.get_num_threads(), "blas_threads": threads, "blas": warn_if_unoptimised("gemm_shapes")}
+from blas_info import set_threads
 
 
 def operands(m, n, k, ta, tb):
@@ -47,7 +34,7 @@ def gflops(shape, ops, seconds):
 
 def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 2
-    info = set_threads(threads)
+    info = set_threads(threads, "gemm_shapes")
     shapes = json.loads(sys.stdin.readline())
     ops = [operands(*s) for s in shapes]
     print(json.dumps(info), flush=True)

@@ -7,8 +7,6 @@ Usage: python3 torch_bench.py [--threads N] NAME [NAME ...]   (names as in bench
 softmax, masking, autograd) and OpenBLAS's, which runs torch.mm and torch.matmul here and ignores
 torch.set_num_threads. Each result line carries the counts in effect, as "threads" and "blas_threads".
 """
-import ctypes
-import ctypes.util
 import json
 import os
 import resource
@@ -16,33 +14,7 @@ import sys
 import time
 
 import torch
-from blas_info import warn_if_unoptimised
-
-
-def openblas():
-    """The OpenBLAS library torch loaded (Debian links libblas.so.3 to it), or None."""
-    for name in ("libopenblas.so.0", ctypes.util.find_library("openblas")):
-        if not name:
-            continue
-        try:
-            lib = ctypes.CDLL(name)
-            lib.openblas_get_num_threads.restype = ctypes.c_int
-            return lib
-        except (OSError, AttributeError):
-            continue
-    return None
-
-
-def set_threads(n):
-    torch.set_num_threads(n)
-    blas = openblas()
-    if blas is not None:
-        blas.openblas_set_num_threads(n)
-    return {
-        "threads": torch.get_num_threads(),
-        "blas_threads": blas.openblas_get_num_threads() if blas else None,
-        "blas": warn_if_unoptimised("torch_bench"),
-    }
+from blas_info import set_threads
 
 
 def best_ms(fn, reps, warmup=1):
@@ -132,7 +104,7 @@ threads = os.cpu_count() or 1
 if len(args) >= 2 and args[0] == "--threads":
     threads = int(args[1])
     args = args[2:]
-counts = set_threads(threads)
+counts = set_threads(threads, "torch_bench")
 
 if len(args) == 2 and args[0] == "--peak":
     value, unit = run(args[1])
