@@ -55,6 +55,78 @@ function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rto
   if (where >= 0) expect(`${actual[where]} at ${where}`).toBe(`${expected[where]} at ${where}`);
 }
 
+/**
+ * Operands of one fused-attention case read from [B, T, features] rows: q from its own rows, k and v side by
+ * side in shared rows, out with spare columns; `strided` adds spare features in front of and after each head
+ * range. Padding: none (null), all false, or random with every key of batch element 0 padded.
+ */
+function attentionCase(
+  [batch, heads, tq, tk, d, dv]: readonly [number, number, number, number, number, number],
+  causal: boolean,
+  padding: 'none' | 'false' | 'random',
+  strided: boolean,
+  nextSeed: () => number,
+) {
+  const fq = strided ? heads * d + 3 : heads * d;
+  const fkv = strided ? heads * (d + dv) + 1 : heads * (d + dv);
+  const fo = strided ? heads * dv + 2 : heads * dv;
+  const rowsQ = randomF32(batch * tq * fq, nextSeed(), 4);
+  const rowsKv = randomF32(batch * tk * fkv, nextSeed(), 4);
+  const [oq, ok] = strided ? [2, 1] : [0, 0];
+  const layout = {
+    q: { batch: tq * fq, head: d, row: fq },
+    k: { batch: tk * fkv, head: d, row: fkv },
+    v: { batch: tk * fkv, head: dv, row: fkv },
+    out: { batch: tq * fo, head: dv, row: fo },
+  };
+  let pad: Uint8Array | null = null;
+  if (padding !== 'none') pad = new Uint8Array(batch * tk);
+  if (padding === 'random') {
+    pad = Uint8Array.from(randomInts(batch * tk, 4, nextSeed()), (x) => (x === 0 ? 1 : 0));
+    pad.fill(1, 0, tk);
+  }
+  const q = rowsQ.subarray(oq);
+  const k = rowsKv.subarray(ok);
+  const v = rowsKv.subarray(ok + heads * d);
+  const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal, layout };
+  const bh = batch * heads;
+  /** The forward on `b` into outputs prefilled with 7 (out) and NaN (weights): out, lse, weights. */
+  const forward = (b: Backend) => {
+    const out = new Float32Array(batch * tq * fo).fill(7);
+    const lse = new Float32Array(bh * tq);
+    const weights = new Float32Array(bh * tq * tk).fill(Number.NaN);
+    b.attention(q, k, v, pad, args, out, lse, weights);
+    return { out, lse, weights };
+  };
+  /** The backward on `b` into gradient rows prefilled with 5 (spare columns must keep them): [dq rows, dk|dv rows]. */
+  const grads = (
+    b: Backend,
+    out: Float32Array,
+    lse: Float32Array,
+    dOut: Float32Array,
+    weights: Float32Array | null = null,
+  ) => {
+    const gq = new Float32Array(rowsQ.length).fill(5);
+    const gkv = new Float32Array(rowsKv.length).fill(5);
+    b.attentionGrad(
+      q,
+      k,
+      v,
+      pad,
+      args,
+      out,
+      lse,
+      dOut,
+      gq.subarray(oq),
+      gkv.subarray(ok),
+      gkv.subarray(ok + heads * d),
+      weights,
+    );
+    return [gq, gkv];
+  };
+  return { q, k, v, pad, args, outLength: batch * tq * fo, forward, grads };
+}
+
 const SIZES = [1, 7, 13, 17, 64, 129, 257];
 
 type KernelPath = 'detected' | 'portable';
@@ -743,64 +815,19 @@ function agreesWithReference(path: KernelPath): void {
     ] as const) {
       for (const causal of [false, true]) {
         for (const padding of ['none', 'false', 'random'] as const) {
-          const fq = heads * d + 3;
-          const fkv = heads * (d + dv) + 1;
-          const fo = heads * dv + 2;
-          const rowsQ = randomF32(batch * tq * fq, seed++, 4);
-          const rowsKv = randomF32(batch * tk * fkv, seed++, 4);
-          const q = rowsQ.subarray(2);
-          const k = rowsKv.subarray(1);
-          const v = rowsKv.subarray(1 + heads * d);
-          const layout = {
-            q: { batch: tq * fq, head: d, row: fq },
-            k: { batch: tk * fkv, head: d, row: fkv },
-            v: { batch: tk * fkv, head: dv, row: fkv },
-            out: { batch: tq * fo, head: dv, row: fo },
-          };
-          const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal, layout };
-          let pad: Uint8Array | null = null;
-          if (padding !== 'none') pad = new Uint8Array(batch * tk);
-          if (padding === 'random') {
-            pad = Uint8Array.from(randomInts(batch * tk, 4, seed++), (x) => (x === 0 ? 1 : 0));
-            pad.fill(1, 0, tk);
-          }
-          const bh = batch * heads;
-          const ow = new Float32Array(batch * tq * fo).fill(7);
-          const og = ow.slice();
-          const lw = new Float32Array(bh * tq);
-          const lg = new Float32Array(bh * tq);
-          const ww = new Float32Array(bh * tq * tk);
-          const wg = new Float32Array(bh * tq * tk).fill(NaN);
-          jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
-          native.attention(q, k, v, pad, args, og, lg, wg);
-          expectClose(og, ow, 1e-4, 1e-5);
-          expectClose(lg, lw, 1e-5, 1e-5);
-          expectClose(wg, ww, 1e-4, 1e-6);
-          const o2 = ow.slice();
-          native.attention(q, k, v, pad, args, o2, lg, null);
-          expectClose(o2, og, 0, 0); // the weights cost a pass, never a different output
-          const dOut = randomF32(batch * tq * fo, seed++);
-          const grads = (b: Backend): Float32Array[] => {
-            const gq = new Float32Array(rowsQ.length).fill(5);
-            const gkv = new Float32Array(rowsKv.length).fill(5);
-            b.attentionGrad(
-              q,
-              k,
-              v,
-              pad,
-              args,
-              ow,
-              lw,
-              dOut,
-              gq.subarray(2),
-              gkv.subarray(1),
-              gkv.subarray(1 + heads * d),
-            );
-            return [gq, gkv];
-          };
-          const want = grads(jsBackend);
-          const got = grads(native);
-          for (let i = 0; i < 2; i++) expectClose(got[i]!, want[i]!, 1e-3, 1e-4); // spare columns keep their 5s
+          const c = attentionCase([batch, heads, tq, tk, d, dv], causal, padding, true, () => seed++);
+          const want = c.forward(jsBackend);
+          const got = c.forward(native);
+          expectClose(got.out, want.out, 1e-4, 1e-5);
+          expectClose(got.lse, want.lse, 1e-5, 1e-5);
+          expectClose(got.weights, want.weights, 1e-4, 1e-6);
+          const o2 = want.out.slice();
+          native.attention(c.q, c.k, c.v, c.pad, c.args, o2, got.lse, null);
+          expectClose(o2, got.out, 0, 0); // the weights cost a pass, never a different output
+          const dOut = randomF32(c.outLength, seed++);
+          const wantGrads = c.grads(jsBackend, want.out, want.lse, dOut);
+          const gotGrads = c.grads(native, want.out, want.lse, dOut);
+          for (let i = 0; i < 2; i++) expectClose(gotGrads[i]!, wantGrads[i]!, 1e-3, 1e-4); // spare columns keep their 5s
         }
       }
     }
@@ -823,65 +850,18 @@ function agreesWithReference(path: KernelPath): void {
       [1, 2, 20, 257, 16, 16],
       [1, 1, 150, 300, 8, 8],
     ] as const;
-    shapes.forEach(([batch, heads, tq, tk, d, dv], shape) => {
+    shapes.forEach((shape, index) => {
       for (const causal of [false, true]) {
         for (const padded of [false, true]) {
-          const strided = shape % 2 === 0;
-          const fq = strided ? heads * d + 3 : heads * d;
-          const fkv = strided ? heads * (d + dv) + 1 : heads * (d + dv);
-          const fo = strided ? heads * dv + 2 : heads * dv;
-          const rowsQ = randomF32(batch * tq * fq, seed++, 4);
-          const rowsKv = randomF32(batch * tk * fkv, seed++, 4);
-          const [oq, ok] = strided ? [2, 1] : [0, 0];
-          const q = rowsQ.subarray(oq);
-          const k = rowsKv.subarray(ok);
-          const v = rowsKv.subarray(ok + heads * d);
-          const layout = {
-            q: { batch: tq * fq, head: d, row: fq },
-            k: { batch: tk * fkv, head: d, row: fkv },
-            v: { batch: tk * fkv, head: dv, row: fkv },
-            out: { batch: tq * fo, head: dv, row: fo },
-          };
-          const args = { batch, heads, tq, tk, d, dv, scale: 1 / Math.sqrt(d), causal, layout };
-          let pad: Uint8Array | null = null;
-          if (padded) {
-            pad = Uint8Array.from(randomInts(batch * tk, 4, seed++), (x) => (x === 0 ? 1 : 0));
-            pad.fill(1, 0, tk);
-          }
-          const bh = batch * heads;
-          const ow = new Float32Array(batch * tq * fo).fill(7);
-          const og = ow.slice();
-          const lw = new Float32Array(bh * tq);
-          const lg = new Float32Array(bh * tq);
-          const ww = new Float32Array(bh * tq * tk);
-          const wg = new Float32Array(bh * tq * tk).fill(NaN);
-          jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
-          native.attention(q, k, v, pad, args, og, lg, wg);
-          expectClose(wg, ww, 1e-4, 1e-6);
-          const dOut = randomF32(batch * tq * fo, seed++);
-          const grads = (b: Backend, out: Float32Array, lse: Float32Array, w: Float32Array | null) => {
-            const gq = new Float32Array(rowsQ.length).fill(5);
-            const gkv = new Float32Array(rowsKv.length).fill(5);
-            b.attentionGrad(
-              q,
-              k,
-              v,
-              pad,
-              args,
-              out,
-              lse,
-              dOut,
-              gq.subarray(oq),
-              gkv.subarray(ok),
-              gkv.subarray(ok + heads * d),
-              w,
-            );
-            return [gq, gkv];
-          };
-          const jsRecomputed = grads(jsBackend, ow, lw, null);
-          const jsKept = grads(jsBackend, ow, lw, ww);
-          const nativeRecomputed = grads(native, og, lg, null);
-          const nativeKept = grads(native, og, lg, wg);
+          const c = attentionCase(shape, causal, padded ? 'random' : 'none', index % 2 === 0, () => seed++);
+          const js = c.forward(jsBackend);
+          const nat = c.forward(native);
+          expectClose(nat.weights, js.weights, 1e-4, 1e-6);
+          const dOut = randomF32(c.outLength, seed++);
+          const jsRecomputed = c.grads(jsBackend, js.out, js.lse, dOut);
+          const jsKept = c.grads(jsBackend, js.out, js.lse, dOut, js.weights);
+          const nativeRecomputed = c.grads(native, nat.out, nat.lse, dOut);
+          const nativeKept = c.grads(native, nat.out, nat.lse, dOut, nat.weights);
           for (let i = 0; i < 2; i++) {
             expectClose(jsKept[i]!, jsRecomputed[i]!, 1e-5, 1e-6);
             expectClose(nativeKept[i]!, nativeRecomputed[i]!, 1e-4, 1e-5);
