@@ -43,6 +43,17 @@ export function uninitialisedFloats(length: number): Float32Array {
   return data;
 }
 
+/**
+ * Zero-filled storage for `length` floats, from the same pool as uninitialisedFloats: a gradient that a kernel
+ * only scatters into (an embedding's, a slice's) must start at zero, and a fresh `new Float32Array` of that size
+ * maps new pages and counts as new external memory, which starts V8 collections (see below); filling a pooled
+ * array costs less than either.
+ */
+export function zeroedFloats(length: number): Float32Array {
+  if (length < minLength) return new Float32Array(length);
+  return uninitialisedFloats(length).fill(0);
+}
+
 /*
  * Recycled storage. A backward pass makes and drops a gradient buffer for nearly every tensor of the graph, and
  * the next forward pass allocates the same sizes again: a Transformer classifier's step allocates about half a

@@ -117,6 +117,7 @@ describe('gradcheck: shape ops', () => {
       gradcheck((t) => split(t!, 2, 1), [y]);
       gradcheck((t) => split(t!, [1, 0, 4]), [y]);
       gradcheck((t) => split(t!, [2, 1], -1), [y]);
+      gradcheck((t) => split(t!, [1, 2], 1), [randomInput([2, 3, 4], seed + 1)]);
       // Only some pieces used: the others contribute nothing.
       gradcheck((t) => split(t!, 2)[1]!, [y]);
     });

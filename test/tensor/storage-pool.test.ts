@@ -5,9 +5,15 @@
  * caller passed in survive later allocations.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { add, linear, manualSeed, randn, relu, reshape, sum, tanh, Tensor } from '../../src/index.js';
+import { add, linear, manualSeed, randn, relu, reshape, split, sum, tanh, Tensor } from '../../src/index.js';
 import { gruSequence } from '../../src/tensor/ops/gru-sequence.js';
-import { pooledStorageBytes, setStoragePoolLimit, uninitialisedFloats } from '../../src/tensor/storage.js';
+import {
+  pooledStorageBytes,
+  recycle,
+  setStoragePoolLimit,
+  uninitialisedFloats,
+  zeroedFloats,
+} from '../../src/tensor/storage.js';
 
 const DEFAULT_LIMIT = 256 * 1024 * 1024;
 afterEach(() => setStoragePoolLimit(DEFAULT_LIMIT));
@@ -100,6 +106,27 @@ describe('recycled storage', () => {
     setStoragePoolLimit(DEFAULT_LIMIT);
     expect(run()).toEqual(without);
     expect(pooledStorageBytes()).toBeGreaterThan(0);
+  });
+
+  it('gives zeroed storage from the pool as zeros, and a split weight one gradient of its full shape', () => {
+    const n = 1 << 14;
+    recycle(uninitialisedFloats(n).fill(7).buffer);
+    const z = zeroedFloats(n);
+    expect(z.every((x) => x === 0)).toBe(true);
+    // split's pieces share one backward: the gradient of w is each used piece's gradient in place, zeros elsewhere.
+    manualSeed(8);
+    const w = randn([64, 96]).requireGrad();
+    scribbleOverPool([64 * 96, 64 * 40]);
+    const [a, , c] = split(w, [40, 16, 40], 1);
+    sum(add(tanh(a!), c!)).backward();
+    const g = w.grad!.data as Float32Array;
+    const wd = w.data as Float32Array;
+    for (let r = 0; r < 64; r++)
+      for (let col = 0; col < 96; col++) {
+        const x = wd[r * 96 + col]!;
+        const want = col < 40 ? 1 - Math.tanh(x) ** 2 : col < 56 ? 0 : 1;
+        expect(g[r * 96 + col]).toBeCloseTo(want, 5);
+      }
   });
 
   it('keeps no more than its limit, and 0 turns recycling off', () => {

@@ -9,13 +9,13 @@
  * laid out [G, rows, H], as the cells in nn/recurrent-step.ts want it (W read as [G, H, I], a broadcast batched
  * matmul), so no step copies a gate.
  *
- * `prepareRecurrence` builds these views once per forward pass (or decode): the column blocks are copies (slice)
+ * `prepareRecurrence` builds these views once per forward pass (or decode): the column blocks are copies (split)
  * with gradients flowing back to W_ih; the rest are reshapes sharing the parameters' storage.
  */
 import { LSTM, type GRU } from '../../nn/rnn.js';
 import { GATES, gruStep, lstmStep, stepWeights, type StepWeights } from '../../nn/recurrent-step.js';
 import { fail } from '../../tensor/errors.js';
-import { add, linear, matmul, mul, permute, reshape, slice, transpose } from '../../tensor/ops/index.js';
+import { add, linear, matmul, mul, permute, reshape, split, transpose } from '../../tensor/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
 
 /** The recurrent cell of an encoder or decoder. */
@@ -55,13 +55,11 @@ export function prepareRecurrence(rnn: GRU | LSTM, splits: readonly number[]): R
   const step: StepWeights[] = [];
   rnn.allWeights.forEach((w, layer) => {
     if (layer === 0) {
-      let start = 0;
-      for (const n of splits) {
-        const block = splits.length === 1 ? w.weightIh : slice(w.weightIh, 1, start, start + n);
+      const blocks = splits.length === 1 ? [w.weightIh] : split(w.weightIh, splits, 1);
+      blocks.forEach((block, k) => {
         parts2d.push(block);
-        parts.push(reshape(block, [gates, hidden, n]));
-        start += n;
-      }
+        parts.push(reshape(block, [gates, hidden, splits[k]!]));
+      });
       ih.push(null);
     } else {
       ih.push(reshape(w.weightIh, [gates, hidden, w.weightIh.shape[1]!]));

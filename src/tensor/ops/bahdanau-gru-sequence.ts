@@ -19,11 +19,11 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
-import { recycleFloats, uninitialisedFloats } from '../storage.js';
+import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
-import { addBias, addInto, columnSums, gemm, gemmPacked, packRhs } from './sequence-kernels.js';
+import { addBias, addInto, columnSums, gemm, gemmPacked, packRhs, releasePacks } from './sequence-kernels.js';
 
 export interface BahdanauGRUSequenceInputs {
   embedded: Tensor;
@@ -137,6 +137,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       [batch, length],
     );
   }
+  // W_c is a column block of W_ih that the decoder copies out at every forward pass: its packs serve the next.
+  releasePacks(wc);
   const statesT = new Tensor(statesOut, [batch, steps, hidden], 'float32');
   const weightsT = new Tensor(weightsOut, [batch, steps, length], 'float32');
   const last = new Tensor(states.slice(steps * n), [batch, hidden], 'float32');
@@ -175,16 +177,18 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const dEmbedded = uninitialisedFloats(steps * 3 * n);
     const dhgRows = uninitialisedFloats(steps * 3 * n);
     const dQuery = uninitialisedFloats(steps * batch * units);
-    const dKeys = new Float32Array(batch * length * units);
-    const dMemory = new Float32Array(batch * length * width);
+    const dKeys = zeroedFloats(batch * length * units);
+    const dMemory = zeroedFloats(batch * length * width);
     const dV = new Float32Array(units);
     let dVBias = 0;
     const dScores = new Float32Array(batch * length);
-    const dh = gLast ? Float32Array.from(f(gLast)) : new Float32Array(n);
-    const dhNew = new Float32Array(n);
-    const dhDirect = new Float32Array(n);
-    const dCtx = new Float32Array(batch * width);
-    const dhPart = new Float32Array(n);
+    const dh = zeroedFloats(n);
+    if (gLast) dh.set(f(gLast));
+    // Overwritten at every step before they are read.
+    const dhNew = uninitialisedFloats(n);
+    const dhDirect = uninitialisedFloats(n);
+    const dCtx = uninitialisedFloats(batch * width);
+    const dhPart = uninitialisedFloats(n);
     // dx·W_c, dhg·W_hh and dq·W_q at every step, each weight packed once for the loop.
     const wcCols = packRhs(wc, g3, width, false);
     const whhCols = packRhs(whh, g3, hidden, false);
@@ -230,6 +234,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       addInto(dh, dhPart, dh);
       addInto(dh, dhDirect, dh);
     }
+    releasePacks(wc);
     const prevStates = states.subarray(0, steps * n);
     const rowsAll = steps * batch;
     const dWq = uninitialisedFloats(units * hidden);
@@ -260,7 +265,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       grads.set('biasHn', sums.slice(2 * hidden));
     }
     // The graph runs a backward once: the buffers only this op saw go back for reuse.
-    recycleFloats(states, query, alpha, context, hg, gates, dhgRows, dQuery);
+    recycleFloats(states, query, alpha, context, hg, gates, dhgRows, dQuery, dhNew, dhDirect, dCtx, dhPart);
     if (gS) recycleFloats(gS);
     if (gW) recycleFloats(gW);
     return named

@@ -6,7 +6,7 @@ import { checkFiniteOutput } from '../debug.js';
 import type { DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { formatShape, sizeOf } from '../shape.js';
-import { uninitialisedFloats } from '../storage.js';
+import { uninitialisedFloats, zeroedFloats } from '../storage.js';
 import { checkLive, Tensor } from '../tensor.js';
 
 export function backend(): Backend {
@@ -56,7 +56,7 @@ export function asTensor(op: string, value: Tensor | number, arg: string, dtype:
 
 /** A zero-filled float32 output tensor and its storage. */
 export function newFloat(shape: readonly number[]): { data: Float32Array; tensor: Tensor } {
-  const data = new Float32Array(sizeOf(shape));
+  const data = zeroedFloats(sizeOf(shape));
   return { data, tensor: new Tensor(data, shape, 'float32') };
 }
 

@@ -14,7 +14,7 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
-import { recycleFloats, uninitialisedFloats } from '../storage.js';
+import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData } from './common.js';
 import { recordOutputs } from './multi-output.js';
@@ -92,9 +92,11 @@ export function gruSequence(
   const [outT, lastT] = recordOutputs(op, [outputs, last], inputs, ([gOut, gLast]) => {
     const dPre = uninitialisedFloats(steps * 3 * n);
     const dhg = uninitialisedFloats(steps * 3 * n);
-    const dh = gLast ? Float32Array.from(gLast.data as Float32Array) : new Float32Array(n);
-    const dhNew = new Float32Array(n);
-    const dhDirect = new Float32Array(n);
+    const dh = zeroedFloats(n);
+    if (gLast) dh.set(gLast.data as Float32Array);
+    // Overwritten at every step before they are read.
+    const dhNew = uninitialisedFloats(n);
+    const dhDirect = uninitialisedFloats(n);
     const gOutData = gOut ? (gOut.data as Float32Array) : null;
     const wCols = packRhs(w, g3, hidden, false);
     for (let s = steps - 1; s >= 0; s--) {
@@ -131,7 +133,7 @@ export function gruSequence(
       grads.push(new Tensor(sums.slice(2 * hidden), biasHn.shape, 'float32'));
     }
     // The graph runs a backward once: what only this op saw goes back for reuse (states stays, outputs view it).
-    recycleFloats(hg, gates, dhg);
+    recycleFloats(hg, gates, dhg, dhNew, dhDirect);
     return grads;
   });
   return { outputs: outT!, last: lastT! };

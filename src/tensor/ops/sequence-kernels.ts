@@ -43,11 +43,28 @@ const packs = new WeakMap<Float32Array, PackedMatrix[]>();
 export function packRhs(w: Float32Array, k: number, n: number, transB: boolean): PackedMatrix {
   const kept = packs.get(w) ?? [];
   const i = kept.findIndex((p) => p.k === k && p.n === n && p.transB === transB);
-  const packed = backend().packMatmulB(w, k, n, transB, kept[i]);
+  const reuse = i >= 0 ? kept[i] : spares.pop();
+  const packed = backend().packMatmulB(w, k, n, transB, reuse);
   if (i >= 0) kept[i] = packed;
   else kept.push(packed);
   packs.set(w, kept);
   return packed;
+}
+
+/**
+ * Packed copies whose weight lives for one pass only (a column block of W_ih that a fused op receives as a
+ * fresh copy each forward pass): releasePacks hands their storage to the next packRhs of a weight seen for the
+ * first time, which would otherwise allocate 3 MiB and leave the old copy for the collector at every pass.
+ */
+const spares: PackedMatrix[] = [];
+
+/** Gives back the packed copies of `w`, a weight that no loop will multiply by again. */
+export function releasePacks(w: Float32Array): void {
+  const kept = packs.get(w);
+  if (!kept) return;
+  packs.delete(w);
+  spares.push(...kept);
+  if (spares.length > 8) spares.splice(0, spares.length - 8);
 }
 
 /** out [m, n] = a [m, k] · op(W) for a W that packRhs prepared; the same values as gemm. */

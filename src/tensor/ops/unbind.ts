@@ -15,6 +15,7 @@ import { isGradEnabled } from '../autograd.js';
 import { fail } from '../errors.js';
 import { record } from './common.js';
 import { formatShape, sizeOf } from '../shape.js';
+import { zeroedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 
 export function unbind(x: Tensor): Tensor[] {
@@ -32,12 +33,12 @@ export function unbind(x: Tensor): Tensor[] {
 
   let buffer: Float32Array | null = null;
   const anchor = record('unbind', new Tensor(new Float32Array(1), []), [x], () => [
-    new Tensor(buffer ?? new Float32Array(x.size), x.shape, 'float32'),
+    new Tensor(buffer ?? zeroedFloats(x.size), x.shape, 'float32'),
   ]);
   const zero = new Tensor(new Float32Array(1), []);
   return Array.from({ length: count }, (_, i) =>
     record('unbind', view(i), [anchor], (g) => {
-      buffer ??= new Float32Array(x.size);
+      buffer ??= zeroedFloats(x.size);
       buffer.set(g.data, i * step);
       return [zero];
     }),
