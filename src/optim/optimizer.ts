@@ -154,12 +154,13 @@ export abstract class Optimizer<O extends OptimizerOptions = OptimizerOptions, S
 
   /**
    * Clears the gradients: sets them to null (the default, as PyTorch 2) or, with `setToNone = false`, fills them
-   * with zeros in place.
+   * with zeros in place. Inside tidy(), the storage of the gradients it drops is released when the tidy scope
+   * ends (see Tensor.zeroGrad).
    */
   zeroGrad(setToNone = true): void {
     for (const group of this.paramGroups) {
       for (const p of group.params) {
-        if (setToNone) p.grad = null;
+        if (setToNone) p.zeroGrad();
         else if (p.grad !== null) p.grad.data.fill(0);
       }
     }

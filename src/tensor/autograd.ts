@@ -8,7 +8,7 @@ import { getBackend } from '../backend/registry.js';
 import { checkFiniteGradient } from './debug.js';
 import { AttnError } from './errors.js';
 import { formatShape, shapesEqual, stridesOf } from './shape.js';
-import { recycle, trackBirths } from './storage.js';
+import { markGradStorage, recycle, trackBirths } from './storage.js';
 import type { Tensor } from './tensor.js';
 
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null)[];
@@ -154,9 +154,11 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
           if (!tensor.grad && ownsWhole(tensor, g)) {
             tensor.grad = g;
             born.delete(g.data.buffer);
+            markGradStorage(g.data.buffer);
             continue;
           }
           tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g.clone();
+          markGradStorage(tensor.grad.data.buffer);
           consumed(g);
           continue;
         }

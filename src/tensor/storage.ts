@@ -171,6 +171,27 @@ export function closeStorageScope(set: Set<ArrayBufferLike>, keep: ReadonlySet<A
   set.clear();
 }
 
+/** Storage the autograd engine made for a leaf's .grad (adopted, copied or summed there): no other array views it. */
+const gradStorage = new WeakSet<ArrayBufferLike>();
+
+/** Records that the engine made `buffer` to be a leaf's .grad (see dropGradStorage). */
+export function markGradStorage(buffer: ArrayBufferLike): void {
+  gradStorage.add(buffer);
+}
+
+/**
+ * Called when a .grad is dropped (zeroGrad). Inside a storage scope (tidy), storage the engine made for it goes
+ * with the scope's own when the scope ends, unless the scope's result holds it: a training step that clears the
+ * gradients then hands last step's back to the pool, instead of leaving about as many bytes as the model has
+ * parameters for the collector at every step. Outside a scope, or for a gradient the caller set, nothing
+ * happens.
+ */
+export function dropGradStorage(buffer: ArrayBufferLike): void {
+  const scope = scopes[scopes.length - 1];
+  if (!scope || !gradStorage.delete(buffer)) return;
+  scope.births.add(buffer);
+}
+
 /** Detaches `buffer` from every array on it and pools its memory under a new ArrayBuffer (no copy is made). */
 function release(buffer: ArrayBufferLike): void {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength === 0) return;

@@ -11,6 +11,7 @@ import { allocate, dtypeOfArray, type DataArray, type DType } from './dtype.js';
 import { AttnError, fail } from './errors.js';
 import * as ops from './ops/index.js';
 import { formatShape, sizeOf, shapesEqual, checkShape, type Shape } from './shape.js';
+import { dropGradStorage } from './storage.js';
 
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -122,8 +123,13 @@ export class Tensor {
     runBackward(this, upstream, ops.add);
   }
 
-  /** Clears the accumulated gradient. */
+  /**
+   * Clears the accumulated gradient (sets .grad to null). Inside tidy(), a gradient that backward() made is
+   * released with the scope's storage when the scope ends (unless its result holds it): the next backward
+   * reuses that memory. A reference kept to the old .grad then fails loudly if used after the scope.
+   */
   zeroGrad(): void {
+    if (this.grad) dropGradStorage(this.grad.data.buffer);
     this.grad = null;
   }
 

@@ -81,6 +81,42 @@ describe('tidy', () => {
     expect(copy(w.grad!)).toEqual(grad);
   });
 
+  it('releases a gradient that zeroGrad clears inside it, and only one that backward made', () => {
+    manualSeed(8);
+    const w = randn([64, 64]).requireGrad();
+    const x = randn([16, 64]);
+    const loss = (): Tensor => sum(tanh(linear(x, w)));
+    // Outside a scope, zeroGrad only drops the reference (PyTorch's set_to_none): the old tensor stays valid.
+    loss().backward();
+    const outside = w.grad!;
+    const values = copy(outside);
+    w.zeroGrad();
+    uninitialisedFloats(64 * 64).fill(1e6);
+    expect(copy(outside)).toEqual(values);
+    // Inside, the cleared gradient's storage goes to the pool, and the next backward reuses it.
+    loss().backward();
+    const old = w.grad!;
+    const opt = new AdamW([w], { lr: 0.01 });
+    const before = pooledStorageBytes();
+    tidy(() => opt.zeroGrad());
+    expect(pooledStorageBytes()).toBe(before + 64 * 64 * 4);
+    expect(old.data.length).toBe(0);
+    expect(() => old.toArray()).toThrow(/tidy/);
+    loss().backward();
+    expect(copy(w.grad!)).toEqual(values);
+    // Returned from the scope: kept. Set by the caller: never released.
+    const returned = tidy(() => {
+      const g = w.grad!;
+      w.zeroGrad();
+      return g;
+    });
+    expect(copy(returned)).toEqual(values);
+    const own = randn([64, 64]);
+    w.grad = own;
+    tidy(() => w.zeroGrad());
+    expect(own.data.length).toBe(64 * 64);
+  });
+
   it('releases nothing when the result still carries a graph, so backward outside works', () => {
     manualSeed(4);
     const w = randn([24, 24]).requireGrad();
