@@ -381,6 +381,19 @@ void MatmulPrepacked(const Napi::CallbackInfo& info) {
   matmul_prepacked(a, b, packed, out, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), ta, tb);
 }
 
+// matmulBiasAct(a, b, out, m, n, k, transA, transB, bias, relu): a Linear layer's product, bias and ReLU in one
+// (batch 1; bias [n] or null).
+void MatmulBiasAct(const Napi::CallbackInfo& info) {
+  long m = count(info, 3, "m"), n = count(info, 4, "n"), k = count(info, 5, "k");
+  bool ta = boolean(info, 6, "transA"), tb = boolean(info, 7, "transB");
+  bool relu = boolean(info, 9, "relu");
+  const float* a = f32(info, 0, "a", m * k);
+  const float* b = f32(info, 1, "b", k * n);
+  float* out = f32(info, 2, "out", m * n);
+  matmul_bias_act(a, b, out, static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), ta, tb,
+                  f32_or_null(info, 8, "bias", n), relu);
+}
+
 // softmax(x, outer, n, inner, log, out)
 void Softmax(const Napi::CallbackInfo& info) {
   long outer = count(info, 1, "outer"), n = count(info, 2, "n"), inner = count(info, 3, "inner");
@@ -707,6 +720,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("packedBFloats", Napi::Function::New(env, PackedBFloats));
   exports.Set("packB", Napi::Function::New(env, PackB));
   exports.Set("matmulPrepacked", Napi::Function::New(env, MatmulPrepacked));
+  exports.Set("matmulBiasAct", Napi::Function::New(env, MatmulBiasAct));
   exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("softmaxGrad", Napi::Function::New(env, SoftmaxGrad));
   exports.Set("crossEntropy", Napi::Function::New(env, CrossEntropy));

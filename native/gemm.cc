@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "cpu.h"
+#include "kernels.h"
 #include "simd_transpose.h"
 #include "thread_pool.h"
 
@@ -229,8 +230,10 @@ inline void store_tile(const float* acc, float* c, long ldc, int rows, int cols,
   }
 }
 
+// Every micro-kernel writes (or adds) its tile, then, given `bias` (the tile's first column's) or `relu`, applies
+// them to what it wrote: the operations of linear_bias_act, in its order, on the same values.
 void kernel_portable(int kc, const float* a, const float* b, float* c, long ldc, int rows, int cols,
-                     bool accumulate) {
+                     bool accumulate, const float* bias, bool relu) {
   float acc[MR * NR] = {0};
   for (int p = 0; p < kc; p++) {
     const float* ap = a + p * MR;
@@ -241,11 +244,13 @@ void kernel_portable(int kc, const float* a, const float* b, float* c, long ldc,
     }
   }
   store_tile(acc, c, ldc, rows, cols, accumulate);
+  if (bias || relu) bias_act_rows(c, ldc, bias, rows, cols, relu);
 }
 
 #if defined(__x86_64__)
 __attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* a, const float* b, float* c, long ldc,
-                                                      int rows, int cols, bool accumulate) {
+                                                      int rows, int cols, bool accumulate, const float* bias,
+                                                      bool relu) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -285,15 +290,26 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* a, con
   }
   if (rows == MR && cols == NR) {
     __m256* rowsv[MR][2] = {{&c00, &c01}, {&c10, &c11}, {&c20, &c21}, {&c30, &c31}, {&c40, &c41}, {&c50, &c51}};
+    const __m256 zero = _mm256_setzero_ps();
+    const __m256 bias0 = bias ? _mm256_loadu_ps(bias) : zero, bias1 = bias ? _mm256_loadu_ps(bias + 8) : zero;
     for (int r = 0; r < MR; r++) {
       float* dst = c + r * ldc;
+      __m256 v0 = *rowsv[r][0], v1 = *rowsv[r][1];
       if (accumulate) {
-        _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_loadu_ps(dst), *rowsv[r][0]));
-        _mm256_storeu_ps(dst + 8, _mm256_add_ps(_mm256_loadu_ps(dst + 8), *rowsv[r][1]));
-      } else {
-        _mm256_storeu_ps(dst, *rowsv[r][0]);
-        _mm256_storeu_ps(dst + 8, *rowsv[r][1]);
+        v0 = _mm256_add_ps(_mm256_loadu_ps(dst), v0);
+        v1 = _mm256_add_ps(_mm256_loadu_ps(dst + 8), v1);
       }
+      if (bias) {
+        v0 = _mm256_add_ps(v0, bias0);
+        v1 = _mm256_add_ps(v1, bias1);
+      }
+      if (relu) {
+        // v > 0 ? v : 0, as linear_bias_act (a NaN becomes 0).
+        v0 = _mm256_and_ps(v0, _mm256_cmp_ps(v0, zero, _CMP_GT_OQ));
+        v1 = _mm256_and_ps(v1, _mm256_cmp_ps(v1, zero, _CMP_GT_OQ));
+      }
+      _mm256_storeu_ps(dst, v0);
+      _mm256_storeu_ps(dst + 8, v1);
     }
     return;
   }
@@ -311,10 +327,11 @@ __attribute__((target("avx2,fma"))) void kernel_avx2(int kc, const float* a, con
   _mm256_store_ps(acc + 80, c50);
   _mm256_store_ps(acc + 88, c51);
   store_tile(acc, c, ldc, rows, cols, accumulate);
+  if (bias || relu) bias_act_rows(c, ldc, bias, rows, cols, relu);
 }
 #endif
 
-using Kernel = void (*)(int, const float*, const float*, float*, long, int, int, bool);
+using Kernel = void (*)(int, const float*, const float*, float*, long, int, int, bool, const float*, bool);
 
 Kernel micro_kernel() {
 #if defined(__x86_64__)
@@ -323,17 +340,36 @@ Kernel micro_kernel() {
   return kernel_portable;
 }
 
-// Multiplies a packed MC×KC block of A by nc columns of a packed KC×NC block of B (starting at panel jr0).
-void macro_kernel(int mc, int nc, int kc, const float* pa, const float* pb, float* c, long ldc, bool accumulate) {
+// What a product applies to C once its last KC slice is in (a Linear layer's bias and ReLU; see
+// matmul_bias_act): `bias` points at the bias of C's column 0, or is null.
+struct Epilogue {
+  const float* bias = nullptr;
+  bool relu = false;
+  bool any() const { return bias != nullptr || relu; }
+};
+
+// Multiplies a packed MC×KC block of A by nc columns of a packed KC×NC block of B (starting at panel jr0). With
+// `epi` (only on a product's last KC slice; its bias already offset to c's first column), the micro-kernels add
+// the bias and apply the ReLU to each tile in registers before storing it: the same operations, in the same
+// order, as linear_bias_act's pass over the finished C, without reading C back from memory.
+void macro_kernel(int mc, int nc, int kc, const float* pa, const float* pb, float* c, long ldc, bool accumulate,
+                  const Epilogue& epi = Epilogue{}) {
   const Kernel kernel = micro_kernel();
   for (int jr = 0; jr < nc; jr += NR) {
     int cols = std::min(NR, nc - jr);
     const float* bp = pb + static_cast<long>(jr) * kc;
     for (int ir = 0; ir < mc; ir += MR) {
       int rows = std::min(MR, mc - ir);
-      kernel(kc, pa + static_cast<long>(ir) * kc, bp, c + ir * ldc + jr, ldc, rows, cols, accumulate);
+      kernel(kc, pa + static_cast<long>(ir) * kc, bp, c + ir * ldc + jr, ldc, rows, cols, accumulate,
+             epi.bias ? epi.bias + jr : nullptr, epi.relu);
     }
   }
+}
+
+// The epilogue for the tile of C that starts at column j, or none before the last KC slice.
+inline Epilogue at_column(const Epilogue& epi, long j, bool last) {
+  if (!last) return Epilogue{};
+  return Epilogue{epi.bias ? epi.bias + j : nullptr, epi.relu};
 }
 
 // Packing buffers, one pair per thread (each thread packs its own operands, so nothing is shared or written by
@@ -380,7 +416,7 @@ void zero_or_keep(int m, int n, float* c, long ldc, bool accumulate) {
 // The serial blocked product of rows [i0, i1) × columns [j0, j1) of C (goto/BLIS loop order: NC columns of B
 // packed once per KC slice, then MC-row blocks of A against them).
 void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matrix& a, const Matrix& b, float* c,
-                 long ldc, bool accumulate) {
+                 long ldc, bool accumulate, const Epilogue& epi = Epilogue{}) {
   const int ncap = std::min(j1 - j0, NC);
   const int mcap = std::min(i1 - i0, MC);
   float* pb = scratch_b().get(static_cast<size_t>(KC) * ((ncap + NR - 1) / NR * NR));
@@ -394,7 +430,8 @@ void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matri
       for (int ic = i0; ic < i1; ic += MC) {
         int mc = std::min(MC, i1 - ic);
         pack_a(a, ic, mc, p0, kc, alpha, pa);
-        macro_kernel(mc, nc, kc, pa, pb, c + static_cast<long>(ic) * ldc + jc, ldc, acc);
+        macro_kernel(mc, nc, kc, pa, pb, c + static_cast<long>(ic) * ldc + jc, ldc, acc,
+                     at_column(epi, jc, p0 + kc == k));
       }
     }
   }
@@ -511,7 +548,7 @@ inline long packed_offset(int p0, int kc, int jp, int npad) {
 constexpr int SHORT_GROUP = 4;  // NR panels per group: 64 columns × KC rows = 128 KiB
 
 void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, const float* packed, float* c,
-                long ldc, bool accumulate, int threads) {
+                long ldc, bool accumulate, int threads, const Epilogue& epi = Epilogue{}) {
   const int rpanels = (m + MR - 1) / MR;
   const long mpad = static_cast<long>(rpanels) * MR;
   const int npad = padded_n(n);
@@ -546,7 +583,8 @@ void gemm_short(int m, int n, int k, float alpha, const Matrix& a, const Matrix&
           bp = packed + packed_offset(p0, kc, j0 / NR, npad);
         else
           pack_b(b, p0, kc, j0, nc, pb);
-        macro_kernel(m, nc, kc, pa + mpad * p0, bp, c + j0, ldc, accumulate || p0 > 0);
+        macro_kernel(m, nc, kc, pa + mpad * p0, bp, c + j0, ldc, accumulate || p0 > 0,
+                     at_column(epi, j0, p0 + kc == k));
       }
     }
   };
@@ -590,17 +628,17 @@ void pack_b_group(const Matrix& b, int g, int groups, int cpanels, int nc, int j
 }
 
 void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
-                            bool accumulate, int threads, int want);
+                            bool accumulate, int threads, int want, const Epilogue& epi);
 
 void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
-                   bool accumulate, int threads) {
+                   bool accumulate, int threads, const Epilogue& epi) {
   const int rpanels = (m + MR - 1) / MR;
   // Tasks are row bands of C, at least MC/2 rows each: fewer rows go to gemm_threaded_shared_a. (Bands of MC/2
   // to MC rows stay here: their A, packed by the task that uses it just before it does, is still in L2, where
   // the shared buffer's, packed by any thread, comes from L3: 1024×512×8000 ran 5% slower shared.)
   const int want = threads * TASKS_PER_THREAD;
   if (2 * rpanels < want * (MC / MR)) {
-    gemm_threaded_shared_a(m, n, k, alpha, a, b, c, ldc, accumulate, threads, want);
+    gemm_threaded_shared_a(m, n, k, alpha, a, b, c, ldc, accumulate, threads, want, epi);
     return;
   }
   const int kcb = std::min(k, KCB);
@@ -641,7 +679,8 @@ void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matr
           for (int ic = i0; ic < i1; ic += MC) {
             const int mc = std::min(MC, i1 - ic);
             pack_a(a, ic, mc, p0, kc, alpha, pa);
-            macro_kernel(mc, cols, kc, pa, bp, c + static_cast<long>(ic) * ldc + jc + j0, ldc, acc);
+            macro_kernel(mc, cols, kc, pa, bp, c + static_cast<long>(ic) * ldc + jc + j0, ldc, acc,
+                         at_column(epi, jc + j0, p0 + kc == k));
           }
         }
       });
@@ -656,7 +695,7 @@ void gemm_threaded(int m, int n, int k, float alpha, const Matrix& a, const Matr
 // L1, and no row of A is packed twice per chunk. Chunks: kcb rows of k (whole KC slices) × ncb columns; kcb
 // shrinks so that a B chunk of at most 4 MiB spans all of n where it can, since every column chunk repacks A.
 void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
-                            bool accumulate, int threads, int want) {
+                            bool accumulate, int threads, int want, const Epilogue& epi) {
   const int rpanels = (m + MR - 1) / MR;
   const long mpad = static_cast<long>(rpanels) * MR;
   const int npad = padded_n(n);
@@ -703,7 +742,7 @@ void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, c
           const int kc = std::min(KC, k1 - p0);
           macro_kernel(i1 - i0, cols, kc, pa + mpad * (p0 - k0) + static_cast<long>(i0) * kc,
                        pb + chunk_offset(p0 - k0, kc, q0, ncp), c + static_cast<long>(i0) * ldc + jc + j0, ldc,
-                       accumulate || p0 > 0);
+                       accumulate || p0 > 0, at_column(epi, jc + j0, p0 + kc == k));
         }
       });
     }
@@ -715,20 +754,30 @@ void gemm_threaded_shared_a(int m, int n, int k, float alpha, const Matrix& a, c
 // on the thread count (the blocked paths: KC slices in turn, each in one micro-kernel call), so neither does the
 // result.
 void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b, float* c, long ldc,
-                  bool accumulate, bool threaded) {
+                  bool accumulate, bool threaded, const Epilogue& epi = Epilogue{}) {
   if (m == 0 || n == 0) return;
+  // The matrix-vector path (a few rows, C still in cache) applies the epilogue as one pass over C afterwards:
+  // the same operations on the same values.
+  auto finish = [&] {
+    if (epi.any()) linear_bias_act_strided(c, ldc, epi.bias, m, n, epi.relu);
+  };
   if (k == 0) {
     zero_or_keep(m, n, c, ldc, accumulate);
+    finish();
     return;
   }
-  if (gemv_nt(m, n, k, alpha, a, b, c, ldc, accumulate, threaded)) return;
+  if (gemv_nt(m, n, k, alpha, a, b, c, ldc, accumulate, threaded)) {
+    finish();
+    return;
+  }
   const int threads = threaded ? chunks_for(static_cast<double>(m) * n * k, 1 << 20) : 1;
-  if (m <= MC)
-    gemm_short(m, n, k, alpha, a, b, nullptr, c, ldc, accumulate, threads);
-  else if (threads <= 1)
-    gemm_region(0, m, 0, n, k, alpha, a, b, c, ldc, accumulate);
-  else
-    gemm_threaded(m, n, k, alpha, a, b, c, ldc, accumulate, threads);
+  if (m <= MC) {
+    gemm_short(m, n, k, alpha, a, b, nullptr, c, ldc, accumulate, threads, epi);
+  } else if (threads <= 1) {
+    gemm_region(0, m, 0, n, k, alpha, a, b, c, ldc, accumulate, epi);
+  } else {
+    gemm_threaded(m, n, k, alpha, a, b, c, ldc, accumulate, threads, epi);
+  }
 }
 
 }  // namespace
@@ -780,6 +829,15 @@ void matmul_batched(const float* a, const float* b, float* c, int batch, int m, 
     return;
   }
   for (int i = 0; i < batch; i++) one(i, true);
+}
+
+void matmul_bias_act(const float* a, const float* b, float* c, int m, int n, int k, bool trans_a, bool trans_b,
+                     const float* bias, bool relu) {
+  const long stride_c = static_cast<long>(m) * n;
+  if (stride_c * sizeof(float) >= (4u << 20)) advise_huge_pages(c, stride_c);
+  const Matrix A{a, trans_a ? m : k, trans_a};
+  const Matrix B{b, trans_b ? k : n, trans_b};
+  gemm_blocked(m, n, k, 1.0f, A, B, c, n, false, true, Epilogue{bias, relu});
 }
 
 long packed_b_floats(int k, int n) { return static_cast<long>(k) * padded_n(n); }

@@ -44,6 +44,10 @@ void cross_entropy_grad(const float* logits, const float* log_sum_exp, const int
 
 // y ← act(y + bias) in place over [rows, n] (bias may be null; act is ReLU or nothing).
 void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu);
+// The same on rows of y that lie ldy apart, on the calling thread: bias_act_rows for one micro-tile of a product,
+// linear_bias_act_strided for a whole C (threaded).
+void bias_act_rows(float* y, long ldy, const float* bias, long rows, long n, bool relu);
+void linear_bias_act_strided(float* y, long ldy, const float* bias, long rows, long n, bool relu);
 // dPre = g ⊙ act'(y) (relu: y > 0; otherwise g itself) into dpre (may be null), and bias_grad = Σ_rows dPre (may
 // be null), over [rows, n].
 void linear_act_grad(const float* y, const float* g, long rows, long n, bool relu, float* dpre, float* bias_grad);

@@ -137,20 +137,24 @@ void linear_act_grad(const float* y, const float* g, long rows, long n, bool rel
   }
 }
 
-void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu) {
-  const bool simd = has_avx2_fma();
-  over_rows(rows, n, [=](long r0, long r1) {
-    for (long r = r0; r < r1; r++) {
+void bias_act_rows(float* y, long ldy, const float* bias, long rows, long n, bool relu) {
+  for (long r = 0; r < rows; r++) {
 #if defined(__x86_64__)
-      if (simd) {
-        bias_act_row_avx2(y + r * n, bias, n, relu);
-        continue;
-      }
-#endif
-      bias_act_row_portable(y + r * n, bias, n, relu);
+    if (has_avx2_fma()) {
+      bias_act_row_avx2(y + r * ldy, bias, n, relu);
+      continue;
     }
-  });
-  (void)simd;
+#endif
+    bias_act_row_portable(y + r * ldy, bias, n, relu);
+  }
+}
+
+void linear_bias_act_strided(float* y, long ldy, const float* bias, long rows, long n, bool relu) {
+  over_rows(rows, n, [=](long r0, long r1) { bias_act_rows(y + r0 * ldy, ldy, bias, r1 - r0, n, relu); });
+}
+
+void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu) {
+  linear_bias_act_strided(y, n, bias, rows, n, relu);
 }
 
 }  // namespace attn

@@ -33,7 +33,8 @@ function label(method: string, args: unknown[]): string {
     case 'reduce':
       return `${method}.${String(a0)} n=${lengthOf(args[1])}`;
     case 'matmul':
-      return `matmul ${shape(args[3])}`;
+    case 'matmulBiasAct':
+      return `${method} ${shape(args[3])}`;
     case 'attention':
     case 'attentionGrad':
       return `${method} ${shape(args[4])}`;

@@ -325,6 +325,19 @@ export interface Backend {
   ): void;
 
   /**
+   * A Linear layer's forward: out = act(op(a) · op(b) + bias) for one product (args.batch 1), the values of
+   * matmul followed by linearBiasAct. A backend may apply the bias and activation to each block of the product
+   * as it finishes, instead of in a second pass over out.
+   */
+  matmulBiasAct(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    args: MatmulArgs,
+    bias: Float32Array | null,
+    activation: 'relu' | null,
+  ): void;
+  /**
    * The end of a Linear layer's forward, in place on the product y [rows, n]: y ← act(y + bias) (bias may be
    * null; act 'relu' is max(v, 0) with NaN → 0, or null for none).
    */

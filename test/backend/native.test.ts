@@ -522,6 +522,39 @@ function agreesWithReference(path: KernelPath): void {
     }
   });
 
+  it("a linear layer's product with its bias and ReLU applied per tile: the bits of matmul then linearBiasAct", () => {
+    // One shape per GEMM path: matrix-vector (m ≤ 4, transposed B), short A (two KC slices), serial blocks
+    // (too small to thread), row bands (several KC slices and B chunks), shared A, and a transposed A.
+    for (const [m, n, k, transA, transB] of [
+      [3, 701, 300, false, true],
+      [64, 700, 1100, false, true],
+      [200, 100, 90, false, true],
+      [600, 40, 2600, false, false],
+      [200, 300, 700, false, true],
+      [300, 257, 520, true, false],
+    ] as const) {
+      const a = randomF32(m * k, m + k, 1);
+      a[k + 3] = NaN; // a NaN row of C: ReLU turns it into 0 on both paths
+      const b = randomF32(k * n, n, 1);
+      const bias = randomF32(n, 7, 3);
+      const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
+      for (const activation of ['relu', null] as const) {
+        for (const bb of [bias, null]) {
+          if (!bb && !activation) continue;
+          const want = new Float32Array(m * n);
+          native.matmul(a, b, want, args);
+          native.linearBiasAct(want, bb, m, n, activation);
+          const got = new Float32Array(m * n).fill(7);
+          native.matmulBiasAct(a, b, got, args, bb, activation);
+          expectClose(got, want, 0, 0);
+          const reference = new Float32Array(m * n);
+          jsBackend.matmulBiasAct(a, b, reference, args, bb, activation);
+          expectClose(got, reference, 1e-4, 1e-4);
+        }
+      }
+    }
+  });
+
   it("a linear layer's backward end: ReLU derivative and bias sums in one pass, in place or not", () => {
     for (const [rows, n] of [
       [1, 1],

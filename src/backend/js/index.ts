@@ -38,6 +38,10 @@ export const jsBackend: Backend = {
   layerNorm,
   layerNormGrad,
   linearBiasAct,
+  matmulBiasAct(a, b, out, args, bias, activation) {
+    matmul(a, b, out, args);
+    if (bias || activation) linearBiasAct(out, bias, args.m, args.n, activation);
+  },
   linearActGrad,
   indexSelect,
   indexAdd,

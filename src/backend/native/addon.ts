@@ -92,6 +92,18 @@ export interface NativeAddon {
     transA: boolean,
     transB: boolean,
   ): void;
+  matmulBiasAct(
+    a: Float32Array,
+    b: Float32Array,
+    out: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    bias: Float32Array | null,
+    relu: boolean,
+  ): void;
   softmax(x: Float32Array, outer: number, n: number, inner: number, log: boolean, out: Float32Array): void;
   softmaxGrad(
     y: Float32Array,

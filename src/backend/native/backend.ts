@@ -84,6 +84,21 @@ export function createNativeBackend(addon: NativeAddon): Backend {
       addon.layerNorm(x, gamma, beta, rows, n, eps, out, mean, rstd),
     layerNormGrad: (x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta) =>
       addon.layerNormGrad(x, gamma, mean, rstd, dy, rows, n, dx, dGamma, dBeta),
+    matmulBiasAct(a, b, out, args, bias, activation) {
+      if (args.batch !== 1) throw new Error(`matmulBiasAct: batch must be 1, got ${args.batch}`);
+      addon.matmulBiasAct(
+        a,
+        b,
+        out,
+        args.m,
+        args.n,
+        args.k,
+        args.transA,
+        args.transB,
+        bias,
+        activation === 'relu',
+      );
+    },
     linearBiasAct: (y, bias, rows, n, activation) =>
       addon.linearBiasAct(y, bias, rows, n, activation === 'relu'),
     linearActGrad: (y, g, rows, n, activation, dPre, biasGrad) =>

@@ -48,19 +48,10 @@ export function linear(
   const rows = sizeOf(x.shape.slice(0, -1));
   const shape = [...x.shape.slice(0, -1), outF];
   const { data: yd, tensor: y } = newFloatOverwritten(shape);
-  const kernels = backend();
-  kernels.matmul(xd, wd, yd, {
-    batch: 1,
-    m: rows,
-    n: outF,
-    k: inF,
-    transA: false,
-    transB: true,
-    strideA: 0,
-    strideB: 0,
-  });
-  // Bias and activation in one pass over the product (add then ReLU were two).
-  if (bd || activation) kernels.linearBiasAct(yd, bd, rows, outF, activation);
+  // Bias and activation with the product (add then ReLU were two more passes over y).
+  const shape2d = { batch: 1, m: rows, n: outF, k: inF, transA: false, transB: true, strideA: 0, strideB: 0 };
+  if (bd || activation) backend().matmulBiasAct(xd, wd, yd, shape2d, bd, activation);
+  else backend().matmul(xd, wd, yd, shape2d);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(op, y, inputs, (g) => {
     let gd = g.data as Float32Array;
