@@ -35,6 +35,10 @@ function label(method: string, args: unknown[]): string {
     case 'matmul':
     case 'matmulBiasAct':
       return `${method} ${shape(args[3])}`;
+    case 'matmulPacked': {
+      const b = args[1] as { k: number; n: number };
+      return `matmulPacked m=${String(args[3])},n=${b.n},k=${b.k}`;
+    }
     case 'attention':
     case 'attentionGrad':
       return `${method} ${shape(args[4])}`;
