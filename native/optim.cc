@@ -1,13 +1,13 @@
 // The Adam / AdamW update of one parameter (Backend.adam; src/backend/js/optim.ts is the reference). Every
-// element is independent, so chunks go to the pool and the result does not depend on the thread count. The
-// arithmetic is the reference's, in double and in the same order, rounded to float where the reference stores
-// a float32 (m, v, v̂, p) and read back from there: the addon is compiled for baseline x86-64, so no FMA can
-// contract it, and the bits equal the JavaScript backend's.
+// element is independent, so chunks go to the pool and the result does not depend on the thread count.
 //
-// The scalar loop is bound by its double sqrt and division (about 12 ns per element, 12.6M parameters per NMT
-// step), so with AVX the same operations run 4 doubles at a time: IEEE add, mul, div and sqrt are exact-rounded
-// per lane and float↔double conversions are the scalar ones, so the bits do not change. The vector function is
-// compiled for AVX without FMA, so the compiler cannot contract a multiply and an add either.
+// The arithmetic is float32 throughout, one IEEE operation at a time in the order of PyTorch's single-tensor
+// Adam (m = β1·m + (1−β1)·g, v = β2·v + ((1−β2)·g)·g, denom = √v̂ / √(1−β2ᵗ) + ε, p = p·decay − (step·m)/denom),
+// with the scalars rounded to float as PyTorch's float kernels take them. The reference rounds every operation
+// to float (Math.fround; double rounding is exact for +, −, ×, ÷ and √ from float operands), so the bits are
+// the same. The addon is compiled for baseline x86-64 and the vector function for AVX without FMA, so the
+// compiler cannot contract a multiply and an add either. (In double, 4 lanes, the update was bound by its
+// divisions and square roots at about 28 GB/s on two threads, where a streaming pass runs at 46 GB/s.)
 #include <algorithm>
 #include <cmath>
 
@@ -22,68 +22,90 @@
 namespace attn {
 namespace {
 
-#if defined(__x86_64__)
-// Elements [i0, i0 + 4·blocks) of the update; the caller runs the remainder through the scalar loop.
-__attribute__((target("avx"))) void adam_avx(float* p, const float* g, float* m, float* v, float* v_max, long i0,
-                                             long blocks, const AdamStep& s) {
-  const __m256d sign = _mm256_set1_pd(s.sign), l2 = _mm256_set1_pd(s.l2);
-  const __m256d b1 = _mm256_set1_pd(s.beta1), c1 = _mm256_set1_pd(1 - s.beta1);
-  const __m256d b2 = _mm256_set1_pd(s.beta2), c2 = _mm256_set1_pd(1 - s.beta2);
-  const __m256d bc2 = _mm256_set1_pd(s.bias_correction2_sqrt), eps = _mm256_set1_pd(s.eps);
-  const __m256d decay = _mm256_set1_pd(s.decay), step = _mm256_set1_pd(s.step_size);
-  for (long b = 0; b < blocks; b++) {
-    const long i = i0 + 4 * b;
-    __m256d pd = _mm256_cvtps_pd(_mm_loadu_ps(p + i));
-    __m256d grad = _mm256_mul_pd(sign, _mm256_cvtps_pd(_mm_loadu_ps(g + i)));
-    if (s.l2 != 0) grad = _mm256_add_pd(grad, _mm256_mul_pd(l2, pd));
-    __m128 mf = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(b1, _mm256_cvtps_pd(_mm_loadu_ps(m + i))),
-                                              _mm256_mul_pd(c1, grad)));
-    _mm_storeu_ps(m + i, mf);
-    __m128 vf = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_mul_pd(b2, _mm256_cvtps_pd(_mm_loadu_ps(v + i))),
-                                              _mm256_mul_pd(_mm256_mul_pd(c2, grad), grad)));
-    _mm_storeu_ps(v + i, vf);
-    __m256d second = _mm256_cvtps_pd(vf);
+// The step's scalars as the float kernel uses them.
+struct AdamScalars {
+  float beta1, c1, beta2, c2, step_size, bc2, eps, l2, decay, sign;
+  explicit AdamScalars(const AdamStep& s)
+      : beta1(static_cast<float>(s.beta1)),
+        c1(static_cast<float>(1 - s.beta1)),
+        beta2(static_cast<float>(s.beta2)),
+        c2(static_cast<float>(1 - s.beta2)),
+        step_size(static_cast<float>(s.step_size)),
+        bc2(static_cast<float>(s.bias_correction2_sqrt)),
+        eps(static_cast<float>(s.eps)),
+        l2(static_cast<float>(s.l2)),
+        decay(static_cast<float>(s.decay)),
+        sign(static_cast<float>(s.sign)) {}
+};
+
+void adam_scalar(float* p, const float* g, float* m, float* v, float* v_max, long i0, long i1, const AdamScalars& s) {
+  for (long i = i0; i < i1; i++) {
+    float grad = s.sign * g[i];
+    if (s.l2 != 0) grad = grad + s.l2 * p[i];
+    const float mi = s.beta1 * m[i] + s.c1 * grad;
+    const float vi = s.beta2 * v[i] + (s.c2 * grad) * grad;
+    m[i] = mi;
+    v[i] = vi;
+    float second = vi;
     if (v_max) {
-      __m256d vm = _mm256_cvtps_pd(_mm_loadu_ps(v_max + i));
-      // second > v̂ (false for NaN, as the scalar comparison) keeps second, else v̂; v̂ takes the same value.
-      second = _mm256_blendv_pd(vm, second, _mm256_cmp_pd(second, vm, _CMP_GT_OQ));
-      _mm_storeu_ps(v_max + i, _mm256_cvtpd_ps(second));
+      if (second > v_max[i])
+        v_max[i] = second;
+      else
+        second = v_max[i];
     }
-    __m256d denom = _mm256_add_pd(_mm256_div_pd(_mm256_sqrt_pd(second), bc2), eps);
-    __m256d update = _mm256_div_pd(_mm256_mul_pd(step, _mm256_cvtps_pd(mf)), denom);
-    _mm_storeu_ps(p + i, _mm256_cvtpd_ps(_mm256_sub_pd(_mm256_mul_pd(pd, decay), update)));
+    const float denom = std::sqrt(second) / s.bc2 + s.eps;
+    p[i] = p[i] * s.decay - (s.step_size * mi) / denom;
+  }
+}
+
+#if defined(__x86_64__)
+// Elements [i0, i0 + 8·blocks) of the update, the scalar loop's operations 8 lanes at a time.
+__attribute__((target("avx"))) void adam_avx(float* p, const float* g, float* m, float* v, float* v_max, long i0,
+                                             long blocks, const AdamScalars& s) {
+  const __m256 sign = _mm256_set1_ps(s.sign), l2 = _mm256_set1_ps(s.l2);
+  const __m256 b1 = _mm256_set1_ps(s.beta1), c1 = _mm256_set1_ps(s.c1);
+  const __m256 b2 = _mm256_set1_ps(s.beta2), c2 = _mm256_set1_ps(s.c2);
+  const __m256 bc2 = _mm256_set1_ps(s.bc2), eps = _mm256_set1_ps(s.eps);
+  const __m256 decay = _mm256_set1_ps(s.decay), step = _mm256_set1_ps(s.step_size);
+  for (long b = 0; b < blocks; b++) {
+    const long i = i0 + 8 * b;
+    const __m256 pv = _mm256_loadu_ps(p + i);
+    __m256 grad = _mm256_mul_ps(sign, _mm256_loadu_ps(g + i));
+    if (s.l2 != 0) grad = _mm256_add_ps(grad, _mm256_mul_ps(l2, pv));
+    const __m256 mv = _mm256_add_ps(_mm256_mul_ps(b1, _mm256_loadu_ps(m + i)), _mm256_mul_ps(c1, grad));
+    const __m256 vv =
+        _mm256_add_ps(_mm256_mul_ps(b2, _mm256_loadu_ps(v + i)), _mm256_mul_ps(_mm256_mul_ps(c2, grad), grad));
+    _mm256_storeu_ps(m + i, mv);
+    _mm256_storeu_ps(v + i, vv);
+    __m256 second = vv;
+    if (v_max) {
+      const __m256 vm = _mm256_loadu_ps(v_max + i);
+      // second > v̂ (false for NaN, as the scalar comparison) keeps second, else v̂; v̂ takes the same value.
+      second = _mm256_blendv_ps(vm, vv, _mm256_cmp_ps(vv, vm, _CMP_GT_OQ));
+      _mm256_storeu_ps(v_max + i, second);
+    }
+    const __m256 denom = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(second), bc2), eps);
+    const __m256 update = _mm256_div_ps(_mm256_mul_ps(step, mv), denom);
+    _mm256_storeu_ps(p + i, _mm256_sub_ps(_mm256_mul_ps(pv, decay), update));
   }
 }
 #endif
 
 }  // namespace
 
-void adam(float* p, const float* g, float* m, float* v, float* v_max, long n, const AdamStep& s) {
+void adam(float* p, const float* g, float* m, float* v, float* v_max, long n, const AdamStep& step) {
+  const AdamScalars s(step);
   int chunks = chunks_for(static_cast<double>(n) * 8, 1 << 15);
   long per = chunks > 1 ? (n + chunks - 1) / chunks : n;
   auto run = [&](long i0, long i1) {
 #if defined(__x86_64__)
     if (has_avx2_fma()) {
-      const long blocks = (i1 - i0) / 4;
+      const long blocks = (i1 - i0) / 8;
       adam_avx(p, g, m, v, v_max, i0, blocks, s);
-      i0 += 4 * blocks;
+      i0 += 8 * blocks;
     }
 #endif
-    for (long i = i0; i < i1; i++) {
-      double grad = s.sign * static_cast<double>(g[i]);
-      if (s.l2 != 0) grad += s.l2 * static_cast<double>(p[i]);
-      m[i] = static_cast<float>(s.beta1 * m[i] + (1 - s.beta1) * grad);
-      v[i] = static_cast<float>(s.beta2 * v[i] + (1 - s.beta2) * grad * grad);
-      double second = v[i];
-      if (v_max) {
-        if (second > v_max[i])
-          v_max[i] = static_cast<float>(second);
-        else
-          second = v_max[i];
-      }
-      double denom = std::sqrt(second) / s.bias_correction2_sqrt + s.eps;
-      p[i] = static_cast<float>(static_cast<double>(p[i]) * s.decay - (s.step_size * m[i]) / denom);
-    }
+    adam_scalar(p, g, m, v, v_max, i0, i1, s);
   };
   if (chunks <= 1) {
     run(0, n);

@@ -1,5 +1,5 @@
-// The native Adam/AdamW kernel against the JavaScript reference: the same bits (both compute in double in the
-// same order and store float32), on awkward sizes and every variant (L2, decoupled decay, AMSGrad, maximise),
+// The native Adam/AdamW kernel against the JavaScript reference: the same bits (both round every operation to
+// float32, in the same order), on awkward sizes and every variant (L2, decoupled decay, AMSGrad, maximise),
 // over several steps so that the moments feed back. Skipped only when the addon is unavailable and
 // ATTN_BACKEND=js (a deliberate JavaScript-only run).
 import { describe, expect, it } from 'vitest';
