@@ -187,7 +187,7 @@ void additive_attention_grad(const AdditiveShape& a, const float* keys, const fl
       const float de = static_cast<float>(alpha * (d_alpha[s] - total));
       d_scores[row] = de;
       if (alpha == 0 || (mask && mask[row])) continue;
-      axpy(alpha, dctx, d_memory + row * E, E);
+      if (d_memory) axpy(alpha, dctx, d_memory + row * E, E);
       if (de == 0) continue;
 #if defined(__x86_64__)
       if (simd)

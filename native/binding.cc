@@ -688,7 +688,7 @@ void AdditiveAttentionGrad(const Napi::CallbackInfo& info) {
                           f32(info, 11, "dContext", a.batch * a.width), f32_or_null(info, 12, "dWeights", bs),
                           f32(info, 13, "dScores", bs), f32(info, 14, "dQuery", a.batch * a.units),
                           f32(info, 15, "dKeys", bs * a.units), f32(info, 16, "dV", a.units),
-                          f32(info, 17, "dMemory", bs * a.width));
+                          f32_or_null(info, 17, "dMemory", bs * a.width));
 }
 
 // adam(p, g, m, v, vMax, beta1, beta2, stepSize, biasCorrection2Sqrt, eps, l2, decay, sign)

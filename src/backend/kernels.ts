@@ -505,7 +505,9 @@ export interface Backend {
   /**
    * Its gradients given dContext [B, E] and dWeights [B, S] (or null): overwrites dScores [B, S] (the gradient
    * of e) and dQuery [B, U]; ADDS into dKeys [B, S, U], dV [U] and dMemory [B, S, E], which a decoder
-   * accumulates over its steps. dV is summed per row b, rows in order, whatever the threads.
+   * accumulates over its steps. dV is summed per row b, rows in order, whatever the threads. With dMemory null
+   * the memory's gradient (Σ over steps of weights ⊗ dContext) is left to the caller, which can form it for
+   * all steps in one product.
    */
   additiveAttentionGrad(
     keys: Float32Array,
@@ -521,7 +523,7 @@ export interface Backend {
     dQuery: Float32Array,
     dKeys: Float32Array,
     dV: Float32Array,
-    dMemory: Float32Array,
+    dMemory: Float32Array | null,
   ): void;
 
   /** Updates p, m, v (and vMax, AMSGrad's running maximum, when not null) in place; all have p's length. */

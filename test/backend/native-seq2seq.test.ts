@@ -111,6 +111,36 @@ function agrees(path: 'detected' | 'portable'): void {
           const got = run(native);
           for (const key of Object.keys(want) as (keyof typeof want)[])
             expectClose(got[key], want[key], `${key} B=${batch} S=${length} U=${units} E=${width}`);
+          // Without dMemory (a decoder that forms it for all steps at once) the rest is unchanged.
+          for (const be of [jsBackend, native]) {
+            const dScores = new Float32Array(batch * length).fill(NaN);
+            const dQuery = new Float32Array(batch * units).fill(NaN);
+            const dKeys = dKeys0.slice();
+            const dV = dV0.slice();
+            const ref = be === native ? got : want;
+            be.additiveAttentionGrad(
+              keys,
+              query,
+              v,
+              memory,
+              mask,
+              args,
+              ref.weights,
+              dContext,
+              dWeights,
+              dScores,
+              dQuery,
+              dKeys,
+              dV,
+              null,
+            );
+            expect({ dScores, dQuery, dKeys, dV }).toEqual({
+              dScores: ref.dScores,
+              dQuery: ref.dQuery,
+              dKeys: ref.dKeys,
+              dV: ref.dV,
+            });
+          }
           if (mask && batch > 1) {
             // The fully masked row attends nothing.
             expect(Array.from(got.weights.subarray(length, 2 * length))).toEqual(new Array(length).fill(0));

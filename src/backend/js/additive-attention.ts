@@ -69,7 +69,7 @@ export function additiveAttentionGrad(
   dQuery: Float32Array,
   dKeys: Float32Array,
   dV: Float32Array,
-  dMemory: Float32Array,
+  dMemory: Float32Array | null,
 ): void {
   const dAlpha = new Float64Array(length);
   const dVRow = new Float64Array(units);
@@ -95,7 +95,7 @@ export function additiveAttentionGrad(
       dScores[row] = de;
       if (a === 0 || (mask && mask[row])) continue;
       const m = row * width;
-      for (let j = 0; j < width; j++) dMemory[m + j] = dMemory[m + j]! + a * dContext[ctx + j]!;
+      if (dMemory) for (let j = 0; j < width; j++) dMemory[m + j] = dMemory[m + j]! + a * dContext[ctx + j]!;
       if (de === 0) continue;
       const k = row * units;
       const q = b * units;

@@ -276,7 +276,7 @@ export interface NativeAddon {
     dQuery: Float32Array,
     dKeys: Float32Array,
     dV: Float32Array,
-    dMemory: Float32Array,
+    dMemory: Float32Array | null,
   ): void;
   gruCell(
     xg: Float32Array,

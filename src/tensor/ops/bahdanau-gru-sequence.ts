@@ -178,7 +178,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const dhgRows = uninitialisedFloats(steps * 3 * n);
     const dQuery = uninitialisedFloats(steps * batch * units);
     const dKeys = zeroedFloats(batch * length * units);
-    const dMemory = zeroedFloats(batch * length * width);
+    // Written whole by the product after the loop.
+    const dMemory = uninitialisedFloats(batch * length * width);
     const dV = new Float32Array(units);
     let dVBias = 0;
     const dScores = new Float32Array(batch * length);
@@ -187,7 +188,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     // Overwritten at every step before they are read.
     const dhNew = uninitialisedFloats(n);
     const dhDirect = uninitialisedFloats(n);
-    const dCtx = uninitialisedFloats(batch * width);
+    // Every step's gradient of its context, kept for dMemory.
+    const dCtxAll = uninitialisedFloats(steps * batch * width);
     const dhPart = uninitialisedFloats(n);
     // dx·W_c, dhg·W_hh and dq·W_q at every step, each weight packed once for the loop.
     const wcCols = packRhs(wc, g3, width, false);
@@ -209,6 +211,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
         dhg,
         dhDirect,
       );
+      const dCtx = block(dCtxAll, t, batch * width);
       gemmPacked(dx, wcCols, dCtx, batch);
       gemmPacked(dhg, whhCols, dhPart, batch);
       const dq = block(dQuery, t, batch * units);
@@ -226,7 +229,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
         dq,
         dKeys,
         dV,
-        dMemory,
+        null,
       );
       for (let i = 0; i < dScores.length; i++) dVBias += dScores[i]!;
       // dh_prev = z ⊙ dh' + dhg · W_hh + dq · W2.
@@ -235,6 +238,39 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       addInto(dh, dhDirect, dh);
     }
     releasePacks(wc);
+    // dMemory[b] = Σ_t α_t[b]ᵀ ⊗ dContext_t[b] as one batched product over the steps (k = T), both operands
+    // made batch-major first, instead of adding each step's [S, E] outer products into dMemory, 2 MiB read and
+    // written again at every step.
+    const alphaRows = uninitialisedFloats(batch * steps * length);
+    be.copy(
+      alpha,
+      0,
+      [length, batch * length, 1],
+      alphaRows,
+      0,
+      [steps * length, length, 1],
+      [batch, steps, length],
+    );
+    const dCtxRows = uninitialisedFloats(steps * batch * width);
+    be.copy(
+      dCtxAll,
+      0,
+      [width, batch * width, 1],
+      dCtxRows,
+      0,
+      [steps * width, width, 1],
+      [batch, steps, width],
+    );
+    be.matmul(alphaRows, dCtxRows, dMemory, {
+      batch,
+      m: length,
+      n: width,
+      k: steps,
+      transA: true,
+      transB: false,
+      strideA: steps * length,
+      strideB: steps * width,
+    });
     const prevStates = states.subarray(0, steps * n);
     const rowsAll = steps * batch;
     const dWq = uninitialisedFloats(units * hidden);
@@ -265,7 +301,8 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       grads.set('biasHn', sums.slice(2 * hidden));
     }
     // The graph runs a backward once: the buffers only this op saw go back for reuse.
-    recycleFloats(states, query, alpha, context, hg, gates, dhgRows, dQuery, dhNew, dhDirect, dCtx, dhPart);
+    recycleFloats(states, query, alpha, context, hg, gates, dhgRows, dQuery, dhNew, dhDirect, dhPart);
+    recycleFloats(dCtxAll, dCtxRows, alphaRows);
     if (gS) recycleFloats(gS);
     if (gW) recycleFloats(gW);
     return named
