@@ -183,7 +183,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     const dV = new Float32Array(units);
     let dVBias = 0;
     const dScores = new Float32Array(batch * length);
-    const dh = zeroedFloats(n);
+    const dh = gLast ? uninitialisedFloats(n) : zeroedFloats(n);
     if (gLast) dh.set(f(gLast));
     // Overwritten at every step before they are read.
     const dhNew = uninitialisedFloats(n);
@@ -238,19 +238,9 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       addInto(dh, dhDirect, dh);
     }
     releasePacks(wc);
-    // dMemory[b] = Σ_t α_t[b]ᵀ ⊗ dContext_t[b] as one batched product over the steps (k = T), both operands
-    // made batch-major first, instead of adding each step's [S, E] outer products into dMemory, 2 MiB read and
-    // written again at every step.
-    const alphaRows = uninitialisedFloats(batch * steps * length);
-    be.copy(
-      alpha,
-      0,
-      [length, batch * length, 1],
-      alphaRows,
-      0,
-      [steps * length, length, 1],
-      [batch, steps, length],
-    );
+    // dMemory[b] = Σ_t α_t[b]ᵀ ⊗ dContext_t[b] as one batched product over the steps (k = T), instead of adding
+    // each step's [S, E] outer products into dMemory, 2 MiB read and written again at every step. The weights
+    // output already holds α batch-major ([B, T, S]); the contexts' gradients are made batch-major here.
     const dCtxRows = uninitialisedFloats(steps * batch * width);
     be.copy(
       dCtxAll,
@@ -261,7 +251,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       [steps * width, width, 1],
       [batch, steps, width],
     );
-    be.matmul(alphaRows, dCtxRows, dMemory, {
+    be.matmul(weightsOut, dCtxRows, dMemory, {
       batch,
       m: length,
       n: width,
@@ -302,7 +292,7 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     }
     // The graph runs a backward once: the buffers only this op saw go back for reuse.
     recycleFloats(states, query, alpha, context, hg, gates, dhgRows, dQuery, dhNew, dhDirect, dhPart);
-    recycleFloats(dCtxAll, dCtxRows, alphaRows);
+    recycleFloats(dCtxAll, dCtxRows);
     if (gS) recycleFloats(gS);
     if (gW) recycleFloats(gW);
     return named

@@ -92,7 +92,7 @@ export function gruSequence(
   const [outT, lastT] = recordOutputs(op, [outputs, last], inputs, ([gOut, gLast]) => {
     const dPre = uninitialisedFloats(steps * 3 * n);
     const dhg = uninitialisedFloats(steps * 3 * n);
-    const dh = zeroedFloats(n);
+    const dh = gLast ? uninitialisedFloats(n) : zeroedFloats(n);
     if (gLast) dh.set(gLast.data as Float32Array);
     // Overwritten at every step before they are read.
     const dhNew = uninitialisedFloats(n);
