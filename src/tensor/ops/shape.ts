@@ -11,7 +11,7 @@ import {
   broadcastStrides,
 } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { isGradEnabled } from '../autograd.js';
+import { isGradEnabled, noGrad } from '../autograd.js';
 import { backend, checkTensor, newFloat, newFloatOverwritten, noGradOutput, record } from './common.js';
 import { recordOutputs } from './multi-output.js';
 import { sumTo } from './reduce.js';
@@ -252,27 +252,19 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
       );
     }
   }
-  if (pieces.length === 1 || !isGradEnabled() || !x.requiresGrad) {
-    const out: Tensor[] = [];
-    let start = 0;
-    for (const p of pieces) {
-      out.push(slice(x, a, start, start + p));
-      start += p;
-    }
-    return out;
-  }
-  // Recorded as one op with several outputs: the pieces' gradients go into one buffer of x's shape, where
-  // slices would each make a zero-filled gradient of x's full shape for the engine to add up.
-  const strides = stridesOf(x.shape);
   const starts: number[] = [];
-  const outs = pieces.map((p, i) => {
-    starts.push(i === 0 ? 0 : starts[i - 1]! + pieces[i - 1]!);
-    const shape = x.shape.slice();
-    shape[a] = p;
-    const out = new Tensor(allocateOverwritten('float32', sizeOf(shape)), shape, 'float32');
-    backend().copy(x.data, starts[i]! * strides[a]!, strides, out.data, 0, stridesOf(shape), shape);
-    return out;
-  });
+  let start = 0;
+  for (const p of pieces) {
+    starts.push(start);
+    start += p;
+  }
+  const pieceCopies = () => pieces.map((p, i) => slice(x, a, starts[i]!, starts[i]! + p));
+  if (pieces.length === 1 || !isGradEnabled() || !x.requiresGrad) return pieceCopies();
+  // Recorded as one op with several outputs (the pieces are slice's copies, made outside the graph): the pieces'
+  // gradients go into one buffer of x's shape, where slices would each make a zero-filled gradient of x's full
+  // shape for the engine to add up.
+  const outs = noGrad(pieceCopies);
+  const strides = stridesOf(x.shape);
   return recordOutputs('split', outs, [x], (grads) => {
     const dx = grads.every((g) => g !== null) ? newFloatOverwritten(x.shape) : newFloat(x.shape);
     grads.forEach((g, i) => {
