@@ -608,13 +608,16 @@ void AttentionGrad(const Napi::CallbackInfo& info) {
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("threads", thread_count());
-  o.Set("simd", has_avx2_fma() ? "avx2+fma" : "portable");
+  o.Set("simd", simd_level());
   o.Set("portableReason", portable_reason());
   return o;
 }
 
 // setPortableOnly(portable): forces the portable kernels (tests of the non-AVX2 paths on an AVX2 machine).
 void SetPortableOnly(const Napi::CallbackInfo& info) { set_portable_only(boolean(info, 0, "portable")); }
+
+// setAvx512Off(off): forces the AVX2 GEMM kernel on an AVX-512 machine (tests of both kernels on one machine).
+void SetAvx512Off(const Napi::CallbackInfo& info) { set_avx512_off(boolean(info, 0, "off")); }
 
 }  // namespace
 }  // namespace attn
@@ -706,6 +709,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   tune_allocator();
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setPortableOnly", Napi::Function::New(env, SetPortableOnly));
+  exports.Set("setAvx512Off", Napi::Function::New(env, SetAvx512Off));
   exports.Set("unary", Napi::Function::New(env, Unary_));
   exports.Set("unaryGrad", Napi::Function::New(env, UnaryGrad));
   exports.Set("clamp", Napi::Function::New(env, Clamp));

@@ -15,8 +15,18 @@ bool cpu_has_avx2_fma() {
 #endif
 }
 
-bool env_no_simd() {
-  const char* off = std::getenv("ATTN_NO_SIMD");
+bool cpu_has_avx512f() {
+#if defined(__x86_64__) || defined(__i386__)
+  // libgcc's detection also checks (XGETBV) that the OS saves the zmm registers.
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+bool env_set(const char* name) {
+  const char* off = std::getenv(name);
   return off != nullptr && off[0] != '\0' && off[0] != '0';
 }
 
@@ -26,16 +36,33 @@ bool cpu_ok() {
   return value;
 }
 
+bool cpu_512_ok() {
+  static const bool value = cpu_has_avx512f();
+  return value;
+}
+
 bool env_off() {
-  static const bool value = env_no_simd();
+  static const bool value = env_set("ATTN_NO_SIMD");
+  return value;
+}
+
+bool env_512_off() {
+  static const bool value = env_set("ATTN_NO_AVX512");
   return value;
 }
 
 std::atomic<bool> forced{false};
+std::atomic<bool> forced_512_off{false};
 
 }  // namespace
 
 bool has_avx2_fma() { return cpu_ok() && !env_off() && !forced.load(std::memory_order_relaxed); }
+
+bool has_avx512f() {
+  return has_avx2_fma() && cpu_512_ok() && !env_512_off() && !forced_512_off.load(std::memory_order_relaxed);
+}
+
+void set_avx512_off(bool off) { forced_512_off.store(off, std::memory_order_relaxed); }
 
 void set_portable_only(bool portable) { forced.store(portable, std::memory_order_relaxed); }
 
@@ -44,6 +71,11 @@ const char* portable_reason() {
   if (env_off()) return "ATTN_NO_SIMD";
   if (forced.load(std::memory_order_relaxed)) return "forced";
   return "";
+}
+
+const char* simd_level() {
+  if (has_avx512f()) return "avx512f+avx2+fma";
+  return has_avx2_fma() ? "avx2+fma" : "portable";
 }
 
 }  // namespace attn

@@ -145,8 +145,8 @@ function agreesWithReference(path: KernelPath): void {
     if (!loaded.ok) return;
     const info = loaded.addon.info();
     expect(info.threads).toBeGreaterThanOrEqual(1);
-    expect(['avx2+fma', 'portable']).toContain(info.simd);
-    expect(info.portableReason === '').toBe(info.simd === 'avx2+fma');
+    expect(['avx512f+avx2+fma', 'avx2+fma', 'portable']).toContain(info.simd);
+    expect(info.portableReason === '').toBe(info.simd !== 'portable');
     if (path === 'portable') expect(info).toMatchObject({ simd: 'portable' });
   });
 
@@ -1010,7 +1010,9 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
     return JSON.parse(out) as { threads: number; simd: string; reason: string; bits: string };
   }
 
-  const avx2 = loaded.ok && loaded.addon.info().simd === 'avx2+fma';
+  const detected = loaded.ok ? loaded.addon.info().simd : 'none';
+  const avx2 = detected === 'avx2+fma' || detected === 'avx512f+avx2+fma';
+  const avx512 = detected === 'avx512f+avx2+fma';
 
   it.skipIf(!avx2)('setPortableOnly switches kernels at run time: other bits, same values', () => {
     if (!loaded.ok) return;
@@ -1028,10 +1030,76 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
     const portable = product();
     loaded.addon.setPortableOnly(false);
     expect(info).toMatchObject({ simd: 'portable', portableReason: 'forced' });
-    expect(loaded.addon.info()).toMatchObject({ simd: 'avx2+fma', portableReason: '' });
+    expect(loaded.addon.info()).toMatchObject({ simd: detected, portableReason: '' });
     // FMA rounds once where the portable kernel rounds the product and the sum: some bits must differ.
     expect(portable).not.toEqual(fused);
     expectClose(portable, fused, 1e-4, 1e-4);
+  });
+
+  it.skipIf(!avx512)("the AVX-512 GEMM kernel gives the AVX2 kernel's bits on every path", () => {
+    if (!loaded.ok) return;
+    const native = createNativeBackend(loaded.addon);
+    // Every element of C is one FMA chain over k in the same order on both kernels, so the bits match: the
+    // matrix-vector path (m = 3, transposed B), the short-A path (with and without a prepacked B), the
+    // row-band and shared-A threaded paths, edge tiles (sizes not multiples of 6 or 16, k over two KC slices),
+    // and the bias + ReLU epilogue with NaN rows.
+    const shapes: [number, number, number][] = [
+      [3, 701, 1100],
+      [7, 33, 600],
+      [64, 1536, 512],
+      [97, 129, 1100],
+      [300, 257, 700],
+      [1000, 77, 300],
+    ];
+    let seed = 100;
+    for (const [m, n, k] of shapes)
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          const a = randomF32(m * k, seed++);
+          if (!transA) a.fill(NaN, k, 2 * k);
+          const b = randomF32(k * n, seed++);
+          const bias = randomF32(n, seed++);
+          const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
+          const run = () => {
+            const plain = new Float32Array(m * n);
+            native.matmul(a, b, plain, args);
+            const fused = new Float32Array(m * n);
+            native.matmulBiasAct(a, b, fused, args, bias, 'relu');
+            const packed = new Float32Array(m * n);
+            native.matmulPacked(a, native.packMatmulB(b, k, n, transB), packed, m, transA);
+            return [plain, fused, packed];
+          };
+          const wide = run();
+          loaded.addon.setAvx512Off(true);
+          let narrow: Float32Array[];
+          try {
+            expect(loaded.addon.info().simd).toBe('avx2+fma');
+            narrow = run();
+          } finally {
+            loaded.addon.setAvx512Off(false);
+          }
+          for (let i = 0; i < wide.length; i++) {
+            const [w, v] = [new Uint32Array(wide[i]!.buffer), new Uint32Array(narrow[i]!.buffer)];
+            // The first element whose bits differ, -1 for none (toEqual over 10⁵ elements takes seconds).
+            const at = w.findIndex((bits, j) => bits !== v[j]);
+            expect({
+              m,
+              n,
+              k,
+              transA,
+              transB,
+              product: ['matmul', 'biasAct', 'packed'][i],
+              at,
+            }).toMatchObject({ at: -1 });
+          }
+        }
+    expect(loaded.addon.info().simd).toBe('avx512f+avx2+fma');
+  });
+
+  it.skipIf(!avx512)('ATTN_NO_AVX512=1 runs the AVX2 GEMM kernel, with the same bits', () => {
+    const narrow = child({ ATTN_NO_AVX512: '1' });
+    expect(narrow).toMatchObject({ simd: 'avx2+fma', reason: '' });
+    expect(narrow.bits).toBe(child({}).bits);
   });
 
   it('ATTN_NO_SIMD=1 runs the portable kernels and says why', () => {

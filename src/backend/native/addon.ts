@@ -9,12 +9,15 @@ type Strides = readonly number[];
 
 export interface NativeAddon {
   /**
-   * simd: 'avx2+fma' or 'portable'; portableReason: why the portable kernels run ('ATTN_NO_SIMD', 'forced' by
-   * setPortableOnly, 'cpu' without AVX2+FMA), '' when they do not.
+   * simd: 'avx512f+avx2+fma' (the GEMM micro-kernel on AVX-512, the rest on AVX2), 'avx2+fma' or 'portable';
+   * portableReason: why the portable kernels run ('ATTN_NO_SIMD', 'forced' by setPortableOnly, 'cpu' without
+   * AVX2+FMA), '' when they do not.
    */
   info(): { threads: number; simd: string; portableReason: string };
   /** Forces the portable (non-SIMD) kernels, or gives the choice back to CPU detection; for tests. */
   setPortableOnly(portable: boolean): void;
+  /** Forces the AVX2 GEMM kernel on an AVX-512 machine, or gives the choice back to CPU detection; for tests. */
+  setAvx512Off(off: boolean): void;
   unary(op: string, x: Float32Array, out: Float32Array): void;
   unaryGrad(op: string, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
   clamp(x: Float32Array, lo: number, hi: number, out: Float32Array): void;

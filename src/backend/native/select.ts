@@ -55,7 +55,7 @@ export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): voi
 export interface BackendInfo {
   name: string;
   threads: number;
-  /** 'avx2+fma' or 'portable' for native; 'none' for JavaScript. */
+  /** 'avx512f+avx2+fma', 'avx2+fma' or 'portable' for native; 'none' for JavaScript. */
   simd: string;
 }
 
