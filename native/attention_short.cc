@@ -1,9 +1,10 @@
-// Fused attention for short key ranges (tk ≤ kMaxKeys, e.g. a Transformer encoder at T = 128), AVX2+FMA only:
-// every query row's scores fit in one tile, so the softmax is exact in one pass (no online rescaling), and the
-// products run on a small register-blocked kernel that reads its operands from per-head copies instead of
-// packing them again for every product, as gemm_serial does. Formulas and masking rules are those of
-// attention.cc. At B = 4, H = 4, T = 128, d = 64 with heads read from a packed projection, one thread, best of
-// 400: forward 1.11 → 0.96 ms, backward 2.65 → 2.28 ms against the tiled path.
+// Fused attention for short key ranges (tk ≤ kMaxKeys, e.g. a Transformer encoder at T = 128), on AVX2+FMA only
+// (its register tile on AVX-512F where the CPU has it): every query row's scores fit in one tile, so the softmax
+// is exact in one pass (no online rescaling), and the products run on a small register-blocked kernel that reads
+// its operands from per-head copies instead of packing them again for every product, as gemm_serial does.
+// Formulas and masking rules are those of attention.cc. At B = 4, H = 4, T = 128, d = 64 with heads read from a
+// packed projection, one thread, best of 400: forward 1.11 → 0.96 ms, backward 2.65 → 2.28 ms against the tiled
+// path (AVX2).
 //
 // Operands are gathered per head into contiguous buffers (K also transposed, as [d, tk]) because a head's rows
 // lie kilobytes apart in a packed projection, which maps them onto a few L1 sets; a block of kFwdRows queries
@@ -103,24 +104,61 @@ __attribute__((target("avx2,fma"))) void tile(long k, float alpha, const float* 
   }
 }
 
+// tile on AVX-512F: one zmm register per row of the tile and A's broadcast folded into each FMA. Every value is
+// the same FMA chain over p as in tile, so the bits are tile's.
+template <int R, bool kTransA>
+__attribute__((target("avx512f"))) void tile512(long k, float alpha, const float* a, long lda, const float* b,
+                                                long ldb, float* c, long ldc, const float* row_scale,
+                                                bool accumulate) {
+  __m512 acc[R];
+#pragma GCC unroll 6
+  for (int r = 0; r < R; r++) acc[r] = _mm512_setzero_ps();
+#pragma GCC unroll 2
+  for (long p = 0; p < k; p++) {
+    const __m512 b0 = _mm512_loadu_ps(b + p * ldb);
+#pragma GCC unroll 6
+    for (int r = 0; r < R; r++)
+      acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(kTransA ? a[p * lda + r] : a[r * lda + p]), b0, acc[r]);
+  }
+#pragma GCC unroll 6
+  for (int r = 0; r < R; r++) {
+    const __m512 f = _mm512_set1_ps(row_scale ? alpha * row_scale[r] : alpha);
+    float* dst = c + r * ldc;
+    __m512 v = _mm512_mul_ps(f, acc[r]);
+    if (accumulate) v = _mm512_add_ps(_mm512_loadu_ps(dst), v);
+    _mm512_storeu_ps(dst, v);
+  }
+}
+
+// One R-row tile on the kernel the CPU runs best (wide: AVX-512F).
+template <int R, bool kTransA>
+inline void run_tile(bool wide, long k, float alpha, const float* a, long lda, const float* b, long ldb, float* c,
+                     long ldc, const float* row_scale, bool accumulate) {
+  if (wide)
+    tile512<R, kTransA>(k, alpha, a, lda, b, ldb, c, ldc, row_scale, accumulate);
+  else
+    tile<R, kTransA>(k, alpha, a, lda, b, ldb, c, ldc, row_scale, accumulate);
+}
+
 // C[m×n] = alpha · A[m×k]·B[k×n] (see tile for A's two layouts), n a multiple of 16, rows scaled by
 // row_scale[i] when given, added to C when accumulate. Column panels outside, so that B's k×16 panel stays in L1
 // while A's rows stream past it.
 template <bool kTransA>
 void product(long m, long n, long k, float alpha, const float* a, long lda, const float* b, long ldb, float* c,
              long ldc, const float* row_scale, bool accumulate) {
+  const bool wide = has_avx512f();
   for (long j = 0; j < n; j += kCols) {
     for (long i = 0; i < m; i += kRows) {
       const float* ai = kTransA ? a + i : a + i * lda;
       const float* rs = row_scale ? row_scale + i : nullptr;
       float* ci = c + i * ldc + j;
       switch (std::min(kRows, m - i)) {
-        case 6: tile<6, kTransA>(k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
-        case 5: tile<5, kTransA>(k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
-        case 4: tile<4, kTransA>(k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
-        case 3: tile<3, kTransA>(k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
-        case 2: tile<2, kTransA>(k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
-        default: tile<1, kTransA>(k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
+        case 6: run_tile<6, kTransA>(wide, k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
+        case 5: run_tile<5, kTransA>(wide, k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
+        case 4: run_tile<4, kTransA>(wide, k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
+        case 3: run_tile<3, kTransA>(wide, k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
+        case 2: run_tile<2, kTransA>(wide, k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
+        default: run_tile<1, kTransA>(wide, k, alpha, ai, lda, b + j, ldb, ci, ldc, rs, accumulate); break;
       }
     }
   }

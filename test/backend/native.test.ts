@@ -1036,6 +1036,26 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
     expectClose(portable, fused, 1e-4, 1e-4);
   });
 
+  /** Runs `f` on the detected kernels and again with AVX-512 off: the two results. */
+  function wideAndNarrow<T>(f: () => T): [T, T] {
+    if (!loaded.ok) throw new Error('no addon');
+    const wide = f();
+    loaded.addon.setAvx512Off(true);
+    try {
+      expect(loaded.addon.info().simd).toBe('avx2+fma');
+      return [wide, f()];
+    } finally {
+      loaded.addon.setAvx512Off(false);
+    }
+  }
+
+  /** The first element whose bits differ, -1 for none (toEqual over 10⁵ elements takes seconds). */
+  function firstBitDifference(a: Float32Array, b: Float32Array): number {
+    const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
+    const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+    return x.length !== y.length ? 0 : x.findIndex((bits, j) => bits !== y[j]);
+  }
+
   it.skipIf(!avx512)("the AVX-512 GEMM kernel gives the AVX2 kernel's bits on every path", () => {
     if (!loaded.ok) return;
     const native = createNativeBackend(loaded.addon);
@@ -1060,7 +1080,7 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
           const b = randomF32(k * n, seed++);
           const bias = randomF32(n, seed++);
           const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
-          const run = () => {
+          const [wide, narrow] = wideAndNarrow(() => {
             const plain = new Float32Array(m * n);
             native.matmul(a, b, plain, args);
             const fused = new Float32Array(m * n);
@@ -1068,32 +1088,42 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
             const packed = new Float32Array(m * n);
             native.matmulPacked(a, native.packMatmulB(b, k, n, transB), packed, m, transA);
             return [plain, fused, packed];
-          };
-          const wide = run();
-          loaded.addon.setAvx512Off(true);
-          let narrow: Float32Array[];
-          try {
-            expect(loaded.addon.info().simd).toBe('avx2+fma');
-            narrow = run();
-          } finally {
-            loaded.addon.setAvx512Off(false);
-          }
-          for (let i = 0; i < wide.length; i++) {
-            const [w, v] = [new Uint32Array(wide[i]!.buffer), new Uint32Array(narrow[i]!.buffer)];
-            // The first element whose bits differ, -1 for none (toEqual over 10⁵ elements takes seconds).
-            const at = w.findIndex((bits, j) => bits !== v[j]);
-            expect({
-              m,
-              n,
-              k,
-              transA,
-              transB,
-              product: ['matmul', 'biasAct', 'packed'][i],
-              at,
-            }).toMatchObject({ at: -1 });
-          }
+          });
+          wide.forEach((w, i) => {
+            const product = ['matmul', 'biasAct', 'packed'][i];
+            expect({ m, n, k, transA, transB, product, at: firstBitDifference(w, narrow[i]!) }).toMatchObject(
+              {
+                at: -1,
+              },
+            );
+          });
         }
     expect(loaded.addon.info().simd).toBe('avx512f+avx2+fma');
+  });
+
+  it.skipIf(!avx512)("the short-key attention's AVX-512 tile gives the AVX2 tile's bits", () => {
+    if (!loaded.ok) return;
+    const native = createNativeBackend(loaded.addon);
+    // Forward (out, lse, weights) and backward (dq, dk|dv rows) of the short-key path: tiles of 1-6 rows, one
+    // and two backward query blocks, causal and padded.
+    let seed = 900;
+    for (const shape of [
+      [2, 2, 7, 13, 16, 32],
+      [1, 3, 130, 129, 32, 16],
+      [2, 1, 40, 256, 64, 64],
+    ] as const)
+      for (const causal of [false, true]) {
+        const c = attentionCase(shape, causal, 'random', true, () => seed++);
+        const dOut = randomF32(c.outLength, seed++);
+        const [wide, narrow] = wideAndNarrow(() => {
+          const { out, lse, weights } = c.forward(native);
+          return [out, lse, weights, ...c.grads(native, out, lse, dOut)];
+        });
+        wide.forEach((w, i) => {
+          const output = ['out', 'lse', 'weights', 'dq', 'dkv'][i];
+          expect({ shape, causal, output, at: firstBitDifference(w, narrow[i]!) }).toMatchObject({ at: -1 });
+        });
+      }
   });
 
   it.skipIf(!avx512)('ATTN_NO_AVX512=1 runs the AVX2 GEMM kernel, with the same bits', () => {
