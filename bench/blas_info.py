@@ -23,7 +23,7 @@ def blas_library():
     real = sorted({os.path.realpath(p) for p in paths if p.startswith("/")})
     for path in real:
         if "openblas" in path:
-            return f"OpenBLAS ({os.path.basename(os.path.dirname(path))})"
+            return f"OpenBLAS{openblas_detail()} ({os.path.basename(os.path.dirname(path))})"
     for path in real:
         if "mkl" in path:
             return "MKL"
@@ -31,6 +31,23 @@ def blas_library():
         if "/blas/libblas" in path:
             return "reference BLAS"
     return os.path.basename(real[0]) if real else "unknown BLAS"
+
+
+def openblas_detail():
+    """' 0.3.21, Cooperlake kernels': the version and the kernel set OpenBLAS picked for this CPU (AVX-512 ones
+    for Cooperlake or SkylakeX, AVX2 ones for Haswell or Zen), or '' when the library does not say."""
+    lib = openblas()
+    if lib is None:
+        return ""
+    try:
+        lib.openblas_get_config.restype = ctypes.c_char_p
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        config = lib.openblas_get_config().decode().split()
+        core = lib.openblas_get_corename().decode()
+    except (AttributeError, UnicodeDecodeError):
+        return ""
+    version = config[1] if len(config) > 1 and config[0] == "OpenBLAS" else ""
+    return f" {version}, {core} kernels" if version else f" ({core} kernels)"
 
 
 def warn_if_unoptimised(prog):
