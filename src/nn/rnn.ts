@@ -21,9 +21,9 @@
  * h·W_hhᵀ matmul and the gate arithmetic per step, reading its slices of the projection without copying. An
  * unpadded GRU runs that loop as one fused op (gruSequence: no per-step nodes, W_hh's gradient as one GEMM).
  */
-import { zeros } from '../tensor/creation.js';
 import { fail } from '../tensor/errors.js';
 import { concat, dropout, stack, transpose, where } from '../tensor/ops/index.js';
+import { newFloat } from '../tensor/ops/common.js';
 import { gruSequence } from '../tensor/ops/gru-sequence.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
@@ -242,7 +242,9 @@ abstract class RecurrentLayer extends Module {
   private initialStates(name: string, t: Tensor | null | undefined, batch: number): Tensor[] {
     const count = this.numLayers * this.numDirections;
     if (t === null || t === undefined) {
-      const zero = zeros([batch, this.hiddenSize]);
+      // Pooled storage, as an op's output (a fresh array of this size is new external memory for V8: at one
+      // per forward pass it cost 1-2 ms of the translation step in allocation and collection).
+      const zero = newFloat([batch, this.hiddenSize]).tensor;
       return new Array<Tensor>(count).fill(zero);
     }
     const expected = [count, batch, this.hiddenSize];
