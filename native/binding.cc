@@ -616,7 +616,7 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
 // setPortableOnly(portable): forces the portable kernels (tests of the non-AVX2 paths on an AVX2 machine).
 void SetPortableOnly(const Napi::CallbackInfo& info) { set_portable_only(boolean(info, 0, "portable")); }
 
-// setAvx512Off(off): forces the AVX2 GEMM kernel on an AVX-512 machine (tests of both kernels on one machine).
+// setAvx512Off(off): forces the AVX2 kernels on an AVX-512 machine (tests of both kernel sets on one machine).
 void SetAvx512Off(const Napi::CallbackInfo& info) { set_avx512_off(boolean(info, 0, "off")); }
 
 }  // namespace

@@ -25,7 +25,8 @@ void set_portable_only(bool portable);
 // Why the portable kernels run: "ATTN_NO_SIMD", "forced", "cpu" (no AVX2+FMA), or "" when they do not.
 const char* portable_reason();
 
-// The SIMD level the kernels run: "avx512f+avx2+fma" (AVX-512 GEMM), "avx2+fma" or "portable".
+// The SIMD level the kernels run: "avx512f+avx2+fma" (the AVX-512 kernels of has_avx512f, AVX2 for the rest),
+// "avx2+fma" or "portable".
 const char* simd_level();
 
 }  // namespace attn

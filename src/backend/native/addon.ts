@@ -16,7 +16,7 @@ export interface NativeAddon {
   info(): { threads: number; simd: string; portableReason: string };
   /** Forces the portable (non-SIMD) kernels, or gives the choice back to CPU detection; for tests. */
   setPortableOnly(portable: boolean): void;
-  /** Forces the AVX2 GEMM kernel on an AVX-512 machine, or gives the choice back to CPU detection; for tests. */
+  /** Forces the AVX2 kernels on an AVX-512 machine, or gives the choice back to CPU detection; for tests. */
   setAvx512Off(off: boolean): void;
   unary(op: string, x: Float32Array, out: Float32Array): void;
   unaryGrad(op: string, x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array): void;
