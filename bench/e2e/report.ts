@@ -74,7 +74,7 @@ export function renderE2E(rows: E2ERow[], quick: boolean, rounds: number): strin
     '',
     `attn and PyTorch (OMP_WAIT_POLICY=PASSIVE) ran ${rounds} alternating rounds of each bench, each in a fresh`,
     'process, and each side’s best round is shown (training: the mean of its timed steps; decoding: its best',
-    'decode); the other peers ran once. Best-of-rounds still moves between full runs with the host: four full',
+    'decode); the other peers ran once. Best-of-rounds still moves between full runs with the host: five full',
     'runs in one day put the translation ratio between 1.46 and 1.56.',
     '',
     'Ratios are attn’s advantage (throughput ratio, or peer time / attn time); against PyTorch, over its faster',
