@@ -26,8 +26,8 @@ bool cpu_has_avx512f() {
 }
 
 bool env_set(const char* name) {
-  const char* off = std::getenv(name);
-  return off != nullptr && off[0] != '\0' && off[0] != '0';
+  const char* setting = std::getenv(name);
+  return setting != nullptr && setting[0] != '\0' && setting[0] != '0';
 }
 
 // Function-local statics: initialised on first use, whatever the order of the addon's static initialisers.

@@ -353,8 +353,8 @@ __attribute__((target("avx512f"))) void kernel_avx512(int kc, const float* a, co
     a += MR;
     b += NR;
   }
+  const __m512 rowsv[MR] = {c0, c1, c2, c3, c4, c5};
   if (rows == MR && cols == NR) {
-    const __m512 rowsv[MR] = {c0, c1, c2, c3, c4, c5};
     const __m512 zero = _mm512_setzero_ps();
     const __m512 vb = bias ? _mm512_loadu_ps(bias) : zero;
     for (int r = 0; r < MR; r++) {
@@ -369,12 +369,7 @@ __attribute__((target("avx512f"))) void kernel_avx512(int kc, const float* a, co
     return;
   }
   alignas(64) float acc[MR * NR];
-  _mm512_store_ps(acc + 0, c0);
-  _mm512_store_ps(acc + 16, c1);
-  _mm512_store_ps(acc + 32, c2);
-  _mm512_store_ps(acc + 48, c3);
-  _mm512_store_ps(acc + 64, c4);
-  _mm512_store_ps(acc + 80, c5);
+  for (int r = 0; r < MR; r++) _mm512_store_ps(acc + r * NR, rowsv[r]);
   store_tile(acc, c, ldc, rows, cols, accumulate);
   if (bias || relu) bias_act_rows(c, ldc, bias, rows, cols, relu);
 }

@@ -9,9 +9,9 @@ type Strides = readonly number[];
 
 export interface NativeAddon {
   /**
-   * simd: 'avx512f+avx2+fma' (the GEMM micro-kernel on AVX-512, the rest on AVX2), 'avx2+fma' or 'portable';
-   * portableReason: why the portable kernels run ('ATTN_NO_SIMD', 'forced' by setPortableOnly, 'cpu' without
-   * AVX2+FMA), '' when they do not.
+   * simd: 'avx512f+avx2+fma' (the GEMM micro-kernel and the short-key attention tile on AVX-512, the rest on
+   * AVX2), 'avx2+fma' or 'portable'; portableReason: why the portable kernels run ('ATTN_NO_SIMD', 'forced' by
+   * setPortableOnly, 'cpu' without AVX2+FMA), '' when they do not.
    */
   info(): { threads: number; simd: string; portableReason: string };
   /** Forces the portable (non-SIMD) kernels, or gives the choice back to CPU detection; for tests. */
