@@ -4,11 +4,10 @@
  * inputs. `backward` walks that graph once in reverse topological order, accumulates into the leaves' `.grad`,
  * and releases the graph (the closures and what they captured) as it goes.
  */
-import { getBackend } from '../backend/registry.js';
 import { checkFiniteGradient } from './debug.js';
 import { AttnError } from './errors.js';
-import { formatShape, shapesEqual, stridesOf } from './shape.js';
-import { markGradStorage, recycle, trackBirths } from './storage.js';
+import { GradientBuffers } from './gradient-buffers.js';
+import { formatShape, shapesEqual } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 export type BackwardFn = (grad: Tensor) => readonly (Tensor | null)[];
@@ -68,8 +67,48 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-/** Propagates `grad` (the gradient of some scalar with respect to `root`) to every leaf that requires it. */
+/**
+ * Propagates `grad` (the gradient of some scalar with respect to `root`) to every leaf that requires it: in
+ * reverse topological order, each tensor's gradient goes through its op's backward rule, and what comes out is
+ * added to its inputs' gradients (a tensor used twice gets the sum). Where gradients are stored (adopted,
+ * summed in place, recycled) is GradientBuffers' policy.
+ */
 export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, b: Tensor) => Tensor): void {
+  checkBackwardRoot(root);
+  const order = topologicalOrder(root);
+  const grads = new Map<Tensor, Tensor>([[root, grad]]);
+  const buffers = new GradientBuffers(grad, accumulate);
+  buffers.track(() =>
+    noGrad(() => {
+      for (const tensor of order) {
+        const g = grads.get(tensor);
+        grads.delete(tensor);
+        if (!g) continue;
+        buffers.passOn(g);
+        const fn = tensor.gradFn;
+        if (fn === null) {
+          buffers.storeLeafGrad(tensor, g);
+          continue;
+        }
+        const inputGrads = backwardOf(fn, g);
+        fn.inputs.forEach((input, i) => {
+          const ig = inputGrads[i];
+          if (!ig || !input.requiresGrad) return;
+          checkInputGrad(fn, input, ig);
+          buffers.handOut(ig);
+          const previous = grads.get(input);
+          grads.set(input, previous ? buffers.sum(previous, ig) : ig);
+        });
+        buffers.backwardDone(g, fn.releasesGrad === true);
+        // Release the closure and what it captured as soon as it has run (a graph goes through backward once).
+        fn.backward = null;
+        fn.inputs = [];
+      }
+    }),
+  );
+}
+
+function checkBackwardRoot(root: Tensor): void {
   if (!root.requiresGrad) {
     throw new AttnError('backward', 'the tensor does not require gradients (no input had requiresGrad set)');
   }
@@ -79,119 +118,21 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
       'the graph has already been released by an earlier backward(); run the forward pass again',
     );
   }
-  const order = topologicalOrder(root);
-  const grads = new Map<Tensor, Tensor>([[root, grad]]);
-  // How many times each gradient buffer has been handed on in this pass. A leaf whose gradient buffer went out
-  // exactly once (a fresh result of some backward, seen by nothing else) takes it as its .grad; any other is
-  // copied. The caller's upstream buffer never counts as ours. Keyed by the ArrayBuffer, so that views of one
-  // buffer (a reshape of g, slices) count as the same buffer.
-  const handedOut = new Map<ArrayBufferLike, number>([[grad.data.buffer, Infinity]]);
-  // Gradients still waiting for a consumer, per buffer (views counted apart). A buffer made in this pass (born)
-  // whose count falls to 0 is dead: every backward that received it has returned, it went into a sum or a
-  // leaf's copy, and no leaf adopted it; it goes back to storage for the next allocation of its size.
-  const pending = new Map<ArrayBufferLike, number>();
-  const born = new Set<ArrayBufferLike>();
-  const handOut = (t: Tensor): void => {
-    const b = t.data.buffer;
-    handedOut.set(b, (handedOut.get(b) ?? 0) + 1);
-    pending.set(b, (pending.get(b) ?? 0) + 1);
-  };
-  const consumed = (t: Tensor): void => {
-    const b = t.data.buffer;
-    const left = (pending.get(b) ?? 0) - 1;
-    pending.set(b, left);
-    if (left !== 0 || !born.delete(b)) return;
-    handedOut.delete(b);
-    pending.delete(b);
-    recycle(b);
-  };
-  const ownsWhole = (leaf: Tensor, g: Tensor): boolean =>
-    handedOut.get(g.data.buffer) === 1 &&
-    g.data.byteOffset === 0 &&
-    g.data.byteLength === g.data.buffer.byteLength &&
-    g.data.buffer !== leaf.data.buffer &&
-    g.dtype === leaf.dtype &&
-    g.gradFn === null;
-  // Sums made here belong to the engine alone, so the next contribution can be added into them in place: a
-  // tensor used at every step of a recurrence (a weight, the encoder outputs) then costs one buffer, not one
-  // per step. The first contribution is never written to (a backward may hand the same tensor to two inputs).
-  const owned = new Set<Tensor>();
-  const sum = (previous: Tensor, next: Tensor): Tensor => {
-    if (
-      owned.has(previous) &&
-      previous.dtype === 'float32' &&
-      next.dtype === 'float32' &&
-      previous.data !== next.data &&
-      shapesEqual(previous.shape, next.shape)
-    ) {
-      const strides = stridesOf(previous.shape);
-      const p = previous.data as Float32Array;
-      getBackend().binary('add', p, strides, next.data as Float32Array, strides, p, previous.shape);
-      consumed(next);
-      return previous;
-    }
-    const result = accumulate(previous, next);
-    owned.add(result);
-    handOut(result);
-    consumed(previous);
-    consumed(next);
-    return result;
-  };
-  const previousBirths = trackBirths(born);
-  try {
-    noGradRun(() => {
-      for (const tensor of order) {
-        const g = grads.get(tensor);
-        grads.delete(tensor);
-        // Handed on now (a backward may pass it through as an input's gradient): no longer written in place.
-        if (g) owned.delete(g);
-        const fn = tensor.gradFn;
-        if (fn === null) {
-          // .grad must own its storage: a first gradient is copied unless this pass made it and handed it here
-          // alone (g may be the caller's upstream tensor, or the very tensor handed to another leaf: add passes g
-          // through to both operands). Adopting saves a copy of every parameter's gradient per training step.
-          if (!g) continue;
-          if (!tensor.grad && ownsWhole(tensor, g)) {
-            tensor.grad = g;
-            born.delete(g.data.buffer);
-            markGradStorage(g.data.buffer);
-            continue;
-          }
-          tensor.grad = tensor.grad ? accumulate(tensor.grad, g) : g.clone();
-          markGradStorage(tensor.grad.data.buffer);
-          consumed(g);
-          continue;
-        }
-        if (!g) continue;
-        if (fn.backward === null) {
-          throw new AttnError('backward', `the graph through ${fn.name} has already been released`);
-        }
-        const inputGrads = fn.backward(g);
-        fn.inputs.forEach((input, i) => {
-          const ig = inputGrads[i];
-          if (!ig || !input.requiresGrad) return;
-          if (!shapesEqual(ig.shape, input.shape)) {
-            throw new AttnError(
-              fn.name,
-              `backward produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`,
-            );
-          }
-          checkFiniteGradient(fn.name, ig);
-          handOut(ig);
-          const previous = grads.get(input);
-          grads.set(input, previous ? sum(previous, ig) : ig);
-        });
-        if (fn.releasesGrad === true) consumed(g);
-        else born.delete(g.data.buffer);
-        fn.backward = null;
-        fn.inputs = [];
-      }
-    });
-  } finally {
-    trackBirths(previousBirths);
-  }
 }
 
-function noGradRun(fn: () => void): void {
-  noGrad(fn);
+function backwardOf(fn: GradFn, g: Tensor): readonly (Tensor | null)[] {
+  if (fn.backward === null) {
+    throw new AttnError('backward', `the graph through ${fn.name} has already been released`);
+  }
+  return fn.backward(g);
+}
+
+function checkInputGrad(fn: GradFn, input: Tensor, ig: Tensor): void {
+  if (!shapesEqual(ig.shape, input.shape)) {
+    throw new AttnError(
+      fn.name,
+      `backward produced a gradient of shape ${formatShape(ig.shape)} for an input of shape ${formatShape(input.shape)}`,
+    );
+  }
+  checkFiniteGradient(fn.name, ig);
 }
