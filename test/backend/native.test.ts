@@ -588,7 +588,7 @@ function agreesWithReference(path: KernelPath): void {
             native.linearActGrad(y, g, rows, n, null, null, alone);
             expectClose(alone, sumsWant, 1e-6, 1e-6);
             const direct = new Float32Array(n);
-            for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) direct[i] += g[r * n + i]!;
+            for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) direct[i]! += g[r * n + i]!;
             expectClose(sumsWant, direct, 1e-4, 1e-4);
           }
         }

@@ -199,7 +199,7 @@ describe('checkpoint problems exit 1, name the file, and leave the run as it was
     const step = readdirSync(copy).find((f) => f.startsWith('step-'))!;
     const weights = join(copy, step, 'model.safetensors');
     const bytes = readFileSync(weights);
-    bytes[bytes.length - 3] ^= 0x5a;
+    bytes[bytes.length - 3]! ^= 0x5a;
     writeFileSync(weights, bytes);
     const snapshot = readdirSync(copy).map((f) => [
       f,

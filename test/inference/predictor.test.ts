@@ -226,7 +226,7 @@ describe('predictors from checkpoints', () => {
     const step = readdirSync(dir).find((f) => f.startsWith('step-'))!;
     const model = join(dir, step, 'model.safetensors');
     const bytes = readFileSync(model);
-    bytes[bytes.length - 1] ^= 0xff;
+    bytes[bytes.length - 1]! ^= 0xff;
     writeFileSync(model, bytes);
     await expect(loadPredictor(dir)).rejects.toThrow(`${model} is corrupt`);
     await expect(loadPredictor(join(dir, 'nope'))).rejects.toThrow(/nope does not exist/);

@@ -217,7 +217,7 @@ describe('checkpoints', () => {
     it('a flipped byte, a truncated file, a missing file', async () => {
       let ckpt = await fresh();
       const model = readFileSync(join(ckpt, 'model.safetensors'));
-      model[model.length - 3] ^= 0x40;
+      model[model.length - 3]! ^= 0x40;
       writeFileSync(join(ckpt, 'model.safetensors'), model);
       await expect(loadCheckpoint(ckpt)).rejects.toThrow(
         `loadCheckpoint: ${join(ckpt, 'model.safetensors')} is corrupt: its SHA-256 differs`,

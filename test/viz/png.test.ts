@@ -69,7 +69,7 @@ describe('heatmapPng', () => {
       const cx = (Number(x) + Number(width) / 2) * scale;
       const cy = (Number(y) + Number(width) / 2) * scale;
       const [r, g, b, a] = pixel(png, cx, cy);
-      const [er, eg, eb] = hexToRgb(fill);
+      const [er, eg, eb] = hexToRgb(fill!);
       expect(a).toBe(255);
       expect(
         Math.abs(r - er) + Math.abs(g - eg) + Math.abs(b - eb),

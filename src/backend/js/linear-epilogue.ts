@@ -32,7 +32,7 @@ export function linearActGrad(
     for (let i = 0; i < n; i++) {
       const d = activation === 'relu' ? (y[o + i]! > 0 ? g[o + i]! : 0) : g[o + i]!;
       if (dPre) dPre[o + i] = d;
-      if (sums) sums[i] += d;
+      if (sums) sums[i]! += d;
     }
   }
   if (biasGrad && sums) biasGrad.set(sums);
