@@ -11,6 +11,8 @@
         "native/cpu.cc",
         "native/elementwise.cc",
         "native/gemm.cc",
+        "native/generated/glue.cc",
+        "native/glue.cc",
         "native/indexing.cc",
         "native/layernorm.cc",
         "native/linear_epilogue.cc",

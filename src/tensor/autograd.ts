@@ -126,7 +126,15 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
     ) {
       const strides = stridesOf(previous.shape);
       const p = previous.data as Float32Array;
-      getBackend().binary('add', p, strides, next.data as Float32Array, strides, p, previous.shape);
+      getBackend().binary({
+        op: 'add',
+        a: p,
+        aStrides: strides,
+        b: next.data as Float32Array,
+        bStrides: strides,
+        out: p,
+        shape: previous.shape,
+      });
       consumed(next);
       return previous;
     }
@@ -139,7 +147,7 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
   };
   const previousBirths = trackBirths(born);
   try {
-    noGradRun(() => {
+    noGrad(() => {
       for (const tensor of order) {
         const g = grads.get(tensor);
         grads.delete(tensor);
@@ -190,8 +198,4 @@ export function runBackward(root: Tensor, grad: Tensor, accumulate: (a: Tensor, 
   } finally {
     trackBirths(previousBirths);
   }
-}
-
-function noGradRun(fn: () => void): void {
-  noGrad(fn);
 }

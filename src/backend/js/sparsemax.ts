@@ -9,7 +9,8 @@
  * zeros (as softmax does). A slice holding a NaN or +∞ has no projection and gives NaN throughout. The
  * threshold is computed in double precision (sorting each slice: O(n log n)).
  */
-export function sparsemax(x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void {
+import type { KernelArgs } from '../kernels.js';
+export function sparsemax({ x, outer, n, inner, out }: KernelArgs<'sparsemax'>): void {
   const sorted = new Float64Array(n);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -51,14 +52,7 @@ export function sparsemax(x: Float32Array, outer: number, n: number, inner: numb
  * (the Jacobian diag(s) - s·sᵀ/|S| is symmetric, so this is also the vector-Jacobian product). A slice with
  * an empty support (all masked) gets a zero gradient.
  */
-export function sparsemaxGrad(
-  y: Float32Array,
-  dy: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  dx: Float32Array,
-): void {
+export function sparsemaxGrad({ y, dy, outer, n, inner, dx }: KernelArgs<'sparsemaxGrad'>): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;

@@ -23,10 +23,10 @@ export function sparsemax(x: Tensor, axis = -1): Tensor {
   const n = shape[a]!;
   const inner = sizeOf(shape.slice(a + 1));
   const { data: yd, tensor: y } = newFloat(x.shape);
-  backend().sparsemax(xd, outer, n, inner, yd);
+  backend().sparsemax({ x: xd, outer, n, inner, out: yd });
   return record(op, y, [x], (g) => {
     const { data: dx, tensor } = newFloat(x.shape);
-    backend().sparsemaxGrad(yd, g.data as Float32Array, outer, n, inner, dx);
+    backend().sparsemaxGrad({ y: yd, dy: g.data as Float32Array, outer, n, inner, dx });
     return [tensor];
   });
 }
