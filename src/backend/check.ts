@@ -37,8 +37,9 @@ function compileRule(spec: KernelSpec, rule: string): Rule {
         })
       : [],
   );
-  const body = `const { ${names.join(', ')} } = a;\n${layouts.join('\n')}\nreturn (${rule});`;
-  const f = new Function('len', 'prod', 'extent', 'a', body) as (...xs: unknown[]) => number | boolean;
+  // $args cannot clash with a field name (fields are identifiers without $).
+  const body = `const { ${names.join(', ')} } = $args;\n${layouts.join('\n')}\nreturn (${rule});`;
+  const f = new Function('len', 'prod', 'extent', '$args', body) as (...xs: unknown[]) => number | boolean;
   return (args) => f(helpers.len, helpers.prod, helpers.extent, args);
 }
 

@@ -16,14 +16,16 @@ function flatLayout(layout: AttentionLayout | undefined): number[] | undefined {
 }
 
 /** The JavaScript expression that hands field `name` of the argument object `a` to the addon. */
-function passed(name: string, spec: FieldSpec, codes: Map<string, Map<string | null, number>>): string {
+function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]): string {
   switch (spec.kind) {
     case 'enum': {
+      // A prototype-less object: an unknown name reads undefined, which the glue rejects.
       const offset = spec.nullable ? 1 : 0;
-      const map = new Map<string | null, number>(spec.values.map((v, i) => [v, i + offset]));
-      if (spec.nullable) map.set(null, 0);
-      codes.set(name, map);
-      return `codes.get(${JSON.stringify(name)}).get(a.${name})`;
+      const code = Object.create(null) as Record<string, number>;
+      spec.values.forEach((v, i) => (code[v] = i + offset));
+      codes.push(code);
+      const c = `code${codes.length - 1}`;
+      return spec.nullable ? `(a.${name} === null ? 0 : ${c}[a.${name}])` : `${c}[a.${name}]`;
     }
     case 'layout':
       return `flatLayout(a.${name})`;
@@ -41,7 +43,7 @@ function passed(name: string, spec: FieldSpec, codes: Map<string, Map<string | n
  * costs one property read per field and no array or closure per call.
  */
 function forwarder(name: KernelName, spec: KernelSpec, f: NativeKernel): (args: object) => void {
-  const codes = new Map<string, Map<string | null, number>>();
+  const codes: Record<string, number>[] = [];
   const fields = Object.entries(spec.args).map(([field, s]) => passed(field, s, codes));
   const same = spec.sameDtype ?? [];
   const guard = same.length
@@ -52,7 +54,8 @@ function forwarder(name: KernelName, spec: KernelSpec, f: NativeKernel): (args: 
     : '';
   const reference = jsBackend[name] as (args: object) => void;
   const body = `return function ${name}(a) {\n${guard}f(${fields.join(', ')});\n};`;
-  return new Function('f', 'reference', 'codes', 'flatLayout', body)(f, reference, codes, flatLayout) as (
+  const names = codes.map((_, i) => `code${i}`);
+  return new Function('f', 'reference', 'flatLayout', ...names, body)(f, reference, flatLayout, ...codes) as (
     args: object,
   ) => void;
 }
