@@ -322,6 +322,26 @@ export const KERNELS = {
       dx: f32('out', 'outer*n*inner'),
     },
   },
+  entmax15: {
+    doc:
+      'α-entmax with α = 1.5 (Peters, Niculae & Martins, 2019) of x viewed as [outer, n, inner] along n: with ' +
+      'z = x/2 sorted descending, for k = 1..n mean_k = (1/k)Σ_{j≤k} z_(j), ss_k = Σ_{j≤k} z_(j)², δ_k = (1 − ' +
+      'k·(ss_k/k − mean_k²))/k, τ_k = mean_k − √max(δ_k, 0); with k* = max{k : τ_k ≤ z_(k)} and τ = τ_{k*}, ' +
+      'y = max(z − τ, 0)², which sums to 1. z is shifted by its maximum first (y does not change). -∞ entries ' +
+      'get exactly 0; an all -∞ slice gives zeros; a NaN or +∞ gives NaN throughout.',
+    args: { x: f32('in', 'outer*n*inner'), ...outerNInner, out: f32('out', 'outer*n*inner') },
+  },
+  entmax15Grad: {
+    doc:
+      'Gradient of entmax15 given its output y: with s = √y (z − τ on the support, 0 off it), ' +
+      'dx = s ⊙ dy − s · (Σ s ⊙ dy) / (Σ s) (from y = (z − τ)², Σ y = 1 and z = x/2).',
+    args: {
+      y: f32('in', 'outer*n*inner'),
+      dy: f32('in', 'outer*n*inner'),
+      ...outerNInner,
+      dx: f32('out', 'outer*n*inner'),
+    },
+  },
   crossEntropy: {
     doc:
       'Fused log-softmax + cross-entropy over rows of logits [rows, classes] with integer targets: loss_r = lse_r ' +
