@@ -25,6 +25,13 @@ const char* type_name(Dtype t) {
   }
 }
 
+// The message is built here, on the error path only: a call that passes allocates nothing.
+[[noreturn]] void wrong_array(const Napi::Env& env, const char* kernel, const char* name, Dtype want, bool nullable,
+                              const char* got) {
+  throw Napi::TypeError::New(env, where(kernel, name) + "must be " + type_name(want) + (nullable ? " or null" : "") +
+                                      (got ? std::string(", got ") + got : std::string()));
+}
+
 bool absent(const Napi::CallbackInfo& info, size_t i) {
   return i >= info.Length() || info[i].IsNull() || info[i].IsUndefined();
 }
@@ -42,8 +49,7 @@ void range_error(const Napi::Env& env, const char* kernel, const char* name, con
 ArrayRef read_array(const Napi::CallbackInfo& info, size_t i, const char* kernel, const char* name, Dtype want,
                     bool nullable) {
   if (nullable && absent(info, i)) return {nullptr, 0, want};
-  const std::string expected = std::string("must be ") + type_name(want) + (nullable ? " or null" : "");
-  if (i >= info.Length() || !info[i].IsTypedArray()) type_error(info.Env(), kernel, name, expected);
+  if (i >= info.Length() || !info[i].IsTypedArray()) wrong_array(info.Env(), kernel, name, want, nullable, nullptr);
   Napi::TypedArray t = info[i].As<Napi::TypedArray>();
   Dtype got;
   switch (t.TypedArrayType()) {
@@ -57,9 +63,9 @@ ArrayRef read_array(const Napi::CallbackInfo& info, size_t i, const char* kernel
       got = Dtype::U8;
       break;
     default:
-      type_error(info.Env(), kernel, name, expected);
+      wrong_array(info.Env(), kernel, name, want, nullable, nullptr);
   }
-  if (want != Dtype::Any && got != want) type_error(info.Env(), kernel, name, expected + ", got " + type_name(got));
+  if (want != Dtype::Any && got != want) wrong_array(info.Env(), kernel, name, want, nullable, type_name(got));
   void* data = static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
   return {data, static_cast<long>(t.ElementLength()), got};
 }
