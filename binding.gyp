@@ -3,23 +3,8 @@
     {
       "target_name": "attn",
       "sources": [
-        "native/additive_attention.cc",
-        "native/attention.cc",
-        "native/attention_short.cc",
-        "native/binding.cc",
-        "native/copy.cc",
-        "native/cpu.cc",
-        "native/elementwise.cc",
-        "native/gemm.cc",
-        "native/indexing.cc",
-        "native/layernorm.cc",
-        "native/linear_epilogue.cc",
-        "native/memory.cc",
-        "native/optim.cc",
-        "native/recurrent.cc",
-        "native/reduce.cc",
-        "native/softmax.cc",
-        "native/thread_pool.cc"
+        "<!@(node -p \"require('fs').readdirSync('native').filter((f) => f.endsWith('.cc')).map((f) => 'native/' + f).join(' ')\")",
+        "native/generated/glue.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

@@ -70,10 +70,39 @@ const grad = new Float32Array(batch * t * 3 * E);
 const [dq, dk, dv] = [0, E, 2 * E].map((o) => grad.subarray(o));
 
 const variants: Record<string, () => void> = {
-  'forward, recompute': () => be.attention(q!, k!, v!, pad, args, out, lse, null),
-  'forward, kept': () => be.attention(q!, k!, v!, pad, args, out, lse, weights),
-  'backward, recompute': () => be.attentionGrad(q!, k!, v!, pad, args, out, lse, dOut, dq!, dk!, dv!, null),
-  'backward, kept': () => be.attentionGrad(q!, k!, v!, pad, args, out, lse, dOut, dq!, dk!, dv!, weights),
+  'forward, recompute': () =>
+    be.attention({ q: q!, k: k!, v: v!, keyPadding: pad, ...args, out, lse, weights: null }),
+  'forward, kept': () => be.attention({ q: q!, k: k!, v: v!, keyPadding: pad, ...args, out, lse, weights }),
+  'backward, recompute': () =>
+    be.attentionGrad({
+      q: q!,
+      k: k!,
+      v: v!,
+      keyPadding: pad,
+      ...args,
+      out,
+      lse,
+      dOut,
+      dq: dq!,
+      dk: dk!,
+      dV: dv!,
+      weights: null,
+    }),
+  'backward, kept': () =>
+    be.attentionGrad({
+      q: q!,
+      k: k!,
+      v: v!,
+      keyPadding: pad,
+      ...args,
+      out,
+      lse,
+      dOut,
+      dq: dq!,
+      dk: dk!,
+      dV: dv!,
+      weights,
+    }),
 };
 
 /** Mean ms per call over at least `seconds` of calls. */
@@ -91,7 +120,7 @@ function time(fn: () => void): number {
 }
 
 // The kept backward reads the weights that the kept forward wrote for these operands.
-be.attention(q!, k!, v!, pad, args, out, lse, weights);
+be.attention({ q: q!, k: k!, v: v!, keyPadding: pad, ...args, out, lse, weights });
 const best = new Map<string, number>();
 for (let r = 0; r < rounds; r++) {
   for (const [name, fn] of Object.entries(variants)) {

@@ -85,7 +85,9 @@ function attnRound(): number[] {
   return shapes.map(([m, n, k, transA, transB], i) => {
     const { a, b, c, packed } = operands[i]!;
     const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
-    const product = packed ? () => be.matmulPacked(a, packed, c, m, transA) : () => be.matmul(a, b, c, args);
+    const product = packed
+      ? () => be.matmulPacked(a, packed, c, m, transA)
+      : () => be.matmul({ a, b, out: c, ...args });
     const reps = Math.max(3, Math.floor((seconds * 1e11) / (2 * m * n * k)));
     product();
     let best = Infinity;

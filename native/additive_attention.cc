@@ -202,4 +202,16 @@ void additive_attention_grad(const AdditiveShape& a, const float* keys, const fl
   for (long b = 0; b < B; b++) axpy(1.0f, dv_rows.data() + b * U, d_v, U);
 }
 
+// Entry points from the generated glue.
+void additive_attention(const AdditiveAttentionArgs& a) {
+  const AdditiveShape s{a.batch, a.length, a.units, a.width, static_cast<float>(a.vBias)};
+  additive_attention(s, a.keys, a.query, a.v, a.memory, a.mask, a.weights, a.context);
+}
+
+void additive_attention_grad(const AdditiveAttentionGradArgs& a) {
+  const AdditiveShape s{a.batch, a.length, a.units, a.width, static_cast<float>(a.vBias)};
+  additive_attention_grad(s, a.keys, a.query, a.v, a.memory, a.mask, a.weights, a.dContext, a.dWeights, a.dScores,
+                          a.dQuery, a.dKeys, a.dV, a.dMemory);
+}
+
 }  // namespace attn

@@ -479,4 +479,33 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   }
 }
 
+// Entry points from the generated glue.
+namespace {
+AttentionStrides strides_of(const Strides3& s) { return {s.batch, s.head, s.row}; }
+
+template <typename Args>
+AttentionShape shape_of(const Args& a) {
+  return {a.batch,
+          a.heads,
+          a.tq,
+          a.tk,
+          a.d,
+          a.dv,
+          static_cast<float>(a.scale),
+          a.causal,
+          strides_of(a.layout_q),
+          strides_of(a.layout_k),
+          strides_of(a.layout_v),
+          strides_of(a.layout_out)};
+}
+}  // namespace
+
+void attention(const AttentionArgs& a) {
+  attention_forward(shape_of(a), a.q, a.k, a.v, a.keyPadding, a.out, a.lse, a.weights);
+}
+
+void attention_grad(const AttentionGradArgs& a) {
+  attention_backward(shape_of(a), a.q, a.k, a.v, a.keyPadding, a.out, a.lse, a.dOut, a.dq, a.dk, a.dV, a.weights);
+}
+
 }  // namespace attn

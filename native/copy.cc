@@ -161,4 +161,20 @@ template void copy<uint32_t>(const uint32_t*, long, const std::vector<long>&, ui
 template void copy<uint8_t>(const uint8_t*, long, const std::vector<long>&, uint8_t*, long, const std::vector<long>&,
                             const std::vector<long>&);
 
+// Entry points from the generated glue. 4-byte dtypes copy as uint32_t: a copy moves bits, not values.
+void copy(const CopyArgs& a) {
+  if (elements(a.shape) == 0) return;
+  if (a.src_dtype == Dtype::U8)
+    copy(static_cast<const uint8_t*>(a.src), a.srcOffset, a.srcStrides, static_cast<uint8_t*>(a.dst), a.dstOffset,
+         a.dstStrides, a.shape);
+  else
+    copy(static_cast<const uint32_t*>(a.src), a.srcOffset, a.srcStrides, static_cast<uint32_t*>(a.dst), a.dstOffset,
+         a.dstStrides, a.shape);
+}
+
+void copy_add(const CopyAddArgs& a) {
+  if (elements(a.shape) == 0) return;
+  copy_add(a.src, a.srcOffset, a.srcStrides, a.dst, a.dstOffset, a.dstStrides, a.shape);
+}
+
 }  // namespace attn

@@ -305,4 +305,44 @@ template void where<int32_t>(const uint8_t*, const std::vector<long>&, const int
 template void where<uint8_t>(const uint8_t*, const std::vector<long>&, const uint8_t*, const std::vector<long>&,
                              const uint8_t*, const std::vector<long>&, uint8_t*, const std::vector<long>&);
 
+// Entry points from the generated glue (native/generated/kernel_args.h).
+void unary(const UnaryArgs& a) { unary(a.op, a.x, a.out, a.x_len); }
+
+void unary_grad(const UnaryGradArgs& a) { unary_grad(a.op, a.x, a.y, a.dy, a.dx, a.x_len); }
+
+void clamp(const ClampArgs& a) {
+  clamp(a.x, static_cast<float>(a.lo), static_cast<float>(a.hi), a.out, a.x_len);
+}
+
+void binary(const BinaryArgs& a) {
+  if (elements(a.shape) == 0) return;
+  binary(a.op, a.a, a.aStrides, a.b, a.bStrides, a.out, a.shape);
+}
+
+void compare(const CompareArgs& a) {
+  if (elements(a.shape) == 0) return;
+  if (a.a_dtype == Dtype::F32)
+    compare(a.op, static_cast<const float*>(a.a), a.aStrides, static_cast<const float*>(a.b), a.bStrides, a.out,
+            a.shape);
+  else if (a.a_dtype == Dtype::I32)
+    compare(a.op, static_cast<const int32_t*>(a.a), a.aStrides, static_cast<const int32_t*>(a.b), a.bStrides, a.out,
+            a.shape);
+  else
+    compare(a.op, static_cast<const uint8_t*>(a.a), a.aStrides, static_cast<const uint8_t*>(a.b), a.bStrides, a.out,
+            a.shape);
+}
+
+void where(const WhereArgs& a) {
+  if (elements(a.shape) == 0) return;
+  if (a.a_dtype == Dtype::F32)
+    where(a.cond, a.condStrides, static_cast<const float*>(a.a), a.aStrides, static_cast<const float*>(a.b),
+          a.bStrides, static_cast<float*>(a.out), a.shape);
+  else if (a.a_dtype == Dtype::I32)
+    where(a.cond, a.condStrides, static_cast<const int32_t*>(a.a), a.aStrides, static_cast<const int32_t*>(a.b),
+          a.bStrides, static_cast<int32_t*>(a.out), a.shape);
+  else
+    where(a.cond, a.condStrides, static_cast<const uint8_t*>(a.a), a.aStrides, static_cast<const uint8_t*>(a.b),
+          a.bStrides, static_cast<uint8_t*>(a.out), a.shape);
+}
+
 }  // namespace attn

@@ -919,4 +919,16 @@ void matmul_prepacked(const float* a, const float* b, const float* packed, float
   gemm_short(m, n, k, 1.0f, A, B, packed, c, n, false, threads);
 }
 
+// Entry points from the generated glue.
+void matmul(const MatmulArgs& a) {
+  if (a.batch == 0 || a.m == 0 || a.n == 0) return;
+  matmul_batched(a.a, a.b, a.out, static_cast<int>(a.batch), static_cast<int>(a.m), static_cast<int>(a.n),
+                 static_cast<int>(a.k), a.transA, a.transB, a.strideA, a.strideB);
+}
+
+void matmul_bias_act(const MatmulBiasActArgs& a) {
+  matmul_bias_act(a.a, a.b, a.out, static_cast<int>(a.m), static_cast<int>(a.n), static_cast<int>(a.k), a.transA,
+                  a.transB, a.bias, a.activation == Activation::Relu);
+}
+
 }  // namespace attn

@@ -57,4 +57,29 @@ template void index_select<uint8_t>(const uint8_t*, long, long, long, const int3
 template void gather<uint32_t>(const uint32_t*, long, long, long, const int32_t*, long, uint32_t*);
 template void gather<uint8_t>(const uint8_t*, long, long, long, const int32_t*, long, uint8_t*);
 
+// Entry points from the generated glue. 4-byte dtypes move as uint32_t: a gather moves bits, not values.
+void index_select(const IndexSelectArgs& a) {
+  if (a.outer * a.inner == 0) return;
+  if (a.src_dtype == Dtype::U8)
+    index_select(static_cast<const uint8_t*>(a.src), a.outer, a.n, a.inner, a.index, a.index_len,
+                 static_cast<uint8_t*>(a.out));
+  else
+    index_select(static_cast<const uint32_t*>(a.src), a.outer, a.n, a.inner, a.index, a.index_len,
+                 static_cast<uint32_t*>(a.out));
+}
+
+void index_add(const IndexAddArgs& a) {
+  if (a.outer * a.inner == 0) return;
+  index_add(a.dst, a.outer, a.n, a.inner, a.index, a.index_len, a.src);
+}
+
+void gather(const GatherArgs& a) {
+  if (a.src_dtype == Dtype::U8)
+    gather(static_cast<const uint8_t*>(a.src), a.outer, a.n, a.inner, a.index, a.m, static_cast<uint8_t*>(a.out));
+  else
+    gather(static_cast<const uint32_t*>(a.src), a.outer, a.n, a.inner, a.index, a.m, static_cast<uint32_t*>(a.out));
+}
+
+void scatter_add(const ScatterAddArgs& a) { scatter_add(a.dst, a.outer, a.n, a.inner, a.index, a.m, a.src); }
+
 }  // namespace attn

@@ -270,4 +270,13 @@ void layer_norm_grad(const float* x, const float* gamma, const float* mean, cons
   }
 }
 
+// Entry points from the generated glue.
+void layer_norm(const LayerNormArgs& a) {
+  layer_norm(a.x, a.gamma, a.beta, a.rows, a.n, a.eps, a.out, a.mean, a.rstd);
+}
+
+void layer_norm_grad(const LayerNormGradArgs& a) {
+  layer_norm_grad(a.x, a.gamma, a.mean, a.rstd, a.dy, a.rows, a.n, a.dx, a.dGamma, a.dBeta);
+}
+
 }  // namespace attn

@@ -157,4 +157,14 @@ void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu) 
   linear_bias_act_strided(y, n, bias, rows, n, relu);
 }
 
+// Entry points from the generated glue.
+void linear_bias_act(const LinearBiasActArgs& a) {
+  linear_bias_act(a.y, a.bias, a.rows, a.n, a.activation == Activation::Relu);
+}
+
+void linear_act_grad(const LinearActGradArgs& a) {
+  const bool relu = a.activation == Activation::Relu;
+  linear_act_grad(relu ? a.y : nullptr, a.g, a.rows, a.n, relu, a.dPre, a.biasGrad);
+}
+
 }  // namespace attn

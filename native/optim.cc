@@ -117,4 +117,10 @@ void adam(float* p, const float* g, float* m, float* v, float* v_max, long n, co
   });
 }
 
+// Entry point from the generated glue.
+void adam(const AdamArgs& a) {
+  const AdamStep s{a.beta1, a.beta2, a.stepSize, a.biasCorrection2Sqrt, a.eps, a.l2, a.decay, a.sign};
+  adam(a.p, a.g, a.m, a.v, a.vMax, a.p_len, s);
+}
+
 }  // namespace attn

@@ -283,4 +283,19 @@ void lstm_cell_grad(const float* c, const float* c_new, const float* gates, cons
   });
 }
 
+// Entry points from the generated glue.
+void gru_cell(const GruCellArgs& a) {
+  gru_cell(a.xg, a.hg, a.h, a.biasHn, a.batch, a.hidden, a.rows, a.hNew, a.gates);
+}
+
+void gru_cell_grad(const GruCellGradArgs& a) {
+  gru_cell_grad(a.hg, a.h, a.biasHn, a.gates, a.dhNew, a.batch, a.hidden, a.rows, a.dxg, a.dhg, a.dh);
+}
+
+void lstm_cell(const LstmCellArgs& a) { lstm_cell(a.xg, a.hg, a.c, a.batch, a.hidden, a.hNew, a.cNew, a.gates); }
+
+void lstm_cell_grad(const LstmCellGradArgs& a) {
+  lstm_cell_grad(a.c, a.cNew, a.gates, a.dhNew, a.dcNew, a.batch, a.hidden, a.dPre, a.dc);
+}
+
 }  // namespace attn

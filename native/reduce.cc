@@ -27,7 +27,7 @@ double reduce_row(Reduce op, const float* x, long n, long stride) {
       return s;
     }
     case Reduce::Max:
-    case Reduce::LogSumExp: {
+    case Reduce::Logsumexp: {
       double m = -kInf;
       for (long i = 0; i < n; i++) {
         double v = x[i * stride];
@@ -141,7 +141,7 @@ void reduce(Reduce op, const float* x, long outer, long n, long inner, float* ou
             }
           break;
         }
-        case Reduce::LogSumExp: {
+        case Reduce::Logsumexp: {
           std::fill(acc.begin(), acc.end(), -kInf);
           for (long j = 0; j < n; j++)
             for (long i = 0; i < w; i++) {
@@ -196,5 +196,18 @@ void arg_reduce(bool is_max, const T* x, long outer, long n, long inner, int32_t
 template void arg_reduce<float>(bool, const float*, long, long, long, int32_t*);
 template void arg_reduce<int32_t>(bool, const int32_t*, long, long, long, int32_t*);
 template void arg_reduce<uint8_t>(bool, const uint8_t*, long, long, long, int32_t*);
+
+// Entry points from the generated glue.
+void reduce(const ReduceArgs& a) { reduce(a.op, a.x, a.outer, a.n, a.inner, a.out); }
+
+void arg_reduce(const ArgReduceArgs& a) {
+  const bool is_max = a.op == ArgReduce::Argmax;
+  if (a.x_dtype == Dtype::F32)
+    arg_reduce(is_max, static_cast<const float*>(a.x), a.outer, a.n, a.inner, a.out);
+  else if (a.x_dtype == Dtype::I32)
+    arg_reduce(is_max, static_cast<const int32_t*>(a.x), a.outer, a.n, a.inner, a.out);
+  else
+    arg_reduce(is_max, static_cast<const uint8_t*>(a.x), a.outer, a.n, a.inner, a.out);
+}
 
 }  // namespace attn

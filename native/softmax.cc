@@ -289,4 +289,19 @@ void cross_entropy_grad(const float* logits, const float* log_sum_exp, const int
   });
 }
 
+// Entry points from the generated glue.
+void softmax(const SoftmaxArgs& a) { softmax(a.x, a.outer, a.n, a.inner, a.log, a.out); }
+
+void softmax_grad(const SoftmaxGradArgs& a) { softmax_grad(a.y, a.dy, a.outer, a.n, a.inner, a.log, a.dx); }
+
+void cross_entropy(const CrossEntropyArgs& a) {
+  cross_entropy(a.logits, a.targets, a.rows, a.classes, static_cast<int32_t>(a.ignoreIndex), a.labelSmoothing, a.loss,
+                a.logSumExp);
+}
+
+void cross_entropy_grad(const CrossEntropyGradArgs& a) {
+  cross_entropy_grad(a.logits, a.logSumExp, a.targets, a.rows, a.classes, static_cast<int32_t>(a.ignoreIndex),
+                     a.labelSmoothing, a.rowGrad, a.dLogits);
+}
+
 }  // namespace attn

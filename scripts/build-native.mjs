@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 if (process.env.ATTN_SKIP_NATIVE_BUILD) {
   console.warn(
@@ -12,6 +13,16 @@ if (process.env.ATTN_SKIP_NATIVE_BUILD) {
   );
   process.exit(0);
 }
+
+// The addon's N-API glue is generated from the kernel table (scripts/gen-native-glue.mjs).
+const generated = spawnSync(
+  process.execPath,
+  [join(dirname(fileURLToPath(import.meta.url)), 'gen-native-glue.mjs')],
+  {
+    stdio: ['ignore', 'inherit', 'pipe'],
+    encoding: 'utf8',
+  },
+);
 
 let gyp;
 try {
@@ -29,13 +40,16 @@ if (!process.env.npm_config_nodedir && existsSync(join(prefix, 'include', 'node'
   args.push(`--nodedir=${prefix}`);
 }
 
-const result = gyp
-  ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
-  : spawnSync('node-gyp', args, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      encoding: 'utf8',
-      shell: true,
-    });
+const result =
+  generated.status !== 0
+    ? generated
+    : gyp
+      ? spawnSync(process.execPath, [gyp, ...args], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+      : spawnSync('node-gyp', args, {
+          stdio: ['ignore', 'ignore', 'pipe'],
+          encoding: 'utf8',
+          shell: true,
+        });
 
 if (result.status !== 0) {
   const detail = (result.stderr || result.error?.message || '').trim().split('\n').slice(-5).join('\n  ');

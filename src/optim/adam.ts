@@ -10,8 +10,8 @@
  * p ← p − (lr / (1 − β1^t)) · m / (√v̂ / √(1 − β2^t) + ε)
  * ```
  *
- * (`maximize` negates the gradient first.) Arithmetic is float64 per element; m, v, v̂ and p are stored as float32,
- * and the stored moments are what the update reads, as in PyTorch.
+ * (`maximize` negates the gradient first.) Arithmetic is float32, one rounding per operation in PyTorch's order;
+ * m, v, v̂ and p are stored as float32, and the stored moments are what the update reads, as in PyTorch.
  */
 import { getBackend } from '../backend/registry.js';
 import { fail } from '../tensor/errors.js';
@@ -101,7 +101,12 @@ export abstract class AdamBase extends Optimizer<AdamOptions, AdamState> {
     const stepSize = lr / (1 - beta1 ** step);
     const biasCorrection2Sqrt = Math.sqrt(1 - beta2 ** step);
     // One fused kernel per parameter (native: threaded, same bits as the JavaScript reference).
-    getBackend().adam(p, g, m, v, vMax, {
+    getBackend().adam({
+      p,
+      g,
+      m,
+      v,
+      vMax,
       beta1,
       beta2,
       stepSize,

@@ -9,8 +9,6 @@ export type DType = 'float32' | 'int32' | 'bool';
 /** The storage of a tensor: a plain typed array owned by JavaScript (the garbage collector frees it). */
 export type DataArray = Float32Array | Int32Array | Uint8Array;
 
-export const DTYPES: readonly DType[] = ['float32', 'int32', 'bool'];
-
 /**
  * Storage of `size` elements that the caller overwrites in full: float32 storage may start unspecified (see
  * storage.ts), other dtypes are small and come zeroed.

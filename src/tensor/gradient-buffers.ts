@@ -72,7 +72,15 @@ export class GradientBuffers {
     ) {
       const strides = stridesOf(previous.shape);
       const p = previous.data as Float32Array;
-      getBackend().binary('add', p, strides, next.data as Float32Array, strides, p, previous.shape);
+      getBackend().binary({
+        op: 'add',
+        a: p,
+        aStrides: strides,
+        b: next.data as Float32Array,
+        bStrides: strides,
+        out: p,
+        shape: previous.shape,
+      });
       this.consumed(next);
       return previous;
     }

@@ -7,7 +7,7 @@
  * the `.grad` of the leaves.
  */
 import { runBackward, type GradFn } from './autograd.js';
-import { allocate, dtypeOfArray, type DataArray, type DType } from './dtype.js';
+import { dtypeOfArray, type DataArray, type DType } from './dtype.js';
 import { AttnError, fail } from './errors.js';
 import * as ops from './ops/index.js';
 import { formatShape, sizeOf, shapesEqual, checkShape, type Shape } from './shape.js';
@@ -258,16 +258,6 @@ export class Tensor {
   toDType(dtype: DType): Tensor {
     return ops.cast(this, dtype);
   }
-}
-
-/** Wraps storage that the caller hands over (not copied). */
-export function fromData(data: DataArray, shape: Shape): Tensor {
-  return new Tensor(data, shape);
-}
-
-/** Zero-filled storage of the right kind for a new tensor. */
-export function emptyLike(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
 }
 
 /**

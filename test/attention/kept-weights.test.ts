@@ -40,13 +40,13 @@ beforeEach(() => {
   dropKept = false;
   setBackend({
     ...inner,
-    attention: (q, k, v, pad, args, out, lse, weights) => {
-      calls.forward.push(weights);
-      inner.attention(q, k, v, pad, args, out, lse, weights);
+    attention: (args) => {
+      calls.forward.push(args.weights);
+      inner.attention(args);
     },
-    attentionGrad: (q, k, v, pad, args, out, lse, dOut, dq, dk, dv, weights) => {
-      calls.backward.push(weights ?? null);
-      inner.attentionGrad(q, k, v, pad, args, out, lse, dOut, dq, dk, dv, dropKept ? null : weights);
+    attentionGrad: (args) => {
+      calls.backward.push(args.weights ?? null);
+      inner.attentionGrad(dropKept ? { ...args, weights: null } : args);
     },
   });
 });

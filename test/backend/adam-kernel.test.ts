@@ -54,8 +54,8 @@ describe.skipIf(skip)('native adam kernel', () => {
         const got = state();
         for (let step = 1; step <= 3; step++) {
           const g = random(n, 10 + step);
-          jsBackend.adam(ref.p, g, ref.m, ref.v, ref.vMax, args(step, variant));
-          native!.adam(got.p, g, got.m, got.v, got.vMax, args(step, variant));
+          jsBackend.adam({ p: ref.p, g, m: ref.m, v: ref.v, vMax: ref.vMax, ...args(step, variant) });
+          native!.adam({ p: got.p, g, m: got.m, v: got.v, vMax: got.vMax, ...args(step, variant) });
         }
         expect(Buffer.from(got.p.buffer).equals(Buffer.from(ref.p.buffer))).toBe(true);
         expect(Buffer.from(got.m.buffer).equals(Buffer.from(ref.m.buffer))).toBe(true);
@@ -69,14 +69,14 @@ describe.skipIf(skip)('native adam kernel', () => {
 
   it('rejects moments shorter than the parameter', () => {
     expect(() =>
-      native!.adam(
-        new Float32Array(4),
-        new Float32Array(4),
-        new Float32Array(3),
-        new Float32Array(4),
-        null,
-        args(1, variants[0]!),
-      ),
+      native!.adam({
+        p: new Float32Array(4),
+        g: new Float32Array(4),
+        m: new Float32Array(3),
+        v: new Float32Array(4),
+        vMax: null,
+        ...args(1, variants[0]!),
+      }),
     ).toThrow(/m has 3 elements, needs 4/);
   });
 });

@@ -43,7 +43,7 @@ describe('copy', () => {
   for (const [name, so, ss, dO, ds, shape, n] of cases) {
     it(name, () => {
       const dst = new Float32Array(n).fill(-1);
-      js.copy(src, so, ss, dst, dO, ds, shape);
+      js.copy({ src, srcOffset: so, srcStrides: ss, dst, dstOffset: dO, dstStrides: ds, shape });
       expect(Array.from(dst)).toEqual(naiveCopy(src, so, ss, new Array<number>(n).fill(-1), dO, ds, shape));
     });
   }
@@ -51,14 +51,38 @@ describe('copy', () => {
   it('copies int32 and bool storage and does nothing for an empty shape', () => {
     const ints = Int32Array.from([1, 2, 3, 4, 5, 6]);
     const out = new Int32Array(6);
-    js.copy(ints, 0, [1, 2], out, 0, [3, 1], [2, 3]);
+    js.copy({
+      src: ints,
+      srcOffset: 0,
+      srcStrides: [1, 2],
+      dst: out,
+      dstOffset: 0,
+      dstStrides: [3, 1],
+      shape: [2, 3],
+    });
     expect(Array.from(out)).toEqual([1, 3, 5, 2, 4, 6]);
     const bools = Uint8Array.from([1, 0]);
     const bout = new Uint8Array(4);
-    js.copy(bools, 0, [0, 1], bout, 0, [2, 1], [2, 2]);
+    js.copy({
+      src: bools,
+      srcOffset: 0,
+      srcStrides: [0, 1],
+      dst: bout,
+      dstOffset: 0,
+      dstStrides: [2, 1],
+      shape: [2, 2],
+    });
     expect(Array.from(bout)).toEqual([1, 0, 1, 0]);
     const untouched = new Float32Array([5]);
-    js.copy(new Float32Array(0), 0, [1, 1], untouched, 0, [1, 1], [0, 3]);
+    js.copy({
+      src: new Float32Array(0),
+      srcOffset: 0,
+      srcStrides: [1, 1],
+      dst: untouched,
+      dstOffset: 0,
+      dstStrides: [1, 1],
+      shape: [0, 3],
+    });
     expect(untouched[0]).toBe(5);
   });
 });
@@ -75,7 +99,7 @@ describe('copyAdd', () => {
     for (const [ss, ds, shape, n] of cases) {
       const dst = randomData(2, n);
       const want = naiveCopy(src, 0, ss, Array.from(dst), 0, ds, shape, true);
-      js.copyAdd(src, 0, ss, dst, 0, ds, shape);
+      js.copyAdd({ src, srcOffset: 0, srcStrides: ss, dst, dstOffset: 0, dstStrides: ds, shape });
       expectClose(dst, want, 1e-6);
     }
   });
@@ -113,7 +137,7 @@ describe('reduce with inner > 1', () => {
       ] as const) {
         const x = randomData(outer * 100 + n * 10 + inner, outer * n * inner, -3, 3);
         const out = new Float32Array(outer * inner);
-        js.reduce(op, x, outer, n, inner, out);
+        js.reduce({ op, x, outer, n, inner, out });
         expectClose(out, naive(x, outer, n, inner, f), 1e-6);
       }
       // Columns of [4, 4]: NaN first, NaN last, all -∞, one +∞.
@@ -136,7 +160,7 @@ describe('reduce with inner > 1', () => {
         0,
       ]);
       const out = new Float32Array(4);
-      js.reduce(op, x, 1, 4, 4, out);
+      js.reduce({ op, x, outer: 1, n: 4, inner: 4, out });
       expectClose(out, naive(x, 1, 4, 4, f), 1e-6);
     });
   }
@@ -148,8 +172,8 @@ describe('argReduce with inner > 1', () => {
     const x = Float32Array.from([1, 5, 3, 5, 3, 0, 2, -1, 2, -1, 0, 7]);
     const amax = new Int32Array(4);
     const amin = new Int32Array(4);
-    js.argReduce('argmax', x, 2, 3, 2, amax);
-    js.argReduce('argmin', x, 2, 3, 2, amin);
+    js.argReduce({ op: 'argmax', x, outer: 2, n: 3, inner: 2, out: amax });
+    js.argReduce({ op: 'argmin', x, outer: 2, n: 3, inner: 2, out: amin });
     expect(Array.from(amax)).toEqual([1, 0, 0, 2]);
     expect(Array.from(amin)).toEqual([0, 2, 2, 0]);
   });
@@ -157,12 +181,12 @@ describe('argReduce with inner > 1', () => {
   it('points at a NaN and reads int32 storage', () => {
     const x = Float32Array.from([1, 2, NaN, 0, 3, NaN]);
     const out = new Int32Array(2);
-    js.argReduce('argmax', x, 1, 3, 2, out);
+    js.argReduce({ op: 'argmax', x, outer: 1, n: 3, inner: 2, out });
     expect(Array.from(out)).toEqual([1, 2]);
-    js.argReduce('argmin', x, 1, 3, 2, out);
+    js.argReduce({ op: 'argmin', x, outer: 1, n: 3, inner: 2, out });
     expect(Array.from(out)).toEqual([1, 2]);
     const ints = Int32Array.from([4, -1, 4, 9, 0, 9]);
-    js.argReduce('argmax', ints, 1, 3, 2, out);
+    js.argReduce({ op: 'argmax', x: ints, outer: 1, n: 3, inner: 2, out });
     expect(Array.from(out)).toEqual([0, 1]);
   });
 });
@@ -171,9 +195,9 @@ describe('softmax kernel with inner > 1', () => {
   it('normalises every column and gives zeros for an all -∞ column', () => {
     const x = Float32Array.from([0, -Infinity, Math.log(3), -Infinity]); // [n 2, inner 2]
     const out = new Float32Array(4);
-    js.softmax(x, 1, 2, 2, false, out);
+    js.softmax({ x, outer: 1, n: 2, inner: 2, log: false, out });
     expectClose(out, [0.25, 0, 0.75, 0]);
-    js.softmax(x, 1, 2, 2, true, out);
+    js.softmax({ x, outer: 1, n: 2, inner: 2, log: true, out });
     expectClose(out, [Math.log(0.25), -Infinity, Math.log(0.75), -Infinity]);
   });
 });
@@ -183,23 +207,23 @@ describe('binary and where through strides', () => {
     const a = Float32Array.from([1, 2, 3, 4, 5, 6]); // [2,3] read as its transpose [3,2]
     const b = Float32Array.from([10, 20]); // row [2]
     const out = new Float32Array(6);
-    js.binary('add', a, [1, 3], b, [0, 1], out, [3, 2]);
+    js.binary({ op: 'add', a, aStrides: [1, 3], b, bStrides: [0, 1], out, shape: [3, 2] });
     expect(Array.from(out)).toEqual([11, 24, 12, 25, 13, 26]);
   });
 
   it('where broadcasts all three operands', () => {
     const cond = Uint8Array.from([1, 0]);
     const out = new Float32Array(6);
-    js.where(
+    js.where({
       cond,
-      [1, 0],
-      Float32Array.from([1, 2, 3]),
-      [0, 1],
-      Float32Array.from([-1]),
-      [0, 0],
+      condStrides: [1, 0],
+      a: Float32Array.from([1, 2, 3]),
+      aStrides: [0, 1],
+      b: Float32Array.from([-1]),
+      bStrides: [0, 0],
       out,
-      [2, 3],
-    );
+      shape: [2, 3],
+    });
     expect(Array.from(out)).toEqual([1, 2, 3, -1, -1, -1]);
   });
 });
@@ -212,7 +236,7 @@ describe('matmul kernel', () => {
     const a = randomData(1, k * m); // one matrix stored [k, m]
     const b = randomData(2, 2 * n * k); // two matrices stored [n, k]
     const out = new Float32Array(2 * m * n);
-    js.matmul(a, b, out, { batch: 2, m, n, k, transA: true, transB: true, strideA: 0, strideB: n * k });
+    js.matmul({ a, b, out, batch: 2, m, n, k, transA: true, transB: true, strideA: 0, strideB: n * k });
     const want: number[] = [];
     for (let bi = 0; bi < 2; bi++)
       for (let i = 0; i < m; i++)
@@ -231,10 +255,18 @@ describe('indexing kernels', () => {
     const src = Float32Array.from({ length: 12 }, (_, i) => i);
     const index = Int32Array.from([2, 0, 1, 1, 0, 2, 2, 2]);
     const out = new Float32Array(8);
-    js.gather(src, 2, 3, 2, index, 2, out);
+    js.gather({ src, outer: 2, n: 3, inner: 2, index, m: 2, out });
     expect(Array.from(out)).toEqual([4, 1, 2, 3, 6, 11, 10, 11]);
     const dst = new Float32Array(12);
-    js.scatterAdd(dst, 2, 3, 2, index, 2, Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]));
+    js.scatterAdd({
+      dst,
+      outer: 2,
+      n: 3,
+      inner: 2,
+      index,
+      m: 2,
+      src: Float32Array.from([1, 1, 1, 1, 1, 1, 1, 1]),
+    });
     expect(Array.from(dst)).toEqual([0, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1, 2]);
   });
 
@@ -242,10 +274,10 @@ describe('indexing kernels', () => {
     const src = Float32Array.from({ length: 12 }, (_, i) => i); // [2, 3, 2]
     const index = Int32Array.from([2, 2, 0]);
     const out = new Float32Array(12);
-    js.indexSelect(src, 2, 3, 2, index, out);
+    js.indexSelect({ src, outer: 2, n: 3, inner: 2, index, out });
     expect(Array.from(out)).toEqual([4, 5, 4, 5, 0, 1, 10, 11, 10, 11, 6, 7]);
     const dst = new Float32Array(12);
-    js.indexAdd(dst, 2, 3, 2, index, new Float32Array(12).fill(1));
+    js.indexAdd({ dst, outer: 2, n: 3, inner: 2, index, src: new Float32Array(12).fill(1) });
     expect(Array.from(dst)).toEqual([1, 1, 0, 0, 2, 2, 1, 1, 0, 0, 2, 2]);
   });
 });

@@ -49,7 +49,7 @@ function packedAgrees(be: Backend, name: string): void {
           const a = randomF32(m * k, seed++);
           const b = randomF32(k * n, seed++);
           const want = new Float32Array(m * n);
-          be.matmul(a, b, want, { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
+          be.matmul({ a, b, out: want, batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
           const packed = be.packMatmulB(b, k, n, transB);
           // Twice from one packing: the packed copy is read, never consumed.
           for (let rep = 0; rep < 2; rep++) {
@@ -59,7 +59,19 @@ function packedAgrees(be: Backend, name: string): void {
           }
           if (be !== jsBackend) {
             const reference = new Float32Array(m * n);
-            jsBackend.matmul(a, b, reference, { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
+            jsBackend.matmul({
+              a,
+              b,
+              out: reference,
+              batch: 1,
+              m,
+              n,
+              k,
+              transA,
+              transB,
+              strideA: 0,
+              strideB: 0,
+            });
             expectClose(want, reference, 1e-4 * Math.sqrt(k));
           }
         }
@@ -73,7 +85,7 @@ function packedAgrees(be: Backend, name: string): void {
     const again = be.packMatmulB(b, k, n, true, first);
     if (first.packed) expect(again.packed).toBe(first.packed);
     const want = new Float32Array(m * n);
-    be.matmul(a, b, want, { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 });
+    be.matmul({ a, b, out: want, batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 });
     const got = new Float32Array(m * n).fill(NaN);
     be.matmulPacked(a, again, got, m, false);
     expect(got).toEqual(want);
@@ -108,7 +120,19 @@ describe.skipIf(!loaded.ok)('prepacked matmul (native)', () => {
     const a = randomF32(m * k, 3);
     const b = randomF32(k * n, 4);
     const want = new Float32Array(m * n);
-    native.matmul(a, b, want, { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 });
+    native.matmul({
+      a,
+      b,
+      out: want,
+      batch: 1,
+      m,
+      n,
+      k,
+      transA: false,
+      transB: true,
+      strideA: 0,
+      strideB: 0,
+    });
     const got = new Float32Array(m * n);
     native.matmulPacked(a, jsBackend.packMatmulB(b, k, n, true), got, m, false);
     expect(got).toEqual(want);

@@ -83,20 +83,20 @@ function agrees(path: 'detected' | 'portable'): void {
           const run = (be: Backend, withMemory = true) => {
             const weights = new Float32Array(batch * length).fill(NaN);
             const context = new Float32Array(batch * width).fill(NaN);
-            be.additiveAttention(keys, query, v, memory, mask, args, weights, context);
+            be.additiveAttention({ keys, query, v, memory, mask, ...args, weights, context });
             const dScores = new Float32Array(batch * length).fill(NaN);
             const dQuery = new Float32Array(batch * units).fill(NaN);
             // The accumulated gradients start from non-zero values: the kernels add into them.
             const dKeys = dKeys0.slice();
             const dV = dV0.slice();
             const dMemory = withMemory ? dMemory0.slice() : null;
-            be.additiveAttentionGrad(
+            be.additiveAttentionGrad({
               keys,
               query,
               v,
               memory,
               mask,
-              args,
+              ...args,
               weights,
               dContext,
               dWeights,
@@ -105,7 +105,7 @@ function agrees(path: 'detected' | 'portable'): void {
               dKeys,
               dV,
               dMemory,
-            );
+            });
             return { weights, context, dScores, dQuery, dKeys, dV, dMemory };
           };
           const want = run(jsBackend);
@@ -145,28 +145,28 @@ function agrees(path: 'detected' | 'portable'): void {
     const run = (be: Backend) => {
       const weights = new Float32Array(batch * length);
       const context = new Float32Array(batch * width);
-      be.additiveAttention(keys, query, v, memory, null, args, weights, context);
+      be.additiveAttention({ keys, query, v, memory, mask: null, ...args, weights, context });
       const dScores = new Float32Array(batch * length);
       const dQuery = new Float32Array(batch * units);
       const dKeys = new Float32Array(batch * length * units);
       const dV = new Float32Array(units);
       const dMemory = new Float32Array(batch * length * width);
-      be.additiveAttentionGrad(
+      be.additiveAttentionGrad({
         keys,
         query,
         v,
         memory,
-        null,
-        args,
+        mask: null,
+        ...args,
         weights,
         dContext,
-        null,
+        dWeights: null,
         dScores,
         dQuery,
         dKeys,
         dV,
         dMemory,
-      );
+      });
       return { weights, context, dScores, dQuery, dKeys, dV, dMemory };
     };
     const want = run(jsBackend);
@@ -192,11 +192,11 @@ function agrees(path: 'detected' | 'portable'): void {
           const run = (be: Backend) => {
             const hNew = new Float32Array(n).fill(NaN);
             const gates = new Float32Array(3 * n).fill(NaN);
-            be.gruCell(xg, hg, h, bias, args, hNew, gates);
+            be.gruCell({ xg, hg, h, biasHn: bias, ...args, hNew, gates });
             const dxg = new Float32Array(3 * n).fill(NaN);
             const dhg = new Float32Array(3 * n).fill(NaN);
             const dh = new Float32Array(n).fill(NaN);
-            be.gruCellGrad(hg, h, bias, gates, dhNew, args, dxg, dhg, dh);
+            be.gruCellGrad({ hg, h, biasHn: bias, gates, dhNew, ...args, dxg, dhg, dh });
             return { hNew, gates, dxg, dhg, dh };
           };
           const want = run(jsBackend);
@@ -213,15 +213,16 @@ function agrees(path: 'detected' | 'portable'): void {
             return out;
           };
           const hMajor = new Float32Array(n);
-          native.gruCell(
-            gateMajor(xg),
-            gateMajor(hg),
+          native.gruCell({
+            xg: gateMajor(xg),
+            hg: gateMajor(hg),
             h,
-            bias,
-            { batch, hidden },
-            hMajor,
-            new Float32Array(3 * n),
-          );
+            biasHn: bias,
+            batch,
+            hidden,
+            hNew: hMajor,
+            gates: new Float32Array(3 * n),
+          });
           expectClose(hMajor, got.hNew, 'gate-major hNew', 0, 0);
         }
   });

@@ -95,7 +95,7 @@ function attentionCase(
     const out = new Float32Array(batch * tq * fo).fill(7);
     const lse = new Float32Array(bh * tq);
     const weights = new Float32Array(bh * tq * tk).fill(Number.NaN);
-    b.attention(q, k, v, pad, args, out, lse, weights);
+    b.attention({ q, k, v, keyPadding: pad, ...args, out, lse, weights });
     return { out, lse, weights };
   };
   /** The backward on `b` into gradient rows prefilled with 5 (spare columns must keep them): [dq rows, dk|dv rows]. */
@@ -108,20 +108,20 @@ function attentionCase(
   ) => {
     const gq = new Float32Array(rowsQ.length).fill(5);
     const gkv = new Float32Array(rowsKv.length).fill(5);
-    b.attentionGrad(
+    b.attentionGrad({
       q,
       k,
       v,
-      pad,
-      args,
+      keyPadding: pad,
+      ...args,
       out,
       lse,
       dOut,
-      gq.subarray(oq),
-      gkv.subarray(ok),
-      gkv.subarray(ok + heads * d),
+      dq: gq.subarray(oq),
+      dk: gkv.subarray(ok),
+      dV: gkv.subarray(ok + heads * d),
       weights,
-    );
+    });
     return [gq, gkv];
   };
   return { q, k, v, pad, args, outLength: batch * tq * fo, forward, grads };
@@ -162,8 +162,8 @@ function agreesWithReference(path: KernelPath): void {
               const args = { batch: 1, m, n, k, transA, transB, strideA: m * k, strideB: k * n };
               const want = new Float32Array(m * n);
               const got = new Float32Array(m * n).fill(NaN);
-              jsBackend.matmul(a, b, want, args);
-              native.matmul(a, b, got, args);
+              jsBackend.matmul({ a, b, out: want, ...args });
+              native.matmul({ a, b, out: got, ...args });
               expectClose(got, want, 1e-4, 1e-5 * Math.sqrt(k));
             }
   });
@@ -182,8 +182,8 @@ function agreesWithReference(path: KernelPath): void {
             const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
             const want = new Float32Array(m * n);
             const got = new Float32Array(m * n).fill(NaN);
-            jsBackend.matmul(a, b, want, args);
-            native.matmul(a, b, got, args);
+            jsBackend.matmul({ a, b, out: want, ...args });
+            native.matmul({ a, b, out: got, ...args });
             expectClose(got, want, 1e-4, 1e-5 * Math.sqrt(k));
           }
   });
@@ -205,8 +205,8 @@ function agreesWithReference(path: KernelPath): void {
         const args = { batch, m, n, k, transA: false, transB: true, strideA: sa, strideB: sb };
         const want = new Float32Array(batch * m * n);
         const got = new Float32Array(batch * m * n);
-        jsBackend.matmul(a, b, want, args);
-        native.matmul(a, b, got, args);
+        jsBackend.matmul({ a, b, out: want, ...args });
+        native.matmul({ a, b, out: got, ...args });
         expectClose(got, want, 1e-4, 1e-4);
       }
     }
@@ -214,7 +214,10 @@ function agreesWithReference(path: KernelPath): void {
 
   it('matmul with k = 0 writes zeros', () => {
     const out = new Float32Array(6).fill(7);
-    native.matmul(new Float32Array(0), new Float32Array(0), out, {
+    native.matmul({
+      a: new Float32Array(0),
+      b: new Float32Array(0),
+      out,
       batch: 1,
       m: 2,
       n: 3,
@@ -253,20 +256,20 @@ function agreesWithReference(path: KernelPath): void {
         const input = op === 'log' || op === 'sqrt' ? x.map(Math.abs) : x;
         const want = new Float32Array(n);
         const got = new Float32Array(n);
-        jsBackend.unary(op, input, want);
-        native.unary(op, input, got);
+        jsBackend.unary({ op, x: input, out: want });
+        native.unary({ op, x: input, out: got });
         expectClose(got, want, 2e-6, 1e-7);
         const dy = randomF32(n, 3);
         const dWant = new Float32Array(n);
         const dGot = new Float32Array(n);
-        jsBackend.unaryGrad(op, input, want, dy, dWant);
-        native.unaryGrad(op, input, want, dy, dGot);
+        jsBackend.unaryGrad({ op, x: input, y: want, dy, dx: dWant });
+        native.unaryGrad({ op, x: input, y: want, dy, dx: dGot });
         expectClose(dGot, dWant, 2e-6, 1e-7);
       }
       const want = new Float32Array(n);
       const got = new Float32Array(n);
-      jsBackend.clamp(x, -0.5, 0.25, want);
-      native.clamp(x, -0.5, 0.25, got);
+      jsBackend.clamp({ x, lo: -0.5, hi: 0.25, out: want });
+      native.clamp({ x, lo: -0.5, hi: 0.25, out: got });
       expectClose(got, want, 0, 0);
     }
   });
@@ -301,35 +304,52 @@ function agreesWithReference(path: KernelPath): void {
         const want = new Float32Array(663);
         const got = new Float32Array(663);
         const pa = op === 'pow' ? a.map(Math.abs) : a;
-        jsBackend.binary(op, pa, as, b, bs, want, shape);
-        native.binary(op, pa, as, b, bs, got, shape);
+        jsBackend.binary({ op, a: pa, aStrides: as, b, bStrides: bs, out: want, shape });
+        native.binary({ op, a: pa, aStrides: as, b, bStrides: bs, out: got, shape });
         expectClose(got, want, 1e-6, 0);
       }
       for (const op of cmps) {
         const want = new Uint8Array(663);
         const got = new Uint8Array(663);
-        jsBackend.compare(op, a, as, b, bs, want, shape);
-        native.compare(op, a, as, b, bs, got, shape);
+        jsBackend.compare({ op, a, aStrides: as, b, bStrides: bs, out: want, shape });
+        native.compare({ op, a, aStrides: as, b, bStrides: bs, out: got, shape });
         expect(got).toEqual(want);
         const ia = Int32Array.from(a, (v) => Math.round(v * 2) || 0);
         const ib = Int32Array.from(b, (v) => Math.round(v * 2));
-        jsBackend.compare(op, ia, as, ib, bs, want, shape);
-        native.compare(op, ia, as, ib, bs, got, shape);
+        jsBackend.compare({ op, a: ia, aStrides: as, b: ib, bStrides: bs, out: want, shape });
+        native.compare({ op, a: ia, aStrides: as, b: ib, bStrides: bs, out: got, shape });
         expect(got).toEqual(want);
       }
       const cond = Uint8Array.from(randomInts(663, 2, 9));
       const want = new Float32Array(663);
       const got = new Float32Array(663);
-      jsBackend.where(cond, [221, 13, 1], a, as, b, bs, want, shape);
-      native.where(cond, [221, 13, 1], a, as, b, bs, got, shape);
+      jsBackend.where({
+        cond,
+        condStrides: [221, 13, 1],
+        a,
+        aStrides: as,
+        b,
+        bStrides: bs,
+        out: want,
+        shape,
+      });
+      native.where({ cond, condStrides: [221, 13, 1], a, aStrides: as, b, bStrides: bs, out: got, shape });
       expectClose(got, want, 0, 0);
     }
     // Large enough to be split over threads.
     const big = randomF32(300_001, 11);
     const want = new Float32Array(300_001);
     const got = new Float32Array(300_001);
-    jsBackend.binary('mul', big, [1], big, [1], want, [300_001]);
-    native.binary('mul', big, [1], big, [1], got, [300_001]);
+    jsBackend.binary({
+      op: 'mul',
+      a: big,
+      aStrides: [1],
+      b: big,
+      bStrides: [1],
+      out: want,
+      shape: [300_001],
+    });
+    native.binary({ op: 'mul', a: big, aStrides: [1], b: big, bStrides: [1], out: got, shape: [300_001] });
     expectClose(got, want, 0, 0);
   });
 
@@ -343,20 +363,68 @@ function agreesWithReference(path: KernelPath): void {
     ] as const) {
       const want = new Float32Array(455 + 4);
       const got = new Float32Array(455 + 4);
-      jsBackend.copy(srcF, so, ss, want, 4, [65, 5, 1], shape);
-      native.copy(srcF, so, ss, got, 4, [65, 5, 1], shape);
+      jsBackend.copy({
+        src: srcF,
+        srcOffset: so,
+        srcStrides: ss,
+        dst: want,
+        dstOffset: 4,
+        dstStrides: [65, 5, 1],
+        shape,
+      });
+      native.copy({
+        src: srcF,
+        srcOffset: so,
+        srcStrides: ss,
+        dst: got,
+        dstOffset: 4,
+        dstStrides: [65, 5, 1],
+        shape,
+      });
       expectClose(got, want, 0, 0);
       const srcI = randomInts(460, 1000, 3);
       const wi = new Int32Array(460);
       const gi = new Int32Array(460);
-      jsBackend.copy(srcI, so, ss, wi, 1, [1, 7, 91], shape);
-      native.copy(srcI, so, ss, gi, 1, [1, 7, 91], shape);
+      jsBackend.copy({
+        src: srcI,
+        srcOffset: so,
+        srcStrides: ss,
+        dst: wi,
+        dstOffset: 1,
+        dstStrides: [1, 7, 91],
+        shape,
+      });
+      native.copy({
+        src: srcI,
+        srcOffset: so,
+        srcStrides: ss,
+        dst: gi,
+        dstOffset: 1,
+        dstStrides: [1, 7, 91],
+        shape,
+      });
       expect(gi).toEqual(wi);
       const srcB = Uint8Array.from(randomInts(460, 2, 4));
       const wb = new Uint8Array(460);
       const gb = new Uint8Array(460);
-      jsBackend.copy(srcB, so, ss, wb, 0, [65, 5, 1], shape);
-      native.copy(srcB, so, ss, gb, 0, [65, 5, 1], shape);
+      jsBackend.copy({
+        src: srcB,
+        srcOffset: so,
+        srcStrides: ss,
+        dst: wb,
+        dstOffset: 0,
+        dstStrides: [65, 5, 1],
+        shape,
+      });
+      native.copy({
+        src: srcB,
+        srcOffset: so,
+        srcStrides: ss,
+        dst: gb,
+        dstOffset: 0,
+        dstStrides: [65, 5, 1],
+        shape,
+      });
       expect(gb).toEqual(wb);
       // copyAdd into a broadcast destination (stride 0) sums several sources into one element.
       for (const ds of [
@@ -366,8 +434,24 @@ function agreesWithReference(path: KernelPath): void {
       ]) {
         const w = randomF32(460, 8);
         const g = w.slice();
-        jsBackend.copyAdd(srcF, so, ss, w, 0, ds, shape);
-        native.copyAdd(srcF, so, ss, g, 0, ds, shape);
+        jsBackend.copyAdd({
+          src: srcF,
+          srcOffset: so,
+          srcStrides: ss,
+          dst: w,
+          dstOffset: 0,
+          dstStrides: ds,
+          shape,
+        });
+        native.copyAdd({
+          src: srcF,
+          srcOffset: so,
+          srcStrides: ss,
+          dst: g,
+          dstOffset: 0,
+          dstStrides: ds,
+          shape,
+        });
         expectClose(g, w, 1e-6, 1e-6);
       }
     }
@@ -387,14 +471,46 @@ function agreesWithReference(path: KernelPath): void {
       const src = randomF32(n + 2, 31);
       const want = new Float32Array(n + 1).fill(7);
       const got = want.slice();
-      jsBackend.copy(src, 2, ss, want, 1, ds, [outer, rows, cols]);
-      native.copy(src, 2, ss, got, 1, ds, [outer, rows, cols]);
+      jsBackend.copy({
+        src,
+        srcOffset: 2,
+        srcStrides: ss,
+        dst: want,
+        dstOffset: 1,
+        dstStrides: ds,
+        shape: [outer, rows, cols],
+      });
+      native.copy({
+        src,
+        srcOffset: 2,
+        srcStrides: ss,
+        dst: got,
+        dstOffset: 1,
+        dstStrides: ds,
+        shape: [outer, rows, cols],
+      });
       expectClose(got, want, 0, 0);
       const srcB = Uint8Array.from(randomInts(n, 256, 5));
       const wb = new Uint8Array(n);
       const gb = new Uint8Array(n);
-      jsBackend.copy(srcB, 0, ss, wb, 0, ds, [outer, rows, cols]);
-      native.copy(srcB, 0, ss, gb, 0, ds, [outer, rows, cols]);
+      jsBackend.copy({
+        src: srcB,
+        srcOffset: 0,
+        srcStrides: ss,
+        dst: wb,
+        dstOffset: 0,
+        dstStrides: ds,
+        shape: [outer, rows, cols],
+      });
+      native.copy({
+        src: srcB,
+        srcOffset: 0,
+        srcStrides: ss,
+        dst: gb,
+        dstOffset: 0,
+        dstStrides: ds,
+        shape: [outer, rows, cols],
+      });
       expect(gb).toEqual(wb);
     }
   });
@@ -417,19 +533,19 @@ function agreesWithReference(path: KernelPath): void {
       for (const op of ops) {
         const want = new Float32Array(outer * inner);
         const got = new Float32Array(outer * inner);
-        jsBackend.reduce(op, x, outer, n, inner, want);
-        native.reduce(op, x, outer, n, inner, got);
+        jsBackend.reduce({ op, x, outer, n, inner, out: want });
+        native.reduce({ op, x, outer, n, inner, out: got });
         expectClose(got, want, 1e-6, 1e-6);
       }
       for (const op of ['argmax', 'argmin'] as const) {
         const want = new Int32Array(outer * inner);
         const got = new Int32Array(outer * inner);
-        jsBackend.argReduce(op, x, outer, n, inner, want);
-        native.argReduce(op, x, outer, n, inner, got);
+        jsBackend.argReduce({ op, x, outer, n, inner, out: want });
+        native.argReduce({ op, x, outer, n, inner, out: got });
         expect(got).toEqual(want);
         const xi = randomInts(outer * n * inner, 5, 7);
-        jsBackend.argReduce(op, xi, outer, n, inner, want);
-        native.argReduce(op, xi, outer, n, inner, got);
+        jsBackend.argReduce({ op, x: xi, outer, n, inner, out: want });
+        native.argReduce({ op, x: xi, outer, n, inner, out: got });
         expect(got).toEqual(want);
       }
     }
@@ -453,15 +569,15 @@ function agreesWithReference(path: KernelPath): void {
       for (const log of [false, true]) {
         const want = new Float32Array(size);
         const got = new Float32Array(size);
-        jsBackend.softmax(x, outer, n, inner, log, want);
-        native.softmax(x, outer, n, inner, log, got);
+        jsBackend.softmax({ x, outer, n, inner, log, out: want });
+        native.softmax({ x, outer, n, inner, log, out: got });
         expectClose(got, want, 1e-5, 1e-7);
         const y = want.map((v) => (Number.isFinite(v) ? v : 0));
         const dy = randomF32(size, 4);
         const dWant = new Float32Array(size);
         const dGot = new Float32Array(size);
-        jsBackend.softmaxGrad(y, dy, outer, n, inner, log, dWant);
-        native.softmaxGrad(y, dy, outer, n, inner, log, dGot);
+        jsBackend.softmaxGrad({ y, dy, outer, n, inner, log, dx: dWant });
+        native.softmaxGrad({ y, dy, outer, n, inner, log, dx: dGot });
         expectClose(dGot, dWant, 1e-5, 1e-6);
       }
     }
@@ -486,15 +602,15 @@ function agreesWithReference(path: KernelPath): void {
         const lg = new Float32Array(rows);
         const lseW = new Float32Array(rows);
         const lseG = new Float32Array(rows).fill(NaN);
-        jsBackend.crossEntropy(logits, targets, args, lw, lseW);
-        native.crossEntropy(logits, targets, args, lg, lseG);
+        jsBackend.crossEntropy({ logits, targets, ...args, loss: lw, logSumExp: lseW });
+        native.crossEntropy({ logits, targets, ...args, loss: lg, logSumExp: lseG });
         expectClose(lg, lw, 1e-5, 1e-6);
         expectClose(lseG, lseW, 1e-6, 1e-6);
         const rowGrad = randomF32(rows, 2);
         const dw = new Float32Array(rows * classes);
         const dg = new Float32Array(rows * classes).fill(NaN);
-        jsBackend.crossEntropyGrad(logits, lseW, targets, args, rowGrad, dw);
-        native.crossEntropyGrad(logits, lseW, targets, args, rowGrad, dg);
+        jsBackend.crossEntropyGrad({ logits, logSumExp: lseW, targets, ...args, rowGrad, dLogits: dw });
+        native.crossEntropyGrad({ logits, logSumExp: lseW, targets, ...args, rowGrad, dLogits: dg });
         expectClose(dg, dw, 1e-5, 1e-7);
       }
     }
@@ -514,8 +630,8 @@ function agreesWithReference(path: KernelPath): void {
         for (const b of [bias, null]) {
           const want = y0.slice();
           const got = y0.slice();
-          jsBackend.linearBiasAct(want, b, rows, n, activation);
-          native.linearBiasAct(got, b, rows, n, activation);
+          jsBackend.linearBiasAct({ y: want, bias: b, rows, n, activation });
+          native.linearBiasAct({ y: got, bias: b, rows, n, activation });
           expectClose(got, want, 0, 0);
         }
       }
@@ -542,13 +658,13 @@ function agreesWithReference(path: KernelPath): void {
         for (const bb of [bias, null]) {
           if (!bb && !activation) continue;
           const want = new Float32Array(m * n);
-          native.matmul(a, b, want, args);
-          native.linearBiasAct(want, bb, m, n, activation);
+          native.matmul({ a, b, out: want, ...args });
+          native.linearBiasAct({ y: want, bias: bb, rows: m, n, activation });
           const got = new Float32Array(m * n).fill(7);
-          native.matmulBiasAct(a, b, got, args, bb, activation);
+          native.matmulBiasAct({ a, b, out: got, ...args, bias: bb, activation });
           expectClose(got, want, 0, 0);
           const reference = new Float32Array(m * n);
-          jsBackend.matmulBiasAct(a, b, reference, args, bb, activation);
+          jsBackend.matmulBiasAct({ a, b, out: reference, ...args, bias: bb, activation });
           expectClose(got, reference, 1e-4, 1e-4);
         }
       }
@@ -573,19 +689,19 @@ function agreesWithReference(path: KernelPath): void {
           const got = new Float32Array(rows * n);
           const sumsWant = withSums ? new Float32Array(n) : null;
           const sumsGot = withSums ? new Float32Array(n) : null;
-          jsBackend.linearActGrad(y, g, rows, n, activation, want, sumsWant);
-          native.linearActGrad(y, g, rows, n, activation, got, sumsGot);
+          jsBackend.linearActGrad({ y, g, rows, n, activation, dPre: want, biasGrad: sumsWant });
+          native.linearActGrad({ y, g, rows, n, activation, dPre: got, biasGrad: sumsGot });
           expectClose(got, want, 0, 0);
           if (sumsWant) expectClose(sumsGot!, sumsWant, 1e-6, 1e-6);
           if (activation === 'relu') {
             expect(want).toEqual(g.map((v, i) => (y[i]! > 0 ? v : 0)));
             // In place over g, and sums alone.
             const inPlace = g.slice();
-            native.linearActGrad(y, inPlace, rows, n, activation, inPlace, null);
+            native.linearActGrad({ y, g: inPlace, rows, n, activation, dPre: inPlace, biasGrad: null });
             expectClose(inPlace, want, 0, 0);
           } else if (sumsWant) {
             const alone = new Float32Array(n);
-            native.linearActGrad(y, g, rows, n, null, null, alone);
+            native.linearActGrad({ y, g, rows, n, activation: null, dPre: null, biasGrad: alone });
             expectClose(alone, sumsWant, 1e-6, 1e-6);
             const direct = new Float32Array(n);
             for (let r = 0; r < rows; r++) for (let i = 0; i < n; i++) direct[i]! += g[r * n + i]!;
@@ -619,8 +735,8 @@ function agreesWithReference(path: KernelPath): void {
         const mg = new Float32Array(rows);
         const rw = new Float32Array(rows);
         const rg = new Float32Array(rows);
-        jsBackend.layerNorm(x, gamma, beta, rows, n, 1e-5, ow, mw, rw);
-        native.layerNorm(x, gamma, beta, rows, n, 1e-5, og, mg, rg);
+        jsBackend.layerNorm({ x, gamma, beta, rows, n, eps: 1e-5, out: ow, mean: mw, rstd: rw });
+        native.layerNorm({ x, gamma, beta, rows, n, eps: 1e-5, out: og, mean: mg, rstd: rg });
         expectClose(og, ow, 1e-5, 1e-6);
         expectClose(mg, mw, 1e-6, 1e-7);
         expectClose(rg, rw, 1e-6, 1e-7);
@@ -632,8 +748,19 @@ function agreesWithReference(path: KernelPath): void {
         const dgg = affine ? new Float32Array(n) : null;
         const dbw = withBeta ? new Float32Array(n) : null;
         const dbg = withBeta ? new Float32Array(n) : null;
-        jsBackend.layerNormGrad(x, gamma, mw, rw, dy, rows, n, dxw, dgw, dbw);
-        native.layerNormGrad(x, gamma, mw, rw, dy, rows, n, dxg, dgg, dbg);
+        jsBackend.layerNormGrad({
+          x,
+          gamma,
+          mean: mw,
+          rstd: rw,
+          dy,
+          rows,
+          n,
+          dx: dxw,
+          dGamma: dgw,
+          dBeta: dbw,
+        });
+        native.layerNormGrad({ x, gamma, mean: mw, rstd: rw, dy, rows, n, dx: dxg, dGamma: dgg, dBeta: dbg });
         expectClose(dxg, dxw, 1e-4, 1e-5);
         if (dgw && dgg) expectClose(dgg, dgw, 1e-5, 1e-5);
         if (dbw && dbg) expectClose(dbg, dbw, 1e-5, 1e-5);
@@ -651,29 +778,29 @@ function agreesWithReference(path: KernelPath): void {
       const src = randomF32(outer * n * inner, 3);
       const ow = new Float32Array(outer * m * inner);
       const og = new Float32Array(outer * m * inner);
-      jsBackend.indexSelect(src, outer, n, inner, index, ow);
-      native.indexSelect(src, outer, n, inner, index, og);
+      jsBackend.indexSelect({ src, outer, n, inner, index, out: ow });
+      native.indexSelect({ src, outer, n, inner, index, out: og });
       expect(og).toEqual(ow);
       const srcI = randomInts(outer * n * inner, 99, 4);
       const iw = new Int32Array(outer * m * inner);
       const ig = new Int32Array(outer * m * inner);
-      jsBackend.indexSelect(srcI, outer, n, inner, index, iw);
-      native.indexSelect(srcI, outer, n, inner, index, ig);
+      jsBackend.indexSelect({ src: srcI, outer, n, inner, index, out: iw });
+      native.indexSelect({ src: srcI, outer, n, inner, index, out: ig });
       expect(ig).toEqual(iw);
       const upd = randomF32(outer * m * inner, 5);
       const dw = randomF32(outer * n * inner, 6);
       const dg = dw.slice();
-      jsBackend.indexAdd(dw, outer, n, inner, index, upd);
-      native.indexAdd(dg, outer, n, inner, index, upd);
+      jsBackend.indexAdd({ dst: dw, outer, n, inner, index, src: upd });
+      native.indexAdd({ dst: dg, outer, n, inner, index, src: upd });
       expectClose(dg, dw, 0, 0);
       const gIndex = randomInts(outer * m * inner, n, 7);
-      jsBackend.gather(src, outer, n, inner, gIndex, m, ow);
-      native.gather(src, outer, n, inner, gIndex, m, og);
+      jsBackend.gather({ src, outer, n, inner, index: gIndex, m, out: ow });
+      native.gather({ src, outer, n, inner, index: gIndex, m, out: og });
       expect(og).toEqual(ow);
       const sw = randomF32(outer * n * inner, 8);
       const sg = sw.slice();
-      jsBackend.scatterAdd(sw, outer, n, inner, gIndex, m, upd);
-      native.scatterAdd(sg, outer, n, inner, gIndex, m, upd);
+      jsBackend.scatterAdd({ dst: sw, outer, n, inner, index: gIndex, m, src: upd });
+      native.scatterAdd({ dst: sg, outer, n, inner, index: gIndex, m, src: upd });
       expectClose(sg, sw, 0, 0);
     }
   });
@@ -704,20 +831,20 @@ function agreesWithReference(path: KernelPath): void {
           const lg = new Float32Array(bh * tq);
           const ww = new Float32Array(bh * tq * tk);
           const wg = new Float32Array(bh * tq * tk).fill(NaN);
-          jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
-          native.attention(q, k, v, pad, args, og, lg, wg);
+          jsBackend.attention({ q, k, v, keyPadding: pad, ...args, out: ow, lse: lw, weights: ww });
+          native.attention({ q, k, v, keyPadding: pad, ...args, out: og, lse: lg, weights: wg });
           expectClose(og, ow, 1e-4, 1e-5);
           expectClose(lg, lw, 1e-5, 1e-5);
           expectClose(wg, ww, 1e-4, 1e-6);
           const o2 = new Float32Array(bh * tq * dv);
-          native.attention(q, k, v, pad, args, o2, lg, null);
+          native.attention({ q, k, v, keyPadding: pad, ...args, out: o2, lse: lg, weights: null });
           expectClose(o2, og, 0, 0);
           const dOut = randomF32(bh * tq * dv, seed++);
           const grads = (b: Backend): Float32Array[] => {
             const dq = new Float32Array(q.length).fill(NaN);
             const dk = new Float32Array(k.length).fill(NaN);
             const dvv = new Float32Array(v.length).fill(NaN);
-            b.attentionGrad(q, k, v, pad, args, ow, lw, dOut, dq, dk, dvv);
+            b.attentionGrad({ q, k, v, keyPadding: pad, ...args, out: ow, lse: lw, dOut, dq, dk, dV: dvv });
             return [dq, dk, dvv];
           };
           const want = grads(jsBackend);
@@ -763,8 +890,8 @@ function agreesWithReference(path: KernelPath): void {
         const lg = new Float32Array(bh * tq);
         const ww = new Float32Array(bh * tq * tk);
         const wg = new Float32Array(bh * tq * tk).fill(NaN);
-        jsBackend.attention(q, k, v, pad, args, ow, lw, ww);
-        native.attention(q, k, v, pad, args, og, lg, wg);
+        jsBackend.attention({ q, k, v, keyPadding: pad, ...args, out: ow, lse: lw, weights: ww });
+        native.attention({ q, k, v, keyPadding: pad, ...args, out: og, lse: lg, weights: wg });
         expectClose(og, ow, 1e-4, 1e-5); // spare columns keep their 7s on both
         expectClose(lg, lw, 1e-5, 1e-5);
         expectClose(wg, ww, 1e-4, 1e-6);
@@ -773,19 +900,19 @@ function agreesWithReference(path: KernelPath): void {
           // Gradients land in the operands' own ranges of buffers shaped like theirs; the rest keeps its 5s.
           const gq = new Float32Array(rowsQ.length).fill(5);
           const gkv = packed ? gq : new Float32Array(rowsKv.length).fill(5);
-          b.attentionGrad(
+          b.attentionGrad({
             q,
             k,
             v,
-            pad,
-            args,
-            ow,
-            lw,
+            keyPadding: pad,
+            ...args,
+            out: ow,
+            lse: lw,
             dOut,
-            gq.subarray(1),
-            gkv.subarray(packed ? 1 + E : 0),
-            gkv.subarray(packed ? 1 + 2 * E : E),
-          );
+            dq: gq.subarray(1),
+            dk: gkv.subarray(packed ? 1 + E : 0),
+            dV: gkv.subarray(packed ? 1 + 2 * E : E),
+          });
           return packed ? [gq] : [gq, gkv];
         };
         const want = grads(jsBackend);
@@ -810,19 +937,19 @@ function agreesWithReference(path: KernelPath): void {
         const dq = new Float32Array(bh * tq * d);
         const dk = new Float32Array(bh * tk * d);
         const dvv = new Float32Array(bh * tk * dv);
-        native.attentionGrad(
-          gather(q, layout.q, tq, d),
-          gather(k, layout.k, tk, d),
-          gather(v, layout.v, tk, dv),
-          pad,
-          plain,
-          gather(ow, layout.out, tq, dv),
-          lw,
-          gather(dOut, layout.out, tq, dv),
+        native.attentionGrad({
+          q: gather(q, layout.q, tq, d),
+          k: gather(k, layout.k, tk, d),
+          v: gather(v, layout.v, tk, dv),
+          keyPadding: pad,
+          ...plain,
+          out: gather(ow, layout.out, tq, dv),
+          lse: lw,
+          dOut: gather(dOut, layout.out, tq, dv),
           dq,
           dk,
-          dvv,
-        );
+          dV: dvv,
+        });
         const gqv = got[0]!.subarray(1);
         expectClose(gather(gqv, layout.q, tq, d), dq, 0, 0);
         const gk = packed ? got[0]!.subarray(1 + E) : got[1]!;
@@ -855,7 +982,16 @@ function agreesWithReference(path: KernelPath): void {
           expectClose(got.lse, want.lse, 1e-5, 1e-5);
           expectClose(got.weights, want.weights, 1e-4, 1e-6);
           const o2 = want.out.slice();
-          native.attention(c.q, c.k, c.v, c.pad, c.args, o2, got.lse, null);
+          native.attention({
+            q: c.q,
+            k: c.k,
+            v: c.v,
+            keyPadding: c.pad,
+            ...c.args,
+            out: o2,
+            lse: got.lse,
+            weights: null,
+          });
           expectClose(o2, got.out, 0, 0); // the weights cost a pass, never a different output
           const dOut = randomF32(c.outLength, seed++);
           const wantGrads = c.grads(jsBackend, want.out, want.lse, dOut);
@@ -920,11 +1056,11 @@ function agreesWithReference(path: KernelPath): void {
           const run = (b: Backend) => {
             const hNew = new Float32Array(n).fill(NaN);
             const gates = new Float32Array(3 * n).fill(NaN);
-            b.gruCell(xg, hg, h, bias, args, hNew, gates);
+            b.gruCell({ xg, hg, h, biasHn: bias, ...args, hNew, gates });
             const dxg = new Float32Array(3 * n).fill(NaN);
             const dhg = new Float32Array(3 * n).fill(NaN);
             const dh = new Float32Array(n).fill(NaN);
-            b.gruCellGrad(hg, h, bias, gates, dhNew, args, dxg, dhg, dh);
+            b.gruCellGrad({ hg, h, biasHn: bias, gates, dhNew, ...args, dxg, dhg, dh });
             return [hNew, gates, dxg, dhg, dh];
           };
           const want = run(jsBackend);
@@ -948,10 +1084,10 @@ function agreesWithReference(path: KernelPath): void {
           const hNew = new Float32Array(n).fill(NaN);
           const cNew = new Float32Array(n).fill(NaN);
           const gates = new Float32Array(4 * n).fill(NaN);
-          b.lstmCell(xg, hg, c, args, hNew, cNew, gates);
+          b.lstmCell({ xg, hg, c, ...args, hNew, cNew, gates });
           const dPre = new Float32Array(4 * n).fill(NaN);
           const dc = new Float32Array(n).fill(NaN);
-          b.lstmCellGrad(c, cNew, gates, dhNew, dcNew, args, dPre, dc);
+          b.lstmCellGrad({ c, cNew, gates, dhNew, dcNew, ...args, dPre, dc });
           return [hNew, cNew, gates, dPre, dc];
         };
         const want = run(jsBackend);
@@ -966,8 +1102,8 @@ function agreesWithReference(path: KernelPath): void {
     const args = { batch: 1, m: 300, n: 310, k: 200, transA: false, transB: false, strideA: 0, strideB: 0 };
     const c1 = new Float32Array(300 * 310);
     const c2 = new Float32Array(300 * 310);
-    native.matmul(a, b, c1, args);
-    native.matmul(a, b, c2, args);
+    native.matmul({ a, b, out: c1, ...args });
+    native.matmul({ a, b, out: c2, ...args });
     expect(c2).toEqual(c1);
   });
 }
@@ -1021,7 +1157,7 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
     const b = randomF32(n * n, 6);
     const product = () => {
       const c = new Float32Array(n * n);
-      loaded.addon.matmul(a, b, c, 1, n, n, n, false, false, 0, 0);
+      loaded.addon.matmul!(a, b, c, 1, n, n, n, false, false, 0, 0);
       return c;
     };
     const fused = product();
@@ -1082,9 +1218,9 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
           const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
           const [wide, narrow] = wideAndNarrow(() => {
             const plain = new Float32Array(m * n);
-            native.matmul(a, b, plain, args);
+            native.matmul({ a, b, out: plain, ...args });
             const fused = new Float32Array(m * n);
-            native.matmulBiasAct(a, b, fused, args, bias, 'relu');
+            native.matmulBiasAct({ a, b, out: fused, ...args, bias, activation: 'relu' });
             const packed = new Float32Array(m * n);
             native.matmulPacked(a, native.packMatmulB(b, k, n, transB), packed, m, transA);
             return [plain, fused, packed];
@@ -1150,97 +1286,225 @@ describe.skipIf(!loaded.ok)('native binding rejects bad arguments with JS errors
   it('checks array lengths', () => {
     const args = { batch: 1, m: 4, n: 4, k: 4, transA: false, transB: false, strideA: 16, strideB: 16 };
     expect(() =>
-      native.matmul(new Float32Array(3), new Float32Array(16), new Float32Array(16), args),
+      native.matmul({ a: new Float32Array(3), b: new Float32Array(16), out: new Float32Array(16), ...args }),
     ).toThrow(RangeError);
     expect(() =>
-      native.matmul(new Float32Array(16), new Float32Array(16), new Float32Array(15), args),
+      native.matmul({ a: new Float32Array(16), b: new Float32Array(16), out: new Float32Array(15), ...args }),
     ).toThrow(/out has 15 elements, needs 16/);
-    expect(() => native.softmax(new Float32Array(5), 2, 3, 1, false, new Float32Array(6))).toThrow(
-      RangeError,
-    );
     expect(() =>
-      native.binary('add', new Float32Array(4), [1], new Float32Array(3), [1], new Float32Array(4), [4]),
+      native.softmax({
+        x: new Float32Array(5),
+        outer: 2,
+        n: 3,
+        inner: 1,
+        log: false,
+        out: new Float32Array(6),
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      native.binary({
+        op: 'add',
+        a: new Float32Array(4),
+        aStrides: [1],
+        b: new Float32Array(3),
+        bStrides: [1],
+        out: new Float32Array(4),
+        shape: [4],
+      }),
     ).toThrow(/too short/);
-    expect(() => native.copy(new Float32Array(4), 2, [1], new Float32Array(4), 0, [1], [4])).toThrow(
-      RangeError,
-    );
     expect(() =>
-      native.layerNorm(
-        new Float32Array(6),
-        new Float32Array(2),
-        null,
-        2,
-        3,
-        1e-5,
-        new Float32Array(6),
-        new Float32Array(2),
-        new Float32Array(2),
-      ),
+      native.copy({
+        src: new Float32Array(4),
+        srcOffset: 2,
+        srcStrides: [1],
+        dst: new Float32Array(4),
+        dstOffset: 0,
+        dstStrides: [1],
+        shape: [4],
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      native.layerNorm({
+        x: new Float32Array(6),
+        gamma: new Float32Array(2),
+        beta: null,
+        rows: 2,
+        n: 3,
+        eps: 1e-5,
+        out: new Float32Array(6),
+        mean: new Float32Array(2),
+        rstd: new Float32Array(2),
+      }),
     ).toThrow(/gamma/);
   });
 
   it('checks dtypes', () => {
     const bad = new Int32Array(4) as unknown as Float32Array;
-    expect(() => native.unary('exp', bad, new Float32Array(4))).toThrow(TypeError);
-    expect(() => native.reduce('sum', bad, 1, 4, 1, new Float32Array(1))).toThrow(/Float32Array/);
+    expect(() => native.unary({ op: 'exp', x: bad, out: new Float32Array(4) })).toThrow(TypeError);
+    expect(() =>
+      native.reduce({ op: 'sum', x: bad, outer: 1, n: 4, inner: 1, out: new Float32Array(1) }),
+    ).toThrow(/Float32Array/);
     const wrongIndex = new Float32Array(2) as unknown as Int32Array;
-    expect(() => native.indexSelect(new Float32Array(4), 1, 4, 1, wrongIndex, new Float32Array(2))).toThrow(
-      TypeError,
-    );
+    expect(() =>
+      native.indexSelect({
+        src: new Float32Array(4),
+        outer: 1,
+        n: 4,
+        inner: 1,
+        index: wrongIndex,
+        out: new Float32Array(2),
+      }),
+    ).toThrow(TypeError);
     const notArray = [1, 2, 3] as unknown as Float32Array;
-    expect(() => native.unary('exp', notArray, new Float32Array(3))).toThrow(TypeError);
+    expect(() => native.unary({ op: 'exp', x: notArray, out: new Float32Array(3) })).toThrow(TypeError);
   });
 
   it('checks indices, targets and op names', () => {
     expect(() =>
-      native.indexSelect(new Float32Array(4), 1, 4, 1, Int32Array.of(0, 4), new Float32Array(2)),
+      native.indexSelect({
+        src: new Float32Array(4),
+        outer: 1,
+        n: 4,
+        inner: 1,
+        index: Int32Array.of(0, 4),
+        out: new Float32Array(2),
+      }),
     ).toThrow(/out of range/);
     expect(() =>
-      native.scatterAdd(new Float32Array(4), 1, 4, 1, Int32Array.of(-1), 1, new Float32Array(1)),
+      native.scatterAdd({
+        dst: new Float32Array(4),
+        outer: 1,
+        n: 4,
+        inner: 1,
+        index: Int32Array.of(-1),
+        m: 1,
+        src: new Float32Array(1),
+      }),
     ).toThrow(/out of range/);
     const args = { rows: 1, classes: 3, ignoreIndex: -100, labelSmoothing: 0 };
     expect(() =>
-      native.crossEntropy(
-        new Float32Array(3),
-        Int32Array.of(3),
-        args,
-        new Float32Array(1),
-        new Float32Array(3),
-      ),
+      native.crossEntropy({
+        logits: new Float32Array(3),
+        targets: Int32Array.of(3),
+        ...args,
+        loss: new Float32Array(1),
+        logSumExp: new Float32Array(3),
+      }),
     ).toThrow(/out of range/);
-    expect(() => native.unary('nope' as UnaryOp, new Float32Array(1), new Float32Array(1))).toThrow(
-      /unknown/,
-    );
+    expect(() =>
+      native.unary({ op: 'nope' as UnaryOp, x: new Float32Array(1), out: new Float32Array(1) }),
+    ).toThrow(/unknown/);
   });
 
   it('checks attention buffers', () => {
     const args = { batch: 1, heads: 1, tq: 4, tk: 4, d: 2, dv: 2, scale: 1, causal: false };
     const f = (n: number) => new Float32Array(n);
-    expect(() => native.attention(f(8), f(7), f(8), null, args, f(8), f(4), null)).toThrow(/k has 7/);
-    expect(() => native.attention(f(8), f(8), f(8), new Uint8Array(2), args, f(8), f(4), null)).toThrow(
-      /keyPadding/,
-    );
-    expect(() => native.attention(f(8), f(8), f(8), null, args, f(8), f(4), f(15))).toThrow(/weights/);
+    expect(() =>
+      native.attention({
+        q: f(8),
+        k: f(7),
+        v: f(8),
+        keyPadding: null,
+        ...args,
+        out: f(8),
+        lse: f(4),
+        weights: null,
+      }),
+    ).toThrow(/k has 7/);
+    expect(() =>
+      native.attention({
+        q: f(8),
+        k: f(8),
+        v: f(8),
+        keyPadding: new Uint8Array(2),
+        ...args,
+        out: f(8),
+        lse: f(4),
+        weights: null,
+      }),
+    ).toThrow(/keyPadding/);
+    expect(() =>
+      native.attention({
+        q: f(8),
+        k: f(8),
+        v: f(8),
+        keyPadding: null,
+        ...args,
+        out: f(8),
+        lse: f(4),
+        weights: f(15),
+      }),
+    ).toThrow(/weights/);
     // With strides, the buffers must reach the last row of the last head: q's rows 3 apart need 3·3 + 2.
     const s = (row: number) => ({ batch: 0, head: 0, row });
     const layout = { q: s(3), k: s(2), v: s(2), out: s(2) };
-    expect(() => native.attention(f(10), f(8), f(8), null, { ...args, layout }, f(8), f(4), null)).toThrow(
-      /q has 10 elements, needs 11/,
-    );
     expect(() =>
-      native.attentionGrad(f(11), f(8), f(8), null, { ...args, layout }, f(8), f(4), f(8), f(10), f(8), f(8)),
+      native.attention({
+        q: f(10),
+        k: f(8),
+        v: f(8),
+        keyPadding: null,
+        ...args,
+        layout,
+        out: f(8),
+        lse: f(4),
+        weights: null,
+      }),
+    ).toThrow(/q has 10 elements, needs 11/);
+    expect(() =>
+      native.attentionGrad({
+        q: f(11),
+        k: f(8),
+        v: f(8),
+        keyPadding: null,
+        ...args,
+        layout,
+        out: f(8),
+        lse: f(4),
+        dOut: f(8),
+        dq: f(10),
+        dk: f(8),
+        dV: f(8),
+      }),
     ).toThrow(/dq has 10/);
   });
 
   it("checks the lengths of the recurrent cells' arrays", () => {
     const f = (n: number) => new Float32Array(n);
     const args = { batch: 2, hidden: 3 };
-    expect(() => native.gruCell(f(18), f(17), f(6), null, args, f(6), f(18))).toThrow(/hg has 17/);
-    expect(() => native.gruCell(f(18), f(18), f(6), f(2), args, f(6), f(18))).toThrow(/biasHn/);
-    expect(() => native.gruCellGrad(f(18), f(6), null, f(18), f(6), args, f(18), f(18), f(5))).toThrow(
-      RangeError,
-    );
-    expect(() => native.lstmCell(f(24), f(24), f(6), args, f(6), f(5), f(24))).toThrow(/cNew/);
-    expect(() => native.lstmCellGrad(f(6), f(6), f(23), f(6), f(6), args, f(24), f(6))).toThrow(/gates/);
+    expect(() =>
+      native.gruCell({ xg: f(18), hg: f(17), h: f(6), biasHn: null, ...args, hNew: f(6), gates: f(18) }),
+    ).toThrow(/hg has 17/);
+    expect(() =>
+      native.gruCell({ xg: f(18), hg: f(18), h: f(6), biasHn: f(2), ...args, hNew: f(6), gates: f(18) }),
+    ).toThrow(/biasHn/);
+    expect(() =>
+      native.gruCellGrad({
+        hg: f(18),
+        h: f(6),
+        biasHn: null,
+        gates: f(18),
+        dhNew: f(6),
+        ...args,
+        dxg: f(18),
+        dhg: f(18),
+        dh: f(5),
+      }),
+    ).toThrow(RangeError);
+    expect(() =>
+      native.lstmCell({ xg: f(24), hg: f(24), c: f(6), ...args, hNew: f(6), cNew: f(5), gates: f(24) }),
+    ).toThrow(/cNew/);
+    expect(() =>
+      native.lstmCellGrad({
+        c: f(6),
+        cNew: f(6),
+        gates: f(23),
+        dhNew: f(6),
+        dcNew: f(6),
+        ...args,
+        dPre: f(24),
+        dc: f(6),
+      }),
+    ).toThrow(/gates/);
   });
 });

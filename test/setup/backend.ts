@@ -1,9 +1,12 @@
 // Runs before every test file: the suite runs on the backend a user would get (native when the addon loads),
 // or on the one ATTN_BACKEND names; CI runs it once each way.
 import { installDefaultBackend } from '../../src/backend/native/select.js';
+import { setKernelChecks } from '../../src/backend/registry.js';
 import { setRecycledFill, setUninitialisedAllocator } from '../../src/tensor/storage.js';
 
 installDefaultBackend();
+// Every kernel call an op makes is checked against the kernel table (dtypes, lengths, indices, rules).
+setKernelChecks(true);
 
 // Storage that an op's kernel promises to overwrite starts as NaN in tests (src/tensor/storage.ts), so an
 // element a kernel fails to write shows up as a NaN in the test's comparison instead of as stale memory.

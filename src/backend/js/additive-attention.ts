@@ -6,18 +6,22 @@
  * element is cheaper than writing and re-reading them. Rows b are independent except for dV, which is summed
  * per row and then over rows in order (the native kernel keeps that order whatever its threads).
  */
-import type { AdditiveAttentionArgs } from '../kernels.js';
+import type { KernelArgs } from '../kernels.js';
 
-export function additiveAttention(
-  keys: Float32Array,
-  query: Float32Array,
-  v: Float32Array,
-  memory: Float32Array,
-  mask: Uint8Array | null,
-  { batch, length, units, width, vBias }: AdditiveAttentionArgs,
-  weights: Float32Array,
-  context: Float32Array,
-): void {
+export function additiveAttention({
+  keys,
+  query,
+  v,
+  memory,
+  mask,
+  batch,
+  length,
+  units,
+  width,
+  vBias,
+  weights,
+  context,
+}: KernelArgs<'additiveAttention'>): void {
   const e = new Float64Array(length);
   for (let b = 0; b < batch; b++) {
     let max = -Infinity;
@@ -55,22 +59,25 @@ export function additiveAttention(
   }
 }
 
-export function additiveAttentionGrad(
-  keys: Float32Array,
-  query: Float32Array,
-  v: Float32Array,
-  memory: Float32Array,
-  mask: Uint8Array | null,
-  { batch, length, units, width }: AdditiveAttentionArgs,
-  weights: Float32Array,
-  dContext: Float32Array,
-  dWeights: Float32Array | null,
-  dScores: Float32Array,
-  dQuery: Float32Array,
-  dKeys: Float32Array,
-  dV: Float32Array,
-  dMemory: Float32Array | null,
-): void {
+export function additiveAttentionGrad({
+  keys,
+  query,
+  v,
+  memory,
+  mask,
+  batch,
+  length,
+  units,
+  width,
+  weights,
+  dContext,
+  dWeights,
+  dScores,
+  dQuery,
+  dKeys,
+  dV,
+  dMemory,
+}: KernelArgs<'additiveAttentionGrad'>): void {
   const dAlpha = new Float64Array(length);
   const dVRow = new Float64Array(units);
   const dq = new Float64Array(units);

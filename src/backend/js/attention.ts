@@ -10,7 +10,8 @@
  * A query whose keys are all masked gets zero output and weights, lse = −∞ and no gradient.
  * Operands are addressed through their strides (args.layout, contiguous by default).
  */
-import type { AttentionArgs, AttentionLayout, AttentionStrides } from '../kernels.js';
+import type { AttentionLayout, AttentionStrides } from '../kernels.js';
+import type { KernelArgs } from '../kernels.js';
 
 const contiguous = (heads: number, t: number, features: number): AttentionStrides => ({
   batch: heads * t * features,
@@ -18,7 +19,7 @@ const contiguous = (heads: number, t: number, features: number): AttentionStride
   row: features,
 });
 
-function layoutOf(args: AttentionArgs): AttentionLayout {
+function layoutOf(args: KernelArgs<'attention'> | KernelArgs<'attentionGrad'>): AttentionLayout {
   const { heads, tq, tk, d, dv } = args;
   return (
     args.layout ?? {
@@ -40,7 +41,7 @@ function scoreRow(
   q: Float32Array,
   k: Float32Array,
   keyPadding: Uint8Array | null,
-  args: AttentionArgs,
+  args: KernelArgs<'attention'> | KernelArgs<'attentionGrad'>,
   layout: AttentionLayout,
   h: number,
   i: number,
@@ -65,16 +66,8 @@ function scoreRow(
   return max;
 }
 
-export function attention(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
-  keyPadding: Uint8Array | null,
-  args: AttentionArgs,
-  out: Float32Array,
-  lse: Float32Array,
-  weights: Float32Array | null,
-): void {
+export function attention(args: KernelArgs<'attention'>): void {
+  const { q, k, v, keyPadding, out, lse, weights } = args;
   const { batch, heads, tq, tk, dv } = args;
   const layout = layoutOf(args);
   const row = new Float64Array(tk);
@@ -110,20 +103,8 @@ export function attention(
   }
 }
 
-export function attentionGrad(
-  q: Float32Array,
-  k: Float32Array,
-  v: Float32Array,
-  keyPadding: Uint8Array | null,
-  args: AttentionArgs,
-  out: Float32Array,
-  lse: Float32Array,
-  dOut: Float32Array,
-  dq: Float32Array,
-  dk: Float32Array,
-  dv: Float32Array,
-  weights: Float32Array | null = null,
-): void {
+export function attentionGrad(args: KernelArgs<'attentionGrad'>): void {
+  const { q, k, v, keyPadding, out, lse, dOut, dq, dk, dV: dv, weights = null } = args;
   const { batch, heads, tq, tk, d, scale } = args;
   const dvn = args.dv;
   const layout = layoutOf(args);

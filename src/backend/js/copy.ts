@@ -1,15 +1,15 @@
-import type { DataArray } from '../../tensor/dtype.js';
 import { collapse, RowWalker } from './strided.js';
+import type { KernelArgs } from '../kernels.js';
 
-export function copy(
-  src: DataArray,
-  srcOffset: number,
-  srcStrides: readonly number[],
-  dst: DataArray,
-  dstOffset: number,
-  dstStrides: readonly number[],
-  shape: readonly number[],
-): void {
+export function copy({
+  src,
+  srcOffset,
+  srcStrides,
+  dst,
+  dstOffset,
+  dstStrides,
+  shape,
+}: KernelArgs<'copy'>): void {
   for (const d of shape) if (d === 0) return;
   const walker = new RowWalker(collapse(shape, [srcStrides, dstStrides]), [srcOffset, dstOffset]);
   const n = walker.length;
@@ -27,15 +27,15 @@ export function copy(
   }
 }
 
-export function copyAdd(
-  src: Float32Array,
-  srcOffset: number,
-  srcStrides: readonly number[],
-  dst: Float32Array,
-  dstOffset: number,
-  dstStrides: readonly number[],
-  shape: readonly number[],
-): void {
+export function copyAdd({
+  src,
+  srcOffset,
+  srcStrides,
+  dst,
+  dstOffset,
+  dstStrides,
+  shape,
+}: KernelArgs<'copyAdd'>): void {
   for (const d of shape) if (d === 0) return;
   const walker = new RowWalker(collapse(shape, [srcStrides, dstStrides]), [srcOffset, dstOffset]);
   const n = walker.length;

@@ -1,10 +1,10 @@
 import type { DataArray } from '../../tensor/dtype.js';
-import type { BinaryOp, CompareOp, UnaryOp } from '../kernels.js';
-import { erf, gelu, geluGrad } from './erf.js';
+import { gelu, geluGrad } from './erf.js';
 import { collapse, RowWalker } from './strided.js';
+import type { BinaryOp, CompareOp, KernelArgs } from '../kernels.js';
 
 // One loop per op: the switch runs once per call, never per element.
-export function unary(op: UnaryOp, x: Float32Array, out: Float32Array): void {
+export function unary({ op, x, out }: KernelArgs<'unary'>): void {
   const n = x.length;
   switch (op) {
     case 'neg':
@@ -60,13 +60,7 @@ export function unary(op: UnaryOp, x: Float32Array, out: Float32Array): void {
   }
 }
 
-export function unaryGrad(
-  op: UnaryOp,
-  x: Float32Array,
-  y: Float32Array,
-  dy: Float32Array,
-  dx: Float32Array,
-): void {
+export function unaryGrad({ op, x, y, dy, dx }: KernelArgs<'unaryGrad'>): void {
   const n = x.length;
   switch (op) {
     case 'neg':
@@ -112,7 +106,7 @@ export function unaryGrad(
   }
 }
 
-export function clamp(x: Float32Array, lo: number, hi: number, out: Float32Array): void {
+export function clamp({ x, lo, hi, out }: KernelArgs<'clamp'>): void {
   const n = x.length;
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
@@ -166,15 +160,7 @@ function binaryRow(
   }
 }
 
-export function binary(
-  op: BinaryOp,
-  a: Float32Array,
-  aStrides: readonly number[],
-  b: Float32Array,
-  bStrides: readonly number[],
-  out: Float32Array,
-  shape: readonly number[],
-): void {
+export function binary({ op, a, aStrides, b, bStrides, out, shape }: KernelArgs<'binary'>): void {
   if (out.length === 0) return;
   const walker = new RowWalker(collapse(shape, [aStrides, bStrides]), [0, 0]);
   const n = walker.length;
@@ -219,15 +205,7 @@ function compareRow(
   }
 }
 
-export function compare(
-  op: CompareOp,
-  a: DataArray,
-  aStrides: readonly number[],
-  b: DataArray,
-  bStrides: readonly number[],
-  out: Uint8Array,
-  shape: readonly number[],
-): void {
+export function compare({ op, a, aStrides, b, bStrides, out, shape }: KernelArgs<'compare'>): void {
   if (out.length === 0) return;
   const walker = new RowWalker(collapse(shape, [aStrides, bStrides]), [0, 0]);
   const n = walker.length;
@@ -238,16 +216,16 @@ export function compare(
   }
 }
 
-export function where(
-  cond: Uint8Array,
-  condStrides: readonly number[],
-  a: DataArray,
-  aStrides: readonly number[],
-  b: DataArray,
-  bStrides: readonly number[],
-  out: DataArray,
-  shape: readonly number[],
-): void {
+export function where({
+  cond,
+  condStrides,
+  a,
+  aStrides,
+  b,
+  bStrides,
+  out,
+  shape,
+}: KernelArgs<'where'>): void {
   if (out.length === 0) return;
   const walker = new RowWalker(collapse(shape, [condStrides, aStrides, bStrides]), [0, 0, 0]);
   const n = walker.length;
@@ -260,5 +238,3 @@ export function where(
     walker.next();
   }
 }
-
-export { erf };

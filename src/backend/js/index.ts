@@ -1,59 +1,35 @@
-/** The JavaScript reference backend: runs anywhere, and is the oracle the native kernels are tested against. */
+/**
+ * The JavaScript reference backend: runs anywhere, and is the oracle the native kernels are tested against. Each
+ * module exports its kernels under their table names, so a kernel added to a module joins the backend here.
+ */
 import type { Backend } from '../kernels.js';
-import { additiveAttention, additiveAttentionGrad } from './additive-attention.js';
-import { attention, attentionGrad } from './attention.js';
-import { copy, copyAdd } from './copy.js';
-import { binary, clamp, compare, unary, unaryGrad, where } from './elementwise.js';
-import { gather, indexAdd, indexSelect, scatterAdd } from './indexing.js';
-import { layerNorm, layerNormGrad } from './layernorm.js';
-import { linearActGrad, linearBiasAct } from './linear-epilogue.js';
-import { matmul, matmulPacked, packMatmulB } from './matmul.js';
-import { adam } from './optim.js';
-import { argReduce, reduce } from './reduce.js';
-import { gruCell, gruCellGrad, lstmCell, lstmCellGrad } from './recurrent.js';
-import { crossEntropy, crossEntropyGrad, softmax, softmaxGrad } from './softmax.js';
-import { sparsemax, sparsemaxGrad } from './sparsemax.js';
+import * as additiveAttention from './additive-attention.js';
+import * as attention from './attention.js';
+import * as copy from './copy.js';
+import * as elementwise from './elementwise.js';
+import * as indexing from './indexing.js';
+import * as layerNorm from './layernorm.js';
+import * as linearEpilogue from './linear-epilogue.js';
+import * as matmul from './matmul.js';
+import * as optim from './optim.js';
+import * as recurrent from './recurrent.js';
+import * as reduce from './reduce.js';
+import * as softmax from './softmax.js';
+import * as sparsemax from './sparsemax.js';
 
 export const jsBackend: Backend = {
   name: 'js',
-  unary,
-  unaryGrad,
-  clamp,
-  binary,
-  compare,
-  where,
-  copy,
-  copyAdd,
-  reduce,
-  argReduce,
-  matmul,
-  packMatmulB,
-  matmulPacked,
-  softmax,
-  softmaxGrad,
-  sparsemax,
-  sparsemaxGrad,
-  crossEntropy,
-  crossEntropyGrad,
-  layerNorm,
-  layerNormGrad,
-  linearBiasAct,
-  matmulBiasAct(a, b, out, args, bias, activation) {
-    matmul(a, b, out, args);
-    if (bias || activation) linearBiasAct(out, bias, args.m, args.n, activation);
-  },
-  linearActGrad,
-  indexSelect,
-  indexAdd,
-  gather,
-  scatterAdd,
-  attention,
-  attentionGrad,
-  gruCell,
-  gruCellGrad,
-  lstmCell,
-  lstmCellGrad,
-  additiveAttention,
-  additiveAttentionGrad,
-  adam,
+  ...additiveAttention,
+  ...attention,
+  ...copy,
+  ...elementwise,
+  ...indexing,
+  ...layerNorm,
+  ...linearEpilogue,
+  ...matmul,
+  ...optim,
+  ...recurrent,
+  ...reduce,
+  ...softmax,
+  ...sparsemax,
 };

@@ -1,13 +1,6 @@
-import type { DataArray } from '../../tensor/dtype.js';
+import type { KernelArgs } from '../kernels.js';
 
-export function indexSelect(
-  src: DataArray,
-  outer: number,
-  n: number,
-  inner: number,
-  index: Int32Array,
-  out: DataArray,
-): void {
+export function indexSelect({ src, outer, n, inner, index, out }: KernelArgs<'indexSelect'>): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
@@ -18,14 +11,7 @@ export function indexSelect(
   }
 }
 
-export function indexAdd(
-  dst: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  index: Int32Array,
-  src: Float32Array,
-): void {
+export function indexAdd({ dst, outer, n, inner, index, src }: KernelArgs<'indexAdd'>): void {
   const m = index.length;
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
@@ -36,15 +22,7 @@ export function indexAdd(
   }
 }
 
-export function gather(
-  src: DataArray,
-  outer: number,
-  n: number,
-  inner: number,
-  index: Int32Array,
-  m: number,
-  out: DataArray,
-): void {
+export function gather({ src, outer, n, inner, index, m, out }: KernelArgs<'gather'>): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const row = (o * m + j) * inner;
@@ -53,15 +31,7 @@ export function gather(
   }
 }
 
-export function scatterAdd(
-  dst: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  index: Int32Array,
-  m: number,
-  src: Float32Array,
-): void {
+export function scatterAdd({ dst, outer, n, inner, index, m, src }: KernelArgs<'scatterAdd'>): void {
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {
       const row = (o * m + j) * inner;

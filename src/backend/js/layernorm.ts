@@ -2,17 +2,8 @@
  * y = (x - μ)·rstd·γ + β over the last n elements of each row, with μ the mean, rstd = 1/√(σ² + eps) and σ² the
  * biased variance (as torch.nn.LayerNorm).
  */
-export function layerNorm(
-  x: Float32Array,
-  gamma: Float32Array | null,
-  beta: Float32Array | null,
-  rows: number,
-  n: number,
-  eps: number,
-  out: Float32Array,
-  mean: Float32Array,
-  rstd: Float32Array,
-): void {
+import type { KernelArgs } from '../kernels.js';
+export function layerNorm({ x, gamma, beta, rows, n, eps, out, mean, rstd }: KernelArgs<'layerNorm'>): void {
   for (let r = 0; r < rows; r++) {
     const base = r * n;
     let s = 0;
@@ -39,18 +30,18 @@ export function layerNorm(
  * With x̂ = (x - μ)·rstd and g = dy·γ:  dx = rstd · (g - mean(g) - x̂ · mean(g ⊙ x̂));
  * dγ = Σ_rows dy ⊙ x̂;  dβ = Σ_rows dy.
  */
-export function layerNormGrad(
-  x: Float32Array,
-  gamma: Float32Array | null,
-  mean: Float32Array,
-  rstd: Float32Array,
-  dy: Float32Array,
-  rows: number,
-  n: number,
-  dx: Float32Array,
-  dGamma: Float32Array | null,
-  dBeta: Float32Array | null,
-): void {
+export function layerNormGrad({
+  x,
+  gamma,
+  mean,
+  rstd,
+  dy,
+  rows,
+  n,
+  dx,
+  dGamma,
+  dBeta,
+}: KernelArgs<'layerNormGrad'>): void {
   const dg = dGamma ? new Float64Array(n) : null;
   const db = dBeta ? new Float64Array(n) : null;
   for (let r = 0; r < rows; r++) {

@@ -1,12 +1,8 @@
 /** The elementwise ends of a Linear layer (see Backend.linearBiasAct, linearActGrad): the reference loops. */
+import type { KernelArgs } from '../kernels.js';
+import { matmul } from './matmul.js';
 
-export function linearBiasAct(
-  y: Float32Array,
-  bias: Float32Array | null,
-  rows: number,
-  n: number,
-  activation: 'relu' | null,
-): void {
+export function linearBiasAct({ y, bias, rows, n, activation }: KernelArgs<'linearBiasAct'>): void {
   for (let r = 0; r < rows; r++) {
     const o = r * n;
     for (let i = 0; i < n; i++) {
@@ -17,15 +13,15 @@ export function linearBiasAct(
   }
 }
 
-export function linearActGrad(
-  y: Float32Array,
-  g: Float32Array,
-  rows: number,
-  n: number,
-  activation: 'relu' | null,
-  dPre: Float32Array | null,
-  biasGrad: Float32Array | null,
-): void {
+export function linearActGrad({
+  y,
+  g,
+  rows,
+  n,
+  activation,
+  dPre,
+  biasGrad,
+}: KernelArgs<'linearActGrad'>): void {
   const sums = biasGrad ? new Float64Array(n) : null;
   for (let r = 0; r < rows; r++) {
     const o = r * n;
@@ -36,4 +32,21 @@ export function linearActGrad(
     }
   }
   if (biasGrad && sums) biasGrad.set(sums);
+}
+
+/** The product, then the bias and activation in a second pass (the reference has no blocked epilogue). */
+export function matmulBiasAct({
+  a,
+  b,
+  out,
+  m,
+  n,
+  k,
+  transA,
+  transB,
+  bias,
+  activation,
+}: KernelArgs<'matmulBiasAct'>): void {
+  matmul({ a, b, out, batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
+  if (bias || activation) linearBiasAct({ y: out, bias, rows: m, n, activation });
 }

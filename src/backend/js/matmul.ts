@@ -1,4 +1,5 @@
-import type { MatmulArgs, PackedMatrix } from '../kernels.js';
+import type { PackedMatrix } from '../kernels.js';
+import type { KernelArgs } from '../kernels.js';
 
 // Cache blocking: a KC×NC panel of B (128×256 floats = 128 KiB) stays in L2 while four rows of A stream over it.
 const KC = 128;
@@ -8,7 +9,8 @@ const NC = 256;
  * C[b] = op(A[b]) · op(B[b]). Transposed operands are first packed into row-major scratch, so the product itself
  * is always the cache-friendly i-p-j order with four rows of C updated per pass over a row of B.
  */
-export function matmul(a: Float32Array, b: Float32Array, out: Float32Array, args: MatmulArgs): void {
+export function matmul(args: KernelArgs<'matmul'>): void {
+  const { a, b, out } = args;
   const { batch, m, n, k, transA, transB, strideA, strideB } = args;
   const packA = transA ? new Float32Array(m * k) : null;
   const packB = transB ? new Float32Array(k * n) : null;
@@ -63,8 +65,8 @@ export function matmulPacked(
   transA: boolean,
 ): void {
   const args = { batch: 1, m, n, k, transA, strideA: 0, strideB: 0 };
-  if (packed && packedBy === 'js') matmul(a, packed, out, { ...args, transB: false });
-  else matmul(a, b, out, { ...args, transB });
+  if (packed && packedBy === 'js') matmul({ a, b: packed, out, ...args, transB: false });
+  else matmul({ a, b, out, ...args, transB });
 }
 
 /** dst [cols, rows] = transpose of src [rows, cols] starting at offset. */

@@ -1,5 +1,5 @@
 /**
- * The optimiser kernels: the reference Adam/AdamW update (see AdamArgs in ../kernels.ts).
+ * The optimiser kernels: the reference Adam/AdamW update (see the adam kernel in ../kernel-table.ts).
  *
  * float32 arithmetic, one rounding per operation, in the order of PyTorch's single-tensor Adam on float32
  * tensors: every product, sum, quotient and square root below is rounded to float (Math.fround), and the
@@ -7,18 +7,12 @@
  * two floats to float gives the float operation's own result, so the native backend's float kernel has the
  * same bits.
  */
-import type { AdamArgs } from '../kernels.js';
+import type { KernelArgs } from '../kernels.js';
 
 const f = Math.fround;
 
-export function adam(
-  p: Float32Array,
-  g: Float32Array,
-  m: Float32Array,
-  v: Float32Array,
-  vMax: Float32Array | null,
-  args: AdamArgs,
-): void {
+export function adam(args: KernelArgs<'adam'>): void {
+  const { p, g, m, v, vMax } = args;
   const beta1 = f(args.beta1);
   const c1 = f(1 - args.beta1);
   const beta2 = f(args.beta2);

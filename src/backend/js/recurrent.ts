@@ -3,7 +3,7 @@
  * pre-activations are gate-major [G, B, H]; element (b, j) of gate q sits at q·B·H + b·H + j (GRU also takes
  * rows [B, 3H], see gateLayout).
  */
-import type { CellArgs } from '../kernels.js';
+import type { KernelArgs } from '../kernels.js';
 
 function sigmoid(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));
@@ -19,15 +19,17 @@ function gateLayout(rows: boolean | undefined, batch: number, hidden: number): {
   return rows ? { row: 3 * hidden, gate: hidden } : { row: hidden, gate: batch * hidden };
 }
 
-export function gruCell(
-  xg: Float32Array,
-  hg: Float32Array,
-  h: Float32Array,
-  biasHn: Float32Array | null,
-  { batch, hidden, rows }: CellArgs,
-  hNew: Float32Array,
-  gates: Float32Array,
-): void {
+export function gruCell({
+  xg,
+  hg,
+  h,
+  biasHn,
+  batch,
+  hidden,
+  rows,
+  hNew,
+  gates,
+}: KernelArgs<'gruCell'>): void {
   const { row, gate } = gateLayout(rows, batch, hidden);
   for (let b = 0; b < batch; b++)
     for (let j = 0; j < hidden; j++) {
@@ -44,17 +46,19 @@ export function gruCell(
     }
 }
 
-export function gruCellGrad(
-  hg: Float32Array,
-  h: Float32Array,
-  biasHn: Float32Array | null,
-  gates: Float32Array,
-  dhNew: Float32Array,
-  { batch, hidden, rows }: CellArgs,
-  dxg: Float32Array,
-  dhg: Float32Array,
-  dh: Float32Array,
-): void {
+export function gruCellGrad({
+  hg,
+  h,
+  biasHn,
+  gates,
+  dhNew,
+  batch,
+  hidden,
+  rows,
+  dxg,
+  dhg,
+  dh,
+}: KernelArgs<'gruCellGrad'>): void {
   const { row, gate } = gateLayout(rows, batch, hidden);
   for (let b = 0; b < batch; b++)
     for (let j = 0; j < hidden; j++) {
@@ -78,15 +82,7 @@ export function gruCellGrad(
     }
 }
 
-export function lstmCell(
-  xg: Float32Array,
-  hg: Float32Array,
-  c: Float32Array,
-  { batch, hidden }: CellArgs,
-  hNew: Float32Array,
-  cNew: Float32Array,
-  gates: Float32Array,
-): void {
+export function lstmCell({ xg, hg, c, batch, hidden, hNew, cNew, gates }: KernelArgs<'lstmCell'>): void {
   const n = batch * hidden;
   for (let i = 0; i < n; i++) {
     const ig = Math.fround(sigmoid(xg[i]! + hg[i]!));
@@ -103,16 +99,17 @@ export function lstmCell(
   }
 }
 
-export function lstmCellGrad(
-  c: Float32Array,
-  cNew: Float32Array,
-  gates: Float32Array,
-  dhNew: Float32Array,
-  dcNew: Float32Array,
-  { batch, hidden }: CellArgs,
-  dPre: Float32Array,
-  dc: Float32Array,
-): void {
+export function lstmCellGrad({
+  c,
+  cNew,
+  gates,
+  dhNew,
+  dcNew,
+  batch,
+  hidden,
+  dPre,
+  dc,
+}: KernelArgs<'lstmCellGrad'>): void {
   const n = batch * hidden;
   for (let i = 0; i < n; i++) {
     const ig = gates[i]!;

@@ -1,15 +1,7 @@
-import type { DataArray } from '../../tensor/dtype.js';
-import type { ArgReduceOp, ReduceOp } from '../kernels.js';
+import type { KernelArgs, ReduceOp } from '../kernels.js';
 
 /** Reduces x viewed as [outer, n, inner] along n. Sums accumulate in double precision. */
-export function reduce(
-  op: ReduceOp,
-  x: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  out: Float32Array,
-): void {
+export function reduce({ op, x, outer, n, inner, out }: KernelArgs<'reduce'>): void {
   if (inner === 1) {
     for (let o = 0; o < outer; o++) out[o] = reduceRow(op, x, o * n, n);
     return;
@@ -108,14 +100,7 @@ function reduceRow(op: ReduceOp, x: Float32Array, start: number, n: number): num
 }
 
 /** Index of the first maximum (minimum) along n; a NaN counts as the maximum, as in PyTorch. */
-export function argReduce(
-  op: ArgReduceOp,
-  x: DataArray,
-  outer: number,
-  n: number,
-  inner: number,
-  out: Int32Array,
-): void {
+export function argReduce({ op, x, outer, n, inner, out }: KernelArgs<'argReduce'>): void {
   const isMax = op === 'argmax';
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {

@@ -1,4 +1,4 @@
-import type { CrossEntropyArgs } from '../kernels.js';
+import type { KernelArgs } from '../kernels.js';
 
 /**
  * softmax(x)_j = exp(x_j - max) / Σ_i exp(x_i - max), along n of x viewed as [outer, n, inner].
@@ -6,14 +6,7 @@ import type { CrossEntropyArgs } from '../kernels.js';
  * A row whose entries are all -∞ (every key masked) has no distribution: softmax gives zeros there and
  * log-softmax -∞, instead of the NaN that 0/0 would give.
  */
-export function softmax(
-  x: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  log: boolean,
-  out: Float32Array,
-): void {
+export function softmax({ x, outer, n, inner, log, out }: KernelArgs<'softmax'>): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -46,15 +39,7 @@ export function softmax(
  * softmax:     dx = y ⊙ (dy - Σ dy⊙y)
  * log-softmax: dx = dy - exp(y) · Σ dy
  */
-export function softmaxGrad(
-  y: Float32Array,
-  dy: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  log: boolean,
-  dx: Float32Array,
-): void {
+export function softmaxGrad({ y, dy, outer, n, inner, log, dx }: KernelArgs<'softmaxGrad'>): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -88,13 +73,8 @@ function logSumExpOf(x: Float32Array, base: number, n: number): number {
  * loss_r = lse_r − (1−ε)·x[r, t_r] − (ε/C)·Σ_c x[r, c], which is −(1−ε)·logp[r, t_r] − (ε/C)·Σ_c logp[r, c] with
  * logp = x − lse; 0 where t_r is ignored. Keeps lse_r for the gradient.
  */
-export function crossEntropy(
-  logits: Float32Array,
-  targets: Int32Array,
-  args: CrossEntropyArgs,
-  loss: Float32Array,
-  logSumExp: Float32Array,
-): void {
+export function crossEntropy(args: KernelArgs<'crossEntropy'>): void {
+  const { logits, targets, loss, logSumExp } = args;
   const { rows, classes, ignoreIndex, labelSmoothing } = args;
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
@@ -115,14 +95,8 @@ export function crossEntropy(
   }
 }
 
-export function crossEntropyGrad(
-  logits: Float32Array,
-  logSumExp: Float32Array,
-  targets: Int32Array,
-  args: CrossEntropyArgs,
-  rowGrad: Float32Array,
-  dLogits: Float32Array,
-): void {
+export function crossEntropyGrad(args: KernelArgs<'crossEntropyGrad'>): void {
+  const { logits, logSumExp, targets, rowGrad, dLogits } = args;
   const { rows, classes, ignoreIndex, labelSmoothing } = args;
   const smooth = labelSmoothing / classes;
   for (let r = 0; r < rows; r++) {

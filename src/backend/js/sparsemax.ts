@@ -9,7 +9,8 @@
  * zeros (as softmax does). A slice holding a NaN or +∞ has no projection and gives NaN throughout. The
  * threshold is computed in double precision (sorting each slice: O(n log n)).
  */
-export function sparsemax(x: Float32Array, outer: number, n: number, inner: number, out: Float32Array): void {
+import type { KernelArgs } from '../kernels.js';
+export function sparsemax({ x, outer, n, inner, out }: KernelArgs<'sparsemax'>): void {
   const sorted = new Float64Array(n);
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
@@ -51,14 +52,7 @@ export function sparsemax(x: Float32Array, outer: number, n: number, inner: numb
  * (the Jacobian diag(s) - s·sᵀ/|S| is symmetric, so this is also the vector-Jacobian product). A slice with
  * an empty support (all masked) gets a zero gradient.
  */
-export function sparsemaxGrad(
-  y: Float32Array,
-  dy: Float32Array,
-  outer: number,
-  n: number,
-  inner: number,
-  dx: Float32Array,
-): void {
+export function sparsemaxGrad({ y, dy, outer, n, inner, dx }: KernelArgs<'sparsemaxGrad'>): void {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -73,6 +67,87 @@ export function sparsemaxGrad(
       }
       const mean = count > 0 ? sum / count : 0;
       for (let p = base; p < end; p += inner) dx[p] = y[p]! > 0 ? dy[p]! - mean : 0;
+    }
+  }
+}
+
+/**
+ * 1.5-entmax (Peters, Niculae & Martins, 2019) along n of x viewed as [outer, n, inner], by the exact sort-based
+ * algorithm: with z = (x − max x)/2 sorted descending (the shift leaves y unchanged and keeps ss_k/k − mean_k²
+ * free of cancellation),
+ *
+ *   mean_k = (1/k)Σ_{j≤k} z_(j),  ss_k = Σ_{j≤k} z_(j)²,  δ_k = (1 − k·(ss_k/k − mean_k²))/k,
+ *   τ_k = mean_k − √max(δ_k, 0),  k* = max{k : τ_k ≤ z_(k)},  y = max(z − τ_{k*}, 0)².
+ *
+ * -∞ entries take no part and get exactly 0; an all -∞ slice gives zeros; a NaN or +∞ gives NaN throughout.
+ * Everything is in double, rounded to float once per output.
+ */
+export function entmax15({ x, outer, n, inner, out }: KernelArgs<'entmax15'>): void {
+  const sorted = new Float64Array(n);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      const end = base + n * inner;
+      let m = 0;
+      let max = -Infinity;
+      let invalid = false;
+      for (let p = base; p < end; p += inner) {
+        const v = x[p]!;
+        if (v === -Infinity) continue;
+        if (v !== v || v === Infinity) invalid = true;
+        if (v > max) max = v;
+        m++;
+      }
+      if (invalid || m === 0) {
+        for (let p = base; p < end; p += inner) out[p] = invalid ? NaN : 0;
+        continue;
+      }
+      m = 0;
+      for (let p = base; p < end; p += inner) if (x[p]! !== -Infinity) sorted[m++] = (x[p]! - max) / 2;
+      const z = sorted.subarray(0, m).sort(); // ascending: walk it from the end
+      let sum = 0;
+      let squares = 0;
+      let tau = 0;
+      for (let k = 1; k <= m; k++) {
+        const zk = z[m - k]!;
+        sum += zk;
+        squares += zk * zk;
+        const mean = sum / k;
+        const delta = (1 - k * (squares / k - mean * mean)) / k;
+        const t = mean - Math.sqrt(Math.max(delta, 0));
+        if (t <= zk) tau = t;
+      }
+      for (let p = base; p < end; p += inner) {
+        const v = x[p]!;
+        const d = v === -Infinity ? 0 : (v - max) / 2 - tau;
+        out[p] = d > 0 ? d * d : 0;
+      }
+    }
+  }
+}
+
+/**
+ * Gradient of 1.5-entmax given its output y. On the support y = (z − τ)² with Σ y = 1, so dy_j = 2s_j(dz_j − dτ)
+ * with s = √y, and Σ dy = 0 gives dτ = Σ s⊙dz / Σ s; with dz = dx/2:
+ *
+ *   dx = s ⊙ g − s · (Σ s ⊙ g) / (Σ s)   (0 off the support, where s = 0).
+ *
+ * The sums are in double.
+ */
+export function entmax15Grad({ y, dy, outer, n, inner, dx }: KernelArgs<'entmax15Grad'>): void {
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      const end = base + n * inner;
+      let sumS = 0;
+      let sumSG = 0;
+      for (let p = base; p < end; p += inner) {
+        const s = Math.sqrt(y[p]!);
+        sumS += s;
+        sumSG += s * dy[p]!;
+      }
+      const q = sumS > 0 ? sumSG / sumS : 0;
+      for (let p = base; p < end; p += inner) dx[p] = Math.sqrt(y[p]!) * (dy[p]! - q);
     }
   }
 }

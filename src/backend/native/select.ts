@@ -3,7 +3,7 @@
  * useBackend says otherwise. Asking for native where it cannot load is an error; falling back silently is not
  * allowed, but the automatic choice falls back to JavaScript and says so once on stderr.
  */
-import { getBackend, jsBackend, setBackend } from '../registry.js';
+import { getBackend, jsBackend, setBackend, setKernelChecks } from '../registry.js';
 import type { Backend } from '../kernels.js';
 import { createNativeBackend } from './backend.js';
 import { loadAddon } from './load.js';
@@ -33,8 +33,12 @@ export function useBackend(name: BackendName): void {
   setBackend(backend);
 }
 
-/** The start-up choice: ATTN_BACKEND when set, else native if it loads, else JavaScript with one warning. */
+/**
+ * The start-up choice: ATTN_BACKEND when set, else native if it loads, else JavaScript with one warning.
+ * ATTN_CHECK_KERNELS=1 also checks every kernel call against the kernel table (see src/backend/check.ts).
+ */
 export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.ATTN_CHECK_KERNELS === '1') setKernelChecks(true);
   const requested = env.ATTN_BACKEND?.trim();
   if (requested) {
     if (requested !== 'js' && requested !== 'native')

@@ -120,22 +120,38 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     if (bq) addBias(q, bq, batch, units);
     const a = block(alpha, t, batch * length);
     const ctx = block(context, t, batch * width);
-    be.additiveAttention(keys, q, v, memory, mask, attention, a, ctx);
+    be.additiveAttention({ keys, query: q, v, memory, mask, ...attention, weights: a, context: ctx });
     // xg = embedded[t] + context · W_cᵀ.
     gemmPacked(ctx, wcRows, xg, batch);
     addInto(xg, block(embedded, t, 3 * n), xg);
     gemmPacked(prev, whhRows, block(hg, t, 3 * n), batch);
-    be.gruCell(xg, block(hg, t, 3 * n), prev, bhn, cell, block(states, t + 1, n), block(gates, t, 3 * n));
-    be.copy(states, (t + 1) * n, [hidden, 1], statesOut, t * hidden, [steps * hidden, 1], [batch, hidden]);
-    be.copy(
-      alpha,
-      t * batch * length,
-      [length, 1],
-      weightsOut,
-      t * length,
-      [steps * length, 1],
-      [batch, length],
-    );
+    be.gruCell({
+      xg,
+      hg: block(hg, t, 3 * n),
+      h: prev,
+      biasHn: bhn,
+      ...cell,
+      hNew: block(states, t + 1, n),
+      gates: block(gates, t, 3 * n),
+    });
+    be.copy({
+      src: states,
+      srcOffset: (t + 1) * n,
+      srcStrides: [hidden, 1],
+      dst: statesOut,
+      dstOffset: t * hidden,
+      dstStrides: [steps * hidden, 1],
+      shape: [batch, hidden],
+    });
+    be.copy({
+      src: alpha,
+      srcOffset: t * batch * length,
+      srcStrides: [length, 1],
+      dst: weightsOut,
+      dstOffset: t * length,
+      dstStrides: [steps * length, 1],
+      shape: [batch, length],
+    });
   }
   // W_c is a column block of W_ih that the decoder copies out at every forward pass: its packs serve the next.
   releasePacks(wc);
@@ -161,18 +177,26 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     // Upstream gradients, time-major.
     const gS = gStates ? uninitialisedFloats(steps * n) : null;
     if (gS)
-      be.copy(f(gStates!), 0, [hidden, steps * hidden, 1], gS, 0, [n, hidden, 1], [steps, batch, hidden]);
+      be.copy({
+        src: f(gStates!),
+        srcOffset: 0,
+        srcStrides: [hidden, steps * hidden, 1],
+        dst: gS,
+        dstOffset: 0,
+        dstStrides: [n, hidden, 1],
+        shape: [steps, batch, hidden],
+      });
     const gW = gWeights ? uninitialisedFloats(steps * batch * length) : null;
     if (gW)
-      be.copy(
-        f(gWeights!),
-        0,
-        [length, steps * length, 1],
-        gW,
-        0,
-        [batch * length, length, 1],
-        [steps, batch, length],
-      );
+      be.copy({
+        src: f(gWeights!),
+        srcOffset: 0,
+        srcStrides: [length, steps * length, 1],
+        dst: gW,
+        dstOffset: 0,
+        dstStrides: [batch * length, length, 1],
+        shape: [steps, batch, length],
+      });
     // dEmbedded (the gradient of xg, rows) also multiplies the contexts for W_c's gradient.
     const dEmbedded = uninitialisedFloats(steps * 3 * n);
     const dhgRows = uninitialisedFloats(steps * 3 * n);
@@ -200,37 +224,37 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
       else dhNew.set(dh);
       const dx = block(dEmbedded, t, 3 * n);
       const dhg = block(dhgRows, t, 3 * n);
-      be.gruCellGrad(
-        block(hg, t, 3 * n),
-        block(states, t, n),
-        bhn,
-        block(gates, t, 3 * n),
+      be.gruCellGrad({
+        hg: block(hg, t, 3 * n),
+        h: block(states, t, n),
+        biasHn: bhn,
+        gates: block(gates, t, 3 * n),
         dhNew,
-        cell,
-        dx,
+        ...cell,
+        dxg: dx,
         dhg,
-        dhDirect,
-      );
+        dh: dhDirect,
+      });
       const dCtx = block(dCtxAll, t, batch * width);
       gemmPacked(dx, wcCols, dCtx, batch);
       gemmPacked(dhg, whhCols, dhPart, batch);
       const dq = block(dQuery, t, batch * units);
-      be.additiveAttentionGrad(
+      be.additiveAttentionGrad({
         keys,
-        block(query, t, batch * units),
+        query: block(query, t, batch * units),
         v,
         memory,
         mask,
-        attention,
-        block(alpha, t, batch * length),
-        dCtx,
-        gW ? block(gW, t, batch * length) : null,
+        ...attention,
+        weights: block(alpha, t, batch * length),
+        dContext: dCtx,
+        dWeights: gW ? block(gW, t, batch * length) : null,
         dScores,
-        dq,
+        dQuery: dq,
         dKeys,
         dV,
-        null,
-      );
+        dMemory: null,
+      });
       for (let i = 0; i < dScores.length; i++) dVBias += dScores[i]!;
       // dh_prev = z ⊙ dh' + dhg · W_hh + dq · W2.
       gemmPacked(dq, wqCols, dh, batch);
@@ -242,16 +266,19 @@ export function bahdanauGruSequence(x: BahdanauGRUSequenceInputs): BahdanauGRUSe
     // each step's [S, E] outer products into dMemory, 2 MiB read and written again at every step. The weights
     // output already holds α batch-major ([B, T, S]); the contexts' gradients are made batch-major here.
     const dCtxRows = uninitialisedFloats(steps * batch * width);
-    be.copy(
-      dCtxAll,
-      0,
-      [width, batch * width, 1],
-      dCtxRows,
-      0,
-      [steps * width, width, 1],
-      [batch, steps, width],
-    );
-    be.matmul(weightsOut, dCtxRows, dMemory, {
+    be.copy({
+      src: dCtxAll,
+      srcOffset: 0,
+      srcStrides: [width, batch * width, 1],
+      dst: dCtxRows,
+      dstOffset: 0,
+      dstStrides: [steps * width, width, 1],
+      shape: [batch, steps, width],
+    });
+    be.matmul({
+      a: weightsOut,
+      b: dCtxRows,
+      out: dMemory,
       batch,
       m: length,
       n: width,

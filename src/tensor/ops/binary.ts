@@ -23,15 +23,15 @@ function binaryForward(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const bd = floatData(op, b, 'second operand');
   const shape = broadcastShapes(op, a.shape, b.shape);
   const { data, tensor } = newFloatOverwritten(shape);
-  backend().binary(
+  backend().binary({
     op,
-    ad,
-    broadcastStrides(a.shape, shape),
-    bd,
-    broadcastStrides(b.shape, shape),
-    data,
+    a: ad,
+    aStrides: broadcastStrides(a.shape, shape),
+    b: bd,
+    bStrides: broadcastStrides(b.shape, shape),
+    out: data,
     shape,
-  );
+  });
   return tensor;
 }
 
@@ -136,15 +136,15 @@ function compare(op: CompareOp, a: Tensor | number, b: Tensor | number): Tensor 
   if (x.dtype !== y.dtype) fail(op, `operands must have the same dtype, got ${x.dtype} and ${y.dtype}`);
   const shape = broadcastShapes(op, x.shape, y.shape);
   const out = new Uint8Array(sizeOf(shape));
-  backend().compare(
+  backend().compare({
     op,
-    x.data,
-    broadcastStrides(x.shape, shape),
-    y.data,
-    broadcastStrides(y.shape, shape),
+    a: x.data,
+    aStrides: broadcastStrides(x.shape, shape),
+    b: y.data,
+    bStrides: broadcastStrides(y.shape, shape),
     out,
     shape,
-  );
+  });
   return noGradOutput(op, new Tensor(out, shape, 'bool'), [x, y]);
 }
 
@@ -174,16 +174,16 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
     shape,
     dtype,
   );
-  backend().where(
-    cd,
-    broadcastStrides(c.shape, shape),
-    x.data,
-    broadcastStrides(x.shape, shape),
-    y.data,
-    broadcastStrides(y.shape, shape),
-    out.data,
+  backend().where({
+    cond: cd,
+    condStrides: broadcastStrides(c.shape, shape),
+    a: x.data,
+    aStrides: broadcastStrides(x.shape, shape),
+    b: y.data,
+    bStrides: broadcastStrides(y.shape, shape),
+    out: out.data,
     shape,
-  );
+  });
   if (dtype !== 'float32') return noGradOutput('where', out, [x, y]);
   return record('where', out, [x, y], (g) => {
     const zero = asTensor('where', 0, 'zero');

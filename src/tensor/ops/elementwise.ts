@@ -1,4 +1,4 @@
-/** Elementwise functions of one tensor. Each kernel has a matching derivative kernel (see backend/kernels.ts). */
+/** Elementwise functions of one tensor. Each kernel has a matching derivative kernel (see backend/kernel-table.ts). */
 import type { UnaryOp } from '../../backend/kernels.js';
 import { fail } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -7,10 +7,10 @@ import { backend, floatData, newFloat, newFloatOverwritten, record } from './com
 function unaryOp(op: UnaryOp, x: Tensor): Tensor {
   const xd = floatData(op, x, 'input');
   const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
-  backend().unary(op, xd, yd);
+  backend().unary({ op, x: xd, out: yd });
   return record(op, y, [x], (g) => {
     const { data: dx, tensor } = newFloatOverwritten(x.shape);
-    backend().unaryGrad(op, xd, yd, g.data as Float32Array, dx);
+    backend().unaryGrad({ op, x: xd, y: yd, dy: g.data as Float32Array, dx });
     return [tensor];
   });
 }
@@ -44,7 +44,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   if (Number.isNaN(lo) || Number.isNaN(hi))
     fail('clamp', `bounds must be numbers, got min=${min}, max=${max}`);
   const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
-  backend().clamp(xd, lo, hi, yd);
+  backend().clamp({ x: xd, lo, hi, out: yd });
   return record('clamp', y, [x], (g) => {
     const gd = g.data as Float32Array;
     const { data: dx, tensor } = newFloat(x.shape);

@@ -65,25 +65,25 @@ export function fusedAttention(
   const lse = new Float32Array(batch * heads * tq);
   const weights = options.needWeights ? newFloat([batch, heads, tq, tk]) : null;
   const p = attentionWeightStorage([q, k, v], tk, batch * heads * tq * tk, weights?.data ?? null);
-  backend().attention(qd, kd, vd, padding, args, out, lse, p.forward);
+  backend().attention({ q: qd, k: kd, v: vd, keyPadding: padding, ...args, out, lse, weights: p.forward });
   record(op, output, [q, k, v], (g) => {
     const dq = newFloat(q.shape);
     const dk = newFloat(k.shape);
     const dvT = newFloat(v.shape);
-    backend().attentionGrad(
-      qd,
-      kd,
-      vd,
-      padding,
-      args,
+    backend().attentionGrad({
+      q: qd,
+      k: kd,
+      v: vd,
+      keyPadding: padding,
+      ...args,
       out,
       lse,
-      g.data as Float32Array,
-      dq.data,
-      dk.data,
-      dvT.data,
-      p.kept,
-    );
+      dOut: g.data as Float32Array,
+      dq: dq.data,
+      dk: dk.data,
+      dV: dvT.data,
+      weights: p.kept,
+    });
     p.release();
     return [dq.tensor, dk.tensor, dvT.tensor];
   });

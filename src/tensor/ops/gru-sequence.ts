@@ -74,15 +74,15 @@ export function gruSequence(
     const t = reverse ? steps - 1 - s : s;
     const prev = block(states, prevAt(t), n);
     gemmPacked(prev, wRows, block(hg, t, 3 * n), batch);
-    be.gruCell(
-      block(preData, t, 3 * n),
-      block(hg, t, 3 * n),
-      prev,
-      bias,
-      cell,
-      block(states, outAt(t), n),
-      block(gates, t, 3 * n),
-    );
+    be.gruCell({
+      xg: block(preData, t, 3 * n),
+      hg: block(hg, t, 3 * n),
+      h: prev,
+      biasHn: bias,
+      ...cell,
+      hNew: block(states, outAt(t), n),
+      gates: block(gates, t, 3 * n),
+    });
   }
   const first = outAt(0) * n;
   const outputs = new Tensor(states.subarray(first, first + steps * n), [steps, batch, hidden], 'float32');
@@ -104,17 +104,17 @@ export function gruSequence(
       if (gOutData) addInto(dh, block(gOutData, t, n), dhNew);
       else dhNew.set(dh);
       const dhgT = block(dhg, t, 3 * n);
-      be.gruCellGrad(
-        block(hg, t, 3 * n),
-        block(states, prevAt(t), n),
-        bias,
-        block(gates, t, 3 * n),
+      be.gruCellGrad({
+        hg: block(hg, t, 3 * n),
+        h: block(states, prevAt(t), n),
+        biasHn: bias,
+        gates: block(gates, t, 3 * n),
         dhNew,
-        cell,
-        block(dPre, t, 3 * n),
-        dhgT,
-        dhDirect,
-      );
+        ...cell,
+        dxg: block(dPre, t, 3 * n),
+        dhg: dhgT,
+        dh: dhDirect,
+      });
       // dh_prev = z ⊙ dh' (direct) + dhg · W_hh.
       gemmPacked(dhgT, wCols, dh, batch);
       addInto(dh, dhDirect, dh);

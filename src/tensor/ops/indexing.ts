@@ -36,11 +36,11 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const shape = x.shape.slice();
   shape[a] = idx.length;
   const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(shape)), shape, x.dtype);
-  backend().indexSelect(x.data, outer, n, inner, idx, out.data);
+  backend().indexSelect({ src: x.data, outer, n, inner, index: idx, out: out.data });
   if (x.dtype !== 'float32') return noGradOutput('indexSelect', out, [x]);
   return record('indexSelect', out, [x], (g) => {
     const { data, tensor } = newFloat(x.shape);
-    backend().indexAdd(data, outer, n, inner, idx, g.data as Float32Array);
+    backend().indexAdd({ dst: data, outer, n, inner, index: idx, src: g.data as Float32Array });
     return [tensor];
   });
 }
@@ -66,10 +66,10 @@ export function embedding(weight: Tensor, ids: Tensor, paddingIdx?: number): Ten
   }
   const pad = paddingIdx === undefined ? -1 : paddingIdx < 0 ? paddingIdx + rows : paddingIdx;
   const { data, tensor } = newFloatOverwritten([...ids.shape, dim]);
-  backend().indexSelect(weight.data, 1, rows, dim, idx, data);
+  backend().indexSelect({ src: weight.data, outer: 1, n: rows, inner: dim, index: idx, out: data });
   return record('embedding', tensor, [weight], (g) => {
     const { data: dw, tensor: grad } = newFloat(weight.shape);
-    backend().indexAdd(dw, 1, rows, dim, idx, g.data as Float32Array);
+    backend().indexAdd({ dst: dw, outer: 1, n: rows, inner: dim, index: idx, src: g.data as Float32Array });
     if (pad >= 0) dw.fill(0, pad * dim, (pad + 1) * dim);
     return [grad];
   });
@@ -95,11 +95,11 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
   const inner = sizeOf(x.shape.slice(a + 1));
   const m = index.shape[a]!;
   const out = new Tensor(allocateOverwritten(x.dtype, index.size), index.shape, x.dtype);
-  backend().gather(x.data, outer, n, inner, idx, m, out.data);
+  backend().gather({ src: x.data, outer, n, inner, index: idx, m, out: out.data });
   if (x.dtype !== 'float32') return noGradOutput('gather', out, [x]);
   return record('gather', out, [x], (g) => {
     const { data, tensor } = newFloat(x.shape);
-    backend().scatterAdd(data, outer, n, inner, idx, m, g.data as Float32Array);
+    backend().scatterAdd({ dst: data, outer, n, inner, index: idx, m, src: g.data as Float32Array });
     return [tensor];
   });
 }

@@ -49,9 +49,9 @@ export function linear(
   const shape = [...x.shape.slice(0, -1), outF];
   const { data: yd, tensor: y } = newFloatOverwritten(shape);
   // Bias and activation with the product (add then ReLU were two more passes over y).
-  const shape2d = { batch: 1, m: rows, n: outF, k: inF, transA: false, transB: true, strideA: 0, strideB: 0 };
-  if (bd || activation) backend().matmulBiasAct(xd, wd, yd, shape2d, bd, activation);
-  else backend().matmul(xd, wd, yd, shape2d);
+  const product = { m: rows, n: outF, k: inF, transA: false, transB: true };
+  if (bd || activation) backend().matmulBiasAct({ a: xd, b: wd, out: yd, ...product, bias: bd, activation });
+  else backend().matmul({ a: xd, b: wd, out: yd, batch: 1, ...product, strideA: 0, strideB: 0 });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(op, y, inputs, (g) => {
     let gd = g.data as Float32Array;
@@ -59,7 +59,8 @@ export function linear(
     // the rows: the sums no longer read a 16 MiB gradient a second time.
     const db = bias?.requiresGrad ? new Float32Array(outF) : null;
     const pre = activation === 'relu' ? newFloatOverwritten(shape).data : null;
-    if (pre || db) backend().linearActGrad(yd, gd, rows, outF, activation, pre, db);
+    if (pre || db)
+      backend().linearActGrad({ y: yd, g: gd, rows, n: outF, activation, dPre: pre, biasGrad: db });
     gd = pre ?? gd;
     // As matmul's own backward: dx = G·W, dW = Gᵀ·x (rows folded).
     const g2 = new Tensor(gd, [rows, outF], 'float32');

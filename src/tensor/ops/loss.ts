@@ -52,7 +52,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
   // Only each row's log-sum-exp is kept for the backward, which reads the logits again: at a vocabulary of 8000
   // a [N, C] buffer of log-probabilities would be 32 MiB per 1024 tokens, written and read back once more.
   const logSumExp = new Float32Array(rows);
-  backend().crossEntropy(x, t, args, rowLoss, logSumExp);
+  backend().crossEntropy({ logits: x, targets: t, ...args, loss: rowLoss, logSumExp });
 
   let out: Tensor;
   if (reduction === 'none') out = new Tensor(rowLoss, [rows], 'float32');
@@ -68,7 +68,7 @@ export function crossEntropy(logits: Tensor, targets: Tensor, options: CrossEntr
     if (reduction === 'none') rowGrad.set(gd);
     else rowGrad.fill(reduction === 'sum' ? gd[0]! : gd[0]! / counted);
     const { data, tensor } = newFloatOverwritten(logits.shape);
-    backend().crossEntropyGrad(x, logSumExp, t, args, rowGrad, data);
+    backend().crossEntropyGrad({ logits: x, logSumExp, targets: t, ...args, rowGrad, dLogits: data });
     return [tensor];
   });
 }

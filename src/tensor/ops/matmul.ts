@@ -88,7 +88,10 @@ function matmul2(
   const shape = [...batchShape, m, n];
   // The product writes every element of C (zeros where k = 0).
   const { data, tensor } = newFloatOverwritten(shape);
-  backend().matmul(opA.t.data as Float32Array, opB.t.data as Float32Array, data, {
+  backend().matmul({
+    a: opA.t.data as Float32Array,
+    b: opB.t.data as Float32Array,
+    out: data,
     batch,
     m,
     n,

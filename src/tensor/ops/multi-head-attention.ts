@@ -113,7 +113,7 @@ export function multiHeadAttentionCore(
   const lse = new Float32Array(batch * heads * tq);
   const weights = options.needWeights ? newFloat([batch, heads, tq, tk]) : null;
   const p = attentionWeightStorage(tensors, tk, batch * heads * tq * tk, weights?.data ?? null);
-  backend().attention(qv, kv, vv, padding, args, out, lse, p.forward);
+  backend().attention({ q: qv, k: kv, v: vv, keyPadding: padding, ...args, out, lse, weights: p.forward });
 
   // One gradient buffer per distinct input; q, k and v of one packed tensor fill their own ranges of it. Ranges
   // of one tensor that overlap would clear each other's sums, so those get a buffer each (summed by backward).
@@ -143,20 +143,20 @@ export function multiHeadAttentionCore(
       return covered === t.shape[2] ? newFloatOverwritten(t.shape) : newFloat(t.shape);
     });
     const gradView = (i: number) => view(grads[slots[i]!]!.data, offsets[i]!);
-    backend().attentionGrad(
-      qv,
-      kv,
-      vv,
-      padding,
-      args,
+    backend().attentionGrad({
+      q: qv,
+      k: kv,
+      v: vv,
+      keyPadding: padding,
+      ...args,
       out,
       lse,
-      g.data as Float32Array,
-      gradView(0),
-      gradView(1),
-      gradView(2),
-      p.kept,
-    );
+      dOut: g.data as Float32Array,
+      dq: gradView(0),
+      dk: gradView(1),
+      dV: gradView(2),
+      weights: p.kept,
+    });
     p.release();
     return grads.map((x) => x.tensor);
   });

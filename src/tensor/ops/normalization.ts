@@ -36,7 +36,7 @@ export function layerNorm(
   const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
   const mean = new Float32Array(rows);
   const rstd = new Float32Array(rows);
-  backend().layerNorm(xd, gamma, beta, rows, n, eps, yd, mean, rstd);
+  backend().layerNorm({ x: xd, gamma, beta, rows, n, eps, out: yd, mean, rstd });
   const inputs: Tensor[] = [x];
   if (weight) inputs.push(weight);
   if (bias) inputs.push(bias);
@@ -44,18 +44,18 @@ export function layerNorm(
     const { data: dx, tensor: gx } = newFloatOverwritten(x.shape);
     const dGamma = weight ? newFloat(norm) : null;
     const dBeta = bias ? newFloat(norm) : null;
-    backend().layerNormGrad(
-      xd,
+    backend().layerNormGrad({
+      x: xd,
       gamma,
       mean,
       rstd,
-      g.data as Float32Array,
+      dy: g.data as Float32Array,
       rows,
       n,
       dx,
-      dGamma?.data ?? null,
-      dBeta?.data ?? null,
-    );
+      dGamma: dGamma?.data ?? null,
+      dBeta: dBeta?.data ?? null,
+    });
     const grads: (Tensor | null)[] = [gx];
     if (dGamma) grads.push(dGamma.tensor);
     if (dBeta) grads.push(dBeta.tensor);

@@ -46,18 +46,35 @@ export function gruCell(xg: Tensor, hg: Tensor, h: Tensor, biasHn: Tensor | null
   const bd = biasHn ? (biasHn.data as Float32Array) : null;
   const { data: out, tensor: y } = newFloat(h.shape);
   const gates = new Float32Array(3 * args.batch * args.hidden);
-  backend().gruCell(xd, hgd, hd, bd, args, out, gates);
+  backend().gruCell({ xg: xd, hg: hgd, h: hd, biasHn: bd, ...args, hNew: out, gates });
   const inputs = biasHn ? [xg, hg, h, biasHn] : [xg, hg, h];
   return record('gruCell', y, inputs, (g) => {
     const dx = newFloat(xg.shape);
     const dhg = newFloat(hg.shape);
     const dh = newFloat(h.shape);
-    backend().gruCellGrad(hgd, hd, bd, gates, g.data as Float32Array, args, dx.data, dhg.data, dh.data);
+    backend().gruCellGrad({
+      hg: hgd,
+      h: hd,
+      biasHn: bd,
+      gates,
+      dhNew: g.data as Float32Array,
+      ...args,
+      dxg: dx.data,
+      dhg: dhg.data,
+      dh: dh.data,
+    });
     const grads = [dx.tensor, dhg.tensor, dh.tensor];
     if (biasHn) {
       const n = args.batch * args.hidden;
       const db = newFloat(biasHn.shape);
-      backend().reduce('sum', dhg.data.subarray(2 * n, 3 * n), 1, args.batch, args.hidden, db.data);
+      backend().reduce({
+        op: 'sum',
+        x: dhg.data.subarray(2 * n, 3 * n),
+        outer: 1,
+        n: args.batch,
+        inner: args.hidden,
+        out: db.data,
+      });
       grads.push(db.tensor);
     }
     return grads;
@@ -77,21 +94,29 @@ export function lstmCell(xg: Tensor, hg: Tensor, c: Tensor): Tensor {
   const cd = c.data as Float32Array;
   const { data: out, tensor: y } = newFloat([2, args.batch, args.hidden]);
   const gates = new Float32Array(4 * n);
-  backend().lstmCell(xd, hgd, cd, args, out.subarray(0, n), out.subarray(n), gates);
+  backend().lstmCell({
+    xg: xd,
+    hg: hgd,
+    c: cd,
+    ...args,
+    hNew: out.subarray(0, n),
+    cNew: out.subarray(n),
+    gates,
+  });
   return record('lstmCell', y, [xg, hg, c], (g) => {
     const gd = g.data as Float32Array;
     const dPre = newFloat(xg.shape);
     const dc = newFloat(c.shape);
-    backend().lstmCellGrad(
-      cd,
-      out.subarray(n),
+    backend().lstmCellGrad({
+      c: cd,
+      cNew: out.subarray(n),
       gates,
-      gd.subarray(0, n),
-      gd.subarray(n),
-      args,
-      dPre.data,
-      dc.data,
-    );
+      dhNew: gd.subarray(0, n),
+      dcNew: gd.subarray(n),
+      ...args,
+      dPre: dPre.data,
+      dc: dc.data,
+    });
     // xg and hg enter only through their sum, so they share one gradient (the engine never writes into it).
     return [dPre.tensor, dPre.tensor, dc.tensor];
   });

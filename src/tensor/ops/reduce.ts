@@ -31,7 +31,7 @@ function reduceAxes(op: ReduceOp, data: Float32Array, shape: readonly number[], 
     const n = sizeOf(kept.slice(a0, a1 + 1));
     const inner = sizeOf(kept.slice(a1 + 1));
     const out = new Float32Array(outer * inner);
-    backend().reduce(op, current, outer, n, inner, out);
+    backend().reduce({ op, x: current, outer, n, inner, out });
     for (let a = a0; a <= a1; a++) kept[a] = 1;
     current = out;
   }
@@ -121,14 +121,14 @@ function argReduction(
   if (x.size === 0) fail(op, `cannot take ${op} of an empty tensor of shape ${formatShape(x.shape)}`);
   if (axis === undefined) {
     const out = new Int32Array(1);
-    backend().argReduce(op, x.data, 1, x.size, 1, out);
+    backend().argReduce({ op, x: x.data, outer: 1, n: x.size, inner: 1, out });
     return noGradOutput(op, new Tensor(out, keepdim ? x.shape.map(() => 1) : [], 'int32'), [x]);
   }
   const a = normalizeAxis(op, axis, x.ndim);
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
   const out = new Int32Array(outer * inner);
-  backend().argReduce(op, x.data, outer, x.shape[a]!, inner, out);
+  backend().argReduce({ op, x: x.data, outer, n: x.shape[a]!, inner, out });
   return noGradOutput(op, new Tensor(out, resultShape(x.shape, [a], keepdim), 'int32'), [x]);
 }
 

@@ -23,7 +23,7 @@ export function gemm(
   transA: boolean,
   transB: boolean,
 ): void {
-  backend().matmul(a, b, out, { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
+  backend().matmul({ a, b, out, batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
 }
 
 /**
@@ -74,15 +74,15 @@ export function gemmPacked(a: Float32Array, w: PackedMatrix, out: Float32Array, 
 
 /** out = a + b over n contiguous elements (out may be a or b). */
 export function addInto(a: Float32Array, b: Float32Array, out: Float32Array): void {
-  backend().binary('add', a, [1], b, [1], out, [out.length]);
+  backend().binary({ op: 'add', a, aStrides: [1], b, bStrides: [1], out, shape: [out.length] });
 }
 
 /** out[i, j] += bias[j] for out [rows, n]. */
 export function addBias(out: Float32Array, bias: Float32Array, rows: number, n: number): void {
-  backend().binary('add', out, [n, 1], bias, [0, 1], out, [rows, n]);
+  backend().binary({ op: 'add', a: out, aStrides: [n, 1], b: bias, bStrides: [0, 1], out, shape: [rows, n] });
 }
 
 /** Column sums of x [rows, n] into out [n] (a bias gradient: the row-streaming pass of linearActGrad). */
 export function columnSums(x: Float32Array, rows: number, n: number, out: Float32Array): void {
-  backend().linearActGrad(x, x, rows, n, null, null, out);
+  backend().linearActGrad({ y: x, g: x, rows, n, activation: null, dPre: null, biasGrad: out });
 }

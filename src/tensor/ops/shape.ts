@@ -68,15 +68,15 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const shape = perm.map((a) => x.shape[a]!);
   const strides = stridesOf(x.shape);
   const out = new Tensor(allocateOverwritten(x.dtype, x.size), shape, x.dtype);
-  backend().copy(
-    x.data,
-    0,
-    perm.map((a) => strides[a]!),
-    out.data,
-    0,
-    stridesOf(shape),
+  backend().copy({
+    src: x.data,
+    srcOffset: 0,
+    srcStrides: perm.map((a) => strides[a]!),
+    dst: out.data,
+    dstOffset: 0,
+    dstStrides: stridesOf(shape),
     shape,
-  );
+  });
   const inverse = new Array<number>(perm.length);
   perm.forEach((a, i) => (inverse[a] = i));
   return record('permute', out, [x], (g) => [permute(g, inverse)]);
@@ -141,7 +141,15 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (shapesEqual(target, x.shape)) return x;
   const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(target)), target, x.dtype);
-  backend().copy(x.data, 0, broadcastStrides(x.shape, target), out.data, 0, stridesOf(target), target);
+  backend().copy({
+    src: x.data,
+    srcOffset: 0,
+    srcStrides: broadcastStrides(x.shape, target),
+    dst: out.data,
+    dstOffset: 0,
+    dstStrides: stridesOf(target),
+    shape: target,
+  });
   return record('expand', out, [x], (g) => [sumTo(g, x.shape)]);
 }
 
@@ -164,10 +172,26 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   shape[a] = e - s;
   const strides = stridesOf(x.shape);
   const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(shape)), shape, x.dtype);
-  backend().copy(x.data, s * strides[a]!, strides, out.data, 0, stridesOf(shape), shape);
+  backend().copy({
+    src: x.data,
+    srcOffset: s * strides[a]!,
+    srcStrides: strides,
+    dst: out.data,
+    dstOffset: 0,
+    dstStrides: stridesOf(shape),
+    shape,
+  });
   return record('slice', out, [x], (g) => {
     const { data, tensor } = newFloat(x.shape);
-    backend().copy(g.data, 0, stridesOf(shape), data, s * strides[a]!, strides, shape);
+    backend().copy({
+      src: g.data,
+      srcOffset: 0,
+      srcStrides: stridesOf(shape),
+      dst: data,
+      dstOffset: s * strides[a]!,
+      dstStrides: strides,
+      shape,
+    });
     return [tensor];
   });
 }
@@ -200,7 +224,15 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   let offset = 0;
   for (const t of tensors) {
     offsets.push(offset);
-    backend().copy(t.data, 0, stridesOf(t.shape), out.data, offset * outStrides[a]!, outStrides, t.shape);
+    backend().copy({
+      src: t.data,
+      srcOffset: 0,
+      srcStrides: stridesOf(t.shape),
+      dst: out.data,
+      dstOffset: offset * outStrides[a]!,
+      dstStrides: outStrides,
+      shape: t.shape,
+    });
     offset += t.shape[a]!;
   }
   return record('concat', out, tensors, (g) =>
@@ -269,7 +301,15 @@ export function split(x: Tensor, sizes: number | readonly number[], axis = 0): T
     const dx = grads.every((g) => g !== null) ? newFloatOverwritten(x.shape) : newFloat(x.shape);
     grads.forEach((g, i) => {
       if (g)
-        backend().copy(g.data, 0, stridesOf(g.shape), dx.data, starts[i]! * strides[a]!, strides, g.shape);
+        backend().copy({
+          src: g.data,
+          srcOffset: 0,
+          srcStrides: stridesOf(g.shape),
+          dst: dx.data,
+          dstOffset: starts[i]! * strides[a]!,
+          dstStrides: strides,
+          shape: g.shape,
+        });
     });
     return [dx.tensor];
   });

@@ -24,10 +24,10 @@ function softmaxOp(op: string, x: Tensor, axis: number, log: boolean): Tensor {
   const n = shape[a]!;
   const inner = sizeOf(shape.slice(a + 1));
   const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
-  backend().softmax(xd, outer, n, inner, log, yd);
+  backend().softmax({ x: xd, outer, n, inner, log, out: yd });
   return record(op, y, [x], (g) => {
     const { data: dx, tensor } = newFloatOverwritten(x.shape);
-    backend().softmaxGrad(yd, g.data as Float32Array, outer, n, inner, log, dx);
+    backend().softmaxGrad({ y: yd, dy: g.data as Float32Array, outer, n, inner, log, dx });
     return [tensor];
   });
 }

@@ -1,4 +1,4 @@
-/** sparsemax along one axis (Martins & Astudillo, 2016). */
+/** sparsemax (Martins & Astudillo, 2016) and 1.5-entmax (Peters, Niculae & Martins, 2019) along one axis. */
 import { normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backend, floatData, newFloat, record } from './common.js';
@@ -23,10 +23,35 @@ export function sparsemax(x: Tensor, axis = -1): Tensor {
   const n = shape[a]!;
   const inner = sizeOf(shape.slice(a + 1));
   const { data: yd, tensor: y } = newFloat(x.shape);
-  backend().sparsemax(xd, outer, n, inner, yd);
+  backend().sparsemax({ x: xd, outer, n, inner, out: yd });
   return record(op, y, [x], (g) => {
     const { data: dx, tensor } = newFloat(x.shape);
-    backend().sparsemaxGrad(yd, g.data as Float32Array, outer, n, inner, dx);
+    backend().sparsemaxGrad({ y: yd, dy: g.data as Float32Array, outer, n, inner, dx });
+    return [tensor];
+  });
+}
+
+/**
+ * 1.5-entmax along `axis`: between softmax and sparsemax, sparse but smooth on its support,
+ *
+ *   entmax15(x)_i = max(x_i/2 − τ, 0)²,  τ such that the slice sums to 1
+ *
+ * (found exactly by sorting; see the entmax15 kernel). Entries equal to -∞ get exactly 0, and a slice that is all
+ * -∞ gives zeros. Gradient: with s = √y, dx = s ⊙ g − s · (Σ s ⊙ g) / (Σ s).
+ */
+export function entmax15(x: Tensor, axis = -1): Tensor {
+  const op = 'entmax15';
+  const xd = floatData(op, x, 'input');
+  const a = normalizeAxis(op, axis, Math.max(1, x.ndim));
+  const shape = x.ndim === 0 ? [1] : x.shape;
+  const outer = sizeOf(shape.slice(0, a));
+  const n = shape[a]!;
+  const inner = sizeOf(shape.slice(a + 1));
+  const { data: yd, tensor: y } = newFloat(x.shape);
+  backend().entmax15({ x: xd, outer, n, inner, out: yd });
+  return record(op, y, [x], (g) => {
+    const { data: dx, tensor } = newFloat(x.shape);
+    backend().entmax15Grad({ y: yd, dy: g.data as Float32Array, outer, n, inner, dx });
     return [tensor];
   });
 }

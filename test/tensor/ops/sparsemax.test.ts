@@ -172,7 +172,7 @@ describe('sparsemax: values', () => {
     expect(typeof backend.sparsemax).toBe('function');
     expect(typeof backend.sparsemaxGrad).toBe('function');
     const out = new Float32Array(4);
-    backend.sparsemax(Float32Array.from([1, 0.8, 0.1, -1]), 1, 4, 1, out);
+    backend.sparsemax({ x: Float32Array.from([1, 0.8, 0.1, -1]), outer: 1, n: 4, inner: 1, out });
     expectClose(out, [0.6, 0.4, 0, 0]);
   });
 });
