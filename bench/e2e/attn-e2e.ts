@@ -74,7 +74,7 @@ export function clsStep(): () => void {
   const model = new AttentionClassifier({
     vocabSize: CLS.vocab,
     numClasses: CLS.classes,
-    embedDim: CLS.dModel,
+    embeddingDim: CLS.dModel,
     encoder: 'transformer',
     numLayers: CLS.layers,
     nhead: CLS.heads,

@@ -28,7 +28,7 @@ import {
   MODEL_CONFIG_VERSION,
   type ModelCheckpointConfig,
 } from '../inference/model-config.js';
-import { buildModel, resolveModelConfig, type BuiltModel } from '../inference/registry.js';
+import { buildModel, validateConfig, type BuiltModel } from '../models/registry.js';
 import type { OptionValues } from './options.js';
 import { prepareData, type PreparedData, type SavedVocabulary } from './training-data.js';
 import type { TrainSettings } from './train-settings.js';
@@ -76,8 +76,8 @@ function makeOptimizer(settings: TrainSettings, built: BuiltModel): Optimizer<Op
 
 export async function runTraining(settings: TrainSettings, options: RunOptions): Promise<RunOutcome> {
   const t = settings.training;
-  const hyper = resolveModelConfig(settings.architecture, settings.model, 'model options');
-  const maxLength = 'maxLen' in hyper ? (hyper.maxLen as number) : Infinity;
+  const modelConfig = validateConfig(settings.architecture, settings.model, 'model options');
+  const maxLength = 'maxLen' in modelConfig ? modelConfig.maxLen : Infinity;
   const data = await prepareData(settings.task, settings.data, t.seed, maxLength, options.resume?.vocabulary);
   for (const note of data.notes) options.note(note);
 
@@ -85,19 +85,18 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
   const sizes =
     data.task === 'translate'
       ? {
-          sourceVocabSize: data.tokenizers.source.vocabulary.size,
-          targetVocabSize: data.tokenizers.target.vocabulary.size,
+          srcVocabSize: data.tokenizers.source.vocabulary.size,
+          tgtVocabSize: data.tokenizers.target.vocabulary.size,
         }
       : { vocabSize: data.tokenizers.text.vocabulary.size, numClasses: data.labels.length };
-  const built = buildModel(settings.architecture, hyper, sizes, generator);
-  if (built.task === 'translate') built.model.labelSmoothing = t.labelSmoothing;
+  const built = buildModel(settings.architecture, modelConfig, sizes, generator);
 
   const config: ModelCheckpointConfig = {
     format: MODEL_CONFIG_FORMAT,
     version: MODEL_CONFIG_VERSION,
     task: settings.task,
     architecture: settings.architecture,
-    model: hyper,
+    model: modelConfig,
     ...(data.task === 'translate'
       ? // Translations longer than twice the longest training target are runaways: stop them there.
         {
@@ -117,6 +116,7 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
           batching: { batchSize: t.batchSize, sourceEos: true },
           evalBatchSize: Math.max(t.batchSize, 64),
           targetTokenizer: data.tokenizers.target,
+          labelSmoothing: t.labelSmoothing,
         })
       : data.task === 'classify' && built.task === 'classify'
         ? new ClassificationTask({

@@ -6,7 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { getBackend, jsBackend, loadPredictor, setBackend, type Architecture } from '../../src/node.js';
+import {
+  getBackend,
+  jsBackend,
+  loadCheckpoint,
+  loadPredictor,
+  predictorFromCheckpoint,
+  setBackend,
+  type Architecture,
+} from '../../src/node.js';
 
 const DIR = join(import.meta.dirname, 'fixtures', 'main-checkpoints');
 const ARCHITECTURES: Architecture[] = [
@@ -85,4 +93,17 @@ describe('checkpoints written before the per-architecture configs', () => {
       expectClose(await outputs(architecture), expected[architecture], architecture);
     });
   }
+
+  it('reads their former keys silently, and still rejects an unknown key naming the file', async () => {
+    const snapshot = await loadCheckpoint(join(DIR, 'bigru-attention'));
+    const config = snapshot.config as { model: Record<string, unknown> };
+    expect(config.model.embedDim).toBe(4);
+    expect((await loadPredictor(join(DIR, 'bigru-attention'))).info.config).toMatchObject({
+      embeddingDim: 4,
+    });
+    const bad = { ...config, model: { ...config.model, colour: 'red' } };
+    expect(() => predictorFromCheckpoint({ ...snapshot, config: bad })).toThrow(
+      `${snapshot.source}/config.json: bigru-attention has no hyper-parameter "colour"`,
+    );
+  });
 });

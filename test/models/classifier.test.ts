@@ -33,7 +33,7 @@ function small(
   return new AttentionClassifier({
     vocabSize: VOCAB,
     numClasses: 3,
-    embedDim: 8,
+    embeddingDim: 8,
     hiddenSize: 6,
     nhead: 2,
     dimFeedforward: 16,
@@ -183,7 +183,7 @@ describe('AttentionClassifier', () => {
       const model = new AttentionClassifier({
         vocabSize: VOCAB,
         numClasses: 2,
-        embedDim: 16,
+        embeddingDim: 16,
         hiddenSize: 16,
         nhead: 2,
         dimFeedforward: 32,

@@ -6,7 +6,7 @@
  *   logits = Linear(dropout(Σ_j α_j h_j)) → [B, C]
  *
  * The encoder is a bidirectional GRU (D = 2·hiddenSize, default) or a Transformer encoder stack over the
- * embeddings plus sinusoidal positions (D = embedDim). forward returns the logits and the pooling weight of every
+ * embeddings plus sinusoidal positions (D = embeddingDim). forward returns the logits and the pooling weight of every
  * token, which shows which tokens decided the class.
  *
  * Padding: forward takes a bool padding mask [B, T] (true = padding), the lengths (int32 [B] or numbers), or
@@ -37,16 +37,16 @@ export interface AttentionClassifierOptions {
   vocabSize: number;
   numClasses: number;
   /** Embedding size (default 64); the Transformer encoder's dModel. */
-  embedDim?: number;
+  embeddingDim?: number;
   /** 'bigru' (default) or 'transformer'. */
   encoder?: 'bigru' | 'transformer';
-  /** GRU hidden size per direction (default embedDim). */
+  /** GRU hidden size per direction (default embeddingDim). */
   hiddenSize?: number;
   /** Encoder layers (default 1). */
   numLayers?: number;
   /** Transformer attention heads (default 4). */
   nhead?: number;
-  /** Transformer feed-forward size (default 4·embedDim). */
+  /** Transformer feed-forward size (default 4·embeddingDim). */
   dimFeedforward?: number;
   /** Longest sequence for the Transformer's positional encoding (default 512). */
   maxLen?: number;
@@ -72,7 +72,7 @@ export type ClassifierPadding = Tensor | readonly number[] | null;
 export class AttentionClassifier extends Module {
   readonly vocabSize: number;
   readonly numClasses: number;
-  readonly embedDim: number;
+  readonly embeddingDim: number;
   readonly encoderKind: 'bigru' | 'transformer';
   /** Features of the encoder's output D. */
   readonly outputDim: number;
@@ -88,13 +88,13 @@ export class AttentionClassifier extends Module {
     super();
     if (typeof options !== 'object' || options === null)
       fail(OP, `needs an options object { vocabSize, numClasses, ... }, got ${String(options)}`);
-    const embedDim = options.embedDim ?? 64;
+    const embeddingDim = options.embeddingDim ?? 64;
     const numLayers = options.numLayers ?? 1;
-    const hiddenSize = options.hiddenSize ?? embedDim;
+    const hiddenSize = options.hiddenSize ?? embeddingDim;
     for (const [name, v] of [
       ['vocabSize', options.vocabSize],
       ['numClasses', options.numClasses],
-      ['embedDim', embedDim],
+      ['embeddingDim', embeddingDim],
       ['numLayers', numLayers],
       ['hiddenSize', hiddenSize],
     ] as const) {
@@ -110,20 +110,20 @@ export class AttentionClassifier extends Module {
     const { generator } = options;
     this.vocabSize = options.vocabSize;
     this.numClasses = options.numClasses;
-    this.embedDim = embedDim;
+    this.embeddingDim = embeddingDim;
     this.encoderKind = kind;
     this.padId = padId;
 
     this.embedding = this.registerModule(
       'embedding',
-      new Embedding(options.vocabSize, embedDim, { paddingIdx: padId, generator }),
+      new Embedding(options.vocabSize, embeddingDim, { paddingIdx: padId, generator }),
     );
     this.dropout = this.registerModule('dropout', new Dropout(p, generator));
     if (kind === 'bigru') {
       this.positions = null;
       this.encoder = this.registerModule(
         'encoder',
-        new GRU(embedDim, hiddenSize, {
+        new GRU(embeddingDim, hiddenSize, {
           numLayers,
           bidirectional: true,
           batchFirst: true,
@@ -135,7 +135,7 @@ export class AttentionClassifier extends Module {
     } else {
       this.positions = this.registerModule(
         'positions',
-        new SinusoidalPositionalEncoding(embedDim, options.maxLen ?? 512, {
+        new SinusoidalPositionalEncoding(embeddingDim, options.maxLen ?? 512, {
           dropout: 0,
           batchFirst: true,
         }),
@@ -144,9 +144,9 @@ export class AttentionClassifier extends Module {
         'encoder',
         new TransformerEncoder(
           {
-            dModel: embedDim,
+            dModel: embeddingDim,
             nhead: options.nhead ?? 4,
-            dimFeedforward: options.dimFeedforward ?? 4 * embedDim,
+            dimFeedforward: options.dimFeedforward ?? 4 * embeddingDim,
             dropout: p,
             batchFirst: true,
             generator,
@@ -154,7 +154,7 @@ export class AttentionClassifier extends Module {
           numLayers,
         ),
       );
-      this.outputDim = embedDim;
+      this.outputDim = embeddingDim;
     }
     this.pooling = this.registerModule(
       'pooling',

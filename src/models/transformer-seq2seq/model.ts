@@ -27,7 +27,7 @@ import { Embedding } from '../../nn/embedding.js';
 import { fans, uniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { fail } from '../../tensor/errors.js';
-import { add, eq, matmul, mul } from '../../tensor/ops/index.js';
+import { add, crossEntropy, eq, matmul, mul, reshape } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -75,6 +75,11 @@ export interface TransformerSeq2SeqOptions {
   tieOutput?: boolean;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
+}
+
+export interface TransformerSeq2SeqLossOptions {
+  /** Label smoothing ε of the cross-entropy (default 0): the target distribution is (1 − ε)·onehot + ε/V. */
+  labelSmoothing?: number;
 }
 
 /** Attention weights of every layer and head. */
@@ -274,6 +279,33 @@ export class TransformerSeq2Seq extends Module {
     return this.decode(tgtIn, this.encode(src));
   }
 
+  /**
+   * forward, then the mean cross-entropy of the logits against tgtOut [B, T] over the targets that are not
+   * padId, with label smoothing ε (default 0): the signature the RNN models' loss has, so that a translation
+   * task drives either. The Transformer reads padding from the pad id in `src`, so `_srcPadding` (the task's
+   * mask or lengths; batches pad with the same id) is not needed.
+   */
+  loss(
+    src: Tensor,
+    _srcPadding: unknown,
+    tgtIn: Tensor,
+    tgtOut: Tensor,
+    options: TransformerSeq2SeqLossOptions = {},
+  ): { loss: Tensor; logits: Tensor } {
+    const logits = this.forward(src, tgtIn);
+    const [batch, steps, vocab] = logits.shape as [number, number, number];
+    if (!(tgtOut instanceof Tensor) || tgtOut.dtype !== 'int32' || tgtOut.size !== batch * steps)
+      fail(
+        OP,
+        `tgtOut must be int32 [${batch}, ${steps}] like tgtIn, got ${tgtOut instanceof Tensor ? `${tgtOut.dtype} ${formatShape(tgtOut.shape)}` : String(tgtOut)}`,
+      );
+    const loss = crossEntropy(reshape(logits, [batch * steps, vocab]), reshape(tgtOut, [batch * steps]), {
+      ignoreIndex: this.padId,
+      labelSmoothing: options.labelSmoothing ?? 0,
+    });
+    return { loss, logits };
+  }
+
   /** The logits and the attention weights of every layer and head (encoder self, decoder self and cross). */
   forwardWithWeights(src: Tensor, tgtIn: Tensor): TransformerSeq2SeqWeights {
     this.checkBatch(src, tgtIn);
@@ -299,9 +331,17 @@ export class TransformerSeq2Seq extends Module {
    * (default) each step feeds only the newest token and reuses the decoder layers' cached keys and values;
    * without, each step reruns the decoder over the whole prefix (the reference the cache is tested against).
    * Its per-step attention is the cross-attention [layers, rows, heads, S] (attentionRowAxis 1).
+   *
+   * The second argument may instead be the source padding (a mask or lengths tensor, or null), as a translation
+   * task and the predictor pass it to any seq2seq model: the Transformer reads padding from the pad id, so it
+   * is not needed, and the stepper uses the default options.
    */
-  stepper(src: Tensor, options: TransformerStepperOptions = {}): TransformerSeq2SeqStepper {
-    return new TransformerSeq2SeqStepper(this, src, options);
+  stepper(src: Tensor, options: TransformerStepperOptions | Tensor | null = {}): TransformerSeq2SeqStepper {
+    return new TransformerSeq2SeqStepper(
+      this,
+      src,
+      options instanceof Tensor || options === null ? {} : options,
+    );
   }
 
   private checkIds(name: string, ids: unknown, vocab: number): asserts ids is Tensor {
