@@ -164,9 +164,16 @@ const REGISTRY = {
     build: (c, sizes, generator) => ({
       task: 'translate',
       model: new TransformerSeq2Seq({
-        ...c,
         srcVocabSize: size('srcVocabSize', sizes),
         tgtVocabSize: size('tgtVocabSize', sizes),
+        dModel: c.dModel,
+        nhead: c.nhead,
+        numEncoderLayers: c.numEncoderLayers,
+        numDecoderLayers: c.numDecoderLayers,
+        dimFeedforward: c.dimFeedforward,
+        dropout: c.dropout,
+        normFirst: c.normFirst,
+        maxLen: c.maxLen,
         padId: PAD_ID,
         generator,
       }),
@@ -183,11 +190,14 @@ const REGISTRY = {
     build: (c: BigruAttentionConfig, sizes, generator) => ({
       task: 'classify',
       model: new AttentionClassifier({
-        ...c,
         vocabSize: size('vocabSize', sizes),
         numClasses: size('numClasses', sizes),
+        embeddingDim: c.embeddingDim,
         encoder: 'bigru',
+        hiddenSize: c.hiddenSize,
+        numLayers: c.numLayers,
         attentionUnits: unlessZero(c.attentionUnits),
+        dropout: c.dropout,
         padId: PAD_ID,
         generator,
       }),

@@ -53,6 +53,7 @@ describe('TranslationTask labelSmoothing', () => {
 
   it('rejects an ε outside [0, 1]', () => {
     const built = buildModel('gru-bahdanau', SMALL['gru-bahdanau'], sizes);
+    if (built.task !== 'translate') throw new Error('expected a translation model');
     expect(
       () =>
         new TranslationTask({
