@@ -107,6 +107,9 @@ export function decodeRun(beam: boolean, useCache: boolean): () => void {
     numEncoderLayers: DECODE.encoderLayers,
     numDecoderLayers: DECODE.decoderLayers,
     dimFeedforward: DECODE.ff,
+    // As PyTorch's nn.Transformer, the peer: post-norm, positions for 512 tokens.
+    normFirst: false,
+    maxLen: 512,
     padId: 0,
   });
   model.eval();

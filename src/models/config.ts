@@ -97,6 +97,11 @@ export const choice = <C extends string>(
   extra: Extra = {},
 ): ChoiceField<C> => ({ kind: 'choice', default: def, choices, help, ...extra });
 
+/** The defaults of a declaration, as its config type. */
+export function defaultsOf<S extends ConfigSpec>(spec: S): ConfigOf<S> {
+  return Object.fromEntries(Object.entries(spec).map(([key, field]) => [key, field.default])) as ConfigOf<S>;
+}
+
 /** The `attn train` flag of a field. */
 export function flagOf(key: string, field: ConfigField): string {
   return field.flag ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);

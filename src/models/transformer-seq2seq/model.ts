@@ -36,37 +36,31 @@ import { TransformerDecoder } from '../transformer/decoder.js';
 import { TransformerEncoder } from '../transformer/encoder.js';
 import { LearnedPositionalEncoding } from '../transformer/learned-positional-encoding.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
+import { defaultsOf } from '../config.js';
+import { TRANSFORMER_CONFIG, type TransformerConfig } from './config.js';
 import { TransformerSeq2SeqStepper, type TransformerStepperOptions } from './stepper.js';
 
 const OP = 'TransformerSeq2Seq';
 
-export interface TransformerSeq2SeqOptions {
+/** The hyper-parameters' defaults: those of the `transformer` architecture (config.ts). */
+const DEFAULTS = defaultsOf(TRANSFORMER_CONFIG);
+
+/**
+ * The hyper-parameters of the `transformer` architecture, each optional, with the defaults, ranges and meanings
+ * its declaration gives (TRANSFORMER_CONFIG in config.ts; dropout applies in the layers and after the positional
+ * encodings), and the model's other options.
+ */
+export interface TransformerSeq2SeqOptions extends Partial<TransformerConfig> {
   /** Source vocabulary size. */
   srcVocabSize: number;
   /** Target vocabulary size (default srcVocabSize); must equal it when shareEmbeddings. */
   tgtVocabSize?: number;
-  /** Model dimension E (default 512). */
-  dModel?: number;
-  /** Attention heads (default 8). */
-  nhead?: number;
-  /** Encoder layers (default 6). */
-  numEncoderLayers?: number;
-  /** Decoder layers (default 6). */
-  numDecoderLayers?: number;
-  /** Feed-forward hidden size (default 2048). */
-  dimFeedforward?: number;
-  /** Dropout in the layers and after the positional encodings (default 0.1). */
-  dropout?: number;
   /** Feed-forward activation (default 'relu'). */
   activation?: TransformerActivation;
   /** eps of every LayerNorm (default 1e-5). */
   layerNormEps?: number;
-  /** Pre-norm layers (default false: post-norm, as the original Transformer). */
-  normFirst?: boolean;
   /** Positional encodings (default 'sinusoidal'). */
   positional?: 'sinusoidal' | 'learned';
-  /** Longest source or target sequence (default 512). */
-  maxLen?: number;
   /** The padding id of both vocabularies (default 0). */
   padId?: number;
   /** One embedding table for source and target (a joint vocabulary; default false). */
@@ -157,11 +151,11 @@ export class TransformerSeq2Seq extends Module {
       fail(OP, `needs an options object { srcVocabSize, ... }, got ${String(options)}`);
     const srcVocab = options.srcVocabSize;
     const tgtVocab = options.tgtVocabSize ?? srcVocab;
-    const dModel = options.dModel ?? 512;
-    const nhead = options.nhead ?? 8;
-    const numEncoderLayers = options.numEncoderLayers ?? 6;
-    const numDecoderLayers = options.numDecoderLayers ?? 6;
-    const maxLen = options.maxLen ?? 512;
+    const dModel = options.dModel ?? DEFAULTS.dModel;
+    const nhead = options.nhead ?? DEFAULTS.nhead;
+    const numEncoderLayers = options.numEncoderLayers ?? DEFAULTS.numEncoderLayers;
+    const numDecoderLayers = options.numDecoderLayers ?? DEFAULTS.numDecoderLayers;
+    const maxLen = options.maxLen ?? DEFAULTS.maxLen;
     const padId = options.padId ?? 0;
     for (const [name, v] of [
       ['srcVocabSize', srcVocab],
@@ -188,7 +182,7 @@ export class TransformerSeq2Seq extends Module {
     this.maxLen = maxLen;
     this.scale = Math.sqrt(dModel);
     const generator = options.generator;
-    const dropout = options.dropout ?? 0.1;
+    const dropout = options.dropout ?? DEFAULTS.dropout;
 
     const embedding = (vocab: number) => {
       const e = new Embedding(vocab, dModel, { paddingIdx: padId, generator });
@@ -214,12 +208,12 @@ export class TransformerSeq2Seq extends Module {
     const layer = {
       dModel,
       nhead,
-      dimFeedforward: options.dimFeedforward ?? 2048,
+      dimFeedforward: options.dimFeedforward ?? DEFAULTS.dimFeedforward,
       dropout,
       activation: options.activation ?? 'relu',
       layerNormEps: options.layerNormEps ?? 1e-5,
       batchFirst: true,
-      normFirst: options.normFirst ?? false,
+      normFirst: options.normFirst ?? DEFAULTS.normFirst,
       generator,
     };
     this.encoder = this.registerModule(
