@@ -45,6 +45,7 @@ export function nmtStep(): () => void {
     hiddenSize: NMT.hidden,
     attentionUnits: NMT.attentionUnits,
     cell: 'gru',
+    dropout: 0,
     padId: 0,
   });
   const optimizer = new Adam(model.parameters(), { lr: NMT.lr });

@@ -4,7 +4,8 @@
  */
 import { bool, choice, float, int, type ConfigOf } from '../config.js';
 
-const RNN_SEQ2SEQ_CONFIG = {
+/** What both share, and RNNSeq2Seq's options take (with these defaults). */
+export const RNN_SEQ2SEQ_CONFIG = {
   embeddingDim: int(128, 1, 4096, 'width of the source and target embeddings'),
   hiddenSize: int(256, 1, 4096, 'hidden size of the encoder (each direction) and the decoder'),
   numLayers: int(1, 1, 8, 'recurrent layers of encoder and decoder', { flag: 'layers' }),
@@ -23,6 +24,7 @@ export const GRU_LUONG_CONFIG = {
   inputFeeding: bool(true, 'feed the attentional state back in', { flag: 'no-input-feeding' }),
 };
 
+export type RNNSeq2SeqConfig = ConfigOf<typeof RNN_SEQ2SEQ_CONFIG>;
 export type GruBahdanauConfig = ConfigOf<typeof GRU_BAHDANAU_CONFIG>;
 export type GruLuongConfig = ConfigOf<typeof GRU_LUONG_CONFIG>;
 

@@ -30,3 +30,4 @@ export {
   type GruBahdanauConfig,
   type GruLuongConfig,
 } from './config.js';
+export { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';
