@@ -29,31 +29,37 @@ import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { TransformerEncoder } from '../transformer/encoder.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
+import { defaultsOf } from '../config.js';
 import { AttentionPooling } from './attention-pooling.js';
+import {
+  BIGRU_ATTENTION_CONFIG,
+  TRANSFORMER_CLS_CONFIG,
+  type BigruAttentionConfig,
+  type TransformerClsConfig,
+} from './config.js';
 
 const OP = 'AttentionClassifier';
 
-export interface AttentionClassifierOptions {
+/** The hyper-parameters' defaults: those of the `bigru-attention` and `transformer-cls` architectures. */
+const BIGRU = defaultsOf(BIGRU_ATTENTION_CONFIG);
+const TRANSFORMER = defaultsOf(TRANSFORMER_CLS_CONFIG);
+
+/**
+ * The hyper-parameters, each optional, with the defaults, ranges and meanings of the declaration of the
+ * encoder's architecture (config.ts: BIGRU_ATTENTION_CONFIG for 'bigru', TRANSFORMER_CLS_CONFIG for
+ * 'transformer', whose dModel is the embeddingDim here); dropout applies to the embeddings, inside the encoder
+ * and before the output layer. And the model's other options.
+ */
+export interface AttentionClassifierOptions
+  extends
+    Partial<Omit<BigruAttentionConfig, 'attentionUnits'>>,
+    Partial<Pick<TransformerClsConfig, 'nhead' | 'dimFeedforward' | 'maxLen'>> {
   vocabSize: number;
   numClasses: number;
-  /** Embedding size (default 64); the Transformer encoder's dModel. */
-  embeddingDim?: number;
   /** 'bigru' (default) or 'transformer'. */
   encoder?: 'bigru' | 'transformer';
-  /** GRU hidden size per direction (default embeddingDim). */
-  hiddenSize?: number;
-  /** Encoder layers (default 1). */
-  numLayers?: number;
-  /** Transformer attention heads (default 4). */
-  nhead?: number;
-  /** Transformer feed-forward size (default 4·embeddingDim). */
-  dimFeedforward?: number;
-  /** Longest sequence for the Transformer's positional encoding (default 512). */
-  maxLen?: number;
   /** Hidden size of the pooling attention (default: the encoder's output size). */
   attentionUnits?: number;
-  /** Dropout on the embeddings, inside the encoder and before the output layer (default 0.1). */
-  dropout?: number;
   /** Padding id (default 0): its embedding row stays zero, and ids equal to it are padding by default. */
   padId?: number;
   generator?: Generator;
@@ -88,9 +94,13 @@ export class AttentionClassifier extends Module {
     super();
     if (typeof options !== 'object' || options === null)
       fail(OP, `needs an options object { vocabSize, numClasses, ... }, got ${String(options)}`);
-    const embeddingDim = options.embeddingDim ?? 64;
-    const numLayers = options.numLayers ?? 1;
-    const hiddenSize = options.hiddenSize ?? embeddingDim;
+    const kind = options.encoder ?? 'bigru';
+    if (kind !== 'bigru' && kind !== 'transformer')
+      fail(OP, `encoder must be 'bigru' or 'transformer', got ${String(kind)}`);
+    const bigru = kind === 'bigru';
+    const embeddingDim = options.embeddingDim ?? (bigru ? BIGRU.embeddingDim : TRANSFORMER.dModel);
+    const numLayers = options.numLayers ?? (bigru ? BIGRU.numLayers : TRANSFORMER.numLayers);
+    const hiddenSize = options.hiddenSize ?? BIGRU.hiddenSize;
     for (const [name, v] of [
       ['vocabSize', options.vocabSize],
       ['numClasses', options.numClasses],
@@ -100,13 +110,10 @@ export class AttentionClassifier extends Module {
     ] as const) {
       if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
     }
-    const kind = options.encoder ?? 'bigru';
-    if (kind !== 'bigru' && kind !== 'transformer')
-      fail(OP, `encoder must be 'bigru' or 'transformer', got ${String(kind)}`);
     const padId = options.padId ?? 0;
     if (!Number.isInteger(padId) || padId < 0 || padId >= options.vocabSize)
       fail(OP, `padId must be in [0, ${options.vocabSize}), got ${padId}`);
-    const p = options.dropout ?? 0.1;
+    const p = options.dropout ?? (bigru ? BIGRU.dropout : TRANSFORMER.dropout);
     const { generator } = options;
     this.vocabSize = options.vocabSize;
     this.numClasses = options.numClasses;
@@ -135,7 +142,7 @@ export class AttentionClassifier extends Module {
     } else {
       this.positions = this.registerModule(
         'positions',
-        new SinusoidalPositionalEncoding(embeddingDim, options.maxLen ?? 512, {
+        new SinusoidalPositionalEncoding(embeddingDim, options.maxLen ?? TRANSFORMER.maxLen, {
           dropout: 0,
           batchFirst: true,
         }),
@@ -145,8 +152,8 @@ export class AttentionClassifier extends Module {
         new TransformerEncoder(
           {
             dModel: embeddingDim,
-            nhead: options.nhead ?? 4,
-            dimFeedforward: options.dimFeedforward ?? 4 * embeddingDim,
+            nhead: options.nhead ?? TRANSFORMER.nhead,
+            dimFeedforward: options.dimFeedforward ?? TRANSFORMER.dimFeedforward,
             dropout: p,
             batchFirst: true,
             generator,
