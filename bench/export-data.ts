@@ -37,7 +37,7 @@ if (!settings?.data || !settings.training) {
     `export-data: ${snapshot.source}/config.json has no training.settings (not an attn train run?)`,
   );
 }
-const maxLength = typeof config.model.maxLen === 'number' ? config.model.maxLen : Infinity;
+const maxLength = 'maxLen' in config.model ? config.model.maxLen : Infinity;
 const data = await prepareData(config.task, settings.data, settings.training.seed, maxLength, {
   tokenizers,
   labels: config.labels,

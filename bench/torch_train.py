@@ -301,7 +301,7 @@ class AttentionClassifier(nn.Module):
 
 
 def build_model(data):
-    """The model of the run's architecture from its config.json hyper-parameters (src/inference/registry.ts names;
+    """The model of the run's architecture from its config.json hyper-parameters (the config names of src/models/registry.ts;
     attentionUnits 0 means the default width, as there)."""
     arch, cfg, vocab = data["arch"], data["config"], data["vocab"]
     units = cfg.get("attentionUnits") or None
@@ -314,7 +314,7 @@ def build_model(data):
                                   norm_first=cfg["normFirst"], max_len=cfg["maxLen"])
     if arch in ("bigru-attention", "transformer-cls"):
         gru = arch == "bigru-attention"
-        embed = cfg["embedDim"]
+        embed = cfg["embeddingDim"] if gru else cfg["dModel"]
         return AttentionClassifier(vocab["src"], len(data["labels"]), embed, "bigru" if gru else "transformer",
                                    cfg["hiddenSize"] if gru else embed, cfg["numLayers"], cfg.get("nhead", 4),
                                    cfg.get("dimFeedforward", 4 * embed), cfg.get("maxLen", 512), units,

@@ -45,6 +45,7 @@ export function nmtStep(): () => void {
     hiddenSize: NMT.hidden,
     attentionUnits: NMT.attentionUnits,
     cell: 'gru',
+    dropout: 0,
     padId: 0,
   });
   const optimizer = new Adam(model.parameters(), { lr: NMT.lr });
@@ -74,7 +75,7 @@ export function clsStep(): () => void {
   const model = new AttentionClassifier({
     vocabSize: CLS.vocab,
     numClasses: CLS.classes,
-    embedDim: CLS.dModel,
+    embeddingDim: CLS.dModel,
     encoder: 'transformer',
     numLayers: CLS.layers,
     nhead: CLS.heads,
@@ -107,6 +108,9 @@ export function decodeRun(beam: boolean, useCache: boolean): () => void {
     numEncoderLayers: DECODE.encoderLayers,
     numDecoderLayers: DECODE.decoderLayers,
     dimFeedforward: DECODE.ff,
+    // As PyTorch's nn.Transformer, the peer: post-norm, positions for 512 tokens.
+    normFirst: false,
+    maxLen: 512,
     padId: 0,
   });
   model.eval();

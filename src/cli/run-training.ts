@@ -28,7 +28,13 @@ import {
   MODEL_CONFIG_VERSION,
   type ModelCheckpointConfig,
 } from '../inference/model-config.js';
-import { buildModel, resolveModelConfig, type BuiltModel } from '../inference/registry.js';
+import {
+  buildModel,
+  validateConfig,
+  type BuiltModel,
+  type ModelConfig,
+  type ModelSizes,
+} from '../models/registry.js';
 import type { OptionValues } from './options.js';
 import { prepareData, type PreparedData, type SavedVocabulary } from './training-data.js';
 import type { TrainSettings } from './train-settings.js';
@@ -76,80 +82,23 @@ function makeOptimizer(settings: TrainSettings, built: BuiltModel): Optimizer<Op
 
 export async function runTraining(settings: TrainSettings, options: RunOptions): Promise<RunOutcome> {
   const t = settings.training;
-  const hyper = resolveModelConfig(settings.architecture, settings.model, 'model options');
-  const maxLength = 'maxLen' in hyper ? (hyper.maxLen as number) : Infinity;
+  const modelConfig = validateConfig(settings.architecture, settings.model, 'model options');
+  const maxLength = 'maxLen' in modelConfig ? modelConfig.maxLen : Infinity;
   const data = await prepareData(settings.task, settings.data, t.seed, maxLength, options.resume?.vocabulary);
   for (const note of data.notes) options.note(note);
 
   const generator = new Generator(t.seed);
-  const sizes =
-    data.task === 'translate'
-      ? {
-          sourceVocabSize: data.tokenizers.source.vocabulary.size,
-          targetVocabSize: data.tokenizers.target.vocabulary.size,
-        }
-      : { vocabSize: data.tokenizers.text.vocabulary.size, numClasses: data.labels.length };
-  const built = buildModel(settings.architecture, hyper, sizes, generator);
-  if (built.task === 'translate') built.model.labelSmoothing = t.labelSmoothing;
-
-  const config: ModelCheckpointConfig = {
-    format: MODEL_CONFIG_FORMAT,
-    version: MODEL_CONFIG_VERSION,
-    task: settings.task,
-    architecture: settings.architecture,
-    model: hyper,
-    ...(data.task === 'translate'
-      ? // Translations longer than twice the longest training target are runaways: stop them there.
-        {
-          sourceEos: true,
-          maxDecodeLength: 2 * data.train.reduce((m, e) => Math.max(m, e.target.length), 0) + 10,
-        }
-      : { labels: data.labels }),
-    training: { options: savedOptions(options.options), settings: JSON.parse(JSON.stringify(settings)) },
-  };
-
-  const task =
-    data.task === 'translate' && built.task === 'translate'
-      ? new TranslationTask({
-          model: built.model,
-          train: data.train,
-          splits: { dev: data.dev },
-          batching: { batchSize: t.batchSize, sourceEos: true },
-          evalBatchSize: Math.max(t.batchSize, 64),
-          targetTokenizer: data.tokenizers.target,
-        })
-      : data.task === 'classify' && built.task === 'classify'
-        ? new ClassificationTask({
-            model: built.model,
-            train: data.train,
-            splits: { dev: data.dev },
-            batching: { batchSize: t.batchSize },
-            evalBatchSize: Math.max(t.batchSize, 64),
-            labelSmoothing: t.labelSmoothing,
-            numClasses: data.labels.length,
-          })
-        : fail('attn train', `the ${settings.architecture} model does not fit the ${data.task} data`);
-
+  const built = buildModel(settings.architecture, modelConfig, modelSizes(data), generator);
+  const config = savedConfig(settings, modelConfig, data, options.options);
+  const task = makeTask(settings, built, data);
   const optimizer = makeOptimizer(settings, built);
-  const batchesPerEpoch = task.trainBatches(0, new Generator(0)).length ?? 1;
-  const totalSteps = t.maxSteps ?? (t.epochs !== undefined ? t.epochs * batchesPerEpoch : undefined);
-  const schedule =
-    t.schedule === 'cosine'
-      ? cosineWithWarmup(Math.min(t.warmup, totalSteps! - 1), totalSteps!)
-      : t.schedule === 'inverse-sqrt'
-        ? warmupInverseSqrt(t.warmup)
-        : t.warmup > 0
-          ? (step: number) => Math.min(1, step / t.warmup)
-          : constant();
-  const scheduler = new LRScheduler(optimizer, schedule);
+  const scheduler = new LRScheduler(optimizer, makeSchedule(t, task));
 
-  const lowerIsBetter = t.metric === 'loss';
-  const tokenizers: Record<string, { toJSON(): unknown }> = { ...data.tokenizers };
   const log = jsonlLog(join(options.out, LOG_FILE));
   let stopReason: string | undefined;
   let started = 0;
   const trainer: Trainer<unknown> = new Trainer<unknown>({
-    task: task as TaskAdapter<unknown>,
+    task,
     optimizer,
     scheduler,
     maxGradNorm: t.clip > 0 ? t.clip : undefined,
@@ -161,12 +110,12 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
     evalEvery: t.evalEvery,
     earlyStopping:
       t.patience !== undefined
-        ? { metric: t.metric, mode: lowerIsBetter ? 'min' : 'max', patience: t.patience }
+        ? { metric: t.metric, mode: t.metric === 'loss' ? 'min' : 'max', patience: t.patience }
         : undefined,
     checkpoints: new DirectoryCheckpoints(options.out, { keep: t.keep }),
     checkpointEvery: t.checkpointEvery,
     config,
-    tokenizers,
+    tokenizers: { ...data.tokenizers },
     log: async (record) => {
       await log(record);
       if (record.kind === 'eval' && options.stopWhen) {
@@ -201,6 +150,77 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
   const last = result.evaluations[result.evaluations.length - 1];
   const metrics = last && last.step === result.step ? last.metrics : await trainer.evaluate('dev');
   return { result, metrics, built, data, config, stopReason };
+}
+
+/** The vocabulary sizes (and classes) the data's tokenizers and labels give the model. */
+function modelSizes(data: PreparedData): ModelSizes {
+  return data.task === 'translate'
+    ? {
+        srcVocabSize: data.tokenizers.source.vocabulary.size,
+        tgtVocabSize: data.tokenizers.target.vocabulary.size,
+      }
+    : { vocabSize: data.tokenizers.text.vocabulary.size, numClasses: data.labels.length };
+}
+
+/** The checkpoints' config.json: the model's config and, under `training`, how to resume the run. */
+function savedConfig(
+  settings: TrainSettings,
+  model: ModelConfig,
+  data: PreparedData,
+  values: OptionValues,
+): ModelCheckpointConfig {
+  return {
+    format: MODEL_CONFIG_FORMAT,
+    version: MODEL_CONFIG_VERSION,
+    task: settings.task,
+    architecture: settings.architecture,
+    model,
+    ...(data.task === 'translate'
+      ? // Translations longer than twice the longest training target are runaways: stop them there.
+        {
+          sourceEos: true,
+          maxDecodeLength: 2 * data.train.reduce((m, e) => Math.max(m, e.target.length), 0) + 10,
+        }
+      : { labels: data.labels }),
+    training: { options: savedOptions(values), settings: JSON.parse(JSON.stringify(settings)) },
+  };
+}
+
+/** The task adapter of the data: translation (with the run's label smoothing) or classification. */
+function makeTask(settings: TrainSettings, built: BuiltModel, data: PreparedData): TaskAdapter<unknown> {
+  const t = settings.training;
+  const task =
+    data.task === 'translate' && built.task === 'translate'
+      ? new TranslationTask({
+          model: built.model,
+          train: data.train,
+          splits: { dev: data.dev },
+          batching: { batchSize: t.batchSize, sourceEos: true },
+          evalBatchSize: Math.max(t.batchSize, 64),
+          targetTokenizer: data.tokenizers.target,
+          labelSmoothing: t.labelSmoothing,
+        })
+      : data.task === 'classify' && built.task === 'classify'
+        ? new ClassificationTask({
+            model: built.model,
+            train: data.train,
+            splits: { dev: data.dev },
+            batching: { batchSize: t.batchSize },
+            evalBatchSize: Math.max(t.batchSize, 64),
+            labelSmoothing: t.labelSmoothing,
+            numClasses: data.labels.length,
+          })
+        : fail('attn train', `the ${settings.architecture} model does not fit the ${data.task} data`);
+  return task as TaskAdapter<unknown>;
+}
+
+/** The learning-rate schedule: cosine and inverse-sqrt as named, else constant after an optional linear warm-up. */
+function makeSchedule(t: TrainSettings['training'], task: TaskAdapter<unknown>): (step: number) => number {
+  const batchesPerEpoch = task.trainBatches(0, new Generator(0)).length ?? 1;
+  const totalSteps = t.maxSteps ?? (t.epochs !== undefined ? t.epochs * batchesPerEpoch : undefined);
+  if (t.schedule === 'cosine') return cosineWithWarmup(Math.min(t.warmup, totalSteps! - 1), totalSteps!);
+  if (t.schedule === 'inverse-sqrt') return warmupInverseSqrt(t.warmup);
+  return t.warmup > 0 ? (step: number) => Math.min(1, step / t.warmup) : constant();
 }
 
 /** The option values worth saving: data paths made absolute, without the run's own bookkeeping. */

@@ -7,8 +7,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { architectureSpec, ARCHITECTURES, type HyperParameterValue } from '../inference/registry.js';
-import type { Architecture, TaskKind } from '../inference/types.js';
+import type { ConfigValue } from '../models/config.js';
+import { architectureInfo, ARCHITECTURES, type Architecture, type TaskKind } from '../models/registry.js';
+import { MODEL_OPTIONS, modelSettings } from './model-options.js';
 import {
   choiceValue,
   HELP_OPTION,
@@ -75,135 +76,11 @@ export interface OptimSettings {
 export interface TrainSettings {
   task: TaskKind;
   architecture: Architecture;
-  /** The model hyper-parameters given (the registry fills the rest). */
-  model: Record<string, HyperParameterValue>;
+  /** The config keys the model flags set (validateConfig fills the rest). */
+  model: Record<string, ConfigValue>;
   data: DataSettings;
   training: OptimSettings;
 }
-
-/** A model option: which hyper-parameter(s) it sets in each architecture it applies to. */
-interface ModelOption extends OptionSpec {
-  keys: Partial<Record<Architecture, string | string[]>>;
-  /** For flags: the value they set. */
-  flagValue?: boolean;
-}
-
-const RNN_SEQ2SEQ: readonly Architecture[] = ['gru-bahdanau', 'gru-luong'];
-const every = (key: string): Partial<Record<Architecture, string>> =>
-  Object.fromEntries(ARCHITECTURES.map((a) => [a, key]));
-const rnn = (key: string): Partial<Record<Architecture, string>> =>
-  Object.fromEntries(RNN_SEQ2SEQ.map((a) => [a, key]));
-
-export const MODEL_OPTIONS: readonly ModelOption[] = [
-  {
-    name: 'embedding-dim',
-    type: 'string',
-    value: 'N',
-    help: 'embedding width (gru-*, bigru-attention)',
-    keys: { ...rnn('embeddingDim'), 'bigru-attention': 'embedDim' },
-  },
-  {
-    name: 'hidden-size',
-    type: 'string',
-    value: 'N',
-    help: 'recurrent hidden size (gru-*, bigru-attention)',
-    keys: { ...rnn('hiddenSize'), 'bigru-attention': 'hiddenSize' },
-  },
-  {
-    name: 'd-model',
-    type: 'string',
-    value: 'N',
-    help: 'model width (transformer, transformer-cls)',
-    keys: { transformer: 'dModel', 'transformer-cls': 'embedDim' },
-  },
-  {
-    name: 'layers',
-    type: 'string',
-    value: 'N',
-    help: 'layers (of encoder and decoder alike)',
-    keys: {
-      ...rnn('numLayers'),
-      'bigru-attention': 'numLayers',
-      'transformer-cls': 'numLayers',
-      transformer: ['numEncoderLayers', 'numDecoderLayers'],
-    },
-  },
-  {
-    name: 'encoder-layers',
-    type: 'string',
-    value: 'N',
-    help: 'encoder layers (transformer)',
-    keys: { transformer: 'numEncoderLayers' },
-  },
-  {
-    name: 'decoder-layers',
-    type: 'string',
-    value: 'N',
-    help: 'decoder layers (transformer)',
-    keys: { transformer: 'numDecoderLayers' },
-  },
-  {
-    name: 'heads',
-    type: 'string',
-    value: 'N',
-    help: 'attention heads (transformer, transformer-cls)',
-    keys: { transformer: 'nhead', 'transformer-cls': 'nhead' },
-  },
-  {
-    name: 'ff-dim',
-    type: 'string',
-    value: 'N',
-    help: 'feed-forward size (transformer, transformer-cls)',
-    keys: { transformer: 'dimFeedforward', 'transformer-cls': 'dimFeedforward' },
-  },
-  {
-    name: 'attention-units',
-    type: 'string',
-    value: 'N',
-    help: 'additive attention width, 0 = default (gru-bahdanau, *-attention, transformer-cls)',
-    keys: {
-      'gru-bahdanau': 'attentionUnits',
-      'bigru-attention': 'attentionUnits',
-      'transformer-cls': 'attentionUnits',
-    },
-  },
-  { name: 'dropout', type: 'string', value: 'P', help: 'dropout probability', keys: every('dropout') },
-  {
-    name: 'max-len',
-    type: 'string',
-    value: 'N',
-    help: 'longest sequence (transformer, transformer-cls)',
-    keys: { transformer: 'maxLen', 'transformer-cls': 'maxLen' },
-  },
-  {
-    name: 'score',
-    type: 'string',
-    value: 'S',
-    help: 'Luong score: dot, general or concat (gru-luong)',
-    keys: { 'gru-luong': 'score' },
-  },
-  {
-    name: 'bidirectional',
-    type: 'boolean',
-    help: 'bidirectional encoder (gru-*)',
-    keys: rnn('bidirectional'),
-    flagValue: true,
-  },
-  {
-    name: 'no-input-feeding',
-    type: 'boolean',
-    help: 'no input feeding (gru-luong)',
-    keys: { 'gru-luong': 'inputFeeding' },
-    flagValue: false,
-  },
-  {
-    name: 'post-norm',
-    type: 'boolean',
-    help: 'post-norm layers instead of pre-norm (transformer)',
-    keys: { transformer: 'normFirst' },
-    flagValue: false,
-  },
-];
 
 export const RUN_OPTIONS: readonly OptionSpec[] = [
   { name: 'task', type: 'string', value: 'T', help: 'translate or classify (default: from --arch)' },
@@ -396,33 +273,6 @@ export async function mergeConfigFile(values: OptionValues): Promise<OptionValue
   return merged;
 }
 
-/** The model hyper-parameters the options give for `architecture`; an option that does not apply is an error. */
-function modelSettings(
-  values: OptionValues,
-  architecture: Architecture,
-): Record<string, HyperParameterValue> {
-  const spec = architectureSpec(architecture);
-  const out: Record<string, HyperParameterValue> = {};
-  for (const option of MODEL_OPTIONS) {
-    if (values[option.name] === undefined || values[option.name] === false) continue;
-    const keys = option.keys[architecture];
-    if (keys === undefined) {
-      const applies = Object.keys(option.keys).join(', ');
-      throw new UsageError(`--${option.name} does not apply to --arch ${architecture} (only to ${applies})`);
-    }
-    for (const key of Array.isArray(keys) ? keys : [keys]) {
-      const h = spec.hyperParameters.find((p) => p.key === key)!;
-      let value: HyperParameterValue;
-      if (option.type === 'boolean') value = option.flagValue!;
-      else if (h.kind === 'int') value = intValue(values, option.name, h.min!, h.max!)!;
-      else if (h.kind === 'float') value = numberValue(values, option.name, h.min!, h.max!)!;
-      else value = choiceValue(values, option.name, h.choices!)!;
-      out[key] = value;
-    }
-  }
-  return out;
-}
-
 function column(values: OptionValues, name: string, fallback: number): string | number {
   const text = stringValue(values, name);
   if (text === undefined) return fallback;
@@ -435,11 +285,11 @@ function column(values: OptionValues, name: string, fallback: number): string | 
 export function resolveTrainSettings(values: OptionValues): TrainSettings {
   const arch = choiceValue(values, 'arch', ARCHITECTURES);
   const taskGiven = choiceValue(values, 'task', ['translate', 'classify'] as const);
-  const task: TaskKind = taskGiven ?? (arch ? architectureSpec(arch).task : 'translate');
+  const task: TaskKind = taskGiven ?? (arch ? architectureInfo(arch).task : 'translate');
   const architecture: Architecture = arch ?? (task === 'translate' ? 'gru-bahdanau' : 'bigru-attention');
-  if (architectureSpec(architecture).task !== task) {
+  if (architectureInfo(architecture).task !== task) {
     throw new UsageError(
-      `--arch ${architecture} is a ${architectureSpec(architecture).task} model, but --task is ${task}`,
+      `--arch ${architecture} is a ${architectureInfo(architecture).task} model, but --task is ${task}`,
     );
   }
 

@@ -1,15 +1,14 @@
 /** `attn train`: trains a translation or classification model from a data file or a built-in task. */
 import { stat } from 'node:fs/promises';
 import { checkpointConfig, checkpointTokenizers } from '../inference/from-checkpoint.js';
-import { architectureSpec, ARCHITECTURES } from '../inference/registry.js';
 import { fail } from '../tensor/errors.js';
 import { DirectoryCheckpoints, loadCheckpoint } from '../train/node/checkpoint-dir.js';
 import { CHECKPOINT_FILES } from '../train/checkpoint-codec.js';
 import { HELP_OPTION, optionHelp, parseOptions, stringValue, type OptionValues } from './options.js';
+import { architectureHelp, MODEL_OPTIONS } from './model-options.js';
 import { LOG_FILE, runTraining, type RunOutcome } from './run-training.js';
 import {
   DATA_OPTIONS,
-  MODEL_OPTIONS,
   mergeConfigFile,
   OPTIM_OPTIONS,
   resolveTrainSettings,
@@ -35,11 +34,11 @@ ${optionHelp(RUN_OPTIONS)}
 Data:
 ${optionHelp(DATA_OPTIONS)}
 
-Model (each option applies to the architectures named; defaults below):
+Model (each option applies to the architectures named):
 ${optionHelp(MODEL_OPTIONS)}
 
-Defaults:
-${architectureDefaults()}
+Architectures (each one's options: flag, config key and default, meaning):
+${architectureHelp()}
 
 Training:
 ${optionHelp([...OPTIM_OPTIONS, HELP_OPTION])}
@@ -48,15 +47,6 @@ Example:
   attn train --builtin date --arch gru-bahdanau --hidden-size 64 --embedding-dim 32 --lr 0.003 \\
     --max-steps 800 --eval-every 200 --out runs/date
 `;
-
-/** Each architecture's task and default hyper-parameters, for --help. */
-function architectureDefaults(): string {
-  return ARCHITECTURES.map((a) => {
-    const spec = architectureSpec(a);
-    const defaults = spec.hyperParameters.map((h) => `${h.key} ${String(h.default)}`).join(', ');
-    return `  ${a} (${spec.task}): ${defaults}`;
-  }).join('\n');
-}
 
 /** The option values given now that may be laid over a saved run's. */
 function given(values: OptionValues): OptionValues {

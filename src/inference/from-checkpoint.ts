@@ -11,7 +11,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { CHECKPOINT_FILES } from '../train/checkpoint-codec.js';
 import { parseModelConfig, type ModelCheckpointConfig } from './model-config.js';
 import { createPredictor, type BatchPredictor, type PredictorTokenizers } from './predictor.js';
-import { buildModel, type BuiltModel } from './registry.js';
+import { buildModel, type BuiltModel } from '../models/registry.js';
 
 const OP = 'loadPredictor';
 
@@ -68,8 +68,8 @@ export function checkpointModel(
   const sizes =
     'source' in tokenizers
       ? {
-          sourceVocabSize: tokenizers.source.vocabulary.size,
-          targetVocabSize: tokenizers.target.vocabulary.size,
+          srcVocabSize: tokenizers.source.vocabulary.size,
+          tgtVocabSize: tokenizers.target.vocabulary.size,
         }
       : { vocabSize: tokenizers.text.vocabulary.size, numClasses: config.labels!.length };
   let built: BuiltModel;

@@ -1,5 +1,5 @@
 /**
- * Inference (browser-safe): the model registry (architectures, hyper-parameters, building), the checkpoint's
+ * Inference (browser-safe): the model registry (re-exported from src/models/registry.ts), the checkpoint's
  * model configuration, and predictors that translate or classify text with a trained model, returning tokens,
  * scores and attention as plain data. Loading from a directory is in `./node/` (`loadPredictor`).
  */
@@ -16,23 +16,26 @@ export type {
 } from './types.js';
 export {
   ARCHITECTURES,
-  architectureSpec,
+  architectureInfo,
   architecturesOf,
   buildModel,
   isArchitecture,
-  resolveModelConfig,
-  type ArchitectureSpec,
+  validateConfig,
+  type ArchitectureInfo,
   type BuiltModel,
-  type HyperParameterSpec,
-  type HyperParameterValue,
+  type ModelConfig,
   type ModelSizes,
-} from './registry.js';
-export {
-  BahdanauTranslator,
-  LuongTranslator,
-  TransformerTranslator,
-  type Translator,
-} from './translators.js';
+  type TranslationNetwork,
+} from '../models/registry.js';
+export type {
+  BooleanField,
+  ChoiceField,
+  ConfigField,
+  ConfigOf,
+  ConfigSpec,
+  ConfigValue,
+  NumberField,
+} from '../models/config.js';
 export {
   MODEL_CONFIG_FORMAT,
   MODEL_CONFIG_VERSION,

@@ -13,13 +13,8 @@
  * Classification configs carry `labels` (label strings in class-id order) instead of sourceEos and
  * maxDecodeLength.
  */
+import { architectureInfo, isArchitecture, validateConfig, type ModelConfig } from '../models/registry.js';
 import { fail } from '../tensor/errors.js';
-import {
-  architectureSpec,
-  isArchitecture,
-  resolveModelConfig,
-  type HyperParameterValue,
-} from './registry.js';
 import type { Architecture, TaskKind } from './types.js';
 
 export const MODEL_CONFIG_FORMAT = 'attn-model';
@@ -30,8 +25,8 @@ export interface ModelCheckpointConfig {
   version: typeof MODEL_CONFIG_VERSION;
   task: TaskKind;
   architecture: Architecture;
-  /** The architecture's hyper-parameters (see registry.ts), every one present. */
-  model: Record<string, HyperParameterValue>;
+  /** The architecture's config (declared beside its model, see src/models/registry.ts), every key present. */
+  model: ModelConfig;
   /** Translation: whether sources end with <eos> (as the model was trained). */
   sourceEos?: boolean;
   /** Translation: the default most tokens a translation may have. */
@@ -64,15 +59,15 @@ export function parseModelConfig(value: unknown, where: string): ModelCheckpoint
     );
   }
   if (!isArchitecture(value.architecture)) {
-    architectureSpec(String(value.architecture), where);
+    architectureInfo(String(value.architecture), where);
   }
   const architecture = value.architecture as Architecture;
-  const task = architectureSpec(architecture).task;
+  const task = architectureInfo(architecture).task;
   if (value.task !== task) {
     fail(OP, `${where}: task ${JSON.stringify(value.task)} does not match ${architecture}, a ${task} model`);
   }
   if (!isRecord(value.model)) fail(OP, `${where}: model must be an object of hyper-parameters`);
-  const model = resolveModelConfig(architecture, value.model, where);
+  const model = validateConfig(architecture, value.model, where);
   const config: ModelCheckpointConfig = {
     format: MODEL_CONFIG_FORMAT,
     version: MODEL_CONFIG_VERSION,

@@ -14,7 +14,7 @@ import { fail } from '../tensor/errors.js';
 import { softmax } from '../tensor/ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ModelCheckpointConfig } from './model-config.js';
-import type { BuiltModel } from './registry.js';
+import type { BuiltModel } from '../models/registry.js';
 import type {
   AttentionWeights,
   ClassificationResult,

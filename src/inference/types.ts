@@ -4,11 +4,9 @@
  * that results cross a worker-thread boundary or an HTTP response unchanged.
  */
 
-/** Architectures the `attn` command trains and loads. */
-export type Architecture =
-  'gru-bahdanau' | 'gru-luong' | 'transformer' | 'bigru-attention' | 'transformer-cls';
+import type { Architecture, TaskKind } from '../models/registry.js';
 
-export type TaskKind = 'translate' | 'classify';
+export type { Architecture, TaskKind };
 
 export interface TranslateOptions {
   /** 1 (the default) decodes greedily; more runs beam search with that many hypotheses. */

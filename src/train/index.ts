@@ -41,6 +41,7 @@ export type {
 export {
   TranslationTask,
   type TranslationModel,
+  type TranslationLossOptions,
   type TranslationTaskOptions,
   type TextDecoderLike,
 } from './translation-task.js';

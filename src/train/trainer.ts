@@ -34,115 +34,21 @@
  * const result = await trainer.fit();
  * ```
  */
-import type { Optimizer, OptimizerOptions } from '../optim/optimizer.js';
 import { clipGradNorm } from '../optim/clip.js';
-import type { LRScheduler } from '../optim/schedules.js';
 import { AttnError, fail } from '../tensor/errors.js';
 import { defaultGenerator, type Generator, type GeneratorState } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { tidy } from '../tensor/tidy.js';
 import { CHECKPOINT_FILES } from './checkpoint-codec.js';
-import { checkEarlyStopping, updateEarlyStopping, type EarlyStoppingOptions } from './early-stopping.js';
+import { checkEarlyStopping } from './early-stopping.js';
 import { epochGenerator } from './epoch-generator.js';
-import type { FitStatus, LogSink, TrainerLogRecord } from './log-record.js';
-import { formatDuration, ProgressReporter, type ProgressStream } from './progress.js';
+import { FitRun } from './fit-run.js';
+import type { FitStatus } from './log-record.js';
 import type { CheckpointStore, TrainerState, TrainingSnapshot } from './snapshot.js';
 import type { BatchLoss, EvalMetrics, TaskAdapter } from './task.js';
+import type { FitResult, TrainerOptions } from './trainer-options.js';
 
-/**
- * Installs handlers that call `stop` (with a reason such as 'SIGINT') and returns a function removing them. The
- * trainer installs them when fit() starts and removes them when it returns. `processSignals` (attn/node)
- * handles SIGINT and SIGTERM.
- */
-export type SignalInstaller = (stop: (reason: string) => void) => () => void;
-
-export interface TrainerOptions<B> {
-  task: TaskAdapter<B>;
-  optimizer: Optimizer<OptimizerOptions>;
-  /** Sets the learning rate before each update; stepped after each. */
-  scheduler?: LRScheduler;
-  /** Clip the gradients' total 2-norm to this before each update (clipGradNorm); default: no clipping. */
-  maxGradNorm?: number;
-  /** Epochs to train (the run ends at whichever of epochs and maxSteps comes first; give at least one). */
-  epochs?: number;
-  /** Updates to make in the whole run (resumed runs count from where they left off). */
-  maxSteps?: number;
-  /** Seed of the data order (default 0): epoch e's batches are drawn with `epochGenerator(seed, e)`. */
-  seed?: number;
-  /**
-   * The generators the model draws from during training (dropout), saved in checkpoints and restored on resume.
-   * Default: `{ default: defaultGenerator() }` (looked up when used, so `manualSeed` is followed). Give the ones
-   * passed to the model's Dropout / RNN options when it has its own.
-   */
-  generators?: Record<string, Generator> | (() => Record<string, Generator>);
-  /** The split evaluated (default 'dev'). */
-  evalSplit?: string;
-  /** Evaluate at the end of every epoch (default true, when the task can evaluate). */
-  evalEveryEpoch?: boolean;
-  /** Also evaluate every this many steps. */
-  evalEvery?: number;
-  earlyStopping?: EarlyStoppingOptions;
-  /** Where checkpoints go; without it none are written. */
-  checkpoints?: CheckpointStore;
-  /** Write a checkpoint every this many steps. */
-  checkpointEvery?: number;
-  /** Write a checkpoint when fit() ends (default true; an interrupted run always writes one). */
-  checkpointAtEnd?: boolean;
-  /** The model's configuration (JSON-serialisable), saved in config.json so that the model can be rebuilt. */
-  config?: unknown;
-  /** Tokenizers or vocabularies to save with the checkpoints (anything with toJSON), by name. */
-  tokenizers?: Record<string, { toJSON(): unknown }>;
-  /** Receives the log records (`jsonlLog(path)` in attn/node writes them as JSON lines). */
-  log?: LogSink;
-  /** A train log record (and a plain progress line) every this many steps; default 10. */
-  logEvery?: number;
-  /** Where progress goes (e.g. process.stderr); a terminal gets one updating line. Default: nowhere. */
-  progress?: ProgressStream;
-  /** Terminal progress: redraw at most this often (ms); default 100. */
-  progressRefreshMs?: number;
-  /** Stop handlers to install during fit() (`processSignals` in attn/node for SIGINT/SIGTERM). */
-  signals?: SignalInstaller;
-  /** Aborting it stops the run as a signal does. */
-  abortSignal?: AbortSignal;
-  /** Called after every step (e.g. to collect losses). */
-  onStep?: (info: StepInfo) => void;
-  /** Clock in milliseconds for timings (default performance.now). */
-  now?: () => number;
-}
-
-export interface StepInfo {
-  step: number;
-  epoch: number;
-  loss: number;
-  lr: number;
-  tokens: number;
-  examples: number;
-}
-
-export interface Evaluation {
-  step: number;
-  /** The 0-based epoch under way (an end-of-epoch evaluation belongs to the epoch it ends). */
-  epoch: number;
-  metrics: EvalMetrics;
-}
-
-export interface FitResult {
-  status: FitStatus;
-  /** Steps made in the whole run. */
-  step: number;
-  /** The epoch under way (= epochs completed when the run ended at an epoch's end). */
-  epoch: number;
-  /** The loss of every step this fit() made, in order. */
-  losses: number[];
-  /** The evaluations this fit() ran. */
-  evaluations: Evaluation[];
-  /** The early-stopping metric's best value and its step, when early stopping is on and something was evaluated. */
-  best: { metric: string; value: number; step: number } | null;
-  /** Where the last checkpoint went, if one was written. */
-  checkpoint: string | null;
-  /** Why an interrupted run stopped ('SIGINT', 'abort', ...). */
-  stopReason?: string;
-}
+export type { Evaluation, FitResult, SignalInstaller, StepInfo, TrainerOptions } from './trainer-options.js';
 
 const OP = 'Trainer';
 
@@ -270,217 +176,87 @@ export class Trainer<B> {
     }
   }
 
+  /** The loop: epochs of steps until a stop condition, then the end of the run (see FitRun.end). */
   private async run(): Promise<FitResult> {
-    const o = this.options;
-    const st = this.state;
-    const model = o.task.model;
-    const now = o.now ?? (() => performance.now());
-    const logEvery = o.logEvery ?? 10;
-    const progress = o.progress
-      ? new ProgressReporter(o.progress, { every: logEvery, refreshMs: o.progressRefreshMs, now })
-      : null;
-    const start = now();
-    const elapsedBefore = st.elapsedSeconds;
-    const elapsed = (): number => elapsedBefore + (now() - start) / 1000;
-    const losses: number[] = [];
-    const evaluations: Evaluation[] = [];
-    let checkpoint: string | null = null;
-    let dirty = false;
-    let fitSteps = 0;
-    let fitTokens = 0;
-    let window = { loss: 0, tokens: 0, examples: 0, steps: 0, start, lr: 0 };
-
-    const log = async (record: TrainerLogRecord): Promise<void> => {
-      if (o.log) await o.log(record);
-    };
-    const stamp = (): { step: number; epoch: number; elapsed: number; time: string } => ({
-      step: st.step,
-      epoch: st.epoch,
-      elapsed: (st.elapsedSeconds = elapsed()),
-      time: new Date().toISOString(),
-    });
-
+    const run = new FitRun(this, this.state);
     if (this.pendingResume) {
       const { source } = this.pendingResume;
       this.pendingResume = null;
-      await log({ kind: 'resume', ...stamp(), source });
-      progress?.message(
-        `resumed at step ${st.step} (epoch ${st.epoch + 1})${source ? ` from ${source}` : ''}`,
-      );
+      await run.resumed(source);
     }
-
-    /** Evaluates unless already done at this step; true when early stopping says stop. */
-    const evaluate = async (): Promise<boolean> => {
-      if (!o.task.evaluate || st.lastEvalStep === st.step) return false;
-      const split = o.evalSplit ?? 'dev';
-      const t0 = now();
-      const metrics = await this.evaluate(split);
-      const seconds = (now() - t0) / 1000;
-      st.lastEvalStep = st.step;
-      dirty = true;
-      evaluations.push({ step: st.step, epoch: st.epoch, metrics: { ...metrics } });
-      let stop = false;
-      let note = '';
-      if (o.earlyStopping) {
-        const r = updateEarlyStopping(o.earlyStopping, st, metrics, st.step);
-        stop = r.stop;
-        note = r.improved
-          ? ` (best ${o.earlyStopping.metric})`
-          : ` (no improvement ${st.badEvaluations}/${o.earlyStopping.patience})`;
-      }
-      await log({ kind: 'eval', ...stamp(), split, metrics: { ...metrics }, seconds });
-      progress?.message(
-        `eval ${split} @ step ${st.step} (epoch ${st.epoch + 1}): ${formatMetrics(metrics)}${note}`,
-      );
-      return stop;
-    };
-
-    const save = async (): Promise<void> => {
-      if (!o.checkpoints) return;
-      st.elapsedSeconds = elapsed();
-      checkpoint = await o.checkpoints.save(this.snapshot());
-      dirty = false;
-      await log({ kind: 'checkpoint', ...stamp(), path: checkpoint });
-      progress?.message(`checkpoint step ${st.step} → ${checkpoint}`);
-    };
-
-    const flushWindow = async (): Promise<void> => {
-      if (window.steps === 0) return;
-      const seconds = Math.max(1e-9, (now() - window.start) / 1000);
-      await log({
-        kind: 'train',
-        ...stamp(),
-        loss: window.loss / window.steps,
-        lr: window.lr,
-        tokensPerSecond: window.tokens / seconds,
-        examplesPerSecond: window.examples / seconds,
-        steps: window.steps,
-      });
-      window = { loss: 0, tokens: 0, examples: 0, steps: 0, start: now(), lr: 0 };
-    };
-
-    let status: FitStatus | null = st.earlyStopped ? 'early-stopped' : null;
-    let hitLimit = false;
-    model.train();
+    let status: FitStatus | null = this.state.earlyStopped ? 'early-stopped' : null;
+    this.options.task.model.train();
     while (status === null) {
-      if (
-        (o.epochs !== undefined && st.epoch >= o.epochs) ||
-        (o.maxSteps !== undefined && st.step >= o.maxSteps)
-      ) {
-        status = 'completed';
-        break;
-      }
-      const epoch = st.epoch;
-      // Always from the start of the epoch's stream: a resumed epoch draws its done batches again.
-      const generator = epochGenerator(st.seed, epoch);
-      this.dataGenerator = generator;
-      this.dataEpoch = epoch;
-      const batches = o.task.trainBatches(epoch, generator);
-      const epochLength = typeof batches.length === 'number' ? batches.length : undefined;
-      const iterator = batches[Symbol.iterator]();
-      // Draw the batches trained on before the checkpoint again (same generator draws), then pick up the
-      // generator exactly where the checkpoint left it.
-      let produced = 0;
-      while (produced < st.position && !iterator.next().done) produced++;
-      if (produced < st.position) {
-        fail(
-          OP,
-          `resuming epoch ${epoch} at batch ${st.position}, but the task gave only ${produced} batches`,
-        );
-      }
-      if (this.pendingDataState) {
-        generator.setState(this.pendingDataState);
-        this.pendingDataState = null;
-      }
-      while (true) {
-        if (this.stopReason !== null) {
-          status = 'interrupted';
-          break;
-        }
-        const next = iterator.next();
-        if (next.done) break;
-        produced++;
-        const info = this.trainStep(next.value);
-        st.step++;
-        st.position = produced;
-        st.tokens += info.tokens;
-        dirty = true;
-        fitSteps++;
-        fitTokens += info.tokens;
-        losses.push(info.loss);
-        window.loss += info.loss;
-        window.tokens += info.tokens;
-        window.examples += info.examples;
-        window.steps++;
-        window.lr = info.lr;
-        o.onStep?.({ step: st.step, epoch, ...info });
-
-        if (progress) {
-          const seconds = (now() - start) / 1000;
-          const total = totalSteps(o, st, epochLength);
-          progress.update({
-            step: st.step,
-            totalSteps: total,
-            epoch,
-            epochs: o.epochs,
-            loss: window.steps > 0 ? window.loss / window.steps : info.loss,
-            lr: info.lr,
-            tokensPerSecond: seconds > 0 ? fitTokens / seconds : 0,
-            etaSeconds:
-              total !== undefined && fitSteps > 0 ? ((total - st.step) * seconds) / fitSteps : undefined,
-          });
-        }
-        if (st.step % logEvery === 0) await flushWindow();
-
-        hitLimit = o.maxSteps !== undefined && st.step >= o.maxSteps;
-        if (o.evalEvery !== undefined && st.step % o.evalEvery === 0 && (await evaluate())) {
-          status = 'early-stopped';
-          break;
-        }
-        if (hitLimit) {
-          status = 'completed';
-          break;
-        }
-        if (o.checkpointEvery !== undefined && st.step % o.checkpointEvery === 0) await save();
-        await yieldToEventLoop();
-      }
-      if (status !== null) break;
-      if (produced === 0) fail(OP, `task.trainBatches gave no batches for epoch ${epoch}`);
-      // The epoch is done.
-      const stop = (o.evalEveryEpoch ?? true) && (await evaluate());
-      st.epoch++;
-      st.position = 0;
-      dirty = true;
-      if (stop) status = 'early-stopped';
+      status = this.runDone() ? 'completed' : await this.trainEpoch(run);
     }
+    return run.end(status, this.stopReason);
+  }
 
-    await flushWindow();
-    // A run cut short by maxSteps mid-epoch gets a last evaluation (one ending at an epoch's end had it).
-    if (status === 'completed' && hitLimit && ((o.evalEveryEpoch ?? true) || o.evalEvery !== undefined)) {
-      if (await evaluate()) status = 'early-stopped';
+  /** Whether the run has made its epochs or its steps. */
+  private runDone(): boolean {
+    const { epochs, maxSteps } = this.options;
+    const st = this.state;
+    return (epochs !== undefined && st.epoch >= epochs) || (maxSteps !== undefined && st.step >= maxSteps);
+  }
+
+  /**
+   * Trains the rest of the epoch under way, one step per batch, with evaluations and checkpoints on their
+   * schedules; the epoch's end evaluates and moves to the next epoch. Returns how the run ended, or null when
+   * it goes on.
+   */
+  private async trainEpoch(run: FitRun<B>): Promise<FitStatus | null> {
+    const o = this.options;
+    const st = this.state;
+    const epoch = st.epoch;
+    const { iterator, epochLength, done } = this.openEpoch(epoch);
+    let produced = done;
+    while (true) {
+      if (this.stopReason !== null) return 'interrupted';
+      const next = iterator.next();
+      if (next.done) break;
+      produced++;
+      const info = this.trainStep(next.value);
+      st.step++;
+      st.position = produced;
+      st.tokens += info.tokens;
+      await run.recordStep({ step: st.step, epoch, ...info }, epochLength);
+      if (o.evalEvery !== undefined && st.step % o.evalEvery === 0 && (await run.evaluate())) {
+        return 'early-stopped';
+      }
+      if (run.hitStepLimit) return 'completed';
+      if (o.checkpointEvery !== undefined && st.step % o.checkpointEvery === 0) await run.save();
+      await yieldToEventLoop();
     }
-    st.earlyStopped = status === 'early-stopped';
-    st.elapsedSeconds = elapsed();
-    if (o.checkpoints && dirty && ((o.checkpointAtEnd ?? true) || status === 'interrupted')) await save();
-    await log({ kind: 'end', ...stamp(), status });
-    const stopReason = status === 'interrupted' ? (this.stopReason ?? 'stop') : undefined;
-    const where = st.position > 0 ? `epoch ${st.epoch + 1}, batch ${st.position}` : `${st.epoch} epochs done`;
-    progress?.finish(
-      `${status}${stopReason ? ` (${stopReason})` : ''} at step ${st.step} (${where}), ` +
-        `${formatDuration(elapsed())} of training${checkpoint ? `; checkpoint ${checkpoint}` : ''}`,
-    );
-    const es = o.earlyStopping;
-    return {
-      status,
-      step: st.step,
-      epoch: st.epoch,
-      losses,
-      evaluations,
-      best:
-        es && st.bestValue !== null ? { metric: es.metric, value: st.bestValue, step: st.bestStep } : null,
-      checkpoint,
-      ...(stopReason !== undefined ? { stopReason } : {}),
-    };
+    if (produced === 0) fail(OP, `task.trainBatches gave no batches for epoch ${epoch}`);
+    const stop = (o.evalEveryEpoch ?? true) && (await run.evaluate());
+    st.epoch++;
+    st.position = 0;
+    run.dirty = true;
+    return stop ? 'early-stopped' : null;
+  }
+
+  /**
+   * The batches of `epoch`, past the ones a resumed run trained on: always drawn from the start of the epoch's
+   * stream (the same generator draws), after which the generator picks up exactly where the checkpoint left it.
+   */
+  private openEpoch(epoch: number): { iterator: Iterator<B>; epochLength: number | undefined; done: number } {
+    const st = this.state;
+    const generator = epochGenerator(st.seed, epoch);
+    this.dataGenerator = generator;
+    this.dataEpoch = epoch;
+    const batches = this.options.task.trainBatches(epoch, generator);
+    const epochLength = typeof batches.length === 'number' ? batches.length : undefined;
+    const iterator = batches[Symbol.iterator]();
+    let done = 0;
+    while (done < st.position && !iterator.next().done) done++;
+    if (done < st.position) {
+      fail(OP, `resuming epoch ${epoch} at batch ${st.position}, but the task gave only ${done} batches`);
+    }
+    if (this.pendingDataState) {
+      generator.setState(this.pendingDataState);
+      this.pendingDataState = null;
+    }
+    return { iterator, epochLength, done };
   }
 
   // In a tidy scope: the step's activations go back to the storage pool when it returns (it returns numbers).
@@ -608,26 +384,6 @@ function checkOptions<B>(o: TrainerOptions<B>): void {
   }
   if (o.checkpointEvery !== undefined && !o.checkpoints)
     fail(OP, 'checkpointEvery needs a checkpoints store');
-}
-
-/** The step the run will end at, when it can be known (for the bar and the ETA). */
-function totalSteps<B>(
-  o: TrainerOptions<B>,
-  st: TrainerState,
-  epochLength: number | undefined,
-): number | undefined {
-  let total: number | undefined;
-  if (o.epochs !== undefined && epochLength !== undefined) {
-    total = st.step - st.position + (o.epochs - st.epoch) * epochLength;
-  }
-  if (o.maxSteps !== undefined) total = total === undefined ? o.maxSteps : Math.min(total, o.maxSteps);
-  return total;
-}
-
-function formatMetrics(metrics: EvalMetrics): string {
-  return Object.entries(metrics)
-    .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(4)}`)
-    .join(' ');
 }
 
 /** A deep copy through JSON: the config is saved as JSON, so what cannot go there fails now, with a clear error. */

@@ -37,11 +37,24 @@ export interface TranslationModel {
   /**
    * Teacher-forced loss: src int32 [B, S], tgtIn int32 [B, T] (`<sos>` y₁ … y_{T−1}), tgtOut int32 [B, T]
    * (y₁ … y_{T−1} `<eos>`, padded with the pad id). `loss` is the mean cross-entropy over the non-pad targets;
-   * `logits` [B, T, V], when returned, give the token accuracy.
+   * `logits` [B, T, V], when returned, give the token accuracy. The task passes its label smoothing ε: the
+   * cross-entropy's target distribution is (1 − ε)·onehot + ε/V.
    */
-  loss(src: Tensor, srcPadding: Tensor, tgtIn: Tensor, tgtOut: Tensor): { loss: Tensor; logits?: Tensor };
+  loss(
+    src: Tensor,
+    srcPadding: Tensor,
+    tgtIn: Tensor,
+    tgtOut: Tensor,
+    options?: TranslationLossOptions,
+  ): { loss: Tensor; logits?: Tensor };
   /** A decoder stepper over the sources, for greedy decoding (called in evaluation mode, without gradients). */
   stepper(src: Tensor, srcPadding: Tensor): DecoderStepper<unknown>;
+}
+
+/** What the task asks of a model's loss beyond the batch. */
+export interface TranslationLossOptions {
+  /** Label smoothing ε of the cross-entropy (default 0). */
+  labelSmoothing?: number;
 }
 
 /** Turns ids into text for BLEU (a Tokenizer does). */
@@ -66,6 +79,8 @@ export interface TranslationTaskOptions {
   decode?: boolean;
   /** Most tokens a decoding may produce: a number, or a function of the batch's longest reference (default +10). */
   maxDecodeLength?: number | ((longestReference: number) => number);
+  /** Label smoothing ε of the loss, in training and in evaluation's loss (default 0). */
+  labelSmoothing?: number;
   /** Ids of the specials (defaults: the Vocabulary's 0, 1, 2). */
   padId?: number;
   sosId?: number;
@@ -79,13 +94,14 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
   private readonly options: TranslationTaskOptions;
   /** [source, target] padded lengths, as bucketBatches measures them (to count an epoch's batches). */
   private readonly lengths: [number, number][];
+  private readonly lossOptions: TranslationLossOptions;
 
   constructor(options: TranslationTaskOptions) {
     const model = options?.model as Partial<TranslationModel> | undefined;
     if (!model || typeof model.loss !== 'function' || typeof model.stepper !== 'function') {
       fail(
         OP,
-        'model must implement TranslationModel: loss(src, srcPadding, tgtIn, tgtOut) and stepper(src, srcPadding)',
+        'model must implement TranslationModel: loss(src, srcPadding, tgtIn, tgtOut, { labelSmoothing }) and stepper(src, srcPadding)',
       );
     }
     if (!Array.isArray(options.train) || options.train.length === 0)
@@ -97,6 +113,10 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
     ) {
       fail(OP, `sourcePadding must be 'mask' or 'lengths', got ${String(options.sourcePadding)}`);
     }
+    const labelSmoothing = options.labelSmoothing ?? 0;
+    if (!(typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing <= 1))
+      fail(OP, `labelSmoothing must be a number in [0, 1], got ${String(options.labelSmoothing)}`);
+    this.lossOptions = { labelSmoothing };
     this.model = options.model;
     this.options = options;
     const eos = options.batching.sourceEos ? 1 : 0;
@@ -114,7 +134,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
   }
 
   loss(batch: TranslationBatch): BatchLoss {
-    const out = this.model.loss(batch.source, this.padding(batch), batch.decoderInput, batch.decoderOutput);
+    const out = this.teacherForced(batch, this.padding(batch));
     return { loss: out.loss, tokens: sumOf(batch.targetLengths), examples: batch.indices.length };
   }
 
@@ -141,7 +161,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
       const batches = bucketBatches(examples, { batchSize, shuffle: false, sourceEos: o.batching.sourceEos });
       for (const batch of batches) {
         const padding = this.padding(batch);
-        const out = this.model.loss(batch.source, padding, batch.decoderInput, batch.decoderOutput);
+        const out = this.teacherForced(batch, padding);
         const n = sumOf(batch.targetLengths);
         lossSum += out.loss.item() * n;
         tokens += n;
@@ -179,6 +199,11 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
       }
       return metrics;
     });
+  }
+
+  private teacherForced(batch: TranslationBatch, padding: Tensor): { loss: Tensor; logits?: Tensor } {
+    const { source, decoderInput, decoderOutput } = batch;
+    return this.model.loss(source, padding, decoderInput, decoderOutput, this.lossOptions);
   }
 
   private padding(batch: TranslationBatch): Tensor {

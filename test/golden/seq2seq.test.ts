@@ -13,6 +13,7 @@ describe('golden seq2seq_bahdanau_gru', () => {
       embeddingDim: cfg.embedding_dim,
       hiddenSize: cfg.units,
       attentionUnits: cfg.units,
+      dropout: 0,
     });
     const params = new Map(c.names('param.').map((n) => [n, c.get(`param.${n}`)] as [string, Tensor]));
     // Strict: the PyTorch state dict loads as is, with exactly the same names.

@@ -17,7 +17,7 @@ import {
   greedyDecode,
   loadPredictor,
   noGrad,
-  resolveModelConfig,
+  validateConfig,
   reversalTask,
   type Architecture,
   type ModelCheckpointConfig,
@@ -46,8 +46,8 @@ const SMALL: Record<Architecture, Record<string, number | boolean | string>> = {
     dropout: 0,
     maxLen: 32,
   },
-  'bigru-attention': { embedDim: 8, hiddenSize: 6, dropout: 0 },
-  'transformer-cls': { embedDim: 8, nhead: 2, numLayers: 1, dimFeedforward: 16, dropout: 0, maxLen: 32 },
+  'bigru-attention': { embeddingDim: 8, hiddenSize: 6, dropout: 0 },
+  'transformer-cls': { dModel: 8, nhead: 2, numLayers: 1, dimFeedforward: 16, dropout: 0, maxLen: 32 },
 };
 
 const reversal = reversalTask({ count: 40, seed: 5, minLength: 2, maxLength: 6, vocabSize: 6 });
@@ -61,7 +61,7 @@ async function checkpoint(
   task: TaskKind,
 ): Promise<{ dir: string; config: ModelCheckpointConfig }> {
   const dir = tempDir();
-  const model = resolveModelConfig(arch, SMALL[arch]);
+  const model = validateConfig(arch, SMALL[arch], 'model');
   const generator = new Generator(1);
   let trainer: Trainer<unknown>;
   let config: ModelCheckpointConfig;
@@ -69,7 +69,7 @@ async function checkpoint(
     const built = buildModel(
       arch,
       model,
-      { sourceVocabSize: tok.vocabulary.size, targetVocabSize: tok.vocabulary.size },
+      { srcVocabSize: tok.vocabulary.size, tgtVocabSize: tok.vocabulary.size },
       generator,
     );
     if (built.task !== 'translate') throw new Error('expected a translator');
@@ -141,8 +141,8 @@ describe('predictors from checkpoints', () => {
       const [best] = result.hypotheses;
       // The reference: the same model decoded directly.
       const built = buildModel(arch, predictor.info.config as never, {
-        sourceVocabSize: tok.vocabulary.size,
-        targetVocabSize: tok.vocabulary.size,
+        srcVocabSize: tok.vocabulary.size,
+        tgtVocabSize: tok.vocabulary.size,
       });
       if (built.task !== 'translate') throw new Error('expected a translator');
       const { loadCheckpoint } = await import('../../src/node.js');
@@ -243,7 +243,7 @@ describe('predictors from checkpoints', () => {
     const luong = {
       ...config,
       architecture: 'gru-luong',
-      model: resolveModelConfig('gru-luong', SMALL['gru-luong']),
+      model: validateConfig('gru-luong', SMALL['gru-luong'], 'model'),
     };
     expect(() => predictorFromCheckpoint({ ...snapshot, config: luong })).toThrow(
       /model\.safetensors does not fit the gru-luong model/,
@@ -256,7 +256,7 @@ describe('predictors from checkpoints', () => {
     );
     expect(() =>
       createPredictor({
-        model: buildModel('bigru-attention', resolveModelConfig('bigru-attention', {}), {
+        model: buildModel('bigru-attention', validateConfig('bigru-attention', {}, 'model'), {
           vocabSize: 5,
           numClasses: 2,
         }),

@@ -42,6 +42,7 @@ function small(options: Partial<TransformerSeq2SeqOptions> = {}, seed = 1): Tran
     dimFeedforward: 32,
     dropout: 0,
     maxLen: 32,
+    normFirst: false,
     generator: new Generator(seed),
     ...options,
   });
@@ -296,6 +297,7 @@ describe('TransformerSeq2Seq: learning', () => {
       dimFeedforward: 64,
       dropout: 0,
       maxLen: 16,
+      normFirst: false,
       shareEmbeddings: true,
       tieOutput: true,
       generator: new Generator(1),

@@ -15,7 +15,7 @@ import {
   TranslationTask,
   WordTokenizer,
   buildModel,
-  resolveModelConfig,
+  validateConfig,
   reversalTask,
   type ModelCheckpointConfig,
 } from '../../src/node.js';
@@ -34,17 +34,21 @@ export const REVERSAL_SENTENCE = 'a b c d';
 async function trainTranslator(dir: string): Promise<void> {
   const task = reversalTask({ count: 48, seed: 5, minLength: 2, maxLength: 6, vocabSize: 6 });
   const tok = task.sourceTokenizer;
-  const model = resolveModelConfig('transformer', {
-    dModel: 16,
-    nhead: 2,
-    numEncoderLayers: 1,
-    numDecoderLayers: 2,
-    dimFeedforward: 32,
-    dropout: 0,
-    maxLen: 32,
-  });
+  const model = validateConfig(
+    'transformer',
+    {
+      dModel: 16,
+      nhead: 2,
+      numEncoderLayers: 1,
+      numDecoderLayers: 2,
+      dimFeedforward: 32,
+      dropout: 0,
+      maxLen: 32,
+    },
+    'model',
+  );
   const generator = new Generator(1);
-  const sizes = { sourceVocabSize: tok.vocabulary.size, targetVocabSize: tok.vocabulary.size };
+  const sizes = { srcVocabSize: tok.vocabulary.size, tgtVocabSize: tok.vocabulary.size };
   const built = buildModel('transformer', model, sizes, generator);
   if (built.task !== 'translate') throw new Error('expected a translation model');
   const config: ModelCheckpointConfig = {
@@ -76,7 +80,7 @@ async function trainTranslator(dir: string): Promise<void> {
 async function trainClassifier(dir: string): Promise<void> {
   const texts = ['a good film', 'a bad film', 'good plot', 'bad plot', 'very good acting', 'very bad acting'];
   const tok = WordTokenizer.train(texts);
-  const model = resolveModelConfig('bigru-attention', { embedDim: 8, hiddenSize: 8, dropout: 0 });
+  const model = validateConfig('bigru-attention', { embeddingDim: 8, hiddenSize: 8, dropout: 0 }, 'model');
   const generator = new Generator(2);
   const built = buildModel(
     'bigru-attention',

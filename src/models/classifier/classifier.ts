@@ -6,7 +6,7 @@
  *   logits = Linear(dropout(Σ_j α_j h_j)) → [B, C]
  *
  * The encoder is a bidirectional GRU (D = 2·hiddenSize, default) or a Transformer encoder stack over the
- * embeddings plus sinusoidal positions (D = embedDim). forward returns the logits and the pooling weight of every
+ * embeddings plus sinusoidal positions (D = embeddingDim). forward returns the logits and the pooling weight of every
  * token, which shows which tokens decided the class.
  *
  * Padding: forward takes a bool padding mask [B, T] (true = padding), the lengths (int32 [B] or numbers), or
@@ -29,31 +29,37 @@ import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { TransformerEncoder } from '../transformer/encoder.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
+import { defaultsOf } from '../config.js';
 import { AttentionPooling } from './attention-pooling.js';
+import {
+  BIGRU_ATTENTION_CONFIG,
+  TRANSFORMER_CLS_CONFIG,
+  type BigruAttentionConfig,
+  type TransformerClsConfig,
+} from './config.js';
 
 const OP = 'AttentionClassifier';
 
-export interface AttentionClassifierOptions {
+/** The hyper-parameters' defaults: those of the `bigru-attention` and `transformer-cls` architectures. */
+const BIGRU = defaultsOf(BIGRU_ATTENTION_CONFIG);
+const TRANSFORMER = defaultsOf(TRANSFORMER_CLS_CONFIG);
+
+/**
+ * The hyper-parameters, each optional, with the defaults, ranges and meanings of the declaration of the
+ * encoder's architecture (config.ts: BIGRU_ATTENTION_CONFIG for 'bigru', TRANSFORMER_CLS_CONFIG for
+ * 'transformer', whose dModel is the embeddingDim here); dropout applies to the embeddings, inside the encoder
+ * and before the output layer. And the model's other options.
+ */
+export interface AttentionClassifierOptions
+  extends
+    Partial<Omit<BigruAttentionConfig, 'attentionUnits'>>,
+    Partial<Pick<TransformerClsConfig, 'nhead' | 'dimFeedforward' | 'maxLen'>> {
   vocabSize: number;
   numClasses: number;
-  /** Embedding size (default 64); the Transformer encoder's dModel. */
-  embedDim?: number;
   /** 'bigru' (default) or 'transformer'. */
   encoder?: 'bigru' | 'transformer';
-  /** GRU hidden size per direction (default embedDim). */
-  hiddenSize?: number;
-  /** Encoder layers (default 1). */
-  numLayers?: number;
-  /** Transformer attention heads (default 4). */
-  nhead?: number;
-  /** Transformer feed-forward size (default 4·embedDim). */
-  dimFeedforward?: number;
-  /** Longest sequence for the Transformer's positional encoding (default 512). */
-  maxLen?: number;
   /** Hidden size of the pooling attention (default: the encoder's output size). */
   attentionUnits?: number;
-  /** Dropout on the embeddings, inside the encoder and before the output layer (default 0.1). */
-  dropout?: number;
   /** Padding id (default 0): its embedding row stays zero, and ids equal to it are padding by default. */
   padId?: number;
   generator?: Generator;
@@ -72,7 +78,7 @@ export type ClassifierPadding = Tensor | readonly number[] | null;
 export class AttentionClassifier extends Module {
   readonly vocabSize: number;
   readonly numClasses: number;
-  readonly embedDim: number;
+  readonly embeddingDim: number;
   readonly encoderKind: 'bigru' | 'transformer';
   /** Features of the encoder's output D. */
   readonly outputDim: number;
@@ -88,42 +94,43 @@ export class AttentionClassifier extends Module {
     super();
     if (typeof options !== 'object' || options === null)
       fail(OP, `needs an options object { vocabSize, numClasses, ... }, got ${String(options)}`);
-    const embedDim = options.embedDim ?? 64;
-    const numLayers = options.numLayers ?? 1;
-    const hiddenSize = options.hiddenSize ?? embedDim;
+    const kind = options.encoder ?? 'bigru';
+    if (kind !== 'bigru' && kind !== 'transformer')
+      fail(OP, `encoder must be 'bigru' or 'transformer', got ${String(kind)}`);
+    const bigru = kind === 'bigru';
+    const embeddingDim = options.embeddingDim ?? (bigru ? BIGRU.embeddingDim : TRANSFORMER.dModel);
+    const numLayers = options.numLayers ?? (bigru ? BIGRU.numLayers : TRANSFORMER.numLayers);
+    const hiddenSize = options.hiddenSize ?? BIGRU.hiddenSize;
     for (const [name, v] of [
       ['vocabSize', options.vocabSize],
       ['numClasses', options.numClasses],
-      ['embedDim', embedDim],
+      ['embeddingDim', embeddingDim],
       ['numLayers', numLayers],
       ['hiddenSize', hiddenSize],
     ] as const) {
       if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
     }
-    const kind = options.encoder ?? 'bigru';
-    if (kind !== 'bigru' && kind !== 'transformer')
-      fail(OP, `encoder must be 'bigru' or 'transformer', got ${String(kind)}`);
     const padId = options.padId ?? 0;
     if (!Number.isInteger(padId) || padId < 0 || padId >= options.vocabSize)
       fail(OP, `padId must be in [0, ${options.vocabSize}), got ${padId}`);
-    const p = options.dropout ?? 0.1;
+    const p = options.dropout ?? (bigru ? BIGRU.dropout : TRANSFORMER.dropout);
     const { generator } = options;
     this.vocabSize = options.vocabSize;
     this.numClasses = options.numClasses;
-    this.embedDim = embedDim;
+    this.embeddingDim = embeddingDim;
     this.encoderKind = kind;
     this.padId = padId;
 
     this.embedding = this.registerModule(
       'embedding',
-      new Embedding(options.vocabSize, embedDim, { paddingIdx: padId, generator }),
+      new Embedding(options.vocabSize, embeddingDim, { paddingIdx: padId, generator }),
     );
     this.dropout = this.registerModule('dropout', new Dropout(p, generator));
     if (kind === 'bigru') {
       this.positions = null;
       this.encoder = this.registerModule(
         'encoder',
-        new GRU(embedDim, hiddenSize, {
+        new GRU(embeddingDim, hiddenSize, {
           numLayers,
           bidirectional: true,
           batchFirst: true,
@@ -135,7 +142,7 @@ export class AttentionClassifier extends Module {
     } else {
       this.positions = this.registerModule(
         'positions',
-        new SinusoidalPositionalEncoding(embedDim, options.maxLen ?? 512, {
+        new SinusoidalPositionalEncoding(embeddingDim, options.maxLen ?? TRANSFORMER.maxLen, {
           dropout: 0,
           batchFirst: true,
         }),
@@ -144,9 +151,9 @@ export class AttentionClassifier extends Module {
         'encoder',
         new TransformerEncoder(
           {
-            dModel: embedDim,
-            nhead: options.nhead ?? 4,
-            dimFeedforward: options.dimFeedforward ?? 4 * embedDim,
+            dModel: embeddingDim,
+            nhead: options.nhead ?? TRANSFORMER.nhead,
+            dimFeedforward: options.dimFeedforward ?? TRANSFORMER.dimFeedforward,
             dropout: p,
             batchFirst: true,
             generator,
@@ -154,7 +161,7 @@ export class AttentionClassifier extends Module {
           numLayers,
         ),
       );
-      this.outputDim = embedDim;
+      this.outputDim = embeddingDim;
     }
     this.pooling = this.registerModule(
       'pooling',

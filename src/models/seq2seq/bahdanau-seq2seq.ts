@@ -31,13 +31,13 @@ export class BahdanauSeq2Seq extends RNNSeq2Seq {
     super('BahdanauSeq2Seq', options);
     this.decoder = new BahdanauDecoder({
       vocabSize: this.tgtVocabSize,
-      embeddingDim: options.embeddingDim,
-      hiddenSize: options.hiddenSize,
+      embeddingDim: this.hyper.embeddingDim,
+      hiddenSize: this.hyper.hiddenSize,
       encoderDim: this.encoder.outputSize,
       attentionUnits: options.attentionUnits,
       cell: options.cell,
-      numLayers: options.numLayers,
-      dropout: options.dropout,
+      numLayers: this.hyper.numLayers,
+      dropout: this.hyper.dropout,
       paddingIdx: options.padId,
       generator: options.generator,
     });

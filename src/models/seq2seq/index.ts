@@ -24,3 +24,10 @@ export { BahdanauSeq2Seq, type BahdanauSeq2SeqOptions } from './bahdanau-seq2seq
 export { LuongSeq2Seq, type LuongSeq2SeqOptions } from './luong-seq2seq.js';
 export { RNNSeq2SeqStepper } from './rnn-seq2seq-stepper.js';
 export type { RNNCellKind } from './recurrence.js';
+export {
+  GRU_BAHDANAU_CONFIG,
+  GRU_LUONG_CONFIG,
+  type GruBahdanauConfig,
+  type GruLuongConfig,
+} from './config.js';
+export { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';

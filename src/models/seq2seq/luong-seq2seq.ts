@@ -21,15 +21,15 @@ export class LuongSeq2Seq extends RNNSeq2Seq {
     super('LuongSeq2Seq', options);
     this.decoder = new LuongDecoder({
       vocabSize: this.tgtVocabSize,
-      embeddingDim: options.embeddingDim,
-      hiddenSize: options.hiddenSize,
+      embeddingDim: this.hyper.embeddingDim,
+      hiddenSize: this.hyper.hiddenSize,
       encoderDim: this.encoder.outputSize,
       score: options.score,
       window: options.window,
       inputFeeding: options.inputFeeding,
       cell: options.cell,
-      numLayers: options.numLayers,
-      dropout: options.dropout,
+      numLayers: this.hyper.numLayers,
+      dropout: this.hyper.dropout,
       paddingIdx: options.padId,
       generator: options.generator,
     });

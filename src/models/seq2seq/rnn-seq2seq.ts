@@ -24,27 +24,25 @@ import { crossEntropy, reshape } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { defaultsOf } from '../config.js';
+import { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';
 import type { RNNCellKind } from './recurrence.js';
 import type { RNNDecoderForwardOptions, RNNAttentionDecoder } from './rnn-decoder.js';
 import { RNNEncoder, type RNNState } from './rnn-encoder.js';
 import { RNNSeq2SeqStepper } from './rnn-seq2seq-stepper.js';
 
-export interface RNNSeq2SeqOptions {
+/**
+ * The hyper-parameters the RNN seq2seq architectures share, each optional, with the defaults, ranges and
+ * meanings their declaration gives (RNN_SEQ2SEQ_CONFIG in config.ts: a bidirectional encoder's outputs are 2H
+ * wide, its final states joined by the encoder's bridge; dropout applies to the embeddings, between layers and
+ * before fc, in training mode only), and the models' other options.
+ */
+export interface RNNSeq2SeqOptions extends Partial<RNNSeq2SeqConfig> {
   srcVocabSize: number;
   /** Target vocabulary size (default srcVocabSize). */
   tgtVocabSize?: number;
-  /** Width of the source and target embeddings. */
-  embeddingDim: number;
-  /** Hidden size of the encoder (each direction) and of the decoder. */
-  hiddenSize: number;
   /** Recurrent cell of encoder and decoder (default 'gru'). */
   cell?: RNNCellKind;
-  /** Layers of encoder and decoder (default 1). */
-  numLayers?: number;
-  /** A bidirectional encoder (default false): outputs 2H wide, final states joined by the encoder's bridge. */
-  bidirectional?: boolean;
-  /** Dropout on embeddings, between layers and before fc, training mode only (default 0). */
-  dropout?: number;
   /** The <pad> id of both vocabularies: zero embedding rows, and ignored by loss(). */
   padId?: number;
   generator?: Generator;
@@ -128,12 +126,16 @@ function sourcePadding(
   return { lengths, mask };
 }
 
+const DEFAULTS = defaultsOf(RNN_SEQ2SEQ_CONFIG);
+
 export abstract class RNNSeq2Seq extends Module {
   readonly encoder: RNNEncoder;
   abstract readonly decoder: RNNAttentionDecoder;
   readonly padId: number | undefined;
   readonly srcVocabSize: number;
   readonly tgtVocabSize: number;
+  /** The hyper-parameters: the options given, with their declaration's defaults for the rest. */
+  readonly hyper: RNNSeq2SeqConfig;
 
   protected constructor(
     protected readonly op: string,
@@ -144,14 +146,21 @@ export abstract class RNNSeq2Seq extends Module {
     this.srcVocabSize = options.srcVocabSize;
     this.tgtVocabSize = options.tgtVocabSize ?? options.srcVocabSize;
     this.padId = options.padId;
+    const hyper = (this.hyper = {
+      embeddingDim: options.embeddingDim ?? DEFAULTS.embeddingDim,
+      hiddenSize: options.hiddenSize ?? DEFAULTS.hiddenSize,
+      numLayers: options.numLayers ?? DEFAULTS.numLayers,
+      bidirectional: options.bidirectional ?? DEFAULTS.bidirectional,
+      dropout: options.dropout ?? DEFAULTS.dropout,
+    });
     this.encoder = new RNNEncoder({
       vocabSize: options.srcVocabSize,
-      embeddingDim: options.embeddingDim,
-      hiddenSize: options.hiddenSize,
+      embeddingDim: hyper.embeddingDim,
+      hiddenSize: hyper.hiddenSize,
       cell: options.cell,
-      numLayers: options.numLayers,
-      bidirectional: options.bidirectional,
-      dropout: options.dropout,
+      numLayers: hyper.numLayers,
+      bidirectional: hyper.bidirectional,
+      dropout: hyper.dropout,
       paddingIdx: options.padId,
       generator: options.generator,
     });

@@ -2,6 +2,7 @@ export {
   TransformerSeq2Seq,
   OutputProjection,
   type TransformerSeq2SeqOptions,
+  type TransformerSeq2SeqLossOptions,
   type TransformerSeq2SeqWeights,
   type TransformerEncoding,
 } from './model.js';
@@ -16,3 +17,4 @@ export {
   type DecoderLayerCache,
   type DecoderLayerStepResult,
 } from './kv-cache.js';
+export { TRANSFORMER_CONFIG, type TransformerConfig } from './config.js';

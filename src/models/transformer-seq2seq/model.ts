@@ -27,7 +27,7 @@ import { Embedding } from '../../nn/embedding.js';
 import { fans, uniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { fail } from '../../tensor/errors.js';
-import { add, eq, matmul, mul } from '../../tensor/ops/index.js';
+import { add, crossEntropy, eq, matmul, mul, reshape } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -36,37 +36,31 @@ import { TransformerDecoder } from '../transformer/decoder.js';
 import { TransformerEncoder } from '../transformer/encoder.js';
 import { LearnedPositionalEncoding } from '../transformer/learned-positional-encoding.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
+import { defaultsOf } from '../config.js';
+import { TRANSFORMER_CONFIG, type TransformerConfig } from './config.js';
 import { TransformerSeq2SeqStepper, type TransformerStepperOptions } from './stepper.js';
 
 const OP = 'TransformerSeq2Seq';
 
-export interface TransformerSeq2SeqOptions {
+/** The hyper-parameters' defaults: those of the `transformer` architecture (config.ts). */
+const DEFAULTS = defaultsOf(TRANSFORMER_CONFIG);
+
+/**
+ * The hyper-parameters of the `transformer` architecture, each optional, with the defaults, ranges and meanings
+ * its declaration gives (TRANSFORMER_CONFIG in config.ts; dropout applies in the layers and after the positional
+ * encodings), and the model's other options.
+ */
+export interface TransformerSeq2SeqOptions extends Partial<TransformerConfig> {
   /** Source vocabulary size. */
   srcVocabSize: number;
   /** Target vocabulary size (default srcVocabSize); must equal it when shareEmbeddings. */
   tgtVocabSize?: number;
-  /** Model dimension E (default 512). */
-  dModel?: number;
-  /** Attention heads (default 8). */
-  nhead?: number;
-  /** Encoder layers (default 6). */
-  numEncoderLayers?: number;
-  /** Decoder layers (default 6). */
-  numDecoderLayers?: number;
-  /** Feed-forward hidden size (default 2048). */
-  dimFeedforward?: number;
-  /** Dropout in the layers and after the positional encodings (default 0.1). */
-  dropout?: number;
   /** Feed-forward activation (default 'relu'). */
   activation?: TransformerActivation;
   /** eps of every LayerNorm (default 1e-5). */
   layerNormEps?: number;
-  /** Pre-norm layers (default false: post-norm, as the original Transformer). */
-  normFirst?: boolean;
   /** Positional encodings (default 'sinusoidal'). */
   positional?: 'sinusoidal' | 'learned';
-  /** Longest source or target sequence (default 512). */
-  maxLen?: number;
   /** The padding id of both vocabularies (default 0). */
   padId?: number;
   /** One embedding table for source and target (a joint vocabulary; default false). */
@@ -75,6 +69,11 @@ export interface TransformerSeq2SeqOptions {
   tieOutput?: boolean;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
+}
+
+export interface TransformerSeq2SeqLossOptions {
+  /** Label smoothing ε of the cross-entropy (default 0): the target distribution is (1 − ε)·onehot + ε/V. */
+  labelSmoothing?: number;
 }
 
 /** Attention weights of every layer and head. */
@@ -152,11 +151,11 @@ export class TransformerSeq2Seq extends Module {
       fail(OP, `needs an options object { srcVocabSize, ... }, got ${String(options)}`);
     const srcVocab = options.srcVocabSize;
     const tgtVocab = options.tgtVocabSize ?? srcVocab;
-    const dModel = options.dModel ?? 512;
-    const nhead = options.nhead ?? 8;
-    const numEncoderLayers = options.numEncoderLayers ?? 6;
-    const numDecoderLayers = options.numDecoderLayers ?? 6;
-    const maxLen = options.maxLen ?? 512;
+    const dModel = options.dModel ?? DEFAULTS.dModel;
+    const nhead = options.nhead ?? DEFAULTS.nhead;
+    const numEncoderLayers = options.numEncoderLayers ?? DEFAULTS.numEncoderLayers;
+    const numDecoderLayers = options.numDecoderLayers ?? DEFAULTS.numDecoderLayers;
+    const maxLen = options.maxLen ?? DEFAULTS.maxLen;
     const padId = options.padId ?? 0;
     for (const [name, v] of [
       ['srcVocabSize', srcVocab],
@@ -183,7 +182,7 @@ export class TransformerSeq2Seq extends Module {
     this.maxLen = maxLen;
     this.scale = Math.sqrt(dModel);
     const generator = options.generator;
-    const dropout = options.dropout ?? 0.1;
+    const dropout = options.dropout ?? DEFAULTS.dropout;
 
     const embedding = (vocab: number) => {
       const e = new Embedding(vocab, dModel, { paddingIdx: padId, generator });
@@ -209,12 +208,12 @@ export class TransformerSeq2Seq extends Module {
     const layer = {
       dModel,
       nhead,
-      dimFeedforward: options.dimFeedforward ?? 2048,
+      dimFeedforward: options.dimFeedforward ?? DEFAULTS.dimFeedforward,
       dropout,
       activation: options.activation ?? 'relu',
       layerNormEps: options.layerNormEps ?? 1e-5,
       batchFirst: true,
-      normFirst: options.normFirst ?? false,
+      normFirst: options.normFirst ?? DEFAULTS.normFirst,
       generator,
     };
     this.encoder = this.registerModule(
@@ -274,6 +273,33 @@ export class TransformerSeq2Seq extends Module {
     return this.decode(tgtIn, this.encode(src));
   }
 
+  /**
+   * forward, then the mean cross-entropy of the logits against tgtOut [B, T] over the targets that are not
+   * padId, with label smoothing ε (default 0): the signature the RNN models' loss has, so that a translation
+   * task drives either. The Transformer reads padding from the pad id in `src`, so `_srcPadding` (the task's
+   * mask or lengths; batches pad with the same id) is not needed.
+   */
+  loss(
+    src: Tensor,
+    _srcPadding: unknown,
+    tgtIn: Tensor,
+    tgtOut: Tensor,
+    options: TransformerSeq2SeqLossOptions = {},
+  ): { loss: Tensor; logits: Tensor } {
+    const logits = this.forward(src, tgtIn);
+    const [batch, steps, vocab] = logits.shape as [number, number, number];
+    if (!(tgtOut instanceof Tensor) || tgtOut.dtype !== 'int32' || tgtOut.size !== batch * steps)
+      fail(
+        OP,
+        `tgtOut must be int32 [${batch}, ${steps}] like tgtIn, got ${tgtOut instanceof Tensor ? `${tgtOut.dtype} ${formatShape(tgtOut.shape)}` : String(tgtOut)}`,
+      );
+    const loss = crossEntropy(reshape(logits, [batch * steps, vocab]), reshape(tgtOut, [batch * steps]), {
+      ignoreIndex: this.padId,
+      labelSmoothing: options.labelSmoothing ?? 0,
+    });
+    return { loss, logits };
+  }
+
   /** The logits and the attention weights of every layer and head (encoder self, decoder self and cross). */
   forwardWithWeights(src: Tensor, tgtIn: Tensor): TransformerSeq2SeqWeights {
     this.checkBatch(src, tgtIn);
@@ -299,9 +325,17 @@ export class TransformerSeq2Seq extends Module {
    * (default) each step feeds only the newest token and reuses the decoder layers' cached keys and values;
    * without, each step reruns the decoder over the whole prefix (the reference the cache is tested against).
    * Its per-step attention is the cross-attention [layers, rows, heads, S] (attentionRowAxis 1).
+   *
+   * The second argument may instead be the source padding (a mask or lengths tensor, or null), as a translation
+   * task and the predictor pass it to any seq2seq model: the Transformer reads padding from the pad id, so it
+   * is not needed, and the stepper uses the default options.
    */
-  stepper(src: Tensor, options: TransformerStepperOptions = {}): TransformerSeq2SeqStepper {
-    return new TransformerSeq2SeqStepper(this, src, options);
+  stepper(src: Tensor, options: TransformerStepperOptions | Tensor | null = {}): TransformerSeq2SeqStepper {
+    return new TransformerSeq2SeqStepper(
+      this,
+      src,
+      options instanceof Tensor || options === null ? {} : options,
+    );
   }
 
   private checkIds(name: string, ids: unknown, vocab: number): asserts ids is Tensor {

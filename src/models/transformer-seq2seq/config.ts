@@ -1,0 +1,23 @@
+/**
+ * The `attn` configuration of the Transformer encoder–decoder (architecture `transformer`): sinusoidal
+ * positions, padding id 0, vocabulary sizes from the tokenizers. See ../config.ts for how a declaration is read.
+ */
+import { bool, float, int, type ConfigOf } from '../config.js';
+
+export const TRANSFORMER_CONFIG = {
+  dModel: int(256, 1, 4096, 'model width'),
+  nhead: int(4, 1, 64, 'attention heads (must divide dModel)', { flag: 'heads' }),
+  numEncoderLayers: int(3, 1, 24, 'encoder layers', { flag: 'encoder-layers', groupFlag: 'layers' }),
+  numDecoderLayers: int(3, 1, 24, 'decoder layers', { flag: 'decoder-layers', groupFlag: 'layers' }),
+  dimFeedforward: int(1024, 1, 16384, 'feed-forward hidden size', { flag: 'ff-dim' }),
+  dropout: float(0.1, 0, 0.9, 'dropout probability while training'),
+  normFirst: bool(true, 'pre-norm layers (false: post-norm)', { flag: 'post-norm' }),
+  maxLen: int(256, 1, 8192, 'longest source or target sequence'),
+};
+
+export type TransformerConfig = ConfigOf<typeof TRANSFORMER_CONFIG>;
+
+/** Heads split the width: each head attends over dModel / nhead features. */
+export function checkHeads(width: number, nhead: number, widthName: string): string | null {
+  return width % nhead === 0 ? null : `nhead ${nhead} must divide the model width ${width} (${widthName})`;
+}
