@@ -294,12 +294,12 @@ describe.each(CASES.filter((c) => c.params.length > 0))('$label: parameters', (c
 });
 
 describe('AdditiveAttention: projected keys', () => {
-  it('scoreProjected on W1 k equals score', () => {
+  it('scorePrepared on W1 k equals score', () => {
     const c = CASES.find((x) => x.label === 'AdditiveAttention')!;
     const { layer, query, keys } = setup(c);
     const additive = layer as AdditiveAttention;
     const a = additive.score(query, keys);
-    const b = additive.scoreProjected(query, additive.projectKeys(keys));
+    const b = additive.scorePrepared(query, additive.prepareKeys(keys));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     const hand = handAttention(scoreFnOf(layer), cube(query), cube(keys), cube(keys));
     expectValues(a, hand.scores, 'scores');
