@@ -24,6 +24,7 @@ export {
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionForwardOptions,
   type MultiHeadAttentionResult,
+  type MultiHeadAttentionCache,
 } from './multihead.js';
 export {
   softmax,

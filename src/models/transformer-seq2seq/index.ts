@@ -10,9 +10,3 @@ export {
   type TransformerStepperOptions,
   type TransformerStepperState,
 } from './stepper.js';
-export {
-  decoderLayerStep,
-  memoryKeysValues,
-  type DecoderLayerCache,
-  type DecoderLayerStepResult,
-} from './kv-cache.js';
