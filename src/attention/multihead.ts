@@ -39,7 +39,6 @@ import { fail } from '../tensor/errors.js';
 import {
   add,
   concat,
-  dropout,
   linear,
   matmul,
   maskedFill,
@@ -249,18 +248,18 @@ export class MultiHeadAttention extends Module {
     const k = this.splitHeads(project(key, wk, bias(1)));
     const v = this.splitHeads(project(value, wv, bias(2)));
 
-    // Without weights to return (and no dropout), the fused kernel can run: no T×T matrix in memory.
-    let { output: heads, weights } = scaledDotProductAttention(q, k, v, {
+    // torch returns the weights after dropout (the ones that multiplied v).
+    const attended = scaledDotProductAttention(q, k, v, {
       mask: mask.additive,
       keyPaddingMask: mask.keyPadding,
       causal: options.isCausal ?? false,
       needWeights: needWeights || dropping,
+      dropout: dropping ? this.dropout : 0,
+      training: dropping,
+      generator: this.generator,
     });
-    if (dropping) {
-      // torch returns the weights after dropout and multiplies v by those.
-      weights = dropout(weights!, this.dropout, true, this.generator);
-      heads = matmul(weights, v);
-    }
+    const heads = attended.output;
+    const weights = attended.droppedWeights ?? attended.weights;
 
     // Merge heads: [B, H, L, d] → [B, L, E] or [L, B, E], then the output projection.
     const merged = permute(heads, this.batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]);

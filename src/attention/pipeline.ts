@@ -45,6 +45,8 @@ export interface Attended {
   context: Tensor;
   /** [..., Tq, Tk]: after masking and normalising (before dropout). */
   weights: Tensor;
+  /** The weights that mixed the values: after dropout when it applied, else `weights` itself. */
+  mixed: Tensor;
 }
 
 /** Masks, normalises and mixes: scores [..., Tq, Tk] and values [..., Tk, dv] → context and weights. */
@@ -54,10 +56,10 @@ export function attend(scores: Tensor, values: Tensor, options: AttendOptions = 
   const local = options.window;
   if (local && local.window.kind === 'local-p')
     weights = mul(weights, gaussianWindow(local.positions, scores.shape.at(-1)!, local.window.halfWidth));
-  const mixing = options.dropout
+  const mixed = options.dropout
     ? dropout(weights, options.dropout.p, true, options.dropout.generator)
     : weights;
-  return { context: matmul(mixing, values), weights };
+  return { context: matmul(mixed, values), weights, mixed };
 }
 
 /** The scores with -∞ wherever a key may not be attended (see `attend`). */

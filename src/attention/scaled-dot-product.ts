@@ -43,6 +43,8 @@ export interface AttentionResult {
   output: Tensor;
   /** [..., Tq, Tk], after masking and softmax (before dropout). */
   weights: Tensor;
+  /** The weights after dropout, when dropout applied (training with dropout > 0); they mixed v. */
+  droppedWeights?: Tensor;
 }
 
 export function scaledDotProductAttention(
@@ -62,13 +64,13 @@ export function scaledDotProductAttention(
   k: Tensor,
   v: Tensor,
   options: ScaledDotProductOptions,
-): { output: Tensor; weights: Tensor | null };
+): { output: Tensor; weights: Tensor | null; droppedWeights?: Tensor };
 export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
   v: Tensor,
   options: ScaledDotProductOptions = {},
-): { output: Tensor; weights: Tensor | null } {
+): { output: Tensor; weights: Tensor | null; droppedWeights?: Tensor } {
   const op = 'scaledDotProductAttention';
   for (const [name, t] of [
     ['q', q],
@@ -111,13 +113,17 @@ export function scaledDotProductAttention(
 
   // The composed path: the scores, then the pipeline every attention shares (masks, softmax, dropout, context).
   const scores = mul(matmul(q, k, { transB: true }), scale);
-  const { context, weights } = attend(scores, v, {
+  const { context, weights, mixed } = attend(scores, v, {
     keyPaddingMask: kpm,
     mask: options.mask,
     causal: options.causal,
     dropout: dropping ? { p: options.dropout!, generator: options.generator } : null,
   });
-  return { output: context, weights: needWeights ? weights : null };
+  return {
+    output: context,
+    weights: needWeights ? weights : null,
+    ...(dropping ? { droppedWeights: mixed } : {}),
+  };
 }
 
 /**
