@@ -38,9 +38,7 @@ import { isGradEnabled } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import {
   add,
-  concat,
   linear,
-  matmul,
   maskedFill,
   mean,
   multiHeadAttentionCore,
@@ -53,6 +51,9 @@ import {
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { attendCached, cacheMemory, type MultiHeadAttentionCache } from './multihead-cache.js';
+
+export type { MultiHeadAttentionCache };
 import { scaledDotProductAttention } from './scaled-dot-product.js';
 
 const OP = 'MultiHeadAttention';
@@ -98,17 +99,6 @@ export interface MultiHeadAttentionResult {
   weights: Tensor | null;
   /** With a cache: the cache after this call (a self-attention cache with this call's keys and values). */
   cache?: MultiHeadAttentionCache;
-}
-
-/** Keys and values kept between calls, split into heads: [B, H, t, d] (t = positions so far, or S). */
-export interface MultiHeadAttentionCache {
-  /** 'self': each call's key and value are appended; 'memory': fixed, projected once by `cacheMemory`. */
-  readonly kind: 'self' | 'memory';
-  /** Null before the first call of a self-attention cache. */
-  readonly keys: Tensor | null;
-  readonly values: Tensor | null;
-  /** A memory cache's W_q and b_q, sliced out of in_proj_weight once instead of at every call. */
-  readonly query?: { readonly weight: Tensor; readonly bias: Tensor | null };
 }
 
 export class MultiHeadAttention extends Module {
@@ -198,7 +188,7 @@ export class MultiHeadAttention extends Module {
     ] as const) {
       if (!(t instanceof Tensor)) fail(OP, `${name} must be a Tensor, got ${String(t)}`);
     }
-    if (options.cache) return this.forwardCached(query, key, value, options.cache, options);
+    if (options.cache) return attendCached(this, query, key, value, options.cache, options, this.generator);
     if (query.ndim === 2) return this.forwardUnbatched(query, key, value, options);
     const E = this.embedDim;
     const layout = this.batchFirst ? 'B, T' : 'T, B';
@@ -326,126 +316,14 @@ export class MultiHeadAttention extends Module {
     return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
   }
 
-  /** A self-attention cache before the first position. */
+  /** A self-attention cache before the first position (see multihead-cache.ts). */
   emptyCache(): MultiHeadAttentionCache {
     return { kind: 'self', keys: null, values: null };
   }
 
-  /** A memory cache: memory [B, S, kdim] projected once into keys and values [B, H, S, d], and W_q, b_q. */
+  /** A memory cache: memory [B, S, kdim] projected once into keys and values [B, H, S, d] (multihead-cache.ts). */
   cacheMemory(memory: Tensor): MultiHeadAttentionCache {
-    this.checkCached('memory', memory, this.kdim);
-    const [wq, wk, wv] = this.projectionWeights();
-    const [bq, bk, bv] = this.projectionBiases();
-    return {
-      kind: 'memory',
-      keys: this.projectHeads(memory, wk, bk),
-      values: this.projectHeads(memory, wv, bv),
-      query: { weight: wq, bias: bq },
-    };
-  }
-
-  /**
-   * Attention with a cache (see the header): query [B, L, E] (L = 1 when decoding), and for a self-attention
-   * cache key [B, L, kdim] and value [B, L, vdim], the new positions; a memory cache reads neither.
-   */
-  private forwardCached(
-    query: Tensor,
-    key: Tensor,
-    value: Tensor,
-    cache: MultiHeadAttentionCache,
-    options: MultiHeadAttentionForwardOptions,
-  ): MultiHeadAttentionResult {
-    if (!this.batchFirst) fail(OP, 'a cache needs batchFirst inputs [B, L, E]');
-    if (options.attnMask) fail(OP, 'attnMask is not supported with a cache (keyPaddingMask is)');
-    this.checkCached('query', query, this.embedDim);
-    const [B, L] = query.shape as [number, number];
-    if (options.isCausal && L !== 1 && cache.kind === 'self')
-      fail(OP, `isCausal with a cache takes one query position per call, got ${L}`);
-    let q: Tensor;
-    let keys: Tensor;
-    let values: Tensor;
-    if (cache.kind === 'memory') {
-      if (!cache.keys || !cache.values) fail(OP, 'a memory cache needs its keys and values (cacheMemory)');
-      const wq = cache.query ?? { weight: this.projectionWeights()[0], bias: this.projectionBiases()[0] };
-      q = this.projectHeads(query, wq.weight, wq.bias);
-      keys = cache.keys;
-      values = cache.values;
-    } else {
-      this.checkCached('key', key, this.kdim);
-      this.checkCached('value', value, this.vdim);
-      let k: Tensor;
-      let v: Tensor;
-      [q, k, v] = this.selfProjections(query, key, value);
-      keys = cache.keys ? concat([cache.keys, k], 2) : k;
-      values = cache.values ? concat([cache.values, v], 2) : v;
-    }
-    const kpm = options.keyPaddingMask ?? null;
-    if (kpm && (kpm.dtype !== 'bool' || !shapesEqual(kpm.shape, [B, keys.shape[2]!])))
-      fail(
-        OP,
-        `keyPaddingMask must be bool [${B}, ${keys.shape[2]}] with a cache, got ${kpm.dtype} ${formatShape(kpm.shape)}`,
-      );
-    const { output: heads, weights } = scaledDotProductAttention(q, keys, values, {
-      keyPaddingMask: kpm,
-      dropout: this.dropout,
-      training: this.training,
-      generator: this.generator,
-    });
-    const merged = reshape(permute(heads, [0, 2, 1, 3]), [B, L, this.embedDim]);
-    const output = this.outProj.forward(merged);
-    const next = cache.kind === 'memory' ? cache : { kind: 'self' as const, keys, values };
-    if (!(options.needWeights ?? true)) return { output, weights: null, cache: next };
-    const returned = (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights;
-    return { output, weights: returned, cache: next };
-  }
-
-  /**
-   * Self-attention's new q, k and v, [B, H, L, d] each. With the packed in_proj_weight
-   * and query === key === value: one product with all of it and a split of the small [B, L, 3E] result (slicing
-   * W_q, W_k and W_v out of the weight at every step would copy 3·E² floats, more than the step's arithmetic).
-   */
-  private selfProjections(query: Tensor, key: Tensor, value: Tensor): [Tensor, Tensor, Tensor] {
-    const w = this.inProjWeight;
-    if (w && query === key && key === value) {
-      const E = this.embedDim;
-      let y = matmul(query, w, { transB: true });
-      if (this.inProjBias) y = add(y, this.inProjBias);
-      const [B, L] = query.shape as [number, number];
-      const heads = (i: number) =>
-        permute(reshape(slice(y, 2, i * E, (i + 1) * E), [B, L, this.numHeads, this.headDim]), [0, 2, 1, 3]);
-      return [heads(0), heads(1), heads(2)];
-    }
-    const [wq, wk, wv] = this.projectionWeights();
-    const [bq, bk, bv] = this.projectionBiases();
-    return [
-      this.projectHeads(query, wq, bq),
-      this.projectHeads(key, wk, bk),
-      this.projectHeads(value, wv, bv),
-    ];
-  }
-
-  /** x·Wᵀ + b for batch-first x [B, T, ·], split into heads: [B, H, T, d]. */
-  private projectHeads(x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
-    const [b, t] = x.shape as [number, number];
-    let y = matmul(x, weight, { transB: true });
-    if (bias) y = add(y, bias);
-    return permute(reshape(y, [b, t, this.numHeads, this.headDim]), [0, 2, 1, 3]);
-  }
-
-  /** b_q, b_k, b_v: thirds of in_proj_bias, or nulls without bias. */
-  private projectionBiases(): [Tensor | null, Tensor | null, Tensor | null] {
-    const b = this.inProjBias;
-    const E = this.embedDim;
-    if (!b) return [null, null, null];
-    return [slice(b, 0, 0, E), slice(b, 0, E, 2 * E), slice(b, 0, 2 * E, 3 * E)];
-  }
-
-  private checkCached(name: string, t: Tensor, features: number): void {
-    if (!(t instanceof Tensor) || t.dtype !== 'float32' || t.ndim !== 3 || t.shape[2] !== features)
-      fail(
-        OP,
-        `with a cache, ${name} must be float32 [B, T, ${features}], got ${t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t)}`,
-      );
+    return cacheMemory(this, memory);
   }
 
   /** Unbatched inputs ([L, E] etc.), as torch: run with a batch of one and drop its axis. */
@@ -481,7 +359,7 @@ export class MultiHeadAttention extends Module {
   }
 
   /** W_q, W_k, W_v: rows of the packed in_proj_weight, or the separate matrices. */
-  private projectionWeights(): [Tensor, Tensor, Tensor] {
+  projectionWeights(): [Tensor, Tensor, Tensor] {
     const w = this.inProjWeight;
     if (w) {
       const E = this.embedDim;
