@@ -109,7 +109,7 @@ export interface RNNDecoderShape extends RNNDecoderModules {
   readonly numLayers: number;
 }
 
-export function describe(t: unknown): string {
+export function describeTensor(t: unknown): string {
   return t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t);
 }
 
@@ -162,10 +162,11 @@ export function initialState(
 ): Omit<RNNDecoderState, 'keys' | 'lastPosition'> {
   const { encoderDim, numLayers, hiddenSize } = decoder;
   if (!(memory instanceof Tensor) || memory.dtype !== 'float32' || memory.ndim !== 3) {
-    fail(op, `memory must be float32 [B, S, ${encoderDim}], got ${describe(memory)}`);
+    fail(op, `memory must be float32 [B, S, ${encoderDim}], got ${describeTensor(memory)}`);
   }
   const [batch, length, width] = memory.shape as [number, number, number];
-  if (width !== encoderDim) fail(op, `memory must be float32 [B, S, ${encoderDim}], got ${describe(memory)}`);
+  if (width !== encoderDim)
+    fail(op, `memory must be float32 [B, S, ${encoderDim}], got ${describeTensor(memory)}`);
   if (
     paddingMask !== null &&
     !(
@@ -174,7 +175,7 @@ export function initialState(
       shapesEqual(paddingMask.shape, [batch, length])
     )
   ) {
-    fail(op, `paddingMask must be bool [${batch}, ${length}], got ${describe(paddingMask)}`);
+    fail(op, `paddingMask must be bool [${batch}, ${length}], got ${describeTensor(paddingMask)}`);
   }
   const expected = [numLayers, batch, hiddenSize];
   const layers = (name: string, t: Tensor | null | undefined): Tensor[] => {
@@ -182,7 +183,7 @@ export function initialState(
     if (!(t instanceof Tensor) || t.dtype !== 'float32' || !shapesEqual(t.shape, expected))
       fail(
         op,
-        `initial ${name} must be float32 ${formatShape(expected)} (layers, batch, hidden), got ${describe(t)}`,
+        `initial ${name} must be float32 ${formatShape(expected)} (layers, batch, hidden), got ${describeTensor(t)}`,
       );
     return unbind(t);
   };
@@ -230,7 +231,7 @@ export function checkTokens(op: string, tokens: Tensor, rows: number): void {
     tokens.ndim !== 1 ||
     tokens.shape[0] !== rows
   )
-    fail(op, `tokens must be int32 [${rows}] (one per row), got ${describe(tokens)}`);
+    fail(op, `tokens must be int32 [${rows}] (one per row), got ${describeTensor(tokens)}`);
 }
 
 /**

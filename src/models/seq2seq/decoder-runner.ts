@@ -18,7 +18,12 @@ import { argmax, reshape, slice, stack, unbind } from '../../tensor/ops/index.js
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { BahdanauDecoder } from './bahdanau-decoder.js';
-import { describe, embedSequence, type RNNDecoderState, type RNNDecoderWeights } from './decoder-parts.js';
+import {
+  describeTensor,
+  embedSequence,
+  type RNNDecoderState,
+  type RNNDecoderWeights,
+} from './decoder-parts.js';
 import type { LuongDecoder } from './luong-decoder.js';
 import { gateMajor } from './recurrence.js';
 
@@ -58,7 +63,7 @@ export function runDecoder(
   const op = decoder.op;
   const batch = state.sources.length;
   if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch)
-    fail(op, `tgtIn must be int32 [${batch}, T] (the batch size of the state), got ${describe(tgtIn)}`);
+    fail(op, `tgtIn must be int32 [${batch}, T] (the batch size of the state), got ${describeTensor(tgtIn)}`);
   if (tgtIn.shape[1] === 0) fail(op, 'tgtIn must have at least one step');
   const ratio = options.teacherForcingRatio ?? 1;
   if (!(ratio >= 0 && ratio <= 1)) fail(op, `teacherForcingRatio must be in [0, 1], got ${ratio}`);
