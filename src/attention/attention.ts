@@ -33,7 +33,7 @@ import {
   zeros,
 } from '../tensor/index.js';
 import type { Generator } from '../tensor/random.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkWindow, type LocalWindow } from './local.js';
 import { checkMasks } from './masks.js';
@@ -263,6 +263,11 @@ export abstract class Attention extends Module {
       const t = cast(arange(step, step + tq), 'float32');
       return add(zeros([b, tq]), reshape(t, [1, tq]));
     }
+    if (lastKeyPosition && !shapesEqual(lastKeyPosition.shape, [b, 1]))
+      fail(
+        this.constructor.name,
+        `lastKeyPosition must be float32 [${b}, 1], got ${shapeOf(lastKeyPosition)}`,
+      );
     const last = lastKeyPosition ?? lastKeyPositions(b, tk, keyPaddingMask);
     const { Wp, vp } = this.predictor;
     const fraction = sigmoid(squeeze(vp.forward(tanh(Wp.forward(q))), -1));

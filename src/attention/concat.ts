@@ -39,7 +39,9 @@ export class ConcatAttention extends Attention {
   }
 
   scorePrepared(query: Tensor, preparedKeys: Tensor, weights = this.prepareWeights()): Tensor {
-    const fromQuery = matmul(query, weights[0]!, { transB: true });
+    const wq = weights[0];
+    if (!wq) fail('ConcatAttention', 'scoreWeights must be what prepareWeights() returns: [W_q]');
+    const fromQuery = matmul(query, wq, { transB: true });
     const hidden = tanh(add(unsqueeze(fromQuery, 2), unsqueeze(preparedKeys, 1)));
     return squeeze(this.v.forward(hidden), -1);
   }
