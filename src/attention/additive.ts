@@ -3,7 +3,8 @@
  *   score(q, k) = Vᵀ tanh(W1 k + W2 q)
  * W1: Linear(dk, units), W2: Linear(dq, units), V: Linear(units, 1), all with biases — the parameter names of the
  * classic PyTorch/TensorFlow tutorial (`W1.weight`, `W2.bias`, `V.weight`, ...). The decoder's previous hidden
- * state is the query. Costs a [B, Tq, Tk, units] intermediate, so it suits one decoder step at a time.
+ * state is the query. W1 k + b1 is the prepared key (once per source sentence, reused at every decoder step).
+ * Costs a [B, Tq, Tk, units] intermediate, so it suits one decoder step at a time.
  */
 import { Linear } from '../nn/linear.js';
 import { fail } from '../tensor/errors.js';
@@ -26,17 +27,13 @@ export class AdditiveAttention extends Attention {
     this.V = this.registerModule('V', new Linear(units, 1, { generator }));
   }
 
-  /** W1 k can be computed once per source sentence and reused at every decoder step (see `scoreProjected`). */
-  projectKeys(keys: Tensor): Tensor {
+  /** W1 k + b1: [B, Tk, dk] → [B, Tk, units]. */
+  override prepareKeys(keys: Tensor): Tensor {
     return this.W1.forward(keys);
   }
 
-  score(query: Tensor, keys: Tensor): Tensor {
-    return this.scoreProjected(query, this.projectKeys(keys));
-  }
-
-  /** Scores from keys already projected by W1: [B, Tq, dq] × [B, Tk, units] → [B, Tq, Tk]. */
-  scoreProjected(query: Tensor, projectedKeys: Tensor): Tensor {
+  /** Scores from keys projected by W1: [B, Tq, dq] × [B, Tk, units] → [B, Tq, Tk]. */
+  scorePrepared(query: Tensor, projectedKeys: Tensor): Tensor {
     const hidden = tanh(add(unsqueeze(projectedKeys, 1), unsqueeze(this.W2.forward(query), 2)));
     return squeeze(this.V.forward(hidden), -1);
   }

@@ -1,10 +1,14 @@
 /**
  * The attention layer every scoring mechanism shares. Given a query, keys and values:
  *
- *   e_ij = score(q_i, k_j) (+ b)          the subclass's scoring function, plus an optional learned bias
+ *   k̂_j  = prepareKeys(k)_j               the key side of the score, once per set of keys (W1·k, W·k, …)
+ *   e_ij = scorePrepared(q_i, k̂_j) (+ b)  the subclass's scoring function, plus an optional learned bias
  *   e_ij = -∞ where masked                 padding, causal, arbitrary masks, or outside a local window
  *   α_i  = normalise(e_i)                  softmax, sparsemax, hard (straight-through) or Gumbel-softmax
  *   c_i  = Σ_j α_ij v_j                    the context vector
+ *
+ * The last three lines are pipeline.ts's `attend`, shared by every attention in attn. A decoder that attends
+ * over the same keys at every step prepares them once and calls `attendPrepared`; `forward` prepares and attends.
  *
  * Shapes: query [B, dq] (one decoder step) or [B, Tq, dq] (a sequence of queries); keys [B, Tk, dk]; values
  * [B, Tk, dv] (the keys when omitted). Returns the context [B, dv] or [B, Tq, dv] and the weights [B, Tk] or
@@ -18,8 +22,6 @@ import {
   add,
   arange,
   cast,
-  matmul,
-  maskedFill,
   mul,
   reshape,
   sigmoid,
@@ -31,11 +33,12 @@ import {
   zeros,
 } from '../tensor/index.js';
 import type { Generator } from '../tensor/random.js';
-import { formatShape } from '../tensor/shape.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkWindow, gaussianWindow, outsideWindow, type LocalWindow } from './local.js';
-import { applyMasks, causalMask } from './masks.js';
-import { normalize, type Normalizer } from './normalizers.js';
+import { checkWindow, type LocalWindow } from './local.js';
+import { checkMasks } from './masks.js';
+import type { Normalizer } from './normalizers.js';
+import { attend } from './pipeline.js';
 
 export interface AttentionOptions {
   /** How scores become weights (default 'softmax'). */
@@ -65,6 +68,10 @@ export interface AttentionCallOptions {
   causal?: boolean;
   /** Position of the first query among the target steps: local-m aligns query i with source step + i. */
   step?: number;
+  /** Local-p: S_b − 1 of every batch element, float32 [B, 1] (see `lastKeyPositions`); derived when absent. */
+  lastKeyPosition?: Tensor | null;
+  /** What `prepareWeights` returns, made once per run; made per call when absent. */
+  scoreWeights?: readonly Tensor[];
 }
 
 export interface AttentionOutput {
@@ -122,8 +129,29 @@ export abstract class Attention extends Module {
     }
   }
 
+  /**
+   * The keys as `scorePrepared` reads them, computed once per set of keys and reused by every query: W·k for
+   * general, W1·k for additive, W_k·k + b for concat, the keys themselves for dot. [B, Tk, dk] → [B, Tk, ·].
+   */
+  prepareKeys(keys: Tensor): Tensor {
+    return keys;
+  }
+
+  /**
+   * Views of the parameters that every query's score reads (e.g. the query half of concat's W), made once per
+   * run and passed back through `scorePrepared`; copies, so make new ones after an update. None by default.
+   */
+  prepareWeights(): readonly Tensor[] {
+    return [];
+  }
+
+  /** Scores of every query against prepared keys: [B, Tq, dq] × [B, Tk, ·] → [B, Tq, Tk]. */
+  abstract scorePrepared(query: Tensor, preparedKeys: Tensor, weights?: readonly Tensor[]): Tensor;
+
   /** Scores of every query against every key: [B, Tq, dq] × [B, Tk, dk] → [B, Tq, Tk]. */
-  abstract score(query: Tensor, keys: Tensor): Tensor;
+  score(query: Tensor, keys: Tensor): Tensor {
+    return this.scorePrepared(query, this.prepareKeys(keys));
+  }
 
   forward(
     query: Tensor,
@@ -131,35 +159,48 @@ export abstract class Attention extends Module {
     values: Tensor = keys,
     call: AttentionCallOptions = {},
   ): AttentionOutput {
+    this.checkInputs(this.constructor.name, query, keys, values);
+    return this.attendPrepared(query, this.prepareKeys(keys), values, call);
+  }
+
+  /**
+   * `forward` from keys already prepared (see `prepareKeys`), as a decoder calls it at every step: query
+   * [B, dq] or [B, Tq, dq], preparedKeys [B, Tk, ·], values [B, Tk, dv].
+   */
+  attendPrepared(
+    query: Tensor,
+    preparedKeys: Tensor,
+    values: Tensor,
+    call: AttentionCallOptions = {},
+  ): AttentionOutput {
     const op = this.constructor.name;
-    const single = this.checkInputs(op, query, keys, values);
+    const single = this.checkQuery(op, query, preparedKeys, values);
     const q = single ? unsqueeze(query, 1) : query;
     const [b, tq] = q.shape as [number, number];
-    const tk = keys.shape[1]!;
+    const tk = preparedKeys.shape[1]!;
     const step = call.step ?? 0;
     if (!Number.isInteger(step) || step < 0) fail(op, `step must be a non-negative integer, got ${step}`);
 
-    let scores = this.score(q, keys);
+    let scores = this.scorePrepared(q, preparedKeys, call.scoreWeights ?? this.prepareWeights());
     if (this.scoreBias) scores = add(scores, this.biasFor(op, tk));
-    scores = applyMasks(op, scores, call.keyPaddingMask, call.mask);
-    if (call.causal)
-      scores = maskedFill(scores, causalMask(step + tq, tk).slice(0, step, step + tq), -Infinity);
-
-    let positions: Tensor | undefined;
-    if (this.window) {
-      positions = this.alignedPositions(q, b, tq, tk, step, call.keyPaddingMask ?? null);
-      scores = maskedFill(scores, outsideWindow(positions, tk, this.window.halfWidth), -Infinity);
-    }
-    let weights = normalize(this.normalizer, scores, {
-      temperature: this.options.temperature,
-      hard: this.options.hard,
-      generator: this.options.generator,
-      training: this.training,
+    checkMasks(op, b, tq, tk, call.keyPaddingMask, call.mask);
+    const positions = this.window
+      ? this.alignedPositions(q, b, tq, tk, step, call.keyPaddingMask ?? null, call.lastKeyPosition ?? null)
+      : undefined;
+    const { context, weights } = attend(scores, values, {
+      keyPaddingMask: call.keyPaddingMask,
+      mask: call.mask,
+      causal: call.causal,
+      step,
+      window: this.window && positions ? { window: this.window, positions } : null,
+      normalizer: this.normalizer,
+      normalize: {
+        temperature: this.options.temperature,
+        hard: this.options.hard,
+        generator: this.options.generator,
+        training: this.training,
+      },
     });
-    if (this.window?.kind === 'local-p' && positions) {
-      weights = mul(weights, gaussianWindow(positions, tk, this.window.halfWidth));
-    }
-    const context = matmul(weights, values);
     if (!single) return { context, weights, ...(positions ? { positions } : {}) };
     return {
       context: squeeze(context, 1),
@@ -168,12 +209,19 @@ export abstract class Attention extends Module {
     };
   }
 
-  private checkInputs(op: string, query: Tensor, keys: Tensor, values: Tensor): boolean {
-    const shapeOf = (t: unknown) => (t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t));
+  private checkInputs(op: string, query: Tensor, keys: Tensor, values: Tensor): void {
     const isFloat = (t: unknown): t is Tensor => t instanceof Tensor && t.dtype === 'float32';
     if (!isFloat(keys) || keys.ndim !== 3 || keys.shape[2] !== this.keyDim) {
       fail(op, `keys must be float32 [B, Tk, ${this.keyDim}], got ${shapeOf(keys)}`);
     }
+    this.checkQuery(op, query, keys, values);
+  }
+
+  /** Checks query and values against the (prepared) keys [B, Tk, ·]; true for a single query [B, dq]. */
+  private checkQuery(op: string, query: Tensor, keys: Tensor, values: Tensor): boolean {
+    const isFloat = (t: unknown): t is Tensor => t instanceof Tensor && t.dtype === 'float32';
+    if (!isFloat(keys) || keys.ndim !== 3)
+      fail(op, `prepared keys must be float32 [B, Tk, ·], got ${shapeOf(keys)}`);
     const [b, tk] = keys.shape as [number, number];
     if (!isFloat(values) || values.ndim !== 3 || values.shape[0] !== b || values.shape[1] !== tk) {
       fail(
@@ -209,17 +257,34 @@ export abstract class Attention extends Module {
     tk: number,
     step: number,
     keyPaddingMask: Tensor | null,
+    lastKeyPosition: Tensor | null,
   ): Tensor {
     if (!this.predictor) {
       const t = cast(arange(step, step + tq), 'float32');
       return add(zeros([b, tq]), reshape(t, [1, tq]));
     }
-    // S = the source length of each batch element: keys that are not padding.
-    const lengths = keyPaddingMask
-      ? sub(tk, sum(cast(keyPaddingMask, 'float32'), 1, true))
-      : zeros([b, 1]).add(tk);
+    if (lastKeyPosition && !shapesEqual(lastKeyPosition.shape, [b, 1]))
+      fail(
+        this.constructor.name,
+        `lastKeyPosition must be float32 [${b}, 1], got ${shapeOf(lastKeyPosition)}`,
+      );
+    const last = lastKeyPosition ?? lastKeyPositions(b, tk, keyPaddingMask);
     const { Wp, vp } = this.predictor;
     const fraction = sigmoid(squeeze(vp.forward(tanh(Wp.forward(q))), -1));
-    return mul(sub(lengths, 1), fraction);
+    return mul(last, fraction);
   }
+}
+
+/**
+ * S_b − 1 for every batch element, float32 [B, 1]: the last key that is not padding (local-p's range of p_t).
+ * Depends only on the keys' padding, so a decoder computes it once per batch (AttentionCallOptions.lastKeyPosition).
+ */
+export function lastKeyPositions(b: number, tk: number, keyPaddingMask: Tensor | null): Tensor {
+  return keyPaddingMask
+    ? sub(tk - 1, sum(cast(keyPaddingMask, 'float32'), 1, true))
+    : zeros([b, 1]).add(tk - 1);
+}
+
+function shapeOf(t: unknown): string {
+  return t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t);
 }

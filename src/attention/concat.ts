@@ -1,7 +1,8 @@
 /**
  * Concat scores (Luong et al. 2015, "concat"):   score(q, k) = vᵀ tanh(W [q; k])
  * W: Linear(dq + dk, units) with bias, v: Linear(units, 1, bias=false). W [q; k] is computed as W_q q + W_k k
- * with W split by columns, so the [Tq·Tk, dq + dk] concatenation is never built.
+ * with W split by columns, so the [Tq·Tk, dq + dk] concatenation is never built. The key half W_k k + b is the
+ * prepared key (once per set of keys); the query half W_q is sliced out of W once per run (`prepareWeights`).
  */
 import { Linear } from '../nn/linear.js';
 import { fail } from '../tensor/errors.js';
@@ -26,12 +27,22 @@ export class ConcatAttention extends Attention {
     this.v = this.registerModule('v', new Linear(units, 1, { bias: false, generator: options.generator }));
   }
 
-  score(query: Tensor, keys: Tensor): Tensor {
-    const dq = this.queryDim;
-    const fromQuery = matmul(query, slice(this.W.weight, 1, 0, dq), { transB: true });
-    const fromKeys = matmul(keys, slice(this.W.weight, 1, dq), { transB: true });
-    let hidden = add(unsqueeze(fromQuery, 2), unsqueeze(fromKeys, 1));
-    if (this.W.bias) hidden = add(hidden, this.W.bias);
-    return squeeze(this.v.forward(tanh(hidden)), -1);
+  /** W_k k + b: [B, Tk, dk] → [B, Tk, units]. */
+  override prepareKeys(keys: Tensor): Tensor {
+    const fromKeys = matmul(keys, slice(this.W.weight, 1, this.queryDim), { transB: true });
+    return this.W.bias ? add(fromKeys, this.W.bias) : fromKeys;
+  }
+
+  /** [W_q]: the query half of W, [units, dq]. */
+  override prepareWeights(): readonly Tensor[] {
+    return [slice(this.W.weight, 1, 0, this.queryDim)];
+  }
+
+  scorePrepared(query: Tensor, preparedKeys: Tensor, weights = this.prepareWeights()): Tensor {
+    const wq = weights[0];
+    if (!wq) fail('ConcatAttention', 'scoreWeights must be what prepareWeights() returns: [W_q]');
+    const fromQuery = matmul(query, wq, { transB: true });
+    const hidden = tanh(add(unsqueeze(fromQuery, 2), unsqueeze(preparedKeys, 1)));
+    return squeeze(this.v.forward(hidden), -1);
   }
 }

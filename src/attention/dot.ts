@@ -1,8 +1,8 @@
 /**
  * Dot-product scores (Luong et al. 2015, "dot"):          score(q, k) = qᵀk
  * Scaled dot-product scores (Vaswani et al. 2017):        score(q, k) = qᵀk / √d
- * No parameters: query and keys must have the same size d. Reach for the scaled form when d is large, where
- * unscaled dot products grow like √d and saturate the softmax.
+ * No parameters (the keys are used as they are): query and keys must have the same size d. Reach for the scaled
+ * form when d is large, where unscaled dot products grow like √d and saturate the softmax.
  */
 import { fail } from '../tensor/errors.js';
 import { matmul, mul } from '../tensor/index.js';
@@ -14,7 +14,7 @@ export class DotAttention extends Attention {
     super(dim, dim, options);
   }
 
-  score(query: Tensor, keys: Tensor): Tensor {
+  scorePrepared(query: Tensor, keys: Tensor): Tensor {
     return matmul(query, keys, { transB: true });
   }
 }
@@ -28,7 +28,7 @@ export class ScaledDotAttention extends Attention {
     if (!Number.isFinite(this.scale)) fail('ScaledDotAttention', `scale must be finite, got ${this.scale}`);
   }
 
-  score(query: Tensor, keys: Tensor): Tensor {
+  scorePrepared(query: Tensor, keys: Tensor): Tensor {
     return mul(matmul(query, keys, { transB: true }), this.scale);
   }
 }

@@ -3,9 +3,12 @@ export {
   type ScaledDotProductOptions,
   type AttentionResult,
 } from './scaled-dot-product.js';
-export { causalMask, paddingMaskFromLengths, applyMasks } from './masks.js';
+export { causalMask, paddingMaskFromLengths, applyMasks, checkMasks } from './masks.js';
+export { attend, maskScores, type AttendOptions, type Attended } from './pipeline.js';
+export { AttentionPooling, type AttentionPoolingResult } from './pooling.js';
 export {
   Attention,
+  lastKeyPositions,
   type AttentionOptions,
   type AttentionCallOptions,
   type AttentionOutput,
@@ -21,6 +24,7 @@ export {
   type MultiHeadAttentionOptions,
   type MultiHeadAttentionForwardOptions,
   type MultiHeadAttentionResult,
+  type MultiHeadAttentionCache,
 } from './multihead.js';
 export {
   softmax,

@@ -3,9 +3,10 @@
  * padding, or in the future); a float mask is added to the scores (-∞ forbids, 0 allows).
  */
 import { fail } from '../tensor/errors.js';
-import { add, arange, ge, maskedFill, reshape } from '../tensor/index.js';
+import { arange, ge, reshape } from '../tensor/index.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { maskScores } from './pipeline.js';
 
 /** A bool [Tq, Tk] mask that is true above the diagonal: query i may attend keys 0..i. */
 export function causalMask(tq: number, tk: number): Tensor {
@@ -28,17 +29,17 @@ export function paddingMaskFromLengths(lengths: Tensor | readonly number[], maxL
 }
 
 /**
- * Applies the masks to scores [B, Tq, Tk]: keyPaddingMask bool [B, Tk]; mask bool or float, [Tq, Tk] or
- * [B, Tq, Tk]. Masked scores become -∞, which every normaliser turns into a weight of exactly 0.
+ * Checks the masks an attention layer takes for scores [B, Tq, Tk]: keyPaddingMask bool [B, Tk]; mask bool or
+ * float, [Tq, Tk] or [B, Tq, Tk]. Errors name `op`.
  */
-export function applyMasks(
+export function checkMasks(
   op: string,
-  scores: Tensor,
+  b: number,
+  tq: number,
+  tk: number,
   keyPaddingMask?: Tensor | null,
   mask?: Tensor | null,
-): Tensor {
-  const [b, tq, tk] = scores.shape as [number, number, number];
-  let out = scores;
+): void {
   const describe = (t: unknown) =>
     t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : `${typeof t} (not a Tensor)`;
   if (keyPaddingMask) {
@@ -51,7 +52,6 @@ export function applyMasks(
     ) {
       fail(op, `keyPaddingMask must be bool [${b}, ${tk}], got ${describe(keyPaddingMask)}`);
     }
-    out = maskedFill(out, reshape(keyPaddingMask, [b, 1, tk]), -Infinity);
   }
   if (mask) {
     const fits =
@@ -61,7 +61,20 @@ export function applyMasks(
     if (!fits || mask.dtype === 'int32') {
       fail(op, `mask must be bool or float [${tq}, ${tk}] or [${b}, ${tq}, ${tk}], got ${describe(mask)}`);
     }
-    out = mask.dtype === 'bool' ? maskedFill(out, mask, -Infinity) : add(out, mask);
   }
-  return out;
+}
+
+/**
+ * Applies the masks to scores [B, Tq, Tk] (checked as `checkMasks` says): masked scores become -∞, which every
+ * normaliser turns into a weight of exactly 0.
+ */
+export function applyMasks(
+  op: string,
+  scores: Tensor,
+  keyPaddingMask?: Tensor | null,
+  mask?: Tensor | null,
+): Tensor {
+  const [b, tq, tk] = scores.shape as [number, number, number];
+  checkMasks(op, b, tq, tk, keyPaddingMask, mask);
+  return maskScores(scores, { keyPaddingMask, mask });
 }

@@ -19,6 +19,13 @@
  *   attnMask [L, S], or [B·H, L, S] (unbatched [H, L, S]) with one mask per batch element and head (b·H + h).
  * Unlike PyTorch, a query whose keys are all masked gets zero weights and a zero output, never NaN.
  *
+ * Incremental decoding (batchFirst only): pass a `cache`. A self-attention cache (`emptyCache()`) appends each
+ * call's projected keys and values k_t, v_t [B, H, 1, d] to those of the positions before, and the query attends
+ * all of them (all in the past: no causal mask needed); a memory cache (`cacheMemory(memory)`) holds the keys and
+ * values of a fixed memory, projected once, and the call reads only its query. The result carries the updated
+ * cache; a step then costs O(t) instead of re-running the prefix (O(t²)), with the same products as the full
+ * forward at that position.
+ *
  * Parameters (state-dict names as torch): `in_proj_weight` [3E, E] when kdim = vdim = E, otherwise
  * `q_proj_weight` [E, E], `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim]; `in_proj_bias` [3E] when bias;
  * `out_proj.weight` [E, E] and `out_proj.bias` [E].
@@ -31,9 +38,7 @@ import { isGradEnabled } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import {
   add,
-  dropout,
   linear,
-  matmul,
   maskedFill,
   mean,
   multiHeadAttentionCore,
@@ -46,6 +51,9 @@ import {
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { attendCached, cacheMemory, type MultiHeadAttentionCache } from './multihead-cache.js';
+
+export type { MultiHeadAttentionCache };
 import { scaledDotProductAttention } from './scaled-dot-product.js';
 
 const OP = 'MultiHeadAttention';
@@ -80,6 +88,8 @@ export interface MultiHeadAttentionForwardOptions {
   averageAttnWeights?: boolean;
   /** Also mask key j for query i when j > i (combined with attnMask if both are given). */
   isCausal?: boolean;
+  /** Incremental decoding: the keys and values of earlier calls or of a memory (see the header). */
+  cache?: MultiHeadAttentionCache | null;
 }
 
 export interface MultiHeadAttentionResult {
@@ -87,6 +97,8 @@ export interface MultiHeadAttentionResult {
   output: Tensor;
   /** [B, L, S], [B, H, L, S] (averageAttnWeights false) or null (needWeights false); after dropout, as torch. */
   weights: Tensor | null;
+  /** With a cache: the cache after this call (a self-attention cache with this call's keys and values). */
+  cache?: MultiHeadAttentionCache;
 }
 
 export class MultiHeadAttention extends Module {
@@ -176,6 +188,7 @@ export class MultiHeadAttention extends Module {
     ] as const) {
       if (!(t instanceof Tensor)) fail(OP, `${name} must be a Tensor, got ${String(t)}`);
     }
+    if (options.cache) return attendCached(this, query, key, value, options.cache, options, this.generator);
     if (query.ndim === 2) return this.forwardUnbatched(query, key, value, options);
     const E = this.embedDim;
     const layout = this.batchFirst ? 'B, T' : 'T, B';
@@ -225,18 +238,18 @@ export class MultiHeadAttention extends Module {
     const k = this.splitHeads(project(key, wk, bias(1)));
     const v = this.splitHeads(project(value, wv, bias(2)));
 
-    // Without weights to return (and no dropout), the fused kernel can run: no T×T matrix in memory.
-    let { output: heads, weights } = scaledDotProductAttention(q, k, v, {
+    // torch returns the weights after dropout (the ones that multiplied v).
+    const attended = scaledDotProductAttention(q, k, v, {
       mask: mask.additive,
       keyPaddingMask: mask.keyPadding,
       causal: options.isCausal ?? false,
       needWeights: needWeights || dropping,
+      dropout: dropping ? this.dropout : 0,
+      training: dropping,
+      generator: this.generator,
     });
-    if (dropping) {
-      // torch returns the weights after dropout and multiplies v by those.
-      weights = dropout(weights!, this.dropout, true, this.generator);
-      heads = matmul(weights, v);
-    }
+    const heads = attended.output;
+    const weights = attended.droppedWeights ?? attended.weights;
 
     // Merge heads: [B, H, L, d] → [B, L, E] or [L, B, E], then the output projection.
     const merged = permute(heads, this.batchFirst ? [0, 2, 1, 3] : [2, 0, 1, 3]);
@@ -303,6 +316,16 @@ export class MultiHeadAttention extends Module {
     return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
   }
 
+  /** A self-attention cache before the first position (see multihead-cache.ts). */
+  emptyCache(): MultiHeadAttentionCache {
+    return { kind: 'self', keys: null, values: null };
+  }
+
+  /** A memory cache: memory [B, S, kdim] projected once into keys and values [B, H, S, d] (multihead-cache.ts). */
+  cacheMemory(memory: Tensor): MultiHeadAttentionCache {
+    return cacheMemory(this, memory);
+  }
+
   /** Unbatched inputs ([L, E] etc.), as torch: run with a batch of one and drop its axis. */
   private forwardUnbatched(
     query: Tensor,
@@ -336,7 +359,7 @@ export class MultiHeadAttention extends Module {
   }
 
   /** W_q, W_k, W_v: rows of the packed in_proj_weight, or the separate matrices. */
-  private projectionWeights(): [Tensor, Tensor, Tensor] {
+  projectionWeights(): [Tensor, Tensor, Tensor] {
     const w = this.inProjWeight;
     if (w) {
       const E = this.embedDim;

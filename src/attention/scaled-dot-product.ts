@@ -11,24 +11,15 @@
  * Two paths give the same numbers: the fused kernel (tiled with an online softmax: memory grows with T, not T²),
  * taken when the inputs are [B, H, T, d] (or [B, T, d]) without broadcasting, the masks are only key padding
  * and/or causal, there is no dropout, and the weights are not needed as a differentiable result; and the
- * composition of ops (matmul, masks, softmax, matmul) otherwise, whose weights take part in autograd.
+ * composition of ops otherwise (the scores, then pipeline.ts's `attend`), whose weights take part in autograd.
  */
 import { fail } from '../tensor/errors.js';
 import { isGradEnabled } from '../tensor/autograd.js';
-import {
-  add,
-  dropout,
-  fusedAttention,
-  matmul,
-  maskedFill,
-  mul,
-  reshape,
-  softmax,
-} from '../tensor/ops/index.js';
+import { fusedAttention, matmul, mul, reshape } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { causalMask } from './masks.js';
+import { attend } from './pipeline.js';
 
 export interface ScaledDotProductOptions {
   /** Bool (true = masked) or additive float mask, broadcastable to [..., Tq, Tk]. */
@@ -52,6 +43,8 @@ export interface AttentionResult {
   output: Tensor;
   /** [..., Tq, Tk], after masking and softmax (before dropout). */
   weights: Tensor;
+  /** The weights after dropout, when dropout applied (training with dropout > 0); they mixed v. */
+  droppedWeights?: Tensor;
 }
 
 export function scaledDotProductAttention(
@@ -71,13 +64,13 @@ export function scaledDotProductAttention(
   k: Tensor,
   v: Tensor,
   options: ScaledDotProductOptions,
-): { output: Tensor; weights: Tensor | null };
+): { output: Tensor; weights: Tensor | null; droppedWeights?: Tensor };
 export function scaledDotProductAttention(
   q: Tensor,
   k: Tensor,
   v: Tensor,
   options: ScaledDotProductOptions = {},
-): { output: Tensor; weights: Tensor | null } {
+): { output: Tensor; weights: Tensor | null; droppedWeights?: Tensor } {
   const op = 'scaledDotProductAttention';
   for (const [name, t] of [
     ['q', q],
@@ -94,7 +87,6 @@ export function scaledDotProductAttention(
   if (k.shape.at(-2) !== v.shape.at(-2)) {
     fail(op, `k and v must have as many keys: k ${formatShape(k.shape)}, v ${formatShape(v.shape)}`);
   }
-  const tq = q.shape.at(-2)!;
   const tk = k.shape.at(-2)!;
   const kpm = options.keyPaddingMask ?? null;
   if (kpm && (kpm.dtype !== 'bool' || kpm.ndim !== 2 || kpm.shape[1] !== tk || kpm.shape[0] !== q.shape[0])) {
@@ -119,19 +111,19 @@ export function scaledDotProductAttention(
     return { output: back(fused.output), weights: fused.weights ? back(fused.weights) : null };
   }
 
-  let scores = mul(matmul(q, k, { transB: true }), scale);
-  if (options.causal) scores = maskedFill(scores, causalMask(tq, tk), -Infinity);
-  if (kpm) {
-    const shape = [kpm.shape[0]!, ...new Array<number>(scores.ndim - 2).fill(1), tk];
-    scores = maskedFill(scores, reshape(kpm, shape), -Infinity);
-  }
-  if (options.mask) {
-    scores =
-      options.mask.dtype === 'bool' ? maskedFill(scores, options.mask, -Infinity) : add(scores, options.mask);
-  }
-  const weights = softmax(scores, -1);
-  const dropped = dropping ? dropout(weights, options.dropout!, true, options.generator) : weights;
-  return { output: matmul(dropped, v), weights: needWeights ? weights : null };
+  // The composed path: the scores, then the pipeline every attention shares (masks, softmax, dropout, context).
+  const scores = mul(matmul(q, k, { transB: true }), scale);
+  const { context, weights, mixed } = attend(scores, v, {
+    keyPaddingMask: kpm,
+    mask: options.mask,
+    causal: options.causal,
+    dropout: dropping ? { p: options.dropout!, generator: options.generator } : null,
+  });
+  return {
+    output: context,
+    weights: needWeights ? weights : null,
+    ...(dropping ? { droppedWeights: mixed } : {}),
+  };
 }
 
 /**

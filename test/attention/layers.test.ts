@@ -294,15 +294,44 @@ describe.each(CASES.filter((c) => c.params.length > 0))('$label: parameters', (c
 });
 
 describe('AdditiveAttention: projected keys', () => {
-  it('scoreProjected on W1 k equals score', () => {
+  it('scorePrepared on W1 k equals score', () => {
     const c = CASES.find((x) => x.label === 'AdditiveAttention')!;
     const { layer, query, keys } = setup(c);
     const additive = layer as AdditiveAttention;
     const a = additive.score(query, keys);
-    const b = additive.scoreProjected(query, additive.projectKeys(keys));
+    const b = additive.scorePrepared(query, additive.prepareKeys(keys));
     expect(Array.from(b.data)).toEqual(Array.from(a.data));
     const hand = handAttention(scoreFnOf(layer), cube(query), cube(keys), cube(keys));
     expectValues(a, hand.scores, 'scores');
+  });
+});
+
+describe('prepared keys (attendPrepared)', () => {
+  it('attendPrepared on prepareKeys gives exactly forward, for every score', () => {
+    for (const c of CASES) {
+      const { layer, query, keys } = setup(c);
+      const viaForward = layer.forward(query, keys);
+      const prepared = layer.attendPrepared(query, layer.prepareKeys(keys), keys, {
+        scoreWeights: layer.prepareWeights(),
+      });
+      expect(Array.from(prepared.weights.data), c.label).toEqual(Array.from(viaForward.weights.data));
+      expect(Array.from(prepared.context.data), c.label).toEqual(Array.from(viaForward.context.data));
+    }
+  });
+
+  it('rejects prepared inputs that do not fit', () => {
+    const concat = new ConcatAttention(4, 4, 5, { generator: new Generator(1) });
+    const keys = randn([2, 3, 4]);
+    expect(() =>
+      concat.attendPrepared(randn([2, 4]), concat.prepareKeys(keys), keys, { scoreWeights: [] }),
+    ).toThrow(/^ConcatAttention: scoreWeights must be what prepareWeights\(\) returns/);
+    const local = new GeneralAttention(4, 4, { window: { kind: 'local-p', halfWidth: 1 } });
+    expect(() =>
+      local.attendPrepared(randn([2, 4]), local.prepareKeys(keys), keys, { lastKeyPosition: zeros([3, 1]) }),
+    ).toThrow(/^GeneralAttention: lastKeyPosition must be float32 \[2, 1\], got float32 \[3,1\]/);
+    expect(() => concat.attendPrepared(randn([2, 4]), randn([2, 3]), keys)).toThrow(
+      /^ConcatAttention: prepared keys must be float32 \[B, Tk, ·\], got float32 \[2,3\]/,
+    );
   });
 });
 

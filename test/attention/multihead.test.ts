@@ -372,3 +372,64 @@ describe('MultiHeadAttention: errors', () => {
     expect(() => mha.forward(query, key, 'value' as unknown as Tensor)).toThrow(/value must be a Tensor/);
   });
 });
+
+describe('MultiHeadAttention: cache (incremental decoding)', () => {
+  const E = 8;
+  const batchFirst = (options: Partial<MultiHeadAttentionOptions> = {}) =>
+    makeMha({ embedDim: E, numHeads: 2, batchFirst: true, ...options }).eval();
+
+  it('self-attention one position at a time equals the causal forward at that position', () => {
+    for (const options of [{}, { bias: false }]) {
+      const mha = batchFirst(options);
+      const x = randn([3, 5, E], { generator: new Generator(4) });
+      const full = noGrad(() => mha.forward(x, x, x, { isCausal: true, averageAttnWeights: false }));
+      let cache = mha.emptyCache();
+      for (let t = 0; t < 5; t++) {
+        const xt = slice(x, 1, t, t + 1);
+        const step = noGrad(() => mha.forward(xt, xt, xt, { cache, averageAttnWeights: false }));
+        cache = step.cache!;
+        expect(cache.keys!.shape).toEqual([3, 2, t + 1, E / 2]);
+        expectClose(step.output, slice(full.output, 1, t, t + 1), `output ${t}`);
+        const weights = slice(slice(full.weights!, 2, t, t + 1), 3, 0, t + 1);
+        expectClose(step.weights!, weights, `weights ${t}`);
+      }
+    }
+  });
+
+  it('a memory cache (projected once) equals cross-attention over the memory, with key padding', () => {
+    const mha = batchFirst();
+    const g = new Generator(5);
+    const memory = randn([2, 4, E], { generator: g });
+    const query = randn([2, 1, E], { generator: g });
+    const padding = boolMask([
+      [0, 0, 0, 1],
+      [0, 0, 0, 0],
+    ]);
+    const full = noGrad(() => mha.forward(query, memory, memory, { keyPaddingMask: padding }));
+    const cache = mha.cacheMemory(memory);
+    const cached = noGrad(() => mha.forward(query, memory, memory, { keyPaddingMask: padding, cache }));
+    expect(cached.cache).toBe(cache);
+    expectClose(cached.output, full.output, 'output');
+    expectClose(cached.weights!, full.weights!, 'weights');
+  });
+
+  it('rejects what a cache cannot do', () => {
+    const x = randn([2, 1, E], { generator: new Generator(6) });
+    const seqFirst = makeMha({ embedDim: E, numHeads: 2, batchFirst: false });
+    expect(() => seqFirst.forward(x, x, x, { cache: seqFirst.emptyCache() })).toThrow(
+      /^MultiHeadAttention: a cache needs batchFirst inputs/,
+    );
+    const mha = batchFirst();
+    const cache = mha.emptyCache();
+    expect(() => mha.forward(x, x, x, { cache, attnMask: zeros([1, 1]) })).toThrow(
+      /attnMask is not supported/,
+    );
+    const two = randn([2, 2, E], { generator: new Generator(7) });
+    expect(() => mha.forward(two, two, two, { cache, isCausal: true })).toThrow(
+      /one query position per call/,
+    );
+    expect(() => mha.forward(randn([2, 1, 3]), x, x, { cache })).toThrow(
+      /with a cache, query must be float32 \[B, T, 8\], got float32 \[2,1,3\]/,
+    );
+  });
+});

@@ -7,6 +7,7 @@ import {
   beamSearch,
   clipGradNorm,
   concat,
+  crossEntropy,
   Generator,
   greedyDecode,
   LuongDecoder,
@@ -14,10 +15,13 @@ import {
   noGrad,
   paddingMaskFromLengths,
   randn,
+  reshape,
   RNNEncoder,
   sampleDecode,
   slice,
   sum,
+  teacherForcedFused,
+  teacherForcedSteps,
   Tensor,
   type BahdanauSeq2SeqOptions,
   type LocalWindow,
@@ -263,6 +267,49 @@ describe('BahdanauSeq2Seq', () => {
       expectClose(fused.weights, stepwise.weights, 'weights');
       stepwise.grads.forEach(([name, g], i) => expectClose(fused.grads[i]![1], g, `grad ${name}`));
     }
+  });
+
+  it('the decoder runner: the fused path and the readable step loop give the same loss and gradients', () => {
+    const tgtOut = ids([
+      [4, 5, 6, EOS],
+      [7, EOS, PAD, PAD],
+      [EOS, PAD, PAD, PAD],
+    ]);
+    for (const [bi, lengths] of [
+      [false, LENGTHS],
+      [false, null],
+      [true, LENGTHS],
+    ] as const) {
+      const model = bahdanau({ bidirectional: bi });
+      const run = (path: typeof teacherForcedFused) => {
+        model.zeroGrad();
+        const enc = model.encode(ids(SOURCES), lengths);
+        const state = model.decoder.init(enc.memory, enc.initial, enc.paddingMask);
+        const r = path(model.decoder, TGT_IN, state)!;
+        const [batch, steps, vocab] = r.logits.shape as [number, number, number];
+        const loss = crossEntropy(
+          reshape(r.logits, [batch * steps, vocab]),
+          reshape(tgtOut, [batch * steps]),
+          {
+            ignoreIndex: PAD,
+          },
+        );
+        loss.backward();
+        const grads = model.namedParameters().map(([n, p]) => [n, p.grad!.clone()] as const);
+        return { loss, weights: r.weights, state: r.state, grads };
+      };
+      const fused = run(teacherForcedFused);
+      const steps = run(teacherForcedSteps);
+      expectClose(fused.loss, steps.loss, 'loss');
+      expectClose(fused.weights, steps.weights, 'weights');
+      expectClose(fused.state.h[0]!, steps.state.h[0]!, 'final state');
+      expect(fused.state.step).toBe(steps.state.step);
+      steps.grads.forEach(([name, g], i) => expectClose(fused.grads[i]![1], g, `grad ${name}`));
+    }
+    // Where no fused op computes the decoder (LSTM, stacked layers, Luong), the runner takes the step loop.
+    const lstm = bahdanau({ cell: 'lstm' });
+    const enc = lstm.encode(ids(SOURCES), LENGTHS);
+    expect(teacherForcedFused(lstm.decoder, TGT_IN, lstm.decoder.init(enc.memory, enc.initial))).toBeNull();
   });
 
   it('loss: mean cross-entropy that ignores padded targets, and gradients reach every parameter', () => {

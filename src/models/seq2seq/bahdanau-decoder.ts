@@ -8,7 +8,10 @@
  *   h     = GRU/LSTM step(x_t, h)            (every layer)
  *   logits_t = fc(h_top)
  *
- * W1 k_j does not depend on t: it is computed once per batch (`init`) and kept in the decoding state.
+ * The attention is attention/'s AdditiveAttention; W1 k_j does not depend on t, so its `prepareKeys` runs once
+ * per batch (`init`) and the keys stay in the decoding state. W_ih [x_t] is computed as W_ih,ctx·context +
+ * W_ih,emb·embedding (recurrence.ts), so the embedding half of every step can be projected at once under teacher
+ * forcing; decoder-runner.ts runs the whole sequence (fused as bahdanauGruSequence for a one-layer GRU).
  *
  * Parameters (standalone): `embedding.weight`, `rnn.weight_ih_l0` [G·H, encoderDim + embeddingDim] (context
  * columns first), `rnn.weight_hh_l0`, `rnn.bias_ih_l0`, `rnn.bias_hh_l0`, …, `fc.weight`, `fc.bias`,
@@ -16,89 +19,138 @@
  * the tutorial's `dec_emb`, `dec`, `fc`, `attn`.
  */
 import { AdditiveAttention } from '../../attention/additive.js';
+import type { Dropout } from '../../nn/dropout.js';
+import type { Embedding } from '../../nn/embedding.js';
+import type { Linear } from '../../nn/linear.js';
+import { Module } from '../../nn/module.js';
+import type { GRU, LSTM } from '../../nn/rnn.js';
 import { fail } from '../../tensor/errors.js';
-import { bahdanauGruSequence } from '../../tensor/ops/bahdanau-gru-sequence.js';
-import { add, maskedFill, matmul, reshape, softmax } from '../../tensor/ops/index.js';
+import { add } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
-  RNNAttentionDecoder,
-  type RNNDecoderWeights,
+  checkTokens,
+  createDecoderModules,
+  embedStep,
+  initialState,
+  resolveDecoderOptions,
+  selectRows,
+  type RNNDecoderCoreResult,
   type RNNDecoderOptions,
   type RNNDecoderState,
-  type RNNStepCore,
-} from './rnn-decoder.js';
+  type RNNDecoderStepResult,
+  type RNNDecoderWeights,
+} from './decoder-parts.js';
+import { runDecoder, type RNNDecoderForwardOptions, type RNNDecoderForwardResult } from './decoder-runner.js';
+import { prepareRecurrence, projectPart, recurrenceStep, type RNNCellKind } from './recurrence.js';
+import type { RNNState } from './rnn-encoder.js';
 
 export interface BahdanauDecoderOptions extends RNNDecoderOptions {
   /** Width of the additive scorer's hidden layer (W1, W2: → units; default hiddenSize). */
   attentionUnits?: number;
 }
 
-export class BahdanauDecoder extends RNNAttentionDecoder {
+/** Layer 0's input x_t = [context; embedding]: the context is part 0, the embedding part 1. */
+const CONTEXT = 0;
+const EMBEDDING = 1;
+
+export class BahdanauDecoder extends Module {
+  readonly kind = 'bahdanau';
+  readonly op = 'BahdanauDecoder';
+  readonly vocabSize: number;
+  readonly embeddingDim: number;
+  readonly hiddenSize: number;
+  readonly encoderDim: number;
+  readonly cell: RNNCellKind;
+  readonly numLayers: number;
+  /** Which part of layer 0's input the embedding is (see recurrence.ts). */
+  readonly embeddingPart = EMBEDDING;
+  readonly embedding: Embedding;
+  readonly rnn: GRU | LSTM;
+  readonly fc: Linear;
+  readonly dropout: Dropout;
   readonly attention: AdditiveAttention;
 
   constructor(options: BahdanauDecoderOptions) {
-    super('BahdanauDecoder', options, (encoderDim, embeddingDim) => [encoderDim, embeddingDim], 1);
-    const units = options.attentionUnits ?? options.hiddenSize;
+    super();
+    const { cell, numLayers } = resolveDecoderOptions(this.op, options);
+    const { vocabSize, embeddingDim, hiddenSize, encoderDim } = options;
+    this.vocabSize = vocabSize;
+    this.embeddingDim = embeddingDim;
+    this.hiddenSize = hiddenSize;
+    this.encoderDim = encoderDim;
+    this.cell = cell;
+    this.numLayers = numLayers;
+    const modules = createDecoderModules(options, cell, numLayers, encoderDim + embeddingDim);
+    this.embedding = this.registerModule('embedding', modules.embedding);
+    this.rnn = this.registerModule('rnn', modules.rnn);
+    this.fc = this.registerModule('fc', modules.fc);
+    this.dropout = this.registerModule('dropout', modules.dropout);
+    const units = options.attentionUnits ?? hiddenSize;
     if (!Number.isInteger(units) || units <= 0)
-      fail('BahdanauDecoder', `attentionUnits must be a positive integer, got ${units}`);
+      fail(this.op, `attentionUnits must be a positive integer, got ${units}`);
     this.attention = this.registerModule(
       'attention',
-      new AdditiveAttention(this.hiddenSize, this.encoderDim, units, { generator: options.generator }),
+      new AdditiveAttention(hiddenSize, encoderDim, units, { generator: options.generator }),
     );
   }
 
-  protected projectKeys(memory: Tensor): Tensor {
-    return this.attention.projectKeys(memory);
-  }
-
   /**
-   * Additive attention of query [rows, H] over the state's encoder outputs, from the keys projected once:
-   * context [rows, encoderDim] and weights [rows, S] (0 at padding).
+   * Views of the parameters that every step reads (W_ih's column blocks, folded biases). Make them once per run
+   * and pass them to every `step` (they are copies: make new ones after an update).
    */
-  attend(query: Tensor, state: RNNDecoderState): { context: Tensor; weights: Tensor } {
-    const [rows, length] = state.keys.shape as [number, number];
-    let scores = this.attention.scoreProjected(reshape(query, [rows, 1, this.hiddenSize]), state.keys);
-    if (state.paddingMask)
-      scores = maskedFill(scores, reshape(state.paddingMask, [rows, 1, length]), -Infinity);
-    const weights = softmax(scores, -1);
-    const context = reshape(matmul(weights, state.memory), [rows, this.encoderDim]);
-    return { context, weights: reshape(weights, [rows, length]) };
-  }
-
-  /** One-layer GRU: the teacher-forced steps as one fused op (bahdanauGruSequence), same arithmetic as stepCore. */
-  protected override forwardSequence(
-    embedded: Tensor,
-    state: RNNDecoderState,
-    w: RNNDecoderWeights,
-  ): { outputs: Tensor; weights: Tensor; state: RNNDecoderState } | null {
-    if (this.cell !== 'gru' || this.numLayers !== 1) return null;
-    const rnn = this.rnn.allWeights[0]!;
-    const { W2, V } = this.attention;
-    const r = bahdanauGruSequence({
-      embedded,
-      h0: state.h[0]!,
-      keys: state.keys,
-      memory: state.memory,
-      mask: state.paddingMask,
-      queryWeight: W2.weight,
-      queryBias: W2.bias,
-      scoreWeight: V.weight,
-      scoreBias: V.bias,
-      contextWeight: w.recurrence.parts2d[0]!,
-      weightHh: rnn.weightHh,
-      biasHn: w.recurrence.step[0]!.biasHn,
-    });
-    const steps = embedded.shape[0]!;
+  prepare(): RNNDecoderWeights {
     return {
-      outputs: r.states,
-      weights: r.weights,
-      state: { ...state, h: [r.last], c: null, step: state.step + steps },
+      recurrence: prepareRecurrence(this.rnn, [this.encoderDim, this.embeddingDim]),
+      scoreWeights: this.attention.prepareWeights(),
     };
   }
 
-  protected stepCore(embedded: Tensor, state: RNNDecoderState, w: RNNDecoderWeights): RNNStepCore {
-    const { context, weights } = this.attend(state.h[this.numLayers - 1]!, state);
-    const { h, c } = this.advance(add(embedded, this.projectInput(0, context, w)), state, w);
-    return { output: h[this.numLayers - 1]!, weights, state: { ...state, h, c, step: state.step + 1 } };
+  /** The state before the first step, with the keys W1·memory + b1 (see decoder-parts.ts's initialState). */
+  init(memory: Tensor, initial: RNNState | null = null, paddingMask: Tensor | null = null): RNNDecoderState {
+    const state = initialState(this.op, this, memory, initial, paddingMask);
+    return { ...state, keys: this.attention.prepareKeys(memory), lastPosition: null };
   }
+
+  /** The state's rows reordered as `indices` (beam search). */
+  select(state: RNNDecoderState, indices: Int32Array): RNNDecoderState {
+    return selectRows(this.op, state, indices);
+  }
+
+  /** Additive attention of query [rows, H] over the state's encoder outputs: context [rows, D], weights [rows, S]. */
+  attend(query: Tensor, state: RNNDecoderState): { context: Tensor; weights: Tensor } {
+    return this.attention.attendPrepared(query, state.keys, state.memory, {
+      keyPaddingMask: state.paddingMask,
+    });
+  }
+
+  /** One step: tokens int32 [rows] (the previous target token of every row) → logits [rows, V], weights [rows, S]. */
+  step(tokens: Tensor, state: RNNDecoderState, w: RNNDecoderWeights = this.prepare()): RNNDecoderStepResult {
+    checkTokens(this.op, tokens, state.sources.length);
+    const { output, weights, state: next } = this.core(embedStep(this, EMBEDDING, tokens, w), state, w);
+    return { logits: this.fc.forward(this.dropout.forward(output)), weights, state: next };
+  }
+
+  /**
+   * The header's formula up to fc, from layer 0's embedding term [G, rows, H] (bias included): attend with the
+   * top layer's h, then advance every layer on [context; embedding].
+   */
+  core(embedded: Tensor, state: RNNDecoderState, w: RNNDecoderWeights): RNNDecoderCoreResult {
+    const top = this.numLayers - 1;
+    const { context, weights } = this.attend(state.h[top]!, state);
+    const x0 = add(embedded, projectPart(w.recurrence, CONTEXT, context, false));
+    const { h, c } = recurrenceStep(w.recurrence, x0, state.h, state.c, this.between);
+    return { output: h[top]!, weights, state: { ...state, h, c, step: state.step + 1 } };
+  }
+
+  /** Runs the decoder over tgtIn int32 [B, T] from `state` (decoder-runner.ts). */
+  forward(
+    tgtIn: Tensor,
+    state: RNNDecoderState,
+    options: RNNDecoderForwardOptions = {},
+  ): RNNDecoderForwardResult {
+    return runDecoder(this, tgtIn, state, options);
+  }
+
+  /** Dropout between layers. */
+  private readonly between = (x: Tensor): Tensor => this.dropout.forward(x);
 }

@@ -1,13 +1,19 @@
 export { RNNEncoder, type RNNEncoderOptions, type RNNEncoderResult, type RNNState } from './rnn-encoder.js';
+export type {
+  RNNDecoderOptions,
+  RNNDecoderState,
+  RNNDecoderStepResult,
+  RNNDecoderCoreResult,
+  RNNDecoderWeights,
+} from './decoder-parts.js';
 export {
-  RNNAttentionDecoder,
-  type RNNDecoderOptions,
-  type RNNDecoderState,
+  runDecoder,
+  teacherForcedFused,
+  teacherForcedSteps,
+  type RNNAttentionDecoder,
   type RNNDecoderForwardOptions,
   type RNNDecoderForwardResult,
-  type RNNDecoderStepResult,
-  type RNNDecoderWeights,
-} from './rnn-decoder.js';
+} from './decoder-runner.js';
 export { BahdanauDecoder, type BahdanauDecoderOptions } from './bahdanau-decoder.js';
 export { LuongDecoder, type LuongDecoderOptions } from './luong-decoder.js';
 export {

@@ -12,44 +12,43 @@
  *   logits_t = fc(h̃_t)                           (the paper's W_s)
  *
  * The attention layer is attention/'s DotAttention, GeneralAttention or ConcatAttention (its parameters, names
- * and window); the decoder computes its encoder-side half once per batch — W k for 'general', W_k k + b for
- * 'concat' — so a step costs O(S·H) instead of O(S·H²). `attend` gives the same result as the layer's forward.
+ * and window). Its encoder-side half — W k for 'general', W_k k + b for 'concat' — is `prepareKeys`, run once per
+ * batch (`init`), so a step costs O(S·H) instead of O(S·H²). decoder-runner.ts runs whole sequences.
  *
  * Parameters (standalone): `embedding.weight`, `rnn.*` (weight_ih_l0 [G·H, embeddingDim + H], embedding columns
  * first), `fc.*`, `attention.*` (`W.weight` for general; `W.*`, `v.weight` for concat; `Wp.weight`, `vp.weight`
  * for local-p), `W_c.weight` [H, encoderDim + H].
  */
-import type { Attention } from '../../attention/attention.js';
+import { lastKeyPositions, type Attention } from '../../attention/attention.js';
 import { ConcatAttention } from '../../attention/concat.js';
 import { DotAttention } from '../../attention/dot.js';
 import { GeneralAttention } from '../../attention/general.js';
-import { checkWindow, gaussianWindow, outsideWindow, type LocalWindow } from '../../attention/local.js';
+import { checkWindow, type LocalWindow } from '../../attention/local.js';
 import type { LuongScore } from '../../attention/luong.js';
+import type { Dropout } from '../../nn/dropout.js';
+import type { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
-import { full } from '../../tensor/creation.js';
+import { Module } from '../../nn/module.js';
+import type { GRU, LSTM } from '../../nn/rnn.js';
 import { fail } from '../../tensor/errors.js';
-import {
-  add,
-  concat,
-  maskedFill,
-  matmul,
-  mul,
-  reshape,
-  sigmoid,
-  slice,
-  softmax,
-  squeeze,
-  tanh,
-  unsqueeze,
-} from '../../tensor/ops/index.js';
+import { add, concat, tanh } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
-  RNNAttentionDecoder,
-  type RNNDecoderWeights,
+  checkTokens,
+  createDecoderModules,
+  embedStep,
+  initialState,
+  resolveDecoderOptions,
+  selectRows,
+  type RNNDecoderCoreResult,
   type RNNDecoderOptions,
   type RNNDecoderState,
-  type RNNStepCore,
-} from './rnn-decoder.js';
+  type RNNDecoderStepResult,
+  type RNNDecoderWeights,
+} from './decoder-parts.js';
+import { runDecoder, type RNNDecoderForwardOptions, type RNNDecoderForwardResult } from './decoder-runner.js';
+import { prepareRecurrence, projectPart, recurrenceStep, type RNNCellKind } from './recurrence.js';
+import type { RNNState } from './rnn-encoder.js';
 
 export interface LuongDecoderOptions extends RNNDecoderOptions {
   /** The score (default 'general'); 'dot' needs encoderDim = hiddenSize. */
@@ -60,29 +59,53 @@ export interface LuongDecoderOptions extends RNNDecoderOptions {
   inputFeeding?: boolean;
 }
 
-export class LuongDecoder extends RNNAttentionDecoder {
+/** Layer 0's input x_t = [embedding; h̃_{t−1}]: the embedding is part 0, the fed-back h̃ part 1. */
+const EMBEDDING = 0;
+const FEED = 1;
+
+export class LuongDecoder extends Module {
+  readonly kind = 'luong';
+  readonly op = 'LuongDecoder';
+  readonly vocabSize: number;
+  readonly embeddingDim: number;
+  readonly hiddenSize: number;
+  readonly encoderDim: number;
+  readonly cell: RNNCellKind;
+  readonly numLayers: number;
+  /** Which part of layer 0's input the embedding is (see recurrence.ts). */
+  readonly embeddingPart = EMBEDDING;
   readonly score: LuongScore;
   readonly window: LocalWindow | null;
   readonly inputFeeding: boolean;
+  readonly embedding: Embedding;
+  readonly rnn: GRU | LSTM;
+  readonly fc: Linear;
+  readonly dropout: Dropout;
   readonly attention: Attention;
   /** W_c: Linear(encoderDim + H → H, no bias). */
   readonly Wc: Linear;
-  private readonly predictor: { Wp: Linear; vp: Linear } | null = null;
 
   constructor(options: LuongDecoderOptions) {
-    const inputFeeding = options.inputFeeding ?? true;
-    super(
-      'LuongDecoder',
-      options,
-      (_encoderDim, embeddingDim, hiddenSize) => (inputFeeding ? [embeddingDim, hiddenSize] : [embeddingDim]),
-      0,
-    );
-    const op = 'LuongDecoder';
-    this.inputFeeding = inputFeeding;
+    super();
+    const op = this.op;
+    const { cell, numLayers } = resolveDecoderOptions(op, options);
+    const { vocabSize, embeddingDim, hiddenSize: H, encoderDim: D } = options;
+    this.vocabSize = vocabSize;
+    this.embeddingDim = embeddingDim;
+    this.hiddenSize = H;
+    this.encoderDim = D;
+    this.cell = cell;
+    this.numLayers = numLayers;
+    this.inputFeeding = options.inputFeeding ?? true;
+    const inputSize = this.inputFeeding ? embeddingDim + H : embeddingDim;
+    const modules = createDecoderModules(options, cell, numLayers, inputSize);
+    this.embedding = this.registerModule('embedding', modules.embedding);
+    this.rnn = this.registerModule('rnn', modules.rnn);
+    this.fc = this.registerModule('fc', modules.fc);
+    this.dropout = this.registerModule('dropout', modules.dropout);
     this.score = options.score ?? 'general';
     this.window = options.window ?? null;
     if (this.window) checkWindow(op, this.window);
-    const { hiddenSize: H, encoderDim: D } = this;
     const attentionOptions = { window: this.window, generator: options.generator };
     switch (this.score) {
       case 'dot':
@@ -101,83 +124,79 @@ export class LuongDecoder extends RNNAttentionDecoder {
     }
     this.registerModule('attention', this.attention);
     this.Wc = this.registerModule('W_c', new Linear(D + H, H, { bias: false, generator: options.generator }));
-    if (this.window?.kind === 'local-p') {
-      const modules = new Map(this.attention.namedModules());
-      this.predictor = { Wp: modules.get('Wp') as Linear, vp: modules.get('vp') as Linear };
-    }
-  }
-
-  protected override needsLastPosition(): boolean {
-    return this.window?.kind === 'local-p';
-  }
-
-  protected projectKeys(memory: Tensor): Tensor {
-    if (this.attention instanceof GeneralAttention) return this.attention.W.forward(memory);
-    if (this.attention instanceof ConcatAttention) {
-      const W = this.attention.W;
-      const keys = matmul(memory, slice(W.weight, 1, this.hiddenSize), { transB: true });
-      return W.bias ? add(keys, W.bias) : keys;
-    }
-    return memory;
-  }
-
-  /** For 'concat': the query half of W, [units, H]. */
-  protected override prepareExtra(): Tensor[] {
-    if (this.attention instanceof ConcatAttention)
-      return [slice(this.attention.W.weight, 1, 0, this.hiddenSize)];
-    return [];
   }
 
   /**
-   * Attention of query [rows, H] (the new top hidden state) at the state's step over its encoder outputs, from
-   * the keys projected once: context [rows, encoderDim] and weights [rows, S] (0 at padding and outside the
-   * window).
+   * Views of the parameters that every step reads (W_ih's column blocks, folded biases, the score's query-side
+   * weights). Make them once per run and pass them to every `step` (copies: make new ones after an update).
+   */
+  prepare(): RNNDecoderWeights {
+    const parts = this.inputFeeding ? [this.embeddingDim, this.hiddenSize] : [this.embeddingDim];
+    return { recurrence: prepareRecurrence(this.rnn, parts), scoreWeights: this.attention.prepareWeights() };
+  }
+
+  /** The state before the first step, with the score's prepared keys (see decoder-parts.ts's initialState). */
+  init(memory: Tensor, initial: RNNState | null = null, paddingMask: Tensor | null = null): RNNDecoderState {
+    const state = initialState(this.op, this, memory, initial, paddingMask);
+    const [batch, length] = memory.shape as [number, number];
+    const lastPosition =
+      this.window?.kind === 'local-p' ? lastKeyPositions(batch, length, paddingMask) : null;
+    return { ...state, keys: this.attention.prepareKeys(memory), lastPosition };
+  }
+
+  /** The state's rows reordered as `indices` (beam search). */
+  select(state: RNNDecoderState, indices: Int32Array): RNNDecoderState {
+    return selectRows(this.op, state, indices);
+  }
+
+  /**
+   * Attention of query [rows, H] (the new top hidden state) at the state's step over its encoder outputs:
+   * context [rows, encoderDim] and weights [rows, S] (0 at padding and outside the window).
    */
   attend(
     query: Tensor,
     state: RNNDecoderState,
     w: RNNDecoderWeights = this.prepare(),
   ): { context: Tensor; weights: Tensor } {
-    const [rows, length] = state.keys.shape as [number, number];
-    const q = reshape(query, [rows, 1, this.hiddenSize]);
-    let scores: Tensor;
-    if (this.attention instanceof ConcatAttention) {
-      const fromQuery = matmul(q, w.extra[0]!, { transB: true });
-      const hidden = tanh(add(unsqueeze(fromQuery, 2), unsqueeze(state.keys, 1)));
-      scores = squeeze(this.attention.v.forward(hidden), -1);
-    } else {
-      scores = matmul(q, state.keys, { transB: true });
-    }
-    if (state.paddingMask)
-      scores = maskedFill(scores, reshape(state.paddingMask, [rows, 1, length]), -Infinity);
-    let positions: Tensor | null = null;
-    if (this.window) {
-      if (this.predictor) {
-        const { Wp, vp } = this.predictor;
-        positions = mul(state.lastPosition!, sigmoid(squeeze(vp.forward(tanh(Wp.forward(q))), -1)));
-      } else {
-        positions = full([rows, 1], state.step);
-      }
-      scores = maskedFill(scores, outsideWindow(positions, length, this.window.halfWidth), -Infinity);
-    }
-    let weights = softmax(scores, -1);
-    if (this.predictor && positions)
-      weights = mul(weights, gaussianWindow(positions, length, this.window!.halfWidth));
-    const context = reshape(matmul(weights, state.memory), [rows, this.encoderDim]);
-    return { context, weights: reshape(weights, [rows, length]) };
+    return this.attention.attendPrepared(query, state.keys, state.memory, {
+      keyPaddingMask: state.paddingMask,
+      step: state.step,
+      lastKeyPosition: state.lastPosition,
+      scoreWeights: w.scoreWeights,
+    });
   }
 
-  protected stepCore(embedded: Tensor, state: RNNDecoderState, w: RNNDecoderWeights): RNNStepCore {
-    const x0 =
-      this.inputFeeding && state.feed ? add(embedded, this.projectInput(1, state.feed, w)) : embedded;
-    const { h, c } = this.advance(x0, state, w);
+  /** One step: tokens int32 [rows] (the previous target token of every row) → logits [rows, V], weights [rows, S]. */
+  step(tokens: Tensor, state: RNNDecoderState, w: RNNDecoderWeights = this.prepare()): RNNDecoderStepResult {
+    checkTokens(this.op, tokens, state.sources.length);
+    const { output, weights, state: next } = this.core(embedStep(this, EMBEDDING, tokens, w), state, w);
+    return { logits: this.fc.forward(this.dropout.forward(output)), weights, state: next };
+  }
+
+  /**
+   * The header's formula up to fc, from layer 0's embedding term [G, rows, H] (bias included): advance every
+   * layer on [embedding; h̃_{t−1}], attend with the new top h_t, then h̃_t = tanh(W_c [c_t; h_t]).
+   */
+  core(embedded: Tensor, state: RNNDecoderState, w: RNNDecoderWeights): RNNDecoderCoreResult {
+    const fed = this.inputFeeding && state.feed;
+    const x0 = fed ? add(embedded, projectPart(w.recurrence, FEED, state.feed!, false)) : embedded;
+    const { h, c } = recurrenceStep(w.recurrence, x0, state.h, state.c, this.between);
     const top = h[this.numLayers - 1]!;
     const { context, weights } = this.attend(top, state, w);
     const attentional = tanh(this.Wc.forward(concat([context, top], 1)));
-    return {
-      output: attentional,
-      weights,
-      state: { ...state, h, c, feed: this.inputFeeding ? attentional : null, step: state.step + 1 },
-    };
+    const feed = this.inputFeeding ? attentional : null;
+    return { output: attentional, weights, state: { ...state, h, c, feed, step: state.step + 1 } };
   }
+
+  /** Runs the decoder over tgtIn int32 [B, T] from `state` (decoder-runner.ts). */
+  forward(
+    tgtIn: Tensor,
+    state: RNNDecoderState,
+    options: RNNDecoderForwardOptions = {},
+  ): RNNDecoderForwardResult {
+    return runDecoder(this, tgtIn, state, options);
+  }
+
+  /** Dropout between layers. */
+  private readonly between = (x: Tensor): Tensor => this.dropout.forward(x);
 }

@@ -10,7 +10,8 @@ import type { DecoderStepper, StepResult } from '../../decode/stepper.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { logSoftmax } from '../../tensor/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
-import type { RNNDecoderWeights, RNNAttentionDecoder, RNNDecoderState } from './rnn-decoder.js';
+import type { RNNDecoderState, RNNDecoderWeights } from './decoder-parts.js';
+import type { RNNAttentionDecoder } from './decoder-runner.js';
 
 export class RNNSeq2SeqStepper implements DecoderStepper<RNNDecoderState> {
   readonly batchSize: number;

@@ -27,7 +27,7 @@ import { Tensor } from '../../tensor/tensor.js';
 import { defaultsOf } from '../config.js';
 import { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';
 import type { RNNCellKind } from './recurrence.js';
-import type { RNNDecoderForwardOptions, RNNAttentionDecoder } from './rnn-decoder.js';
+import { runDecoder, type RNNAttentionDecoder, type RNNDecoderForwardOptions } from './decoder-runner.js';
 import { RNNEncoder, type RNNState } from './rnn-encoder.js';
 import { RNNSeq2SeqStepper } from './rnn-seq2seq-stepper.js';
 
@@ -216,7 +216,7 @@ export abstract class RNNSeq2Seq extends Module {
       fail(this.op, `tgtIn must be int32 [${batch}, T] (the batch size of src), got ${describe(tgtIn)}`);
     const enc = this.encode(src, srcPadding);
     const state = this.decoder.init(enc.memory, enc.initial, enc.paddingMask);
-    const { logits, weights } = this.decoder.forward(tgtIn, state, options);
+    const { logits, weights } = runDecoder(this.decoder, tgtIn, state, options);
     return { logits, weights };
   }
 

@@ -11,10 +11,4 @@ export {
   type TransformerStepperOptions,
   type TransformerStepperState,
 } from './stepper.js';
-export {
-  decoderLayerStep,
-  memoryKeysValues,
-  type DecoderLayerCache,
-  type DecoderLayerStepResult,
-} from './kv-cache.js';
 export { TRANSFORMER_CONFIG, type TransformerConfig } from './config.js';

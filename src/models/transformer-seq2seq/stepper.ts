@@ -13,7 +13,7 @@ import { noGrad } from '../../tensor/autograd.js';
 import { fail } from '../../tensor/errors.js';
 import { concat, indexSelect, logSoftmax, reshape, slice, stack } from '../../tensor/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { decoderLayerStep, memoryKeysValues, type DecoderLayerCache } from './kv-cache.js';
+import type { TransformerDecoderLayerCache } from '../transformer/decoder-layer.js';
 import type { TransformerEncoding, TransformerSeq2Seq } from './model.js';
 
 const OP = 'TransformerSeq2SeqStepper';
@@ -30,8 +30,8 @@ export interface TransformerStepperState {
   readonly sources: Int32Array;
   /** Bool [rows, S]: the source padding of every row. */
   readonly memoryPaddingMask: Tensor;
-  /** With the cache: one cache per decoder layer; null without. */
-  readonly caches: DecoderLayerCache[] | null;
+  /** With the cache: one cache per decoder layer (self- and cross-attention keys and values); null without. */
+  readonly caches: TransformerDecoderLayerCache[] | null;
   /** Without the cache: the tokens fed so far, int32 [rows, position] (null before the first step). */
   readonly prefix: Tensor | null;
 }
@@ -41,8 +41,8 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
   readonly attentionRowAxis = 1;
   readonly useCache: boolean;
   private readonly encoding: TransformerEncoding;
-  /** The memory's cross-attention keys and values per decoder layer, [B, H, S, d] (with the cache). */
-  private readonly memoryKeysValues: ReturnType<typeof memoryKeysValues>[] | null;
+  /** Each decoder layer's cache before the first step, one row per source (with the cache). */
+  private readonly memoryCaches: TransformerDecoderLayerCache[] | null;
 
   constructor(
     readonly model: TransformerSeq2Seq,
@@ -50,15 +50,15 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
     options: TransformerStepperOptions = {},
   ) {
     this.useCache = options.useCache ?? true;
-    const { encoding, kv } = noGrad(() => {
+    const { encoding, caches } = noGrad(() => {
       const encoding = model.encode(src);
-      const kv = this.useCache
-        ? model.decoder.layers.map((layer) => memoryKeysValues(layer, encoding.memory))
+      const caches = this.useCache
+        ? model.decoder.layers.map((layer) => layer.cacheMemory(encoding.memory))
         : null;
-      return { encoding, kv };
+      return { encoding, caches };
     });
     this.encoding = encoding;
-    this.memoryKeysValues = kv;
+    this.memoryCaches = caches;
     this.batchSize = src.shape[0]!;
   }
 
@@ -73,14 +73,7 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
       position: 0,
       sources,
       memoryPaddingMask: indexSelect(this.encoding.srcPaddingMask, 0, index),
-      caches:
-        this.memoryKeysValues?.map(({ keys, values, query }) => ({
-          selfKeys: null,
-          selfValues: null,
-          crossKeys: indexSelect(keys, 0, index),
-          crossValues: indexSelect(values, 0, index),
-          crossQuery: query,
-        })) ?? null,
+      caches: this.memoryCaches?.map((c) => selectCache(c, index, false)) ?? null,
       prefix: null,
     }));
   }
@@ -107,14 +100,7 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
       position: state.position,
       sources,
       memoryPaddingMask: sameSources ? state.memoryPaddingMask : pick(state.memoryPaddingMask),
-      caches:
-        state.caches?.map((c) => ({
-          selfKeys: c.selfKeys && pick(c.selfKeys),
-          selfValues: c.selfValues && pick(c.selfValues),
-          crossKeys: sameSources ? c.crossKeys : pick(c.crossKeys),
-          crossValues: sameSources ? c.crossValues : pick(c.crossValues),
-          crossQuery: c.crossQuery,
-        })) ?? null,
+      caches: state.caches?.map((c) => selectCache(c, index, sameSources)) ?? null,
       prefix: state.prefix && pick(state.prefix),
     }));
   }
@@ -123,13 +109,18 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
   private cachedStep(ids: Tensor, state: TransformerStepperState): StepResult<TransformerStepperState> {
     const { model } = this;
     let x = model.embedTarget(ids, state.position);
-    const caches: DecoderLayerCache[] = [];
+    const caches: TransformerDecoderLayerCache[] = [];
     const weights: Tensor[] = [];
     model.decoder.layers.forEach((layer, i) => {
-      const result = decoderLayerStep(layer, x, state.caches![i]!, state.memoryPaddingMask);
+      // The layer's own forward with its cache; `memory` is not read (the cache holds its keys and values).
+      const result = layer.forwardWithWeights(x, this.encoding.memory, {
+        memoryKeyPaddingMask: state.memoryPaddingMask,
+        cache: state.caches![i]!,
+      });
       x = result.output;
-      caches.push(result.cache);
-      weights.push(result.crossWeights);
+      caches.push(result.cache!);
+      const [r, heads, , s] = result.crossWeights.shape as [number, number, number, number];
+      weights.push(reshape(result.crossWeights, [r, heads, s]));
     });
     if (model.decoder.norm) x = model.decoder.norm.forward(x);
     return {
@@ -166,4 +157,22 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
     const logits = this.model.generator.forward(hidden);
     return logSoftmax(reshape(logits, [logits.shape[0]!, logits.shape[2]!]), -1);
   }
+}
+
+/**
+ * A layer's cache restricted to / reordered as the rows of `index`. The memory's keys and values depend only on
+ * the source: kept as they are when every row keeps its source.
+ */
+function selectCache(
+  cache: TransformerDecoderLayerCache,
+  index: Tensor,
+  sameSources: boolean,
+): TransformerDecoderLayerCache {
+  const pick = (t: Tensor | null) => t && indexSelect(t, 0, index);
+  return {
+    self: { ...cache.self, keys: pick(cache.self.keys), values: pick(cache.self.values) },
+    cross: sameSources
+      ? cache.cross
+      : { ...cache.cross, keys: pick(cache.cross.keys), values: pick(cache.cross.values) },
+  };
 }

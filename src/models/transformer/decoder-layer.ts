@@ -18,11 +18,16 @@
  * or additive float; tgtKeyPaddingMask bool [B, T] and memoryKeyPaddingMask bool [B, S] (true = padding).
  * tgtIsCausal masks future target positions (what autoregressive decoding needs) without building a mask.
  *
+ * Incremental decoding: with `cache` (from `cacheMemory`), tgt is the newest position only [B, 1, E]; its
+ * self-attention keys and values are appended to the cache's and the cross-attention reads the memory's keys and
+ * values projected once (`memory` itself is not read). forwardWithWeights returns the updated cache. The same
+ * forward as above runs, so a step gives the full forward's values at that position.
+ *
  * Parameters, in torch's state-dict order: self_attn.{in_proj_weight, in_proj_bias, out_proj.weight,
  * out_proj.bias}, multihead_attn.{same}, linear1.weight [F, E], linear1.bias [F], linear2.weight [E, F],
  * linear2.bias [E], norm1/norm2/norm3.{weight, bias} [E]. Dropout is active in training mode only.
  */
-import { MultiHeadAttention } from '../../attention/multihead.js';
+import { MultiHeadAttention, type MultiHeadAttentionCache } from '../../attention/multihead.js';
 import { Dropout } from '../../nn/dropout.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { Linear } from '../../nn/linear.js';
@@ -54,6 +59,16 @@ export interface TransformerDecoderLayerForwardOptions {
   tgtIsCausal?: boolean;
   /** Cross-attention masks memory position j for target i when j > i (combined with memoryMask). */
   memoryIsCausal?: boolean;
+  /** Incremental decoding (batchFirst): the keys and values of the positions before tgt (see the header). */
+  cache?: TransformerDecoderLayerCache | null;
+}
+
+/** What a decoder layer keeps between incremental decoding steps. */
+export interface TransformerDecoderLayerCache {
+  /** Self-attention: the keys and values of the target positions so far, [B, H, t, d]. */
+  readonly self: MultiHeadAttentionCache;
+  /** Cross-attention: the memory's keys and values, [B, H, S, d], projected once. */
+  readonly cross: MultiHeadAttentionCache;
 }
 
 export interface TransformerDecoderLayerResult {
@@ -63,6 +78,8 @@ export interface TransformerDecoderLayerResult {
   selfWeights: Tensor;
   /** Cross-attention weights per head, [B, H, T, S] ([H, T, S] unbatched). */
   crossWeights: Tensor;
+  /** With options.cache: the cache including tgt's positions. */
+  cache?: TransformerDecoderLayerCache;
 }
 
 export class TransformerDecoderLayer extends Module {
@@ -126,6 +143,11 @@ export class TransformerDecoderLayer extends Module {
     this.dropout3 = this.registerModule('dropout3', new Dropout(o.dropout, generator));
   }
 
+  /** The cache before the first decoding step: no target positions yet, and memory [B, S, E]'s keys and values. */
+  cacheMemory(memory: Tensor): TransformerDecoderLayerCache {
+    return { self: this.selfAttn.emptyCache(), cross: this.multiheadAttn.cacheMemory(memory) };
+  }
+
   /** The layer's output, with tgt's shape. */
   forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderLayerForwardOptions = {}): Tensor {
     return this.run(tgt, memory, options, false).output;
@@ -137,8 +159,8 @@ export class TransformerDecoderLayer extends Module {
     memory: Tensor,
     options: TransformerDecoderLayerForwardOptions = {},
   ): TransformerDecoderLayerResult {
-    const { output, selfWeights, crossWeights } = this.run(tgt, memory, options, true);
-    return { output, selfWeights: selfWeights!, crossWeights: crossWeights! };
+    const { output, selfWeights, crossWeights, cache } = this.run(tgt, memory, options, true);
+    return { output, selfWeights: selfWeights!, crossWeights: crossWeights!, ...(cache ? { cache } : {}) };
   }
 
   private run(
@@ -146,11 +168,18 @@ export class TransformerDecoderLayer extends Module {
     memory: Tensor,
     options: TransformerDecoderLayerForwardOptions,
     needWeights: boolean,
-  ): { output: Tensor; selfWeights: Tensor | null; crossWeights: Tensor | null } {
+  ): {
+    output: Tensor;
+    selfWeights: Tensor | null;
+    crossWeights: Tensor | null;
+    cache: TransformerDecoderLayerCache | null;
+  } {
     checkSequence(OP, 'tgt', tgt, this.dModel, this.batchFirst);
     checkSequence(OP, 'memory', memory, this.dModel, this.batchFirst);
+    const cache = options.cache ?? null;
     let selfWeights: Tensor | null = null;
     let crossWeights: Tensor | null = null;
+    let selfCache = cache?.self;
     const selfAttention = (x: Tensor): Tensor => {
       const result = this.selfAttn.forward(x, x, x, {
         attnMask: options.tgtMask ?? null,
@@ -158,8 +187,10 @@ export class TransformerDecoderLayer extends Module {
         isCausal: options.tgtIsCausal ?? false,
         needWeights,
         averageAttnWeights: false,
+        cache: selfCache,
       });
       selfWeights = result.weights;
+      selfCache = result.cache;
       return this.dropout1.forward(result.output);
     };
     const crossAttention = (x: Tensor): Tensor => {
@@ -169,6 +200,7 @@ export class TransformerDecoderLayer extends Module {
         isCausal: options.memoryIsCausal ?? false,
         needWeights,
         averageAttnWeights: false,
+        cache: cache?.cross,
       });
       crossWeights = result.weights;
       return this.dropout2.forward(result.output);
@@ -183,7 +215,8 @@ export class TransformerDecoderLayer extends Module {
       x = this.norm2.forward(add(x, crossAttention(x)));
       x = this.norm3.forward(add(x, this.feedForward(x)));
     }
-    return { output: x, selfWeights, crossWeights };
+    const next = cache && selfCache ? { self: selfCache, cross: cache.cross } : null;
+    return { output: x, selfWeights, crossWeights, cache: next };
   }
 
   private feedForward(x: Tensor): Tensor {

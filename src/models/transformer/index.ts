@@ -10,6 +10,7 @@ export {
   type TransformerDecoderLayerOptions,
   type TransformerDecoderLayerForwardOptions,
   type TransformerDecoderLayerResult,
+  type TransformerDecoderLayerCache,
 } from './decoder-layer.js';
 export {
   TransformerEncoder,

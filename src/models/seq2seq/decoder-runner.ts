@@ -1,0 +1,148 @@
+/**
+ * How an RNN attention decoder runs over a whole target sequence (training, RNNSeq2Seq.forward and loss). The
+ * one place that chooses between the readable step loop and a fused op:
+ *
+ *   teacher forcing throughout (ratio 1): the target embeddings' terms of every step are projected at once, then
+ *     - fused, when a fused sequence op computes this decoder: `bahdanauGruSequence` for a one-layer GRU
+ *       Bahdanau decoder (the same arithmetic as the step loop, in one kernel call per direction of autograd);
+ *     - otherwise the step loop: `decoder.core` (the formula of the decoder's header) once per step;
+ *     and `fc` is applied once to every step's output.
+ *   scheduled sampling (ratio < 1): `decoder.step` per step, fed the gold token or the model's own argmax.
+ *
+ * Tests (test/models/seq2seq.test.ts) run `teacherForcedFused` and `teacherForcedSteps` on the same weights and
+ * batch and compare losses and gradients.
+ */
+import { bahdanauGruSequence } from '../../tensor/ops/bahdanau-gru-sequence.js';
+import { fail } from '../../tensor/errors.js';
+import { argmax, reshape, slice, stack, unbind } from '../../tensor/ops/index.js';
+import { defaultGenerator, type Generator } from '../../tensor/random.js';
+import { Tensor } from '../../tensor/tensor.js';
+import type { BahdanauDecoder } from './bahdanau-decoder.js';
+import {
+  describeTensor,
+  embedSequence,
+  type RNNDecoderState,
+  type RNNDecoderWeights,
+} from './decoder-parts.js';
+import type { LuongDecoder } from './luong-decoder.js';
+import { gateMajor } from './recurrence.js';
+
+/** The RNN attention decoders. */
+export type RNNAttentionDecoder = BahdanauDecoder | LuongDecoder;
+
+export interface RNNDecoderForwardOptions {
+  /**
+   * Probability of feeding the gold token tgtIn[:, t] at step t ≥ 1 (default 1); otherwise the model's own
+   * argmax of step t − 1 is fed, for the whole batch, drawn once per step from `generator`. Step 0 always reads
+   * tgtIn[:, 0] (<sos>). 0 feeds the model's own predictions throughout (as greedy decoding does).
+   */
+  teacherForcingRatio?: number;
+  /** For the teacher-forcing draws (the global generator by default). */
+  generator?: Generator;
+}
+
+export interface RNNDecoderForwardResult {
+  /** [B, T, vocabSize]. */
+  logits: Tensor;
+  /** Attention weights of every step, [B, T, S]. */
+  weights: Tensor;
+  /** The state after the last step. */
+  state: RNNDecoderState;
+}
+
+/**
+ * Runs `decoder` over tgtIn int32 [B, T] (<sos> y₁ … y_{T−1}) from `state` (see the decoder's `init`), with
+ * teacher forcing as `options.teacherForcingRatio` says.
+ */
+export function runDecoder(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  options: RNNDecoderForwardOptions = {},
+): RNNDecoderForwardResult {
+  const op = decoder.op;
+  const batch = state.sources.length;
+  if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch)
+    fail(op, `tgtIn must be int32 [${batch}, T] (the batch size of the state), got ${describeTensor(tgtIn)}`);
+  if (tgtIn.shape[1] === 0) fail(op, 'tgtIn must have at least one step');
+  const ratio = options.teacherForcingRatio ?? 1;
+  if (!(ratio >= 0 && ratio <= 1)) fail(op, `teacherForcingRatio must be in [0, 1], got ${ratio}`);
+  const w = decoder.prepare();
+  if (ratio === 1)
+    return teacherForcedFused(decoder, tgtIn, state, w) ?? teacherForcedSteps(decoder, tgtIn, state, w);
+  return scheduledSampling(decoder, tgtIn, state, w, ratio, options.generator ?? defaultGenerator());
+}
+
+/** Teacher forcing through the fused sequence op, or null when none computes this decoder's configuration. */
+export function teacherForcedFused(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights = decoder.prepare(),
+): RNNDecoderForwardResult | null {
+  if (decoder.kind !== 'bahdanau' || decoder.cell !== 'gru' || decoder.numLayers !== 1) return null;
+  const embedded = embedSequence(decoder, decoder.embeddingPart, tgtIn, w);
+  const { W2, V } = decoder.attention;
+  const r = bahdanauGruSequence({
+    embedded,
+    h0: state.h[0]!,
+    keys: state.keys,
+    memory: state.memory,
+    mask: state.paddingMask,
+    queryWeight: W2.weight,
+    queryBias: W2.bias,
+    scoreWeight: V.weight,
+    scoreBias: V.bias,
+    contextWeight: w.recurrence.parts2d[0]!,
+    weightHh: decoder.rnn.allWeights[0]!.weightHh,
+    biasHn: w.recurrence.step[0]!.biasHn,
+  });
+  const logits = decoder.fc.forward(decoder.dropout.forward(r.states));
+  const steps = tgtIn.shape[1]!;
+  return { logits, weights: r.weights, state: { ...state, h: [r.last], c: null, step: state.step + steps } };
+}
+
+/** Teacher forcing as the readable loop: `decoder.core` at every step, fc once over all steps. */
+export function teacherForcedSteps(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights = decoder.prepare(),
+): RNNDecoderForwardResult {
+  const terms = unbind(gateMajor(w.recurrence, embedSequence(decoder, decoder.embeddingPart, tgtIn, w)));
+  const outputs: Tensor[] = [];
+  const weights: Tensor[] = [];
+  let s = state;
+  for (const term of terms) {
+    const step = decoder.core(term, s, w);
+    outputs.push(step.output);
+    weights.push(step.weights);
+    s = step.state;
+  }
+  const logits = decoder.fc.forward(decoder.dropout.forward(stack(outputs, 1)));
+  return { logits, weights: stack(weights, 1), state: s };
+}
+
+/** Each step t ≥ 1 reads the gold token with probability `ratio`, else the argmax of step t − 1. */
+function scheduledSampling(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights,
+  ratio: number,
+  generator: Generator,
+): RNNDecoderForwardResult {
+  const [batch, steps] = tgtIn.shape as [number, number];
+  const logits: Tensor[] = [];
+  const weights: Tensor[] = [];
+  let s = state;
+  for (let t = 0; t < steps; t++) {
+    const gold = t === 0 || (ratio > 0 && generator.uniform() < ratio);
+    const tokens = gold ? reshape(slice(tgtIn, 1, t, t + 1), [batch]) : argmax(logits[t - 1]!, 1);
+    const r = decoder.step(tokens, s, w);
+    logits.push(r.logits);
+    weights.push(r.weights);
+    s = r.state;
+  }
+  return { logits: stack(logits, 1), weights: stack(weights, 1), state: s };
+}
