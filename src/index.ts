@@ -3,6 +3,7 @@
  * kernels, attention and safetensors encoding. File I/O and the native backend live in `attn/node`.
  */
 export * from './tensor/index.js';
+export * from './fused/index.js';
 export { getBackend, setBackend, setKernelChecks, jsBackend } from './backend/registry.js';
 export type {
   Backend,

@@ -41,13 +41,13 @@ import {
   linear,
   maskedFill,
   mean,
-  multiHeadAttentionCore,
   permute,
   reshape,
   slice,
   squeeze,
   unsqueeze,
 } from '../tensor/ops/index.js';
+import { multiHeadAttentionCore } from '../fused/multi-head-attention.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

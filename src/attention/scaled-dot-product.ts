@@ -15,7 +15,8 @@
  */
 import { fail } from '../tensor/errors.js';
 import { isGradEnabled } from '../tensor/autograd.js';
-import { fusedAttention, matmul, mul, reshape } from '../tensor/ops/index.js';
+import { fusedAttention } from '../fused/attention.js';
+import { matmul, mul, reshape } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

@@ -24,7 +24,7 @@
 import { fail } from '../tensor/errors.js';
 import { concat, dropout, stack, transpose, where } from '../tensor/ops/index.js';
 import { newFloat } from '../tensor/ops/common.js';
-import { gruSequence } from '../tensor/ops/gru-sequence.js';
+import { gruSequence } from '../fused/gru-sequence.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';

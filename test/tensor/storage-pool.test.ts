@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { add, linear, manualSeed, randn, relu, reshape, split, sum, tanh, Tensor } from '../../src/index.js';
-import { gruSequence } from '../../src/tensor/ops/gru-sequence.js';
+import { gruSequence } from '../../src/fused/gru-sequence.js';
 import {
   pooledStorageBytes,
   recycle,

@@ -12,7 +12,7 @@
  * Tests (test/models/seq2seq.test.ts) run `teacherForcedFused` and `teacherForcedSteps` on the same weights and
  * batch and compare losses and gradients.
  */
-import { bahdanauGruSequence } from '../../tensor/ops/bahdanau-gru-sequence.js';
+import { bahdanauGruSequence } from '../../fused/bahdanau-gru-sequence.js';
 import { fail } from '../../tensor/errors.js';
 import { argmax, reshape, slice, stack, unbind } from '../../tensor/ops/index.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';

@@ -35,13 +35,7 @@ export { softmax, logSoftmax } from './softmax.js';
 export { entmax15, sparsemax } from './sparsemax.js';
 export { unbind } from './unbind.js';
 export { gruCell, lstmCell } from './recurrent.js';
-export { fusedAttention, type FusedAttentionOptions, type FusedAttentionResult } from './fused-attention.js';
 export { linear, type LinearOpOptions } from './linear.js';
-export {
-  multiHeadAttentionCore,
-  type MultiHeadAttentionCoreOptions,
-  type MultiHeadAttentionCoreResult,
-} from './multi-head-attention.js';
 export { matmul, type MatmulOptions } from './matmul.js';
 export {
   reshape,

@@ -5,11 +5,11 @@
  * the weights are written only when asked for, and are then a plain (non-differentiable) result. When it records
  * a gradient over short keys it keeps the weights for the backward instead (see kept-attention-weights.ts).
  */
-import type { AttentionArgs } from '../../backend/kernels.js';
-import { fail } from '../errors.js';
-import { formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
-import { backend, boolData, floatData, newFloat, record } from './common.js';
+import type { AttentionArgs } from '../backend/kernels.js';
+import { fail } from '../tensor/errors.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backend, boolData, floatData, newFloat, record } from '../tensor/ops/common.js';
 import { attentionWeightStorage } from './kept-attention-weights.js';
 
 export interface FusedAttentionOptions {

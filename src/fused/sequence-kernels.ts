@@ -9,8 +9,8 @@
  * GEMM over all T·B rows gives the sum, instead of T GEMMs with k = B. A weight that multiplies a new state at
  * every step is prepared for the backend's GEMM once per pass (packRhs), not at every step's product.
  */
-import type { PackedMatrix } from '../../backend/kernels.js';
-import { backend } from './common.js';
+import type { PackedMatrix } from '../backend/kernels.js';
+import { backend } from '../tensor/ops/common.js';
 
 /** out [m, n] = op(a) · op(b), a [m, k] (or [k, m] with transA), b [k, n] (or [n, k] with transB). */
 export function gemm(

@@ -12,12 +12,12 @@
  * gradient buffer per step, one GEMM per step forward and one backward, and the gradient of W_hh as a single
  * GEMM over all T·B rows at the end instead of one k = B product per step.
  */
-import { fail } from '../errors.js';
-import { formatShape, shapesEqual } from '../shape.js';
-import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../storage.js';
-import { Tensor } from '../tensor.js';
-import { backend, floatData } from './common.js';
-import { recordOutputs } from './multi-output.js';
+import { fail } from '../tensor/errors.js';
+import { formatShape, shapesEqual } from '../tensor/shape.js';
+import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../tensor/storage.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backend, floatData } from '../tensor/ops/common.js';
+import { recordOutputs } from '../tensor/ops/multi-output.js';
 import { addInto, columnSums, gemm, gemmPacked, packRhs } from './sequence-kernels.js';
 
 export interface GRUSequenceResult {

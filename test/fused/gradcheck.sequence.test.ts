@@ -15,8 +15,8 @@ import {
   Tensor,
   unsqueeze,
 } from '../../src/index.js';
-import { bahdanauGruSequence } from '../../src/tensor/ops/bahdanau-gru-sequence.js';
-import { gruSequence } from '../../src/tensor/ops/gru-sequence.js';
+import { bahdanauGruSequence } from '../../src/fused/bahdanau-gru-sequence.js';
+import { gruSequence } from '../../src/fused/gru-sequence.js';
 import { gruCell } from '../../src/tensor/ops/recurrent.js';
 import { expectClose } from '../helpers/close.js';
 import { gradcheck, randomInput } from '../helpers/gradcheck.js';

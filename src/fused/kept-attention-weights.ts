@@ -10,9 +10,9 @@
  * it and then hands the storage back to the pool (src/tensor/storage.ts) for the next step's forward. Nothing is
  * kept in inference (no gradient recorded) or for long keys, where P would grow with T².
  */
-import { isGradEnabled } from '../autograd.js';
-import { recycleFloats, uninitialisedFloats } from '../storage.js';
-import type { Tensor } from '../tensor.js';
+import { isGradEnabled } from '../tensor/autograd.js';
+import { recycleFloats, uninitialisedFloats } from '../tensor/storage.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /** The longest key range whose weights an op keeps (the short-key path of the native kernel goes as far). */
 export const KEPT_WEIGHTS_MAX_KEYS = 256;

@@ -10,11 +10,11 @@
  * Same kernel and arithmetic as fusedAttention (O(T) memory, weights only on request and outside the graph, kept
  * for the backward over short keys: see kept-attention-weights.ts).
  */
-import type { AttentionArgs, AttentionStrides } from '../../backend/kernels.js';
-import { fail } from '../errors.js';
-import { formatShape } from '../shape.js';
-import { Tensor } from '../tensor.js';
-import { backend, boolData, floatData, newFloat, newFloatOverwritten, record } from './common.js';
+import type { AttentionArgs, AttentionStrides } from '../backend/kernels.js';
+import { fail } from '../tensor/errors.js';
+import { formatShape } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { backend, boolData, floatData, newFloat, newFloatOverwritten, record } from '../tensor/ops/common.js';
 import { attentionWeightStorage } from './kept-attention-weights.js';
 
 export interface MultiHeadAttentionCoreOptions {

@@ -1,5 +1,5 @@
 // The fused attention ops keep the forward's weights P for the backward when they record a gradient over short
-// keys (src/tensor/ops/kept-attention-weights.ts): when they do, what the kernels are handed, that the gradients
+// keys (src/fused/kept-attention-weights.ts): when they do, what the kernels are handed, that the gradients
 // equal the recomputing backward's and central differences, and that the storage goes back to the pool.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Backend } from '../../src/backend/kernels.js';
@@ -16,10 +16,7 @@ import {
   sum,
   type Tensor,
 } from '../../src/index.js';
-import {
-  attentionWeightStorage,
-  KEPT_WEIGHTS_MAX_KEYS,
-} from '../../src/tensor/ops/kept-attention-weights.js';
+import { attentionWeightStorage, KEPT_WEIGHTS_MAX_KEYS } from '../../src/fused/kept-attention-weights.js';
 import { expectClose } from '../helpers/close.js';
 import { gradcheck, randomInput } from '../helpers/gradcheck.js';
 

@@ -1,0 +1,112 @@
+/**
+ * The inputs of bahdanauGruSequence, checked once and read as raw storage by its forward and backward halves.
+ * Shapes: embedded [T, B, 3H], h0 [B, H], keys [B, S, U], memory [B, S, E], mask bool [B, S] or null,
+ * queryWeight [U, H], queryBias [U] or null, scoreWeight [1, U], scoreBias [1] or null, contextWeight [3H, E],
+ * weightHh [3H, H], biasHn [H] or null.
+ */
+import { fail } from '../../tensor/errors.js';
+import { floatData } from '../../tensor/ops/common.js';
+import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import type { Tensor } from '../../tensor/tensor.js';
+
+export interface BahdanauGRUSequenceInputs {
+  embedded: Tensor;
+  h0: Tensor;
+  keys: Tensor;
+  memory: Tensor;
+  mask: Tensor | null;
+  queryWeight: Tensor;
+  queryBias: Tensor | null;
+  scoreWeight: Tensor;
+  scoreBias: Tensor | null;
+  contextWeight: Tensor;
+  weightHh: Tensor;
+  biasHn: Tensor | null;
+}
+
+/** T steps, B rows, hidden H (g3 = 3H), S source positions, U attention units, E memory width. */
+export interface SequenceShape {
+  steps: number;
+  batch: number;
+  hidden: number;
+  g3: number;
+  length: number;
+  units: number;
+  width: number;
+}
+
+/** The inputs' storage, as the kernels take it. */
+export interface SequenceArrays {
+  embedded: Float32Array;
+  h0: Float32Array;
+  keys: Float32Array;
+  memory: Float32Array;
+  mask: Uint8Array | null;
+  wq: Float32Array;
+  bq: Float32Array | null;
+  v: Float32Array;
+  vBias: number;
+  wc: Float32Array;
+  whh: Float32Array;
+  bhn: Float32Array | null;
+}
+
+/** The shape of every input, checked; errors name the op and the argument. */
+export function checkInputs(op: string, x: BahdanauGRUSequenceInputs): SequenceShape {
+  floatData(op, x.embedded, 'embedded');
+  floatData(op, x.memory, 'memory');
+  if (x.embedded.ndim !== 3 || x.embedded.shape[0] === 0 || x.embedded.shape[2]! % 3 !== 0)
+    fail(op, `embedded must be [T, B, 3H] with T ≥ 1, got ${formatShape(x.embedded.shape)}`);
+  const [steps, batch, g3] = x.embedded.shape as [number, number, number];
+  const hidden = g3 / 3;
+  if (x.memory.ndim !== 3 || x.memory.shape[0] !== batch)
+    fail(op, `memory must be [${batch}, S, E], got ${formatShape(x.memory.shape)}`);
+  const [, length, width] = x.memory.shape as [number, number, number];
+  const units = x.queryWeight.shape[0]!;
+  const check = (name: string, t: Tensor | null, shape: readonly number[]): void => {
+    if (t === null) return;
+    floatData(op, t, name);
+    if (!shapesEqual(t.shape, shape))
+      fail(op, `${name} must be ${formatShape(shape)}, got ${formatShape(t.shape)}`);
+  };
+  check('h0', x.h0, [batch, hidden]);
+  check('keys', x.keys, [batch, length, units]);
+  check('queryWeight', x.queryWeight, [units, hidden]);
+  check('queryBias', x.queryBias, [units]);
+  check('scoreWeight', x.scoreWeight, [1, units]);
+  check('scoreBias', x.scoreBias, [1]);
+  check('contextWeight', x.contextWeight, [3 * hidden, width]);
+  check('weightHh', x.weightHh, [3 * hidden, hidden]);
+  check('biasHn', x.biasHn, [hidden]);
+  if (x.mask !== null && (x.mask.dtype !== 'bool' || !shapesEqual(x.mask.shape, [batch, length])))
+    fail(op, `mask must be bool [${batch}, ${length}], got ${x.mask.dtype} ${formatShape(x.mask.shape)}`);
+  return { steps, batch, hidden, g3, length, units, width };
+}
+
+export function arraysOf(x: BahdanauGRUSequenceInputs): SequenceArrays {
+  const f = (t: Tensor) => t.data as Float32Array;
+  return {
+    embedded: f(x.embedded),
+    h0: f(x.h0),
+    keys: f(x.keys),
+    memory: f(x.memory),
+    mask: x.mask ? (x.mask.data as Uint8Array) : null,
+    wq: f(x.queryWeight),
+    bq: x.queryBias ? f(x.queryBias) : null,
+    v: f(x.scoreWeight),
+    vBias: x.scoreBias ? f(x.scoreBias)[0]! : 0,
+    wc: f(x.contextWeight),
+    whh: f(x.weightHh),
+    bhn: x.biasHn ? f(x.biasHn) : null,
+  };
+}
+
+/** Step t's block of a time-major buffer of blocks of `size`. */
+export function block(a: Float32Array, t: number, size: number): Float32Array {
+  return a.subarray(t * size, (t + 1) * size);
+}
+
+/** The additive-attention kernel's shape fields. */
+export function attentionShape(s: SequenceShape, a: SequenceArrays) {
+  return { batch: s.batch, length: s.length, units: s.units, width: s.width, vBias: a.vBias };
+}
