@@ -7,6 +7,7 @@
 import { AttnError } from '../tensor/errors.js';
 import { loadPredictor } from '../inference/node/load-predictor.js';
 import { MAX_BEAM_SIZE, type BatchPredictor } from '../inference/predictor.js';
+import type { LoadCheckpointOptions } from '../train/node/checkpoint-dir.js';
 import type {
   ClassificationResult,
   TaskKind,
@@ -25,6 +26,20 @@ const CHECKPOINT: OptionSpec = {
   value: 'DIR',
   help: 'the run directory (or one checkpoint directory) of the model',
 };
+/** Loading a model whose weights hold NaN or infinities: refused unless asked for (then a warning on stderr). */
+export const ALLOW_NON_FINITE: OptionSpec = {
+  name: 'allow-non-finite',
+  type: 'boolean',
+  help: 'load weights that hold NaN or infinities (with a warning) instead of refusing them',
+};
+
+/** The checkpoint-loading options the command line gives. */
+export function loadOptions(values: Record<string, string | boolean | undefined>): LoadCheckpointOptions {
+  return values['allow-non-finite'] === true
+    ? { nonFinite: 'warn', onWarning: (message) => process.stderr.write(`attn: warning: ${message}\n`) }
+    : {};
+}
+
 const JSON_OPTION: OptionSpec = {
   name: 'json',
   type: 'boolean',
@@ -49,8 +64,8 @@ export const DECODE_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const SPECS: Record<TaskKind, readonly OptionSpec[]> = {
-  translate: [CHECKPOINT, ...DECODE_OPTIONS, JSON_OPTION, HELP_OPTION],
-  classify: [CHECKPOINT, JSON_OPTION, HELP_OPTION],
+  translate: [CHECKPOINT, ...DECODE_OPTIONS, JSON_OPTION, ALLOW_NON_FINITE, HELP_OPTION],
+  classify: [CHECKPOINT, JSON_OPTION, ALLOW_NON_FINITE, HELP_OPTION],
 };
 
 const HELP: Record<TaskKind, string> = {
@@ -113,7 +128,7 @@ export async function runPredict(task: TaskKind, args: readonly string[]): Promi
   const dir = checkpointOption(values);
   const options = task === 'translate' ? decodeOptions(values) : {};
   const json = values.json === true;
-  const predictor = await loadPredictor(dir);
+  const predictor = await loadPredictor(dir, loadOptions(values));
   expectTask(predictor, task, dir);
 
   const run = (texts: string[]): Result[] =>
