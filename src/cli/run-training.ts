@@ -28,10 +28,19 @@ import {
   MODEL_CONFIG_VERSION,
   type ModelCheckpointConfig,
 } from '../inference/model-config.js';
-import { buildModel, resolveModelConfig, type BuiltModel } from '../inference/registry.js';
+import {
+  buildModel,
+  resolveModelConfig,
+  type BuiltModel,
+  type HyperParameterValue,
+  type ModelSizes,
+} from '../inference/registry.js';
+import { estimateModelBytes, estimateParameterCount, formatBytes } from '../models/memory-estimate.js';
+import { availableMemoryBytes } from '../train/node/available-memory.js';
 import type { OptionValues } from './options.js';
 import { prepareData, type PreparedData, type SavedVocabulary } from './training-data.js';
 import type { TrainSettings } from './train-settings.js';
+import { UsageError } from './usage.js';
 
 export const LOG_FILE = 'log.jsonl';
 
@@ -74,9 +83,42 @@ function makeOptimizer(settings: TrainSettings, built: BuiltModel): Optimizer<Op
   }
 }
 
+/** The model's hyper-parameters, checked: a value out of its range or a mismatch between two is a usage error. */
+function modelOptions(settings: TrainSettings): Record<string, HyperParameterValue> {
+  try {
+    return resolveModelConfig(settings.architecture, settings.model, 'model options');
+  } catch (err) {
+    if (err instanceof AttnError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Refuses, before anything is allocated, a model whose training needs more memory than the machine has (the
+ * weights, their gradients and Adam's moments: see memory-estimate.ts). Called before the data is read (the
+ * vocabularies counted as empty) and again once the vocabularies are known.
+ */
+function checkTrainingMemory(
+  settings: TrainSettings,
+  hyper: Record<string, HyperParameterValue>,
+  sizes: ModelSizes,
+): void {
+  const parameters = estimateParameterCount(settings.architecture, hyper, sizes);
+  const bytes = estimateModelBytes(parameters, 'training');
+  const available = availableMemoryBytes();
+  if (bytes > available) {
+    throw new UsageError(
+      `the ${settings.architecture} model these options describe has about ${parameters} parameters; training ` +
+        `it needs at least ${formatBytes(bytes)} (weights, gradients and optimizer state), more than the ` +
+        `${formatBytes(available)} of memory this machine has. Choose smaller sizes (--hidden-size, --layers, ...)`,
+    );
+  }
+}
+
 export async function runTraining(settings: TrainSettings, options: RunOptions): Promise<RunOutcome> {
   const t = settings.training;
-  const hyper = resolveModelConfig(settings.architecture, settings.model, 'model options');
+  const hyper = modelOptions(settings);
+  checkTrainingMemory(settings, hyper, {});
   const maxLength = 'maxLen' in hyper ? (hyper.maxLen as number) : Infinity;
   const data = await prepareData(settings.task, settings.data, t.seed, maxLength, options.resume?.vocabulary);
   for (const note of data.notes) options.note(note);
@@ -89,6 +131,7 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
           targetVocabSize: data.tokenizers.target.vocabulary.size,
         }
       : { vocabSize: data.tokenizers.text.vocabulary.size, numClasses: data.labels.length };
+  checkTrainingMemory(settings, hyper, sizes);
   const built = buildModel(settings.architecture, hyper, sizes, generator);
   if (built.task === 'translate') built.model.labelSmoothing = t.labelSmoothing;
 

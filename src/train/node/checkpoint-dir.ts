@@ -67,11 +67,33 @@ export interface SaveCheckpointOptions {
   keep?: number;
 }
 
-/** Writes a checkpoint of `snapshot` under `root` (see the module comment) and returns its directory. */
+/**
+ * Writes a checkpoint of `snapshot` under `root` (see the module comment) and returns its directory. A failure
+ * of the file system (no space left, a read-only directory) is an error naming `root`; the previous checkpoint
+ * stays the one `latest.json` names.
+ */
 export async function saveCheckpoint(
   root: string,
   snapshot: TrainingSnapshot,
   options: SaveCheckpointOptions = {},
+): Promise<string> {
+  try {
+    return await writeCheckpoint(root, snapshot, options);
+  } catch (err) {
+    if (err instanceof AttnError || errorCode(err) === '') throw err;
+    const error = new AttnError(
+      'saveCheckpoint',
+      `cannot write a checkpoint in ${root}: ${(err as Error).message}`,
+    );
+    error.cause = err;
+    throw error;
+  }
+}
+
+async function writeCheckpoint(
+  root: string,
+  snapshot: TrainingSnapshot,
+  options: SaveCheckpointOptions,
 ): Promise<string> {
   const keep = options.keep ?? Infinity;
   if (keep !== Infinity && !(Number.isInteger(keep) && keep >= 1)) {
