@@ -25,7 +25,7 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
-import { checkpointOption, DECODE_OPTIONS, decodeOptions } from './predict.js';
+import { ALLOW_NON_FINITE, checkpointOption, DECODE_OPTIONS, decodeOptions, loadOptions } from './predict.js';
 import { UsageError } from './usage.js';
 import { MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
 
@@ -64,6 +64,7 @@ const SPECS: readonly OptionSpec[] = [
   },
   { name: 'skip-malformed', type: 'boolean', help: 'skip malformed lines (reported) instead of stopping' },
   MAX_LINE_TOKENS_OPTION,
+  ALLOW_NON_FINITE,
   { name: 'limit', type: 'string', value: 'N', help: 'evaluate the first N examples only' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   HELP_OPTION,
@@ -195,7 +196,7 @@ export async function runEval(args: readonly string[]): Promise<number> {
   const limit = intValue(values, 'limit', 1, Number.MAX_SAFE_INTEGER) ?? Number.MAX_SAFE_INTEGER;
   const note = (m: string) => process.stderr.write(`attn eval: ${m}\n`);
 
-  const snapshot = await loadCheckpoint(dir);
+  const snapshot = await loadCheckpoint(dir, loadOptions(values));
   const config = checkpointConfig(snapshot);
   const tokenizers = checkpointTokenizers(snapshot, config);
   const model = checkpointModel(snapshot, config, tokenizers);

@@ -42,7 +42,7 @@ function requests(random: SeededRandom): FuzzRequest[] {
   const json = { 'content-type': 'application/json' };
   const out: FuzzRequest[] = [];
   for (let i = 0; i < 150; i++) {
-    let bytes = encoder.encode(random.pick(valid));
+    let bytes: Uint8Array = encoder.encode(random.pick(valid));
     const mutations = 1 + random.int(3);
     for (let m = 0; m < mutations; m++) bytes = mutateBytes(bytes, random);
     out.push({
