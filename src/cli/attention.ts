@@ -21,7 +21,7 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
-import { checkpointOption, DECODE_OPTIONS, decodeOptions } from './predict.js';
+import { ALLOW_NON_FINITE, checkpointOption, DECODE_OPTIONS, decodeOptions, loadOptions } from './predict.js';
 import { UsageError } from './usage.js';
 
 const SPECS: readonly OptionSpec[] = [
@@ -34,6 +34,7 @@ const SPECS: readonly OptionSpec[] = [
     help: 'the picture to write: FILE.png or FILE.svg',
   },
   ...DECODE_OPTIONS.filter((o) => o.name !== 'n-best'),
+  ALLOW_NON_FINITE,
   {
     name: 'layer',
     type: 'string',
@@ -170,7 +171,7 @@ export async function runAttention(args: readonly string[]): Promise<number> {
       `give exactly one TEXT to look at (got ${positionals.length}); quote it if it has spaces`,
     );
   const text = positionals[0]!;
-  const predictor = await loadPredictor(dir);
+  const predictor = await loadPredictor(dir, loadOptions(values));
   const report =
     predictor.info.task === 'translate'
       ? await drawTranslation(predictor, text, out, values)

@@ -25,8 +25,9 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
-import { checkpointOption, DECODE_OPTIONS, decodeOptions } from './predict.js';
+import { ALLOW_NON_FINITE, checkpointOption, DECODE_OPTIONS, decodeOptions, loadOptions } from './predict.js';
 import { UsageError } from './usage.js';
+import { MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
 
 const SPECS: readonly OptionSpec[] = [
   { name: 'checkpoint', type: 'string', short: 'c', value: 'DIR', help: 'the run directory of the model' },
@@ -62,6 +63,8 @@ const SPECS: readonly OptionSpec[] = [
     help: 'classification: tsv or csv (default: from the file name)',
   },
   { name: 'skip-malformed', type: 'boolean', help: 'skip malformed lines (reported) instead of stopping' },
+  MAX_LINE_TOKENS_OPTION,
+  ALLOW_NON_FINITE,
   { name: 'limit', type: 'string', value: 'N', help: 'evaluate the first N examples only' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
   HELP_OPTION,
@@ -98,6 +101,7 @@ async function evaluateTranslation(
   const read = await loadPairsFile(file, {
     sourceColumn: (intValue(values, 'source-column', 0, 1) ?? 0) as 0 | 1,
     onError: values['skip-malformed'] ? 'skip' : 'throw',
+    maxLineTokens: maxLineTokensValue(values),
   });
   if (read.problems.length > 0)
     note(`skipped ${read.problems.length} malformed lines (first: ${formatProblem(read.problems[0]!)})`);
@@ -150,6 +154,7 @@ async function evaluateClassification(
     labelColumn: column(values, 'label-column', 1),
     format: choiceValue(values, 'format', ['tsv', 'csv'] as const),
     onError: values['skip-malformed'] ? 'skip' : 'throw',
+    maxLineTokens: maxLineTokensValue(values),
   });
   if (read.problems.length > 0)
     note(`skipped ${read.problems.length} malformed lines (first: ${formatProblem(read.problems[0]!)})`);
@@ -191,7 +196,7 @@ export async function runEval(args: readonly string[]): Promise<number> {
   const limit = intValue(values, 'limit', 1, Number.MAX_SAFE_INTEGER) ?? Number.MAX_SAFE_INTEGER;
   const note = (m: string) => process.stderr.write(`attn eval: ${m}\n`);
 
-  const snapshot = await loadCheckpoint(dir);
+  const snapshot = await loadCheckpoint(dir, loadOptions(values));
   const config = checkpointConfig(snapshot);
   const tokenizers = checkpointTokenizers(snapshot, config);
   const model = checkpointModel(snapshot, config, tokenizers);

@@ -70,10 +70,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
   } catch (error) {
     if (error instanceof UsageError) {
-      process.stderr.write(`attn: ${error.message}\n`);
+      process.stderr.write(`attn: ${capped(error.message)}\n`);
       return EXIT_USAGE;
     }
-    process.stderr.write(`attn: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`attn: ${capped(error instanceof Error ? error.message : String(error))}\n`);
     return 1;
   }
+}
+
+/** The longest error message printed: enough for any real one; a crafted input cannot flood the terminal. */
+const MAX_MESSAGE_LENGTH = 4000;
+
+function capped(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH
+    ? message
+    : `${message.slice(0, MAX_MESSAGE_LENGTH)}… (${message.length - MAX_MESSAGE_LENGTH} more characters)`;
 }

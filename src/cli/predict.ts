@@ -7,6 +7,7 @@
 import { AttnError } from '../tensor/errors.js';
 import { loadPredictor } from '../inference/node/load-predictor.js';
 import { MAX_BEAM_SIZE, type BatchPredictor } from '../inference/predictor.js';
+import type { LoadCheckpointOptions } from '../train/node/checkpoint-dir.js';
 import type {
   ClassificationResult,
   TaskKind,
@@ -15,6 +16,8 @@ import type {
 } from '../inference/types.js';
 import { runEach } from './batch-safe.js';
 import { inputChunks, writeOut } from './input-lines.js';
+import { lineTokensProblem, MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
+import { maxLineBytesFor } from '../data/length-filter.js';
 import { HELP_OPTION, intValue, optionHelp, parseOptions, stringValue, type OptionSpec } from './options.js';
 import { UsageError } from './usage.js';
 
@@ -25,6 +28,20 @@ const CHECKPOINT: OptionSpec = {
   value: 'DIR',
   help: 'the run directory (or one checkpoint directory) of the model',
 };
+/** Loading a model whose weights hold NaN or infinities: refused unless asked for (then a warning on stderr). */
+export const ALLOW_NON_FINITE: OptionSpec = {
+  name: 'allow-non-finite',
+  type: 'boolean',
+  help: 'load weights that hold NaN or infinities (with a warning) instead of refusing them',
+};
+
+/** The checkpoint-loading options the command line gives. */
+export function loadOptions(values: Record<string, string | boolean | undefined>): LoadCheckpointOptions {
+  return values['allow-non-finite'] === true
+    ? { nonFinite: 'warn', onWarning: (message) => process.stderr.write(`attn: warning: ${message}\n`) }
+    : {};
+}
+
 const JSON_OPTION: OptionSpec = {
   name: 'json',
   type: 'boolean',
@@ -49,8 +66,15 @@ export const DECODE_OPTIONS: readonly OptionSpec[] = [
 ];
 
 const SPECS: Record<TaskKind, readonly OptionSpec[]> = {
-  translate: [CHECKPOINT, ...DECODE_OPTIONS, JSON_OPTION, HELP_OPTION],
-  classify: [CHECKPOINT, JSON_OPTION, HELP_OPTION],
+  translate: [
+    CHECKPOINT,
+    ...DECODE_OPTIONS,
+    JSON_OPTION,
+    MAX_LINE_TOKENS_OPTION,
+    ALLOW_NON_FINITE,
+    HELP_OPTION,
+  ],
+  classify: [CHECKPOINT, JSON_OPTION, MAX_LINE_TOKENS_OPTION, ALLOW_NON_FINITE, HELP_OPTION],
 };
 
 const HELP: Record<TaskKind, string> = {
@@ -104,6 +128,11 @@ export function expectTask(predictor: BatchPredictor, task: TaskKind, dir: strin
 
 type Result = TranslationResult | ClassificationResult;
 
+function lineProblem(text: string, maxLineTokens: number | undefined): Error | undefined {
+  const problem = lineTokensProblem(text, maxLineTokens);
+  return problem === undefined ? undefined : new Error(problem);
+}
+
 export async function runPredict(task: TaskKind, args: readonly string[]): Promise<number> {
   const { values, positionals } = parseOptions(args, SPECS[task], true);
   if (values.help) {
@@ -113,7 +142,7 @@ export async function runPredict(task: TaskKind, args: readonly string[]): Promi
   const dir = checkpointOption(values);
   const options = task === 'translate' ? decodeOptions(values) : {};
   const json = values.json === true;
-  const predictor = await loadPredictor(dir);
+  const predictor = await loadPredictor(dir, loadOptions(values));
   expectTask(predictor, task, dir);
 
   const run = (texts: string[]): Result[] =>
@@ -123,14 +152,20 @@ export async function runPredict(task: TaskKind, args: readonly string[]): Promi
 
   let line = 0;
   let failed = 0;
-  for await (const chunk of inputChunks(positionals, 64)) {
-    const texts = chunk.filter((t) => t.trim() !== '');
+  const maxLineTokens = maxLineTokensValue(values);
+  for await (const records of inputChunks(positionals, 64, maxLineBytesFor(maxLineTokens))) {
+    // A line that cannot be read, or has more words than the bound, fails alone, as an input the model cannot take.
+    const problems = records.map((r) =>
+      'problem' in r ? new Error(r.problem) : lineProblem(r.text, maxLineTokens),
+    );
+    const chunk = records.map((r) => ('text' in r ? r.text : ''));
+    const texts = chunk.filter((t, i) => t.trim() !== '' && problems[i] === undefined);
     const results = runEach(texts, run);
     let next = 0;
     let out = '';
-    for (const text of chunk) {
+    for (const [i, text] of chunk.entries()) {
       line++;
-      const r = text.trim() === '' ? null : results[next++]!;
+      const r = problems[i] ?? (text.trim() === '' ? null : results[next++]!);
       if (r instanceof Error) {
         failed++;
         process.stderr.write(

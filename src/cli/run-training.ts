@@ -35,9 +35,12 @@ import {
   type ModelConfig,
   type ModelSizes,
 } from '../models/registry.js';
+import { estimateModelBytes, estimateParameterCount, formatBytes } from '../models/memory-estimate.js';
+import { availableMemoryBytes } from '../train/node/available-memory.js';
 import type { OptionValues } from './options.js';
 import { prepareData, type PreparedData, type SavedVocabulary } from './training-data.js';
 import type { TrainSettings } from './train-settings.js';
+import { UsageError } from './usage.js';
 
 export const LOG_FILE = 'log.jsonl';
 
@@ -80,15 +83,46 @@ function makeOptimizer(settings: TrainSettings, built: BuiltModel): Optimizer<Op
   }
 }
 
+/** The model's hyper-parameters, checked: a value out of its range or a mismatch between two is a usage error. */
+function modelOptions(settings: TrainSettings): ModelConfig {
+  try {
+    return validateConfig(settings.architecture, settings.model, 'model options');
+  } catch (err) {
+    if (err instanceof AttnError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * Refuses, before anything is allocated, a model whose training needs more memory than the machine has (the
+ * weights, their gradients and Adam's moments: see memory-estimate.ts). Called before the data is read (the
+ * vocabularies counted as empty) and again once the vocabularies are known.
+ */
+function checkTrainingMemory(settings: TrainSettings, hyper: ModelConfig, sizes: ModelSizes): void {
+  const parameters = estimateParameterCount(settings.architecture, hyper, sizes);
+  const bytes = estimateModelBytes(parameters, 'training');
+  const available = availableMemoryBytes();
+  if (bytes > available) {
+    throw new UsageError(
+      `the ${settings.architecture} model these options describe has about ${parameters} parameters; training ` +
+        `it needs at least ${formatBytes(bytes)} (weights, gradients and optimizer state), more than the ` +
+        `${formatBytes(available)} of memory this machine has. Choose smaller sizes (--hidden-size, --layers, ...)`,
+    );
+  }
+}
+
 export async function runTraining(settings: TrainSettings, options: RunOptions): Promise<RunOutcome> {
   const t = settings.training;
-  const modelConfig = validateConfig(settings.architecture, settings.model, 'model options');
+  const modelConfig = modelOptions(settings);
+  checkTrainingMemory(settings, modelConfig, {});
   const maxLength = 'maxLen' in modelConfig ? modelConfig.maxLen : Infinity;
   const data = await prepareData(settings.task, settings.data, t.seed, maxLength, options.resume?.vocabulary);
   for (const note of data.notes) options.note(note);
 
   const generator = new Generator(t.seed);
-  const built = buildModel(settings.architecture, modelConfig, modelSizes(data), generator);
+  const sizes = modelSizes(data);
+  checkTrainingMemory(settings, modelConfig, sizes);
+  const built = buildModel(settings.architecture, modelConfig, sizes, generator);
   const config = savedConfig(settings, modelConfig, data, options.options);
   const task = makeTask(settings, built, data);
   const optimizer = makeOptimizer(settings, built);

@@ -9,7 +9,8 @@ const HELP = `Usage: attn serve --checkpoint DIR [--port N] [--host H] [options]
 
 Serves the model in DIR (a directory written by attn train or attn demo) over HTTP:
   /                     a web page: type a sentence, see the translation or label and the attention
-  POST /api/translate   {"text": "...", "beamSize"?: 1, "maxLength"?: N, "nBest"?: 1} → tokens, scores, attention
+  POST /api/translate   {"text": "...", "beamSize"?: 1, "maxLength"?: N, "nBest"?: 1, "attention"?: "all"}
+                        → tokens, scores, attention ("all" hypotheses, the "best" one's, or "none")
   POST /api/classify    {"text": "..."} → label, probabilities, pooling weight per token
   GET  /api/info        the model: task, architecture, parameters, attention layers and heads
   GET  /api/limits      the request limits below
@@ -26,6 +27,14 @@ Options:
   --max-beam-size N     largest beamSize a request may ask for (default ${DEFAULT_LIMITS.maxBeamSize})
   --max-length N        largest maxLength a request may ask for (default ${DEFAULT_LIMITS.maxLength})
   --max-queue N         requests that may wait for the model (default ${DEFAULT_LIMITS.maxQueue})
+  --max-response-bytes N  largest answer; a larger one is sent with less attention (default ${DEFAULT_LIMITS.maxResponseBytes})
+  --max-pending-bytes N   answers that may wait for slow readers before new requests get 503
+                          (default ${DEFAULT_LIMITS.maxPendingBytes})
+  --max-connections N   open connections at once (default ${DEFAULT_LIMITS.maxConnections})
+  --socket-timeout S    seconds an idle connection (one not reading its answer) stays open
+                        (default ${DEFAULT_LIMITS.socketTimeoutSeconds})
+  --allowed-hosts A,B   host names requests may use besides loopback names and IP addresses (* for any);
+                        others are refused 403 (DNS rebinding)
   --log                 log every request as a JSON line on stdout
   -h, --help            show this help
 `;
@@ -36,6 +45,10 @@ const LIMIT_OPTIONS = {
   'max-beam-size': 'maxBeamSize',
   'max-length': 'maxLength',
   'max-queue': 'maxQueue',
+  'max-response-bytes': 'maxResponseBytes',
+  'max-pending-bytes': 'maxPendingBytes',
+  'max-connections': 'maxConnections',
+  'socket-timeout': 'socketTimeoutSeconds',
 } as const satisfies Record<string, keyof ServeLimits>;
 
 function integer(name: string, text: string | undefined, low: number, high: number): number | undefined {
@@ -44,6 +57,17 @@ function integer(name: string, text: string | undefined, low: number, high: numb
   if (!/^\d+$/.test(text.trim()) || value < low || value > high)
     throw new UsageError(`--${name} must be an integer from ${low} to ${high}, got '${text}'`);
   return value;
+}
+
+/** `--allowed-hosts a,b`: host names, each a plain DNS name (or `*`). */
+function allowedHosts(text: string | undefined): string[] {
+  if (text === undefined) return [];
+  const names = text.split(',').map((n) => n.trim());
+  for (const name of names) {
+    if (name !== '*' && !/^[A-Za-z0-9.-]+$/.test(name))
+      throw new UsageError(`--allowed-hosts: ${JSON.stringify(name)} is not a host name`);
+  }
+  return names;
 }
 
 export async function runServe(args: readonly string[]): Promise<number> {
@@ -59,6 +83,11 @@ export async function runServe(args: readonly string[]): Promise<number> {
         'max-beam-size': { type: 'string' },
         'max-length': { type: 'string' },
         'max-queue': { type: 'string' },
+        'max-response-bytes': { type: 'string' },
+        'max-pending-bytes': { type: 'string' },
+        'max-connections': { type: 'string' },
+        'socket-timeout': { type: 'string' },
+        'allowed-hosts': { type: 'string' },
         log: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -80,9 +109,15 @@ export async function runServe(args: readonly string[]): Promise<number> {
     if (value !== undefined) limits[key] = value;
   }
 
+  const hosts = allowedHosts(values['allowed-hosts']);
   let server: AttnServer;
   try {
-    server = await createServer({ checkpoint: values.checkpoint, limits, log: values.log ?? false });
+    server = await createServer({
+      checkpoint: values.checkpoint,
+      limits,
+      log: values.log ?? false,
+      allowedHosts: hosts,
+    });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(`cannot serve ${values.checkpoint}: ${message}`, { cause: error });

@@ -5,11 +5,12 @@
  * option. The resolved settings are saved in the checkpoint's config.json (`training`), so a resumed run reads
  * its data and trains exactly as it started.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ConfigValue } from '../models/config.js';
 import { architectureInfo, ARCHITECTURES, type Architecture, type TaskKind } from '../models/registry.js';
 import { MODEL_OPTIONS, modelSettings } from './model-options.js';
+import { jsonNestingDepth } from '../io/json-depth.js';
+import { readRegularFile } from '../io/regular-file.js';
 import {
   choiceValue,
   HELP_OPTION,
@@ -19,6 +20,7 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
+import { MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
 import { UsageError } from './usage.js';
 
 export const BUILTIN_TASKS = ['date', 'reversal'] as const;
@@ -45,6 +47,8 @@ export interface DataSettings {
   labelColumn: string | number;
   format?: 'tsv' | 'csv';
   maxTokens?: number;
+  /** The most words a line may have; a longer one is malformed (default DEFAULT_MAX_LINE_TOKENS). */
+  maxLineTokens?: number;
   skipMalformed: boolean;
   tokenizer: (typeof TOKENIZERS)[number];
   vocabSize?: number;
@@ -145,6 +149,7 @@ export const DATA_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'format', type: 'string', value: 'F', help: 'classify: tsv or csv (default: from the file name)' },
   { name: 'max-tokens', type: 'string', value: 'N', help: 'drop examples with more words than this' },
+  MAX_LINE_TOKENS_OPTION,
   { name: 'skip-malformed', type: 'boolean', help: 'skip malformed lines (reported) instead of stopping' },
   { name: 'tokenizer', type: 'string', value: 'T', help: 'word, char or bpe (default word)' },
   {
@@ -229,6 +234,9 @@ export const TRAIN_OPTIONS: readonly OptionSpec[] = [
 
 const kebab = (key: string): string => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
+/** A config file of options is a few hundred bytes; a larger one is not one. */
+const MAX_CONFIG_BYTES = 1 << 20;
+
 /**
  * Reads `--config FILE` (when given) into option values; the command line's values win. Unknown keys and
  * values that are not strings, numbers or booleans are usage errors naming the file.
@@ -238,9 +246,17 @@ export async function mergeConfigFile(values: OptionValues): Promise<OptionValue
   if (path === undefined) return values;
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // A regular file of at most 1 MiB (a FIFO, /dev/zero or a huge file is refused before reading).
+    const bytes = await readRegularFile(path, { op: '--config', maxBytes: MAX_CONFIG_BYTES });
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (err) {
     throw new UsageError(`--config ${path}: cannot read it (${(err as Error).message})`);
+  }
+  // Options are a flat object: deeper nesting is refused before parsing (no recursive walk sees it).
+  if (jsonNestingDepth(text) > 1) {
+    throw new UsageError(
+      `--config ${path}: expected a flat JSON object of options, e.g. {"hidden-size": 128}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -304,7 +320,7 @@ export function resolveTrainSettings(values: OptionValues): TrainSettings {
   };
   onlyFor(['count'], 'applies only to --builtin', builtin !== undefined);
   onlyFor(
-    ['tokenizer', 'vocab-size', 'min-freq', 'max-tokens'],
+    ['tokenizer', 'vocab-size', 'min-freq', 'max-tokens', 'max-line-tokens'],
     'does not apply to --builtin (its tokenizers are fixed)',
     !builtin,
   );
@@ -330,6 +346,7 @@ export function resolveTrainSettings(values: OptionValues): TrainSettings {
     labelColumn: column(values, 'label-column', 1),
     format: choiceValue(values, 'format', ['tsv', 'csv'] as const),
     maxTokens: intValue(values, 'max-tokens', 1, 100_000),
+    maxLineTokens: maxLineTokensValue(values),
     skipMalformed: values['skip-malformed'] === true,
     tokenizer,
     vocabSize: intValue(values, 'vocab-size', tokenizer === 'bpe' ? 16 : 5, 10_000_000),

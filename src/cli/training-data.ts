@@ -128,6 +128,7 @@ async function translationData(
     sourceColumn: settings.sourceColumn,
     onError: settings.skipMalformed ? ('skip' as const) : ('throw' as const),
     maxTokens: settings.maxTokens,
+    maxLineTokens: settings.maxLineTokens,
   };
   if (settings.builtin === 'date') {
     const task = dateTask({ count: settings.count!, seed: seed + 1 });
@@ -198,6 +199,7 @@ async function classificationData(
     format: settings.format,
     onError: settings.skipMalformed ? ('skip' as const) : ('throw' as const),
     maxTokens: settings.maxTokens,
+    maxLineTokens: settings.maxLineTokens,
   };
   const result = await loadClassificationFile(file, { ...readOptions, labels: saved?.labels });
   notes.push(...problemNote(file, result.problems));

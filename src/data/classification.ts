@@ -10,7 +10,12 @@
  */
 import { fail } from '../tensor/errors.js';
 import { DelimitedRecordReader } from './delimited.js';
-import { checkMaxTokens, whitespaceTokenCount } from './length-filter.js';
+import {
+  checkMaxTokens,
+  DEFAULT_MAX_LINE_TOKENS,
+  tooManyTokens,
+  whitespaceTokenCount,
+} from './length-filter.js';
 import { linesOf } from './lines.js';
 import { DataFormatError, ProblemLog, type DataProblem, type ProblemOptions } from './problems.js';
 
@@ -43,6 +48,11 @@ export interface ClassificationReaderOptions extends ProblemOptions {
   labels?: readonly string[];
   /** Drop examples whose text has more tokens than this (counted, not reported). */
   maxTokens?: number;
+  /**
+   * The most tokens a text may have (default `DEFAULT_MAX_LINE_TOKENS`); a longer one (not dropped by
+   * `maxTokens`) is a malformed line. It bounds what one line of a corpus can make the model allocate.
+   */
+  maxLineTokens?: number;
   /** How `maxTokens` counts tokens. Default: whitespace-separated words. */
   lengthOf?: (text: string) => number;
 }
@@ -61,6 +71,14 @@ export interface ClassificationResult {
 const HEADER_LABEL = /^(labels?|class(es)?|category|categories|target|sentiment|polarity|y)$/i;
 const HEADER_TEXT = /^(sentences?|text|texts|review|document|phrase|content|tweet)$/i;
 const NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+/** The first control character (C0, DEL, C1) in `text`, or -1: never part of a label, often a damaged file. */
+function controlCharacterIndex(text: string): number {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return i;
+  }
+  return -1;
+}
 
 /** Orders labels: numerically when all are numbers, otherwise by UTF-16 code units. */
 export function sortLabels(labels: readonly string[]): string[] {
@@ -79,7 +97,11 @@ export class ClassificationParser {
   private readonly labelIds = new Map<string, number>();
   private readonly labelList: string[] = [];
   private readonly maxTokens: number;
+  private readonly maxLineTokens: number;
   private readonly lengthOf: (text: string) => number;
+  /** Columns of the first record of a file without a header; every record must have as many. */
+  private columns = -1;
+  private columnsLine = 0;
   private textIndex = -1;
   private labelIndex = -1;
   private started = false;
@@ -120,6 +142,8 @@ export class ClassificationParser {
     }
     checkMaxTokens(op, options.maxTokens);
     this.maxTokens = options.maxTokens ?? Infinity;
+    checkMaxTokens(op, options.maxLineTokens, 'maxLineTokens');
+    this.maxLineTokens = options.maxLineTokens ?? DEFAULT_MAX_LINE_TOKENS;
     this.lengthOf = options.lengthOf ?? whitespaceTokenCount;
   }
 
@@ -141,6 +165,11 @@ export class ClassificationParser {
       return undefined;
     }
     return this.parseRecord(record.fields, record.line);
+  }
+
+  /** Counts a line that could not be read (too long, not UTF-8, binary) and reports `problem` for it. */
+  rejectLine(problem: string): void {
+    this.log.report(this.reader.skipLine(), problem);
   }
 
   /** Call at the end of the input (reports a quoted field left open). */
@@ -174,6 +203,18 @@ export class ClassificationParser {
       this.log.report(line, `expected at least ${needed} ${this.separator} columns, got ${fields.length}`);
       return undefined;
     }
+    // Without a header, the first record fixes the column count: a stray extra column is a damaged line, not
+    // a new label or a longer text.
+    if (!this.header) {
+      if (this.columns < 0) [this.columns, this.columnsLine] = [fields.length, line];
+      else if (fields.length !== this.columns) {
+        this.log.report(
+          line,
+          `expected ${this.columns} ${this.separator} columns (as line ${this.columnsLine}), got ${fields.length}`,
+        );
+        return undefined;
+      }
+    }
     const text = fields[this.textIndex]!.trim();
     const labelText = fields[this.labelIndex]!.trim();
     if (text.length === 0) {
@@ -182,6 +223,15 @@ export class ClassificationParser {
     }
     if (labelText.length === 0) {
       this.log.report(line, `the label (column ${this.labelIndex + 1}) is empty`);
+      return undefined;
+    }
+    const control = controlCharacterIndex(labelText);
+    if (control >= 0) {
+      const code = labelText.charCodeAt(control).toString(16).toUpperCase().padStart(4, '0');
+      this.log.report(
+        line,
+        `the label (column ${this.labelIndex + 1}) holds the control character U+${code}`,
+      );
       return undefined;
     }
     let label = this.labelIds.get(labelText);
@@ -197,8 +247,13 @@ export class ClassificationParser {
       this.labelIds.set(labelText, label);
       this.labelList.push(labelText);
     }
-    if (this.lengthOf(text) > this.maxTokens) {
+    const length = this.lengthOf(text);
+    if (length > this.maxTokens) {
       this.filtered++;
+      return undefined;
+    }
+    if (length > this.maxLineTokens) {
+      this.log.report(line, tooManyTokens(length, this.maxLineTokens));
       return undefined;
     }
     return { text, label };

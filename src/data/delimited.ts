@@ -40,6 +40,16 @@ export class DelimitedRecordReader {
   }
 
   /**
+   * Counts a line that could not be read (too long, not UTF-8) without parsing it, and returns its number. A
+   * quoted field left open before it is dropped with it: the record it belonged to is lost either way.
+   */
+  skipLine(): number {
+    this.lineNumber++;
+    this.inQuotes = false;
+    return this.lineNumber;
+  }
+
+  /**
    * Feeds the next line (without its line ending). Returns the record it completes, or undefined while a
    * quoted field continues on the next line.
    */

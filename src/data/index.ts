@@ -17,6 +17,7 @@ export {
 export { tokenizerFromJSON } from './load-tokenizer.js';
 export * from './problems.js';
 export { splitLines } from './lines.js';
+export { LineSplitter, type LineRecord } from './line-splitter.js';
 export {
   DelimitedRecordReader,
   parseDelimitedLine,
@@ -33,7 +34,12 @@ export {
   type ClassificationResult,
   type ColumnSelector,
 } from './classification.js';
-export { filterPairsByLength, whitespaceTokenCount, type LengthFilterOptions } from './length-filter.js';
+export {
+  DEFAULT_MAX_LINE_TOKENS,
+  filterPairsByLength,
+  whitespaceTokenCount,
+  type LengthFilterOptions,
+} from './length-filter.js';
 export * from './split.js';
 export * from './padding.js';
 export * from './batching.js';

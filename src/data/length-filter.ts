@@ -15,10 +15,33 @@ export interface LengthFilterOptions {
   lengthOf?: (text: string) => number;
 }
 
-export function checkMaxTokens(op: string, maxTokens: number | undefined): void {
+export function checkMaxTokens(op: string, maxTokens: number | undefined, name = 'maxTokens'): void {
   if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0)) {
-    fail(op, `maxTokens must be a positive integer, got ${maxTokens}`);
+    fail(op, `${name} must be a positive integer, got ${maxTokens}`);
   }
+}
+
+/**
+ * The most tokens one line of a corpus or one input may have unless the caller says otherwise: far above a
+ * sentence or a review, low enough that one line cannot make a model allocate gigabytes (attention over T tokens
+ * holds T² weights per head).
+ */
+export const DEFAULT_MAX_LINE_TOKENS = 1024;
+
+/**
+ * Bytes a line may have for a bound of `maxLineTokens` words: 64 per word, room for any real word and its
+ * separator. Readers refuse a longer line before decoding it, so the word count never sees a huge string.
+ */
+export function maxLineBytesFor(maxLineTokens: number | undefined): number {
+  return 64 * (maxLineTokens ?? DEFAULT_MAX_LINE_TOKENS);
+}
+
+/** The problem of a text over the line bound, naming the option that changes it. */
+export function tooManyTokens(length: number, maxLineTokens: number): string {
+  return (
+    `${length} tokens, more than the limit of ${maxLineTokens} per line ` +
+    '(maxLineTokens; attn: --max-line-tokens N to raise it, or --skip-malformed to skip such lines)'
+  );
 }
 
 /** The pairs with at most `maxTokens` tokens in both source and target. */

@@ -7,7 +7,12 @@
  * over in-memory text. Blank lines are skipped silently; fields are trimmed.
  */
 import { fail } from '../tensor/errors.js';
-import { checkMaxTokens, whitespaceTokenCount } from './length-filter.js';
+import {
+  checkMaxTokens,
+  DEFAULT_MAX_LINE_TOKENS,
+  tooManyTokens,
+  whitespaceTokenCount,
+} from './length-filter.js';
 import { linesOf } from './lines.js';
 import { ProblemLog, type DataProblem, type ProblemOptions } from './problems.js';
 
@@ -23,6 +28,11 @@ export interface PairReaderOptions extends ProblemOptions {
   maxTokens?: number;
   /** How `maxTokens` counts tokens. Default: whitespace-separated words. */
   lengthOf?: (text: string) => number;
+  /**
+   * The most tokens either side may have (default `DEFAULT_MAX_LINE_TOKENS`); a longer pair (not dropped by
+   * `maxTokens`) is a malformed line. It bounds what one line of a corpus can make the model allocate.
+   */
+  maxLineTokens?: number;
 }
 
 export interface PairsResult {
@@ -40,6 +50,7 @@ export class PairParser {
   private readonly log: ProblemLog;
   private readonly sourceColumn: 0 | 1;
   private readonly maxTokens: number;
+  private readonly maxLineTokens: number;
   private readonly lengthOf: (text: string) => number;
 
   constructor(options: PairReaderOptions = {}) {
@@ -50,6 +61,8 @@ export class PairParser {
     }
     checkMaxTokens('PairParser', options.maxTokens);
     this.maxTokens = options.maxTokens ?? Infinity;
+    checkMaxTokens('PairParser', options.maxLineTokens, 'maxLineTokens');
+    this.maxLineTokens = options.maxLineTokens ?? DEFAULT_MAX_LINE_TOKENS;
     this.lengthOf = options.lengthOf ?? whitespaceTokenCount;
   }
 
@@ -74,11 +87,22 @@ export class PairParser {
       this.log.report(this.lineNumber, `column ${empty} is empty`);
       return undefined;
     }
-    if (this.lengthOf(source) > this.maxTokens || this.lengthOf(target) > this.maxTokens) {
+    const longest = Math.max(this.lengthOf(source), this.lengthOf(target));
+    if (longest > this.maxTokens) {
       this.filtered++;
       return undefined;
     }
+    if (longest > this.maxLineTokens) {
+      this.log.report(this.lineNumber, tooManyTokens(longest, this.maxLineTokens));
+      return undefined;
+    }
     return { source, target };
+  }
+
+  /** Counts a line that could not be read (too long, not UTF-8, binary) and reports `problem` for it. */
+  rejectLine(problem: string): void {
+    this.lineNumber++;
+    this.log.report(this.lineNumber, problem);
   }
 }
 

@@ -11,7 +11,8 @@ import type { Tensor } from '../tensor/tensor.js';
 import { CHECKPOINT_FILES } from '../train/checkpoint-codec.js';
 import { parseModelConfig, type ModelCheckpointConfig } from './model-config.js';
 import { createPredictor, type BatchPredictor, type PredictorTokenizers } from './predictor.js';
-import { buildModel, type BuiltModel } from '../models/registry.js';
+import { estimateModelBytes, estimateParameterCount, formatBytes } from '../models/memory-estimate.js';
+import { buildModel, type BuiltModel, type ModelSizes } from '../models/registry.js';
 
 const OP = 'loadPredictor';
 
@@ -72,6 +73,7 @@ export function checkpointModel(
           tgtVocabSize: tokenizers.target.vocabulary.size,
         }
       : { vocabSize: tokenizers.text.vocabulary.size, numClasses: config.labels!.length };
+  checkModelSize(parts, config, sizes);
   let built: BuiltModel;
   try {
     built = buildModel(config.architecture, config.model, sizes);
@@ -93,6 +95,29 @@ export function checkpointModel(
   }
   built.model.eval();
   return built;
+}
+
+/** Parameters a model may exceed twice its stored weights by: tiny models pass whatever small terms the estimate rounds. */
+const SIZE_CHECK_SLACK = 1_000_000;
+
+/**
+ * Refuses, before the model is allocated, a config.json that describes a model far larger than the weights
+ * model.safetensors holds: the estimate is at least the real parameter count and at most 1.5 times it (see
+ * memory-estimate.ts), so a model needing more than twice the stored weights cannot load them, and building
+ * it would only spend memory (a crafted config can ask for tens of GB).
+ */
+function checkModelSize(parts: CheckpointParts, config: ModelCheckpointConfig, sizes: ModelSizes): void {
+  let stored = 0;
+  for (const tensor of parts.weights.values()) stored += tensor.size;
+  const estimate = estimateParameterCount(config.architecture, config.model, sizes);
+  if (estimate > 2 * stored + SIZE_CHECK_SLACK) {
+    fail(
+      OP,
+      `${file(parts, CHECKPOINT_FILES.config)} and ${file(parts, CHECKPOINT_FILES.tokenizers)} describe a ` +
+        `${config.architecture} model of about ${estimate} parameters (${formatBytes(estimateModelBytes(estimate, 'inference'))}), ` +
+        `but ${file(parts, CHECKPOINT_FILES.model)} holds ${stored}; refusing to build it`,
+    );
+  }
 }
 
 /** A predictor from a checkpoint's parts (see the file comment for the errors). */

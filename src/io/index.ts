@@ -4,6 +4,7 @@ export {
   serializeSafetensors,
   readSafetensorsHeader,
   SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_MAX_TENSORS,
   type NamedTensors,
   type SafetensorsContents,
   type SafetensorsDType,

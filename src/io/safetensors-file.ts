@@ -2,10 +2,10 @@
  * safetensors files on disk (Node.js only). Errors name the file: `safetensors: <path>: <problem>` for
  * malformed contents, `safetensors: cannot read <path>: <cause>` / `cannot write` for I/O failures.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { AttnError } from '../tensor/errors.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { readRegularFile } from './regular-file.js';
 import {
   parseSafetensors,
   serializeSafetensors,
@@ -14,15 +14,14 @@ import {
 } from './safetensors.js';
 import { SAFETENSORS_OP } from './safetensors-header.js';
 
-/** Reads and decodes a safetensors file (see `parseSafetensors` for the dtype mapping). */
+/**
+ * Reads and decodes a safetensors file (see `parseSafetensors` for the dtype mapping). Only a regular file is
+ * read (a symbolic link to one is followed).
+ */
 export async function readSafetensorsFile(path: string | URL): Promise<SafetensorsContents> {
   const file = pathString(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(file);
-  } catch (err) {
-    throw ioError(`cannot read ${file}`, err);
-  }
+  // A FIFO or a device (a link to /dev/zero) is refused before reading; a regular file is read at its size.
+  const bytes = await readRegularFile(file, { op: SAFETENSORS_OP });
   return parseSafetensors(bytes, file);
 }
 

@@ -4,6 +4,7 @@
  * that decoding the data can trust every offset. Pure: no Node imports, runs in a browser.
  */
 import { AttnError } from '../tensor/errors.js';
+import { jsonNestingDepth } from './json-depth.js';
 
 /** The op name every safetensors error starts with. */
 export const SAFETENSORS_OP = 'safetensors';
@@ -13,6 +14,18 @@ export const SAFETENSORS_OP = 'safetensors';
  * must not make us decode (or allocate) gigabytes of "JSON".
  */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
+
+/**
+ * The most tensors a header may list. Real checkpoints hold thousands; a header listing millions is crafted,
+ * and every entry costs memory and time before the first check on the weights.
+ */
+export const SAFETENSORS_MAX_TENSORS = 100_000;
+
+/**
+ * The deepest JSON nesting a valid header has is 3 (`{ name: { shape: [ ... ] } }`); anything deeper is
+ * malformed, and is refused before parsing so that no recursive walk sees it.
+ */
+const MAX_HEADER_DEPTH = 3;
 
 /** The safetensors dtypes attn reads, with their element sizes in bytes. */
 export const SAFETENSORS_ELEMENT_BYTES = { F32: 4, I32: 4, I64: 8, U8: 1, BOOL: 1 } as const;
@@ -58,6 +71,11 @@ export function readSafetensorsHeader(bytes: Uint8Array, file = '<buffer>'): Saf
   const dataLength = bytes.length - dataStart;
   const entries: SafetensorsEntry[] = [];
   let metadata: Record<string, string> = {};
+  const keys = Object.keys(json);
+  const tensorCount = keys.length - (Object.hasOwn(json, '__metadata__') ? 1 : 0);
+  if (tensorCount > SAFETENSORS_MAX_TENSORS) {
+    failFile(file, `header lists ${tensorCount} tensors, more than the limit of ${SAFETENSORS_MAX_TENSORS}`);
+  }
   for (const [key, value] of Object.entries(json)) {
     if (key === '__metadata__') metadata = parseMetadata(value, file);
     else entries.push(parseEntry(key, value, dataLength, file));
@@ -87,6 +105,13 @@ function decodeHeaderJson(headerBytes: Uint8Array, file: string): Record<string,
     text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(headerBytes);
   } catch {
     failFile(file, 'header is not valid UTF-8');
+  }
+  const depth = jsonNestingDepth(text);
+  if (depth > MAX_HEADER_DEPTH) {
+    failFile(
+      file,
+      `header is nested ${depth} levels deep; a safetensors header has at most ${MAX_HEADER_DEPTH}`,
+    );
   }
   let parsed: unknown;
   try {

@@ -15,6 +15,7 @@ import { readSafetensorsHeader, SAFETENSORS_OP } from './safetensors-header.js';
 export {
   readSafetensorsHeader,
   SAFETENSORS_MAX_HEADER_BYTES,
+  SAFETENSORS_MAX_TENSORS,
   type SafetensorsDType,
   type SafetensorsEntry,
   type SafetensorsHeader,

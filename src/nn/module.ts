@@ -4,6 +4,7 @@
  * typed `forward`.
  */
 import { fail } from '../tensor/errors.js';
+import { cappedList } from './capped-list.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -93,9 +94,9 @@ export class Module {
       }
     }
     const problems = [
-      missingKeys.length ? `missing keys: ${missingKeys.join(', ')}` : '',
-      strict && unexpectedKeys.length ? `unexpected keys: ${unexpectedKeys.join(', ')}` : '',
-      mismatched.length ? `shape mismatches: ${mismatched.join('; ')}` : '',
+      missingKeys.length ? `missing keys: ${cappedList(missingKeys)}` : '',
+      strict && unexpectedKeys.length ? `unexpected keys: ${cappedList(unexpectedKeys)}` : '',
+      mismatched.length ? `shape mismatches: ${cappedList(mismatched, '; ')}` : '',
     ].filter(Boolean);
     if (mismatched.length || (strict && problems.length)) {
       fail(`${this.constructor.name}.loadStateDict`, problems.join('; '));

@@ -21,6 +21,20 @@ export interface ServeLimits {
   maxLength: number;
   /** Requests that may wait for the model beside the one it is running (default 32); more are answered 503. */
   maxQueue: number;
+  /**
+   * Largest answer in bytes (default 4 MiB): a translation whose attention would make it larger is sent with
+   * less attention (the best hypothesis's, then none), saying so.
+   */
+  maxResponseBytes: number;
+  /**
+   * Bytes of answers that may wait for slow readers (default 64 MiB); while they fill it, new requests are
+   * answered 503.
+   */
+  maxPendingBytes: number;
+  /** Open connections at once (default 256); more are refused by the socket layer. */
+  maxConnections: number;
+  /** Seconds a connection may stay idle — a client that neither sends nor reads — before it is closed (default 30). */
+  socketTimeoutSeconds: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<ServeLimits> = Object.freeze({
@@ -30,6 +44,10 @@ export const DEFAULT_LIMITS: Readonly<ServeLimits> = Object.freeze({
   maxBeamSize: 8,
   maxLength: 200,
   maxQueue: 32,
+  maxResponseBytes: 4 * 1024 * 1024,
+  maxPendingBytes: 64 * 1024 * 1024,
+  maxConnections: 256,
+  socketTimeoutSeconds: 30,
 });
 
 /** The smallest and largest value of each limit. */
@@ -40,6 +58,10 @@ export const LIMIT_BOUNDS: Readonly<Record<keyof ServeLimits, readonly [number, 
   maxBeamSize: [1, MAX_BEAM_SIZE],
   maxLength: [1, 10_000],
   maxQueue: [0, 100_000],
+  maxResponseBytes: [1024, 1024 * 1024 * 1024],
+  maxPendingBytes: [1024, 16 * 1024 * 1024 * 1024],
+  maxConnections: [1, 1_000_000],
+  socketTimeoutSeconds: [1, 3600],
 };
 
 /** The defaults with `overrides` applied; each value must be an integer within its bounds. */

@@ -2,6 +2,7 @@
  * JSON schemas of the request bodies, built from the limits, and the turning of a schema complaint into a
  * message a user can act on ("beamSize must be at most 8", "unknown field 'beam'; the fields are ...").
  */
+import { ATTENTION_CHOICES, type AttentionChoice } from './answer-budget.js';
 import type { ServeLimits } from './limits.js';
 
 export interface TranslateBody {
@@ -9,6 +10,7 @@ export interface TranslateBody {
   beamSize?: number;
   maxLength?: number;
   nBest?: number;
+  attention?: AttentionChoice;
 }
 
 export interface ClassifyBody {
@@ -30,6 +32,7 @@ export function translateBodySchema(limits: ServeLimits) {
       beamSize: { type: 'integer', minimum: 1, maximum: limits.maxBeamSize },
       maxLength: { type: 'integer', minimum: 1, maximum: limits.maxLength },
       nBest: { type: 'integer', minimum: 1, maximum: limits.maxBeamSize },
+      attention: { type: 'string', enum: ATTENTION_CHOICES },
     },
   } as const;
 }
@@ -76,6 +79,8 @@ export function describeSchemaError(error: SchemaError, allowed: readonly string
     case 'minLength':
     case 'pattern':
       return `${name} is empty: it must contain at least one non-space character`;
+    case 'enum':
+      return `${name} must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     default:
       return `${name} ${error.message ?? 'is invalid'}`;
   }

@@ -9,6 +9,8 @@ import { STATUS_CODES } from 'node:http';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ClassificationResult, PredictorInfo, TranslationResult } from '../inference/types.js';
+import { boundedTranslationJson, PendingAnswers } from './answer-budget.js';
+import { hostAllowList } from './host-check.js';
 import { HttpError } from './http-error.js';
 import { countWords, resolveLimits, type ServeLimits } from './limits.js';
 import { checkPageDirectory } from './page-files.js';
@@ -31,14 +33,19 @@ export interface ServeOptions {
   page?: boolean;
   /** Log each request as a JSON line on stdout (fastify's logger; default false). */
   log?: boolean;
+  /**
+   * Host names requests may name besides loopback names and IP addresses (`*`: any). Other Host headers are
+   * answered 403, so that a web page elsewhere cannot reach the server through DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
 }
 
 export interface AttnServer {
   readonly app: FastifyInstance;
   readonly info: PredictorInfo;
   readonly limits: ServeLimits;
-  /** Jobs running and waiting on the model. */
-  stats(): HostStats;
+  /** Jobs running and waiting on the model, and bytes of answers not yet sent. */
+  stats(): HostStats & { pendingAnswerBytes: number };
   /** Starts listening; resolves with the URL (port 0 picks a free port). */
   listen(port: number, host?: string): Promise<string>;
   /** Stops accepting, finishes the requests under way, stops the model's worker. */
@@ -61,6 +68,9 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     logger: options.log ?? false,
     bodyLimit: limits.bodyLimit,
     requestTimeout: 60_000,
+    // A connection idle this long — a client that stopped reading its answer, or never sends — is closed, and
+    // what its answer held is released.
+    connectionTimeout: limits.socketTimeoutSeconds * 1000,
     // Reject rather than repair: no type coercion ("3" is not a beam size) and no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
@@ -72,11 +82,43 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onSend', async (_request, reply) => {
+  // A client that half-closes its side after sending its request (shutdown(SHUT_WR)) still gets its answer.
+  (app.server as { httpAllowHalfOpen?: boolean }).httpAllowHalfOpen = true;
+  app.server.maxConnections = limits.maxConnections;
+  const hostAllowed = hostAllowList(options.allowedHosts);
+  app.addHook('onRequest', async (request) => {
+    if (!hostAllowed(request.headers.host)) {
+      throw new HttpError(
+        403,
+        `this server does not answer to the host ${JSON.stringify(String(request.headers.host ?? '').slice(0, 100))}; ` +
+          'start it with --allowed-hosts NAME to allow a name',
+      );
+    }
+  });
+  const pending = new PendingAnswers(limits.maxPendingBytes);
+  app.addHook('onSend', async (request, reply) => {
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('X-Frame-Options', 'DENY');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    reply.header('Cross-Origin-Resource-Policy', 'same-origin');
+    if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
     if (closing) reply.header('Connection', 'close');
   });
+  /** Sends `json`, counting it against the budget of unsent answers until its socket has taken it or closed. */
+  const sendCounted = (reply: FastifyReply, json: string): FastifyReply => {
+    pending.hold(Buffer.byteLength(json), (release) => {
+      reply.raw.once('finish', release);
+      reply.raw.once('close', release);
+    });
+    return reply.type('application/json; charset=utf-8').send(json);
+  };
+  const checkRoom = (): void => {
+    if (!pending.hasRoom()) {
+      throw new HttpError(503, 'the server is holding too many unsent answers for slow clients; retry later');
+    }
+  };
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { status, message } = describeError(
       error,
@@ -96,24 +138,31 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
   app.post<{ Body: TranslateBody }>(
     '/api/translate',
     { schema: { body: translateBodySchema(limits) } },
-    async (request, reply): Promise<TranslationResult> => {
+    async (request, reply): Promise<FastifyReply> => {
       requireTask(info, 'translate');
-      const { text, beamSize = 1, maxLength, nBest = 1 } = request.body;
+      const { text, beamSize = 1, maxLength, nBest = 1, attention = 'all' } = request.body;
       checkWords(text, limits);
       if (nBest > beamSize)
         throw new HttpError(400, `nBest (${nBest}) must not exceed beamSize (${beamSize})`);
+      checkRoom();
       const options = maxLength === undefined ? { beamSize, nBest } : { beamSize, nBest, maxLength };
-      return host.run({ kind: 'translate', text, options }, clientGone(reply));
+      const result = await host.run({ kind: 'translate', text, options }, clientGone(reply));
+      return sendCounted(
+        reply,
+        boundedTranslationJson(result as TranslationResult, attention, limits.maxResponseBytes),
+      );
     },
   );
 
   app.post<{ Body: ClassifyBody }>(
     '/api/classify',
     { schema: { body: classifyBodySchema(limits) } },
-    async (request, reply): Promise<ClassificationResult> => {
+    async (request, reply): Promise<FastifyReply> => {
       requireTask(info, 'classify');
       checkWords(request.body.text, limits);
-      return host.run({ kind: 'classify', text: request.body.text }, clientGone(reply));
+      checkRoom();
+      const result = await host.run({ kind: 'classify', text: request.body.text }, clientGone(reply));
+      return sendCounted(reply, JSON.stringify(result as ClassificationResult));
     },
   );
 
@@ -123,7 +172,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     app,
     info,
     limits,
-    stats: () => host.stats(),
+    stats: () => ({ ...host.stats(), pendingAnswerBytes: pending.bytes }),
     listen: (port, hostName = '127.0.0.1') => app.listen({ port, host: hostName }),
     close: () => app.close(),
   };

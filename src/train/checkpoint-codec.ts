@@ -18,6 +18,7 @@
  */
 import type { OptimizerStateDict, ParamStateEntry } from '../optim/optimizer.js';
 import type { LRSchedulerState } from '../optim/schedules.js';
+import { jsonNestingDepth } from '../io/json-depth.js';
 import { parseSafetensors, serializeSafetensors } from '../io/safetensors.js';
 import { AttnError, fail } from '../tensor/errors.js';
 import type { GeneratorState } from '../tensor/random.js';
@@ -36,6 +37,19 @@ export const CHECKPOINT_FILES = {
 } as const;
 
 const OP = 'loadCheckpoint';
+
+/** The deepest JSON a checkpoint file needs is a few levels; far deeper nesting is a crafted file. */
+const MAX_JSON_DEPTH = 64;
+
+export interface DecodeCheckpointOptions {
+  /**
+   * Weights that are NaN or infinite: `'error'` (the default) refuses the checkpoint naming the first such
+   * tensor; `'warn'` loads it and calls `onWarning` with the same message.
+   */
+  nonFinite?: 'error' | 'warn';
+  /** Hears the warnings of `nonFinite: 'warn'`. */
+  onWarning?: (message: string) => void;
+}
 
 /** The snapshot as file name → bytes (see the module comment for the layout). */
 export function encodeCheckpoint(snapshot: TrainingSnapshot): Map<string, Uint8Array> {
@@ -58,6 +72,7 @@ export function encodeCheckpoint(snapshot: TrainingSnapshot): Map<string, Uint8A
 export function decodeCheckpoint(
   read: (name: string) => Uint8Array | undefined,
   where: string,
+  options: DecodeCheckpointOptions = {},
 ): TrainingSnapshot {
   const path = (name: string): string => `${where}/${name}`;
   const bytesOf = (name: string): Uint8Array => {
@@ -65,9 +80,9 @@ export function decodeCheckpoint(
     if (bytes === undefined) fail(OP, `${path(name)} is missing`);
     return bytes;
   };
-  const json = (name: string): unknown => parseJson(bytesOf(name), path(name));
+  const json = (name: string): unknown => parseCheckpointJson(bytesOf(name), path(name));
 
-  const weights = decodeWeights(bytesOf(CHECKPOINT_FILES.model), path(CHECKPOINT_FILES.model));
+  const weights = decodeWeights(bytesOf(CHECKPOINT_FILES.model), path(CHECKPOINT_FILES.model), options);
   const config = json(CHECKPOINT_FILES.config);
   const optimizer = decodeOptimizer(bytesOf(CHECKPOINT_FILES.optimizer), path(CHECKPOINT_FILES.optimizer));
   const scheduler = checkScheduler(json(CHECKPOINT_FILES.scheduler), path(CHECKPOINT_FILES.scheduler));
@@ -83,12 +98,20 @@ function jsonBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
 }
 
-function parseJson(bytes: Uint8Array, path: string): unknown {
+/** A checkpoint's JSON file parsed, its nesting checked first; errors name `path`. */
+export function parseCheckpointJson(bytes: Uint8Array, path: string): unknown {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     fail(OP, `${path} is not UTF-8 text (the file is corrupt)`);
+  }
+  const depth = jsonNestingDepth(text);
+  if (depth > MAX_JSON_DEPTH) {
+    fail(
+      OP,
+      `${path} is nested ${depth} levels deep, more than the ${MAX_JSON_DEPTH} an attn checkpoint uses`,
+    );
   }
   try {
     return JSON.parse(text) as unknown;
@@ -111,12 +134,32 @@ function parseTensors(bytes: Uint8Array, path: string): ReturnType<typeof parseS
   }
 }
 
-function decodeWeights(bytes: Uint8Array, path: string): Map<string, Tensor> {
+function decodeWeights(
+  bytes: Uint8Array,
+  path: string,
+  options: DecodeCheckpointOptions,
+): Map<string, Tensor> {
   const { tensors } = parseTensors(bytes, path);
   for (const [name, t] of tensors) {
     if (t.dtype !== 'float32') fail(OP, `${path}: parameter ${name} is ${t.dtype}, expected float32`);
+    const bad = firstNonFinite(t.data as Float32Array);
+    if (bad >= 0) {
+      const message =
+        `${path}: parameter ${name} holds a non-finite value (${t.data[bad]} at flat index ${bad}); ` +
+        'the model it came from diverged or the file is corrupt';
+      if (options.nonFinite === 'warn') options.onWarning?.(message);
+      else fail(OP, `${message} (load it anyway with nonFinite: 'warn', or --allow-non-finite)`);
+    }
   }
   return tensors;
+}
+
+/** The index of the first NaN or ±Infinity in `data`, or -1. (x - x is 0 for finite x and NaN otherwise.) */
+function firstNonFinite(data: Float32Array): number {
+  for (let i = 0; i < data.length; i++) {
+    if (data[i]! - data[i]! !== 0) return i;
+  }
+  return -1;
 }
 
 function encodeOptimizer(optimizer: OptimizerSnapshot): Uint8Array {

@@ -6,7 +6,8 @@ import {
   type ClassificationReaderOptions,
   type ClassificationResult,
 } from '../classification.js';
-import { readLines } from './read-lines.js';
+import { maxLineBytesFor } from '../length-filter.js';
+import { readLineRecords } from './read-lines.js';
 
 /** The options with the format taken from the file name (`.csv` → CSV, otherwise TSV) unless given. */
 function withFileDefaults(path: string, options: ClassificationReaderOptions): ClassificationReaderOptions {
@@ -26,8 +27,14 @@ export async function* readClassificationFile(
   options: ClassificationReaderOptions = {},
 ): AsyncGenerator<ClassificationExample> {
   const parser = new ClassificationParser(withFileDefaults(path, options));
-  for await (const line of readLines(path)) {
-    const example = parser.parseLine(line);
+  for await (const record of readLineRecords(path, {
+    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
+  })) {
+    if ('problem' in record) {
+      parser.rejectLine(record.problem);
+      continue;
+    }
+    const example = parser.parseLine(record.text);
     if (example) yield example;
   }
   parser.finish();
@@ -41,8 +48,14 @@ export async function loadClassificationFile(
   const resolved = withFileDefaults(path, options);
   const parser = new ClassificationParser(resolved);
   const examples: ClassificationExample[] = [];
-  for await (const line of readLines(path)) {
-    const example = parser.parseLine(line);
+  for await (const record of readLineRecords(path, {
+    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
+  })) {
+    if ('problem' in record) {
+      parser.rejectLine(record.problem);
+      continue;
+    }
+    const example = parser.parseLine(record.text);
     if (example) examples.push(example);
   }
   parser.finish();

@@ -1,6 +1,7 @@
 /** Sentence pairs from a tab-separated file (Node only): a streaming reader and an in-memory loader. */
 import { PairParser, type PairReaderOptions, type PairsResult, type SentencePair } from '../pairs.js';
-import { readLines } from './read-lines.js';
+import { maxLineBytesFor } from '../length-filter.js';
+import { readLineRecords } from './read-lines.js';
 
 /**
  * Streams the pairs of a Tatoeba/Anki file (see `PairReaderOptions`; problems are named after `path` unless
@@ -11,8 +12,14 @@ export async function* readPairsFile(
   options: PairReaderOptions = {},
 ): AsyncGenerator<SentencePair> {
   const parser = new PairParser({ ...options, file: options.file ?? path });
-  for await (const line of readLines(path)) {
-    const pair = parser.parseLine(line);
+  for await (const record of readLineRecords(path, {
+    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
+  })) {
+    if ('problem' in record) {
+      parser.rejectLine(record.problem);
+      continue;
+    }
+    const pair = parser.parseLine(record.text);
     if (pair) yield pair;
   }
 }
@@ -21,8 +28,14 @@ export async function* readPairsFile(
 export async function loadPairsFile(path: string, options: PairReaderOptions = {}): Promise<PairsResult> {
   const parser = new PairParser({ ...options, file: options.file ?? path });
   const pairs: SentencePair[] = [];
-  for await (const line of readLines(path)) {
-    const pair = parser.parseLine(line);
+  for await (const record of readLineRecords(path, {
+    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
+  })) {
+    if ('problem' in record) {
+      parser.rejectLine(record.problem);
+      continue;
+    }
+    const pair = parser.parseLine(record.text);
     if (pair) pairs.push(pair);
   }
   return { pairs, problems: parser.problems, filtered: parser.filtered };

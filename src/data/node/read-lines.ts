@@ -1,30 +1,83 @@
 /**
- * Lines of a file, streamed (Node only): readline over a read stream, so a corpus larger than memory is read a
- * line at a time. Stopping early (break out of `for await`) closes the file.
+ * Lines of a file, streamed and bounded (Node only): the file is read in chunks and split by a `LineSplitter`,
+ * so a corpus larger than memory is read a line at a time and no line longer than `maxLineBytes` is ever
+ * assembled. A directory is refused with its path, and so is a binary file (a NUL byte in its first block:
+ * images, archives, `/dev/zero`), whatever the caller does with malformed lines. Stopping early (break out of
+ * `for await`) closes the file.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { fail } from '../../tensor/errors.js';
+import { LineSplitter, type LineRecord } from '../line-splitter.js';
+import { DataFormatError } from '../problems.js';
 
-export async function* readLines(path: string): AsyncGenerator<string> {
-  // Opening first turns a missing or unreadable file into an error here, not a stream event lost by readline.
+/** The longest line read by default, in bytes: far above any sentence or review, far below memory trouble. */
+export const DEFAULT_MAX_LINE_BYTES = 1 << 20;
+
+/** How much of a file is read at a time, and how much of its start is searched for a NUL byte. */
+const CHUNK_BYTES = 1 << 16;
+
+export interface ReadLinesOptions {
+  /** The longest line accepted, in bytes (default 1 MiB). */
+  maxLineBytes?: number;
+}
+
+/**
+ * The lines of a file as records: each line's text, or the problem with it (too long, not UTF-8, a NUL byte),
+ * in order, so that the caller can report the problem with its line number and read on.
+ */
+export async function* readLineRecords(
+  path: string,
+  options: ReadLinesOptions = {},
+): AsyncGenerator<LineRecord> {
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  if (!(Number.isInteger(maxLineBytes) && maxLineBytes > 0)) {
+    fail('readLines', `maxLineBytes must be a positive integer, got ${maxLineBytes}`);
+  }
   let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (err) {
     fail('readLines', `cannot open ${path}: ${(err as Error).message}`);
   }
-  const stream = handle.createReadStream({ encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
   try {
+    if ((await handle.stat()).isDirectory())
+      fail('readLines', `${path} is a directory, not a text file (EISDIR)`);
+    const splitter = new LineSplitter(maxLineBytes);
+    const buffer = new Uint8Array(CHUNK_BYTES);
     let first = true;
-    for await (const line of lines) {
-      yield first && line.startsWith('\uFEFF') ? line.slice(1) : line;
-      first = false;
+    while (true) {
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await handle.read(buffer, 0, buffer.length, null));
+      } catch (err) {
+        fail('readLines', `cannot read ${path}: ${(err as Error).message}`);
+      }
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
+      if (first) {
+        const nul = chunk.indexOf(0);
+        if (nul >= 0) {
+          fail('readLines', `${path} is a binary file (a NUL byte at offset ${nul}), not a text corpus`);
+        }
+        first = false;
+      }
+      yield* splitter.push(chunk);
     }
+    yield* splitter.finish();
   } finally {
-    lines.close();
-    stream.destroy();
     await handle.close().catch(() => undefined);
+  }
+}
+
+/**
+ * The lines of a file as strings (see `readLineRecords`); a line that is too long, not UTF-8 or binary is a
+ * `DataFormatError` naming `path` and the line.
+ */
+export async function* readLines(path: string, options: ReadLinesOptions = {}): AsyncGenerator<string> {
+  let line = 0;
+  for await (const record of readLineRecords(path, options)) {
+    line++;
+    if ('problem' in record) throw new DataFormatError({ file: path, line, message: record.problem });
+    yield record.text;
   }
 }

@@ -6,11 +6,14 @@
  */
 import { stat } from 'node:fs/promises';
 import { fail } from '../../tensor/errors.js';
-import { loadCheckpoint } from '../../train/node/checkpoint-dir.js';
+import { loadCheckpoint, type LoadCheckpointOptions } from '../../train/node/checkpoint-dir.js';
 import { predictorFromCheckpoint } from '../from-checkpoint.js';
 import type { BatchPredictor } from '../predictor.js';
 
-export async function loadPredictor(dir: string): Promise<BatchPredictor> {
+export async function loadPredictor(
+  dir: string,
+  options: LoadCheckpointOptions = {},
+): Promise<BatchPredictor> {
   if (typeof dir !== 'string' || dir === '') fail('loadPredictor', 'dir must be a checkpoint directory path');
   try {
     if (!(await stat(dir)).isDirectory()) fail('loadPredictor', `${dir} is not a directory`);
@@ -20,5 +23,5 @@ export async function loadPredictor(dir: string): Promise<BatchPredictor> {
     if (code !== undefined) fail('loadPredictor', `cannot read ${dir}: ${(err as Error).message}`);
     throw err;
   }
-  return predictorFromCheckpoint(await loadCheckpoint(dir));
+  return predictorFromCheckpoint(await loadCheckpoint(dir, options));
 }

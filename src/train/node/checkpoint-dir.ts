@@ -21,11 +21,19 @@
  * any problem is an error naming the file. One process writes to a root at a time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../io/atomic-write.js';
-import { fail } from '../../tensor/errors.js';
-import { decodeCheckpoint, encodeCheckpoint } from '../checkpoint-codec.js';
+import { readRegularFile } from '../../io/regular-file.js';
+import { cappedList } from '../../nn/capped-list.js';
+import { AttnError, fail } from '../../tensor/errors.js';
+import {
+  decodeCheckpoint,
+  encodeCheckpoint,
+  parseCheckpointJson,
+  type DecodeCheckpointOptions,
+} from '../checkpoint-codec.js';
+import { availableMemoryBytes } from './available-memory.js';
 import type { CheckpointStore, TrainingSnapshot } from '../snapshot.js';
 import { errorCode, syncDirectory, writeDurable } from './durable-files.js';
 
@@ -51,16 +59,41 @@ interface Manifest {
   files: Record<string, { bytes: number; sha256: string }>;
 }
 
+/** How a checkpoint is read (see `DecodeCheckpointOptions`). */
+export type LoadCheckpointOptions = DecodeCheckpointOptions;
+
 export interface SaveCheckpointOptions {
   /** Keep this many most recent checkpoints (default: all). */
   keep?: number;
 }
 
-/** Writes a checkpoint of `snapshot` under `root` (see the module comment) and returns its directory. */
+/**
+ * Writes a checkpoint of `snapshot` under `root` (see the module comment) and returns its directory. A failure
+ * of the file system (no space left, a read-only directory) is an error naming `root`; the previous checkpoint
+ * stays the one `latest.json` names.
+ */
 export async function saveCheckpoint(
   root: string,
   snapshot: TrainingSnapshot,
   options: SaveCheckpointOptions = {},
+): Promise<string> {
+  try {
+    return await writeCheckpoint(root, snapshot, options);
+  } catch (err) {
+    if (err instanceof AttnError || errorCode(err) === '') throw err;
+    const error = new AttnError(
+      'saveCheckpoint',
+      `cannot write a checkpoint in ${root}: ${(err as Error).message}`,
+    );
+    error.cause = err;
+    throw error;
+  }
+}
+
+async function writeCheckpoint(
+  root: string,
+  snapshot: TrainingSnapshot,
+  options: SaveCheckpointOptions,
 ): Promise<string> {
   const keep = options.keep ?? Infinity;
   if (keep !== Infinity && !(Number.isInteger(keep) && keep >= 1)) {
@@ -114,41 +147,107 @@ export async function saveCheckpoint(
 
 /**
  * Reads a checkpoint: `path` is a run's root (the checkpoint `latest.json` names) or one checkpoint directory.
- * Every file is checked against the manifest and decoded; problems are errors naming the file.
+ * Every file is checked before it is read — a regular file (no symbolic link, FIFO or device) named inside the
+ * directory, of the manifest's size, all of them fitting in memory — then against the manifest's SHA-256, and
+ * decoded; problems are errors naming the file.
  */
-export async function loadCheckpoint(path: string): Promise<TrainingSnapshot> {
-  let directory = path;
-  if (await exists(join(path, POINTER_FILE))) {
-    const pointer = await readPointer(path);
-    directory = join(path, pointer.latest);
-    if (!(await exists(join(directory, MANIFEST_FILE)))) {
-      fail(OP, `${join(path, POINTER_FILE)} names ${pointer.latest}, but ${directory} holds no checkpoint`);
+export async function loadCheckpoint(
+  path: string,
+  options: LoadCheckpointOptions = {},
+): Promise<TrainingSnapshot> {
+  if (!(await exists(join(path, POINTER_FILE)))) {
+    if (!(await exists(join(path, MANIFEST_FILE)))) {
+      fail(OP, `${path} holds no checkpoint (neither ${POINTER_FILE} nor ${MANIFEST_FILE})`);
     }
-  } else if (!(await exists(join(path, MANIFEST_FILE)))) {
-    fail(OP, `${path} holds no checkpoint (neither ${POINTER_FILE} nor ${MANIFEST_FILE})`);
+    return loadCheckpointDirectory(path, options);
   }
+  const pointer = await readPointer(path);
+  const directory = join(path, pointer.latest);
+  try {
+    await checkCheckpointDirectory(directory, join(path, POINTER_FILE), pointer);
+    return await loadCheckpointDirectory(directory, options);
+  } catch (err) {
+    // The newest checkpoint is damaged: say which older ones are intact, so the user can load one of them.
+    if (err instanceof AttnError)
+      throw new AttnError(OP, `${stripOp(err)}${await olderCheckpointsHint(path, pointer)}`);
+    throw err;
+  }
+}
+
+/** One checkpoint directory: the manifest, then each file it lists, checked before and after reading. */
+async function loadCheckpointDirectory(
+  directory: string,
+  options: LoadCheckpointOptions,
+): Promise<TrainingSnapshot> {
   const manifest = await readManifest(directory);
+  const total = Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0);
+  const available = availableMemoryBytes();
+  if (total > available) {
+    fail(
+      OP,
+      `${join(directory, MANIFEST_FILE)} lists ${total} bytes of files, more than the ${available} bytes of ` +
+        'memory this machine has; refusing to read them',
+    );
+  }
   const contents = new Map<string, Uint8Array>();
   for (const [file, expected] of Object.entries(manifest.files)) {
     const filePath = join(directory, file);
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(filePath);
-    } catch (err) {
-      fail(
-        OP,
-        `${filePath} ${errorCode(err) === 'ENOENT' ? 'is missing' : `cannot be read: ${(err as Error).message}`}`,
-      );
-    }
-    if (bytes.length !== expected.bytes) {
-      fail(OP, `${filePath} is corrupt: ${bytes.length} bytes, the manifest says ${expected.bytes}`);
-    }
+    const bytes = await readRegularFile(filePath, {
+      op: OP,
+      inCheckpoint: true,
+      expectedBytes: expected.bytes,
+    });
     if (sha256(bytes) !== expected.sha256) {
       fail(OP, `${filePath} is corrupt: its SHA-256 differs from the one in ${MANIFEST_FILE}`);
     }
     contents.set(file, bytes);
   }
-  return decodeCheckpoint((file) => contents.get(file), directory);
+  return decodeCheckpoint((file) => contents.get(file), directory, options);
+}
+
+/** An AttnError's message without its leading `op: `, to be wrapped in another error of the same op. */
+function stripOp(err: AttnError): string {
+  return err.message.startsWith(`${err.op}: `) ? err.message.slice(err.op.length + 2) : err.message;
+}
+
+/**
+ * The checkpoint directory a pointer names must be a real directory inside the run's root (not a symbolic link
+ * out of it) holding a manifest.
+ */
+async function checkCheckpointDirectory(
+  directory: string,
+  pointerPath: string,
+  pointer: Pointer,
+): Promise<void> {
+  let problem: string | undefined;
+  try {
+    const stats = await lstat(directory);
+    if (stats.isSymbolicLink()) problem = `${directory} is a symbolic link, not a checkpoint directory`;
+    else if (!stats.isDirectory()) problem = `${directory} is not a directory`;
+  } catch (err) {
+    if (errorCode(err) !== 'ENOENT') throw err;
+  }
+  problem ??= (await exists(join(directory, MANIFEST_FILE)))
+    ? undefined
+    : `${pointerPath} names ${pointer.latest}, but ${directory} holds no checkpoint`;
+  if (problem !== undefined) fail(OP, problem);
+}
+
+/** ` (older checkpoints: root/step-…; load one of them with its path)`, or nothing when none is left. */
+async function olderCheckpointsHint(root: string, pointer: Pointer): Promise<string> {
+  const older: string[] = [];
+  for (const name of [...pointer.history].reverse()) {
+    if (
+      name !== pointer.latest &&
+      isCheckpointName(name) &&
+      (await exists(join(root, name, MANIFEST_FILE)))
+    ) {
+      older.push(join(root, name));
+    }
+  }
+  return older.length === 0
+    ? ''
+    : ` (older checkpoints are still there: ${cappedList(older)}; pass one of them to load it)`;
 }
 
 /** Checkpoints in a directory, as a `CheckpointStore` for the Trainer. */
@@ -198,30 +297,40 @@ async function readManifest(directory: string): Promise<Manifest> {
     typeof m?.files === 'object' &&
     m.files !== null &&
     Object.values(m.files).every(
-      (f) => typeof f === 'object' && f !== null && Number.isInteger(f.bytes) && typeof f.sha256 === 'string',
+      (f) =>
+        typeof f === 'object' &&
+        f !== null &&
+        Number.isSafeInteger(f.bytes) &&
+        f.bytes >= 0 &&
+        typeof f.sha256 === 'string' &&
+        /^[0-9a-f]{64}$/.test(f.sha256),
     );
   if (typeof value !== 'object' || value === null || m.format !== MANIFEST_FORMAT || !filesOk) {
     fail(OP, `${path} is not a checkpoint manifest ({ format: '${MANIFEST_FORMAT}', files })`);
   }
   if (m.version !== VERSION) fail(OP, `${path} has version ${String(m.version)}; this attn reads ${VERSION}`);
+  const names = Object.keys(m.files!);
+  if (names.length > MAX_MANIFEST_FILES) {
+    fail(OP, `${path} lists ${names.length} files; a checkpoint has at most ${MAX_MANIFEST_FILES}`);
+  }
+  for (const name of names) {
+    if (!isPlainFileName(name)) {
+      fail(
+        OP,
+        `${path} lists the file ${JSON.stringify(name.slice(0, 100))}, which is not a plain name inside the ` +
+          'checkpoint directory',
+      );
+    }
+  }
   return value as Manifest;
 }
 
+/** The pointer and the manifest are small; a larger file is not one attn wrote. */
+const MAX_INDEX_FILE_BYTES = 1 << 20;
+
 async function readJson(path: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (err) {
-    fail(
-      OP,
-      `${path} ${errorCode(err) === 'ENOENT' ? 'is missing' : `cannot be read: ${(err as Error).message}`}`,
-    );
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    fail(OP, `${path} is not valid JSON (the file is corrupt or truncated): ${(err as Error).message}`);
-  }
+  const bytes = await readRegularFile(path, { op: OP, inCheckpoint: true, maxBytes: MAX_INDEX_FILE_BYTES });
+  return parseCheckpointJson(bytes, path);
 }
 
 /** `base`, or `base-1`, `base-2` … whichever does not exist yet. */
@@ -237,6 +346,14 @@ async function removeTemporaries(root: string): Promise<void> {
   for (const entry of await readdir(root)) {
     if (entry.startsWith('.tmp-step-')) await rm(join(root, entry), { recursive: true, force: true });
   }
+}
+
+/** A checkpoint holds a handful of files (checkpoint-codec.ts); a manifest listing more was not written by attn. */
+const MAX_MANIFEST_FILES = 64;
+
+/** A name that stays inside its directory: no separators, not `.` or `..`, printable ASCII. */
+function isPlainFileName(name: string): boolean {
+  return /^[A-Za-z0-9_][A-Za-z0-9._-]{0,99}$/.test(name);
 }
 
 function isCheckpointName(name: string): boolean {
