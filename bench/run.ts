@@ -5,7 +5,7 @@
  * ATTN_BENCH_PYTHON); when it is missing the report says so.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -143,6 +143,23 @@ const md = [
   'The last column is attn’s advantage: GFLOP/s ratio for matmul, time or memory ratio (peer / attn) otherwise.',
   '',
 ].join('\n');
+/**
+ * The hand-written section of docs/benchmarks.md (how the code got fast, between the notes markers), which a
+ * regenerated report keeps as it was.
+ */
+function keptNotes(path: string): string {
+  const [start, end] = ['<!-- notes:start -->', '<!-- notes:end -->'];
+  let old: string;
+  try {
+    old = readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+  const a = old.indexOf(start);
+  const b = old.indexOf(end);
+  return a >= 0 && b > a ? `${old.slice(a, b + end.length)}\n` : '';
+}
+
 // The end-to-end benchmarks (bench/e2e/) have their own section of the same file.
 const e2eRows = runE2E(e2eNames, {
   quick: values.quick ?? false,
@@ -152,5 +169,7 @@ const e2eRows = runE2E(e2eNames, {
 });
 const docs = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
 // Quick figures (one step, no JavaScript peers) are for a smoke run, not for the docs.
-if (!values.only && !values.quick)
-  writeFileSync(docs, spliceE2E(md, renderE2E(e2eRows, false, rounds), docs));
+if (!values.only && !values.quick) {
+  const report = spliceE2E(md, renderE2E(e2eRows, false, rounds), docs);
+  writeFileSync(docs, `${report.trimEnd()}\n\n${keptNotes(docs)}`);
+}
