@@ -24,6 +24,7 @@ import type {
   TranslationHypothesis,
   TranslationResult,
 } from './types.js';
+import { ATTENTION_CHOICES } from './types.js';
 
 /** The tokenizers of a model: source and target for translation, text for classification. */
 export type PredictorTokenizers = { source: Tokenizer; target: Tokenizer } | { text: Tokenizer };
@@ -106,6 +107,9 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     if (built.task !== 'translate' || !('source' in tokenizers)) return wrongTask('translate', 'classify');
     const beamSize = integerOption(op, 'beamSize', options.beamSize, 1, 1, MAX_BEAM_SIZE);
     const nBest = integerOption(op, 'nBest', options.nBest, 1, 1, beamSize);
+    const attention = options.attention ?? 'all';
+    if (!ATTENTION_CHOICES.includes(attention))
+      fail(op, `attention must be one of ${ATTENTION_CHOICES.join(', ')}, got ${String(attention)}`);
     const limit = Math.min(built.maxLength, 10_000);
     const maxLength =
       options.maxLength === undefined
@@ -128,9 +132,15 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
             : greedyDecode(stepper, search).map((h) => [h]);
         return batch.map((item, b) => ({
           sourceTokens: item.ids.map((id) => source.vocabulary.token(id)),
-          hypotheses: found[b]!.map((h) =>
-            hypothesis(h, target, item.ids.length, built.attentionLayers, built.attentionHeads),
-          ),
+          hypotheses: found[b]!.map((h, rank) => {
+            const weights = attention === 'all' || (attention === 'best' && rank === 0);
+            const shape = {
+              sourceLength: item.ids.length,
+              layers: built.attentionLayers,
+              heads: built.attentionHeads,
+            };
+            return hypothesis(h, target, weights ? shape : null);
+          }),
         }));
       }),
     );
@@ -211,16 +221,16 @@ function padBatch(batch: Encoded[]): { ids: Tensor; mask: Tensor; longest: numbe
 function hypothesis(
   h: Hypothesis,
   target: Tokenizer,
-  sourceLength: number,
-  layers: number,
-  heads: number,
+  weights: { sourceLength: number; layers: number; heads: number } | null,
 ): TranslationHypothesis {
   return {
     tokens: h.tokens.map((id) => target.vocabulary.token(id)),
     text: target.decode(h.tokens),
     logProb: h.logProb,
     score: h.score,
-    attention: attentionOf(h.attention, layers, heads, sourceLength),
+    attention: weights
+      ? attentionOf(h.attention, weights.layers, weights.heads, weights.sourceLength)
+      : { layers: [] },
   };
 }
 

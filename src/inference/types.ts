@@ -8,6 +8,11 @@ import type { Architecture, TaskKind } from '../models/registry.js';
 
 export type { Architecture, TaskKind };
 
+/** Which hypotheses of a translation carry their attention weights. */
+export type AttentionChoice = 'all' | 'best' | 'none';
+
+export const ATTENTION_CHOICES: readonly AttentionChoice[] = ['all', 'best', 'none'];
+
 export interface TranslateOptions {
   /** 1 (the default) decodes greedily; more runs beam search with that many hypotheses. */
   beamSize?: number;
@@ -15,6 +20,12 @@ export interface TranslateOptions {
   maxLength?: number;
   /** With beam search: how many of the best hypotheses to return (default 1, at most beamSize). */
   nBest?: number;
+  /**
+   * Which hypotheses carry their attention weights: 'all' (the default), 'best' (the first) or 'none'. The others
+   * get `{ layers: [] }`, and their weights are never turned into arrays (beams × steps × source tokens numbers
+   * per layer and head, the bulk of a result).
+   */
+  attention?: AttentionChoice;
 }
 
 /**
@@ -34,7 +45,10 @@ export interface TranslationHypothesis {
   logProb: number;
   /** The score the search ranked by (length-normalised with beam search). */
   score: number;
-  /** Rows follow `tokens` (plus a last row for <eos> when present); columns follow the result's sourceTokens. */
+  /**
+   * Rows follow `tokens` (plus a last row for <eos> when present); columns follow the result's sourceTokens.
+   * `{ layers: [] }` when TranslateOptions.attention left this hypothesis out.
+   */
   attention: AttentionWeights;
 }
 

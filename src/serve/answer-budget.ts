@@ -4,12 +4,9 @@
  * clients do: a slow reader's unsent answer counts against `maxPendingBytes` until its socket drains or times
  * out, and new requests are refused (503) while the budget is spent.
  */
-import type { TranslationResult } from '../inference/types.js';
+import type { AttentionChoice, TranslationResult } from '../inference/types.js';
 
-/** Which hypotheses of a translation carry their attention weights. */
-export type AttentionChoice = 'all' | 'best' | 'none';
-
-export const ATTENTION_CHOICES: readonly AttentionChoice[] = ['all', 'best', 'none'];
+export { ATTENTION_CHOICES, type AttentionChoice } from '../inference/types.js';
 
 /** The result with the attention of the hypotheses `choice` excludes removed. */
 export function selectAttention(result: TranslationResult, choice: AttentionChoice): TranslationResult {

@@ -145,7 +145,9 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
       if (nBest > beamSize)
         throw new HttpError(400, `nBest (${nBest}) must not exceed beamSize (${beamSize})`);
       checkRoom();
-      const options = maxLength === undefined ? { beamSize, nBest } : { beamSize, nBest, maxLength };
+      // The worker leaves out the attention this answer will not carry, so it never builds it.
+      const options =
+        maxLength === undefined ? { beamSize, nBest, attention } : { beamSize, nBest, maxLength, attention };
       const result = await host.run({ kind: 'translate', text, options }, clientGone(reply));
       return sendCounted(
         reply,

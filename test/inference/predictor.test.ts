@@ -175,6 +175,21 @@ describe('predictors from checkpoints', () => {
       const beam = predictor.translate(text, { beamSize: 3, nBest: 2, maxLength: 6 });
       expect(beam.hypotheses).toHaveLength(2);
       expect(beam.hypotheses[0]!.score).toBeGreaterThanOrEqual(beam.hypotheses[1]!.score);
+      // attention 'best' / 'none': the same hypotheses, the attention of the others left out ({ layers: [] }).
+      const options = { beamSize: 3, nBest: 2, maxLength: 6 };
+      const bestOnly = predictor.translate(text, { ...options, attention: 'best' });
+      const none = predictor.translate(text, { ...options, attention: 'none' });
+      const plain = (r: typeof beam) => r.hypotheses.map(({ attention: _a, ...h }) => h);
+      expect(plain(bestOnly)).toEqual(plain(beam));
+      expect(plain(none)).toEqual(plain(beam));
+      expect(bestOnly.hypotheses.map((h) => h.attention)).toEqual([
+        beam.hypotheses[0]!.attention,
+        { layers: [] },
+      ]);
+      expect(none.hypotheses.map((h) => h.attention)).toEqual([{ layers: [] }, { layers: [] }]);
+      expect(() => predictor.translate('a', { attention: 'some' as unknown as 'all' })).toThrow(
+        /attention must be one of all, best, none, got some/,
+      );
       const texts = ['a b', 'c d e f a', 'b'];
       const batch = predictor.translateBatch(texts, { maxLength: 6 });
       texts.forEach((t, i) => {
