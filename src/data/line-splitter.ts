@@ -64,7 +64,7 @@ export class LineSplitter {
       return {
         problem:
           `the line has ${length + overflow} bytes, more than the limit of ${this.maxLineBytes} ` +
-          '(64 bytes a token of maxLineTokens; attn: --max-line-tokens N to raise it)',
+          '(64 bytes for each of the maxLineTokens tokens a line may have; attn takes --max-line-tokens N to raise it)',
       };
     }
     let bytes = parts.length === 1 ? parts[0]! : joinParts(parts, length);
