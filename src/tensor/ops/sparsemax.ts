@@ -15,20 +15,7 @@ import { backend, floatData, newFloat, record } from './common.js';
  * Gradient: with S the support (outputs > 0), dx_i = [i ∈ S] · (g_i - mean_{j∈S} g_j).
  */
 export function sparsemax(x: Tensor, axis = -1): Tensor {
-  const op = 'sparsemax';
-  const xd = floatData(op, x, 'input');
-  const a = normalizeAxis(op, axis, Math.max(1, x.ndim));
-  const shape = x.ndim === 0 ? [1] : x.shape;
-  const outer = sizeOf(shape.slice(0, a));
-  const n = shape[a]!;
-  const inner = sizeOf(shape.slice(a + 1));
-  const { data: yd, tensor: y } = newFloat(x.shape);
-  backend().sparsemax({ x: xd, outer, n, inner, out: yd });
-  return record(op, y, [x], (g) => {
-    const { data: dx, tensor } = newFloat(x.shape);
-    backend().sparsemaxGrad({ y: yd, dy: g.data as Float32Array, outer, n, inner, dx });
-    return [tensor];
-  });
+  return simplexOp('sparsemax', x, axis);
 }
 
 /**
@@ -40,7 +27,11 @@ export function sparsemax(x: Tensor, axis = -1): Tensor {
  * -∞ gives zeros. Gradient: with s = √y, dx = s ⊙ g − s · (Σ s ⊙ g) / (Σ s).
  */
 export function entmax15(x: Tensor, axis = -1): Tensor {
-  const op = 'entmax15';
+  return simplexOp('entmax15', x, axis);
+}
+
+/** x viewed as [outer, n, inner] along `axis`, the kernel `op` and its gradient kernel `${op}Grad`. */
+function simplexOp(op: 'sparsemax' | 'entmax15', x: Tensor, axis: number): Tensor {
   const xd = floatData(op, x, 'input');
   const a = normalizeAxis(op, axis, Math.max(1, x.ndim));
   const shape = x.ndim === 0 ? [1] : x.shape;
@@ -48,10 +39,13 @@ export function entmax15(x: Tensor, axis = -1): Tensor {
   const n = shape[a]!;
   const inner = sizeOf(shape.slice(a + 1));
   const { data: yd, tensor: y } = newFloat(x.shape);
-  backend().entmax15({ x: xd, outer, n, inner, out: yd });
+  const be = backend();
+  be[op]({ x: xd, outer, n, inner, out: yd });
   return record(op, y, [x], (g) => {
     const { data: dx, tensor } = newFloat(x.shape);
-    backend().entmax15Grad({ y: yd, dy: g.data as Float32Array, outer, n, inner, dx });
+    const args = { y: yd, dy: g.data as Float32Array, outer, n, inner, dx };
+    if (op === 'sparsemax') backend().sparsemaxGrad(args);
+    else backend().entmax15Grad(args);
     return [tensor];
   });
 }
