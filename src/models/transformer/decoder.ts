@@ -11,14 +11,13 @@
  */
 import type { LayerNorm } from '../../nn/layer-norm.js';
 import { Module } from '../../nn/module.js';
-import { fail } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   TransformerDecoderLayer,
   type TransformerDecoderLayerForwardOptions,
   type TransformerDecoderLayerOptions,
 } from './decoder-layer.js';
-import { finalNorm } from './common.js';
+import { finalNorm, stackLayers } from './common.js';
 import { LayerList } from './layer-list.js';
 
 const OP = 'TransformerDecoder';
@@ -57,24 +56,12 @@ export class TransformerDecoder extends Module {
     options: TransformerDecoderOptions = {},
   ) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers <= 0)
-      fail(OP, `numLayers must be a positive integer, got ${numLayers}`);
-    const layers: TransformerDecoderLayer[] = [];
-    for (let i = 0; i < numLayers; i++) {
-      const made = typeof layer === 'function' ? layer(i) : new TransformerDecoderLayer(layer);
-      if (!(made instanceof TransformerDecoderLayer))
-        fail(
-          OP,
-          `the layer factory must return a TransformerDecoderLayer, got ${String(made)} for layer ${i}`,
-        );
-      if (i > 0 && made.dModel !== layers[0]!.dModel)
-        fail(
-          OP,
-          `every layer must have the same dModel: layer 0 has ${layers[0]!.dModel}, layer ${i} ${made.dModel}`,
-        );
-      if (layers.includes(made)) fail(OP, `the layer factory returned the same layer twice (layer ${i})`);
-      layers.push(made);
-    }
+    const layers = stackLayers(
+      OP,
+      TransformerDecoderLayer,
+      typeof layer === 'function' ? layer : () => new TransformerDecoderLayer(layer),
+      numLayers,
+    );
     this.layers = layers;
     this.numLayers = numLayers;
     this.registerModule('layers', new LayerList(layers));

@@ -13,10 +13,9 @@
  */
 import type { LayerNorm } from '../../nn/layer-norm.js';
 import { Module } from '../../nn/module.js';
-import { fail } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './encoder-layer.js';
-import { finalNorm } from './common.js';
+import { finalNorm, stackLayers } from './common.js';
 import { LayerList } from './layer-list.js';
 
 const OP = 'TransformerEncoder';
@@ -59,24 +58,12 @@ export class TransformerEncoder extends Module {
     options: TransformerEncoderOptions = {},
   ) {
     super();
-    if (!Number.isInteger(numLayers) || numLayers <= 0)
-      fail(OP, `numLayers must be a positive integer, got ${numLayers}`);
-    const layers: TransformerEncoderLayer[] = [];
-    for (let i = 0; i < numLayers; i++) {
-      const made = typeof layer === 'function' ? layer(i) : new TransformerEncoderLayer(layer);
-      if (!(made instanceof TransformerEncoderLayer))
-        fail(
-          OP,
-          `the layer factory must return a TransformerEncoderLayer, got ${String(made)} for layer ${i}`,
-        );
-      if (i > 0 && made.dModel !== layers[0]!.dModel)
-        fail(
-          OP,
-          `every layer must have the same dModel: layer 0 has ${layers[0]!.dModel}, layer ${i} ${made.dModel}`,
-        );
-      if (layers.includes(made)) fail(OP, `the layer factory returned the same layer twice (layer ${i})`);
-      layers.push(made);
-    }
+    const layers = stackLayers(
+      OP,
+      TransformerEncoderLayer,
+      typeof layer === 'function' ? layer : () => new TransformerEncoderLayer(layer),
+      numLayers,
+    );
     this.layers = layers;
     this.numLayers = numLayers;
     this.registerModule('layers', new LayerList(layers));
