@@ -5,23 +5,9 @@
  * punctuation unspaced by default (`spacePunctuation: false`): spaces would only add tokens.
  */
 import { fail } from '../tensor/errors.js';
-import { expectRecord, parseJSONInput } from './json-fields.js';
-import {
-  createNormalizer,
-  normalizeOptionsFromJSON,
-  resolveNormalizeOptions,
-  type TextNormalizeOptions,
-  type ResolvedTextNormalizeOptions,
-} from './normalize.js';
-import {
-  tokensForDecoding,
-  withSpecials,
-  type TokenizerDecodeOptions,
-  type TokenizerEncodeOptions,
-  type Tokenizer,
-  type TokenizerJSON,
-} from './tokenizer.js';
+import { createNormalizer, type TextNormalizeOptions } from './normalize.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
+import { VocabularyTokenizer, vocabularyTokenizerFromJSON } from './vocabulary-tokenizer.js';
 
 const CHAR_DEFAULTS: TextNormalizeOptions = { spacePunctuation: false };
 
@@ -29,17 +15,11 @@ export interface CharTokenizerTrainOptions extends VocabularyOptions {
   normalize?: TextNormalizeOptions;
 }
 
-export class CharTokenizer implements Tokenizer {
+export class CharTokenizer extends VocabularyTokenizer {
   readonly type = 'char' as const;
-  readonly normalization: ResolvedTextNormalizeOptions;
-  private readonly normalizer: (text: string) => string;
 
-  constructor(
-    readonly vocabulary: Vocabulary,
-    normalize: TextNormalizeOptions = {},
-  ) {
-    this.normalization = resolveNormalizeOptions({ ...CHAR_DEFAULTS, ...normalize });
-    this.normalizer = createNormalizer(this.normalization);
+  constructor(vocabulary: Vocabulary, normalize: TextNormalizeOptions = {}) {
+    super(vocabulary, { ...CHAR_DEFAULTS, ...normalize }, '');
   }
 
   /** A tokenizer whose vocabulary holds the characters of `texts`. */
@@ -62,31 +42,12 @@ export class CharTokenizer implements Tokenizer {
     return new CharTokenizer(Vocabulary.fromTokens(chars), normalize);
   }
 
-  normalize(text: string): string {
-    return this.normalizer(text);
-  }
-
   tokens(text: string): string[] {
-    return Array.from(this.normalizer(text));
-  }
-
-  encode(text: string, options?: TokenizerEncodeOptions): number[] {
-    return withSpecials(this.vocabulary.encode(this.tokens(text)), options);
-  }
-
-  decode(ids: ArrayLike<number>, options?: TokenizerDecodeOptions): string {
-    return tokensForDecoding(this.vocabulary, ids, options).join('');
-  }
-
-  toJSON(): TokenizerJSON {
-    return { type: 'char', normalize: { ...this.normalization }, vocabulary: this.vocabulary.toJSON() };
+    return Array.from(this.normalize(text));
   }
 
   static fromJSON(json: unknown): CharTokenizer {
-    const op = 'CharTokenizer.fromJSON';
-    const obj = expectRecord(op, parseJSONInput(op, json), 'tokenizer');
-    if (obj.type !== 'char') fail(op, `type must be "char", got ${JSON.stringify(obj.type ?? null)}`);
-    const normalize = normalizeOptionsFromJSON(op, obj.normalize, 'normalize');
-    return new CharTokenizer(Vocabulary.fromJSON(obj.vocabulary, 'vocabulary'), normalize);
+    const { vocabulary, normalize } = vocabularyTokenizerFromJSON('CharTokenizer.fromJSON', json, 'char');
+    return new CharTokenizer(vocabulary, normalize);
   }
 }

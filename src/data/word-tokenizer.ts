@@ -2,40 +2,19 @@
  * Word-level tokenizer: normalise (by default lower-case with punctuation split off), then split on whitespace.
  * Each word is one token; words outside the vocabulary encode as `<unk>`.
  */
-import { fail } from '../tensor/errors.js';
-import { expectRecord, parseJSONInput } from './json-fields.js';
-import {
-  createNormalizer,
-  normalizeOptionsFromJSON,
-  resolveNormalizeOptions,
-  type TextNormalizeOptions,
-  type ResolvedTextNormalizeOptions,
-} from './normalize.js';
-import {
-  tokensForDecoding,
-  withSpecials,
-  type TokenizerDecodeOptions,
-  type TokenizerEncodeOptions,
-  type Tokenizer,
-  type TokenizerJSON,
-} from './tokenizer.js';
+import { createNormalizer, type TextNormalizeOptions } from './normalize.js';
 import { Vocabulary, type VocabularyOptions } from './vocabulary.js';
+import { VocabularyTokenizer, vocabularyTokenizerFromJSON } from './vocabulary-tokenizer.js';
 
 export interface WordTokenizerTrainOptions extends VocabularyOptions {
   normalize?: TextNormalizeOptions;
 }
 
-export class WordTokenizer implements Tokenizer {
+export class WordTokenizer extends VocabularyTokenizer {
   readonly type = 'word' as const;
-  readonly normalization: ResolvedTextNormalizeOptions;
-  private readonly normalizer: (text: string) => string;
 
-  constructor(
-    readonly vocabulary: Vocabulary,
-    normalize: TextNormalizeOptions = {},
-  ) {
-    this.normalization = resolveNormalizeOptions(normalize);
-    this.normalizer = createNormalizer(this.normalization);
+  constructor(vocabulary: Vocabulary, normalize: TextNormalizeOptions = {}) {
+    super(vocabulary, normalize, ' ');
   }
 
   /** A tokenizer whose vocabulary holds the words of `texts` (minimum frequency and size as asked). */
@@ -47,32 +26,13 @@ export class WordTokenizer implements Tokenizer {
     return new WordTokenizer(Vocabulary.build(split, options), options.normalize);
   }
 
-  normalize(text: string): string {
-    return this.normalizer(text);
-  }
-
   tokens(text: string): string[] {
-    return splitWords(this.normalizer(text));
-  }
-
-  encode(text: string, options?: TokenizerEncodeOptions): number[] {
-    return withSpecials(this.vocabulary.encode(this.tokens(text)), options);
-  }
-
-  decode(ids: ArrayLike<number>, options?: TokenizerDecodeOptions): string {
-    return tokensForDecoding(this.vocabulary, ids, options).join(' ');
-  }
-
-  toJSON(): TokenizerJSON {
-    return { type: 'word', normalize: { ...this.normalization }, vocabulary: this.vocabulary.toJSON() };
+    return splitWords(this.normalize(text));
   }
 
   static fromJSON(json: unknown): WordTokenizer {
-    const op = 'WordTokenizer.fromJSON';
-    const obj = expectRecord(op, parseJSONInput(op, json), 'tokenizer');
-    if (obj.type !== 'word') fail(op, `type must be "word", got ${JSON.stringify(obj.type ?? null)}`);
-    const normalize = normalizeOptionsFromJSON(op, obj.normalize, 'normalize');
-    return new WordTokenizer(Vocabulary.fromJSON(obj.vocabulary, 'vocabulary'), normalize);
+    const { vocabulary, normalize } = vocabularyTokenizerFromJSON('WordTokenizer.fromJSON', json, 'word');
+    return new WordTokenizer(vocabulary, normalize);
   }
 }
 
