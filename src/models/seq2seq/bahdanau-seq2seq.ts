@@ -24,35 +24,25 @@ export interface BahdanauSeq2SeqOptions extends RNNSeq2SeqOptions {
   attentionUnits?: number;
 }
 
+/** The state-dict names of the decoder's modules, and the order of all the model's modules. */
+const DECODER_NAMES = {
+  embedding: 'dec_emb',
+  rnn: 'dec',
+  attention: 'attn',
+  fc: 'fc',
+  dropout: 'dec_dropout',
+};
+const MODULE_ORDER = ['enc_emb', 'enc', 'bridge', 'bridge_c', 'attn', 'dec_emb', 'dec', 'fc'];
+
 export class BahdanauSeq2Seq extends RNNSeq2Seq {
   readonly decoder: BahdanauDecoder;
 
   constructor(options: BahdanauSeq2SeqOptions) {
     super('BahdanauSeq2Seq', options);
     this.decoder = new BahdanauDecoder({
-      vocabSize: this.tgtVocabSize,
-      embeddingDim: this.hyper.embeddingDim,
-      hiddenSize: this.hyper.hiddenSize,
-      encoderDim: this.encoder.outputSize,
+      ...this.sharedDecoderOptions(options),
       attentionUnits: options.attentionUnits,
-      cell: options.cell,
-      numLayers: this.hyper.numLayers,
-      dropout: this.hyper.dropout,
-      paddingIdx: options.padId,
-      generator: options.generator,
     });
-    this.adopt(
-      {
-        encoder: {
-          embedding: 'enc_emb',
-          rnn: 'enc',
-          bridge: 'bridge',
-          bridge_c: 'bridge_c',
-          dropout: 'enc_dropout',
-        },
-        decoder: { embedding: 'dec_emb', rnn: 'dec', attention: 'attn', fc: 'fc', dropout: 'dec_dropout' },
-      },
-      ['enc_emb', 'enc', 'bridge', 'bridge_c', 'attn', 'dec_emb', 'dec', 'fc'],
-    );
+    this.adopt(DECODER_NAMES, MODULE_ORDER);
   }
 }

@@ -14,44 +14,28 @@ import { RNNSeq2Seq, type RNNSeq2SeqOptions } from './rnn-seq2seq.js';
 export interface LuongSeq2SeqOptions
   extends RNNSeq2SeqOptions, Pick<LuongDecoderOptions, 'score' | 'window' | 'inputFeeding'> {}
 
+/** The state-dict names of the decoder's modules, and the order of all the model's modules. */
+const DECODER_NAMES = {
+  embedding: 'dec_emb',
+  rnn: 'dec',
+  attention: 'attn',
+  W_c: 'W_c',
+  fc: 'fc',
+  dropout: 'dec_dropout',
+};
+const MODULE_ORDER = ['enc_emb', 'enc', 'bridge', 'bridge_c', 'dec_emb', 'dec', 'attn', 'W_c', 'fc'];
+
 export class LuongSeq2Seq extends RNNSeq2Seq {
   readonly decoder: LuongDecoder;
 
   constructor(options: LuongSeq2SeqOptions) {
     super('LuongSeq2Seq', options);
     this.decoder = new LuongDecoder({
-      vocabSize: this.tgtVocabSize,
-      embeddingDim: this.hyper.embeddingDim,
-      hiddenSize: this.hyper.hiddenSize,
-      encoderDim: this.encoder.outputSize,
+      ...this.sharedDecoderOptions(options),
       score: options.score,
       window: options.window,
       inputFeeding: options.inputFeeding,
-      cell: options.cell,
-      numLayers: this.hyper.numLayers,
-      dropout: this.hyper.dropout,
-      paddingIdx: options.padId,
-      generator: options.generator,
     });
-    this.adopt(
-      {
-        encoder: {
-          embedding: 'enc_emb',
-          rnn: 'enc',
-          bridge: 'bridge',
-          bridge_c: 'bridge_c',
-          dropout: 'enc_dropout',
-        },
-        decoder: {
-          embedding: 'dec_emb',
-          rnn: 'dec',
-          attention: 'attn',
-          W_c: 'W_c',
-          fc: 'fc',
-          dropout: 'dec_dropout',
-        },
-      },
-      ['enc_emb', 'enc', 'bridge', 'bridge_c', 'dec_emb', 'dec', 'attn', 'W_c', 'fc'],
-    );
+    this.adopt(DECODER_NAMES, MODULE_ORDER);
   }
 }

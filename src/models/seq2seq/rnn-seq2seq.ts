@@ -28,6 +28,7 @@ import { defaultsOf } from '../config.js';
 import { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';
 import type { RNNCellKind } from './recurrence.js';
 import { runDecoder, type RNNAttentionDecoder, type RNNDecoderForwardOptions } from './decoder-runner.js';
+import type { RNNDecoderOptions } from './decoder-parts.js';
 import { RNNEncoder, type RNNState } from './rnn-encoder.js';
 import { RNNSeq2SeqStepper } from './rnn-seq2seq-stepper.js';
 
@@ -128,6 +129,15 @@ function sourcePadding(
 
 const DEFAULTS = defaultsOf(RNN_SEQ2SEQ_CONFIG);
 
+/** The state-dict names of the encoder's modules, as the classic PyTorch tutorial's. */
+const ENCODER_NAMES: Record<string, string> = {
+  embedding: 'enc_emb',
+  rnn: 'enc',
+  bridge: 'bridge',
+  bridge_c: 'bridge_c',
+  dropout: 'enc_dropout',
+};
+
 export abstract class RNNSeq2Seq extends Module {
   readonly encoder: RNNEncoder;
   abstract readonly decoder: RNNAttentionDecoder;
@@ -166,14 +176,28 @@ export abstract class RNNSeq2Seq extends Module {
     });
   }
 
+  /** The decoder's options that follow from the model's: its sizes, cell, layers, dropout and padding id. */
+  protected sharedDecoderOptions(options: RNNSeq2SeqOptions): RNNDecoderOptions {
+    return {
+      vocabSize: this.tgtVocabSize,
+      embeddingDim: this.hyper.embeddingDim,
+      hiddenSize: this.hyper.hiddenSize,
+      encoderDim: this.encoder.outputSize,
+      cell: options.cell,
+      numLayers: this.hyper.numLayers,
+      dropout: this.hyper.dropout,
+      paddingIdx: options.padId,
+      generator: options.generator,
+    };
+  }
+
   /**
-   * Registers the encoder's and decoder's modules on the model under the names `rename` gives (the encoder's
-   * children first), in the order of `order` (names missing from it come last).
+   * Registers the encoder's modules (as `enc_emb`, `enc`, `bridge`, `bridge_c`, `enc_dropout`) and the
+   * decoder's (under the names `decoderNames` gives) on the model, the encoder's children first, in the order
+   * of `order` (names missing from it come last).
    */
-  protected adopt(
-    rename: { encoder: Record<string, string>; decoder: Record<string, string> },
-    order: string[],
-  ): void {
+  protected adopt(decoderNames: Record<string, string>, order: string[]): void {
+    const rename = { encoder: ENCODER_NAMES, decoder: decoderNames };
     const all: [string, Module][] = [];
     for (const [side, module] of [
       ['encoder', this.encoder],
