@@ -35,11 +35,14 @@ export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<
   await syncDirectory(directory);
 }
 
-/** Error codes from fsync on a directory handle where the platform does not support it (Windows, some FS). */
-const UNSUPPORTED_DIRECTORY_SYNC = new Set(['EISDIR', 'EPERM', 'EINVAL']);
+/**
+ * Error codes from fsync on a directory where the platform does not support it (Windows, some file systems):
+ * EISDIR, EPERM or EINVAL from the sync, EACCES from opening a directory for reading.
+ */
+const UNSUPPORTED_DIRECTORY_SYNC = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EACCES']);
 
-/** Fsyncs a directory so a rename into it is durable; a no-op where the platform cannot. */
-async function syncDirectory(directory: string): Promise<void> {
+/** Fsyncs a directory so that entries created or renamed in it survive a power cut; a no-op where unsupported. */
+export async function syncDirectory(directory: string): Promise<void> {
   let handle: FileHandle | undefined;
   try {
     handle = await open(directory, 'r');
@@ -51,7 +54,8 @@ async function syncDirectory(directory: string): Promise<void> {
   }
 }
 
-function errorCode(err: unknown): string {
+/** The `code` of a Node.js system error (ENOENT, EEXIST, …), or '' for anything else. */
+export function errorCode(err: unknown): string {
   if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
     return err.code;
   return '';

@@ -23,7 +23,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../io/atomic-write.js';
+import { errorCode, syncDirectory, writeFileAtomic } from '../../io/atomic-write.js';
 import { readRegularFile } from '../../io/regular-file.js';
 import { cappedList } from '../../nn/capped-list.js';
 import { AttnError, fail } from '../../tensor/errors.js';
@@ -35,7 +35,7 @@ import {
 } from '../checkpoint-codec.js';
 import { availableMemoryBytes } from './available-memory.js';
 import type { CheckpointStore, TrainingSnapshot } from '../snapshot.js';
-import { errorCode, syncDirectory, writeDurable } from './durable-files.js';
+import { writeDurable } from './durable-files.js';
 
 export const POINTER_FILE = 'latest.json';
 export const MANIFEST_FILE = 'manifest.json';

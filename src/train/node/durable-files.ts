@@ -1,5 +1,8 @@
-/** Small durable-write helpers for checkpoints (Node): files and directories fsynced before they count. */
-import { open, type FileHandle } from 'node:fs/promises';
+/**
+ * Durable file creation for checkpoints (Node): a file fsynced before it counts. Directories are fsynced with
+ * io/atomic-write's syncDirectory.
+ */
+import { open } from 'node:fs/promises';
 
 /** Creates `path` (failing if it exists), writes `bytes`, fsyncs and closes it. */
 export async function writeDurable(path: string, bytes: Uint8Array): Promise<void> {
@@ -10,26 +13,4 @@ export async function writeDurable(path: string, bytes: Uint8Array): Promise<voi
   } finally {
     await handle.close();
   }
-}
-
-/** Error codes from fsync on a directory where the platform does not support it (Windows, some file systems). */
-const UNSUPPORTED_DIRECTORY_SYNC = new Set(['EISDIR', 'EPERM', 'EINVAL', 'EACCES']);
-
-/** Fsyncs a directory so that entries created or renamed in it survive a power cut; a no-op where unsupported. */
-export async function syncDirectory(directory: string): Promise<void> {
-  let handle: FileHandle | undefined;
-  try {
-    handle = await open(directory, 'r');
-    await handle.sync();
-  } catch (err) {
-    if (!UNSUPPORTED_DIRECTORY_SYNC.has(errorCode(err))) throw err;
-  } finally {
-    await handle?.close();
-  }
-}
-
-export function errorCode(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string')
-    return err.code;
-  return '';
 }
