@@ -6,8 +6,7 @@ import {
   type ClassificationReaderOptions,
   type ClassificationResult,
 } from '../classification.js';
-import { maxLineBytesFor } from '../length-filter.js';
-import { readLineRecords } from './read-lines.js';
+import { parseLineRecords } from './read-lines.js';
 
 /** The options with the format taken from the file name (`.csv` → CSV, otherwise TSV) unless given. */
 function withFileDefaults(path: string, options: ClassificationReaderOptions): ClassificationReaderOptions {
@@ -27,16 +26,7 @@ export async function* readClassificationFile(
   options: ClassificationReaderOptions = {},
 ): AsyncGenerator<ClassificationExample> {
   const parser = new ClassificationParser(withFileDefaults(path, options));
-  for await (const record of readLineRecords(path, {
-    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
-  })) {
-    if ('problem' in record) {
-      parser.rejectLine(record.problem);
-      continue;
-    }
-    const example = parser.parseLine(record.text);
-    if (example) yield example;
-  }
+  yield* parseLineRecords(path, parser, options.maxLineTokens);
   parser.finish();
 }
 
@@ -48,16 +38,7 @@ export async function loadClassificationFile(
   const resolved = withFileDefaults(path, options);
   const parser = new ClassificationParser(resolved);
   const examples: ClassificationExample[] = [];
-  for await (const record of readLineRecords(path, {
-    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
-  })) {
-    if ('problem' in record) {
-      parser.rejectLine(record.problem);
-      continue;
-    }
-    const example = parser.parseLine(record.text);
-    if (example) examples.push(example);
-  }
+  for await (const example of parseLineRecords(path, parser, options.maxLineTokens)) examples.push(example);
   parser.finish();
   return collectClassification(parser, examples, resolved);
 }

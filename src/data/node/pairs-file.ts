@@ -1,7 +1,6 @@
 /** Sentence pairs from a tab-separated file (Node only): a streaming reader and an in-memory loader. */
 import { PairParser, type PairReaderOptions, type PairsResult, type SentencePair } from '../pairs.js';
-import { maxLineBytesFor } from '../length-filter.js';
-import { readLineRecords } from './read-lines.js';
+import { parseLineRecords } from './read-lines.js';
 
 /**
  * Streams the pairs of a Tatoeba/Anki file (see `PairReaderOptions`; problems are named after `path` unless
@@ -12,31 +11,13 @@ export async function* readPairsFile(
   options: PairReaderOptions = {},
 ): AsyncGenerator<SentencePair> {
   const parser = new PairParser({ ...options, file: options.file ?? path });
-  for await (const record of readLineRecords(path, {
-    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
-  })) {
-    if ('problem' in record) {
-      parser.rejectLine(record.problem);
-      continue;
-    }
-    const pair = parser.parseLine(record.text);
-    if (pair) yield pair;
-  }
+  yield* parseLineRecords(path, parser, options.maxLineTokens);
 }
 
 /** Reads a whole pairs file into memory, with the problems skipped and the number of pairs filtered. */
 export async function loadPairsFile(path: string, options: PairReaderOptions = {}): Promise<PairsResult> {
   const parser = new PairParser({ ...options, file: options.file ?? path });
   const pairs: SentencePair[] = [];
-  for await (const record of readLineRecords(path, {
-    maxLineBytes: maxLineBytesFor(options.maxLineTokens),
-  })) {
-    if ('problem' in record) {
-      parser.rejectLine(record.problem);
-      continue;
-    }
-    const pair = parser.parseLine(record.text);
-    if (pair) pairs.push(pair);
-  }
+  for await (const pair of parseLineRecords(path, parser, options.maxLineTokens)) pairs.push(pair);
   return { pairs, problems: parser.problems, filtered: parser.filtered };
 }

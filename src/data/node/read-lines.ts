@@ -8,6 +8,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { fail } from '../../tensor/errors.js';
 import { LineSplitter, type LineRecord } from '../line-splitter.js';
+import { maxLineBytesFor } from '../length-filter.js';
 import { DataFormatError } from '../problems.js';
 
 /** The longest line read by default, in bytes: far above any sentence or review, far below memory trouble. */
@@ -79,5 +80,31 @@ export async function* readLines(path: string, options: ReadLinesOptions = {}): 
     line++;
     if ('problem' in record) throw new DataFormatError({ file: path, line, message: record.problem });
     yield record.text;
+  }
+}
+
+/** A parser of one record per line, told of the lines that could not be read so it can report them. */
+export interface LineParser<T> {
+  /** The record of one line, or undefined for a line that holds none (blank, skipped or filtered). */
+  parseLine(text: string): T | undefined;
+  rejectLine(problem: string): void;
+}
+
+/**
+ * The records `parser` makes of the lines of `path`, in order, lines longer than `maxLineTokens` allows
+ * (see maxLineBytesFor) handed to `parser.rejectLine` with the other unreadable ones.
+ */
+export async function* parseLineRecords<T>(
+  path: string,
+  parser: LineParser<T>,
+  maxLineTokens: number | undefined,
+): AsyncGenerator<T> {
+  for await (const record of readLineRecords(path, { maxLineBytes: maxLineBytesFor(maxLineTokens) })) {
+    if ('problem' in record) {
+      parser.rejectLine(record.problem);
+      continue;
+    }
+    const parsed = parser.parseLine(record.text);
+    if (parsed) yield parsed;
   }
 }
