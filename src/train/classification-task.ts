@@ -12,17 +12,18 @@
  * A model only needs `forward(ids, padding)` returning logits (`ClassificationModel`) and to be a Module.
  */
 import type { BatchingOptions, SequenceBatch, SequenceExample } from '../data/batching.js';
-import { bucketBatches, planBatches } from '../data/batching.js';
+import { bucketBatches } from '../data/batching.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import { argmax, crossEntropy } from '../tensor/ops/index.js';
-import { Generator } from '../tensor/random.js';
+import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { accuracy } from './metrics/accuracy.js';
 import { macroF1 } from './metrics/macro-f1.js';
 import type { BatchLoss, EvalMetrics, TaskAdapter, TrainBatches } from './task.js';
+import { countedBatches, evaluationSplit } from './task-parts.js';
 
 /**
  * What a classifier offers the classification task: ids int32 [B, T] and their padding (a bool mask [B, T],
@@ -79,12 +80,9 @@ export class ClassificationTask implements TaskAdapter<SequenceBatch> {
 
   trainBatches(_epoch: number, generator: Generator): TrainBatches<SequenceBatch> {
     const batching = this.options.batching;
-    // Count the batches on a copy of the generator: bucketBatches plans with the same draws.
-    const copy = new Generator();
-    copy.setState(generator.getState());
-    const length = planBatches(this.lengths, { ...batching, generator: copy }).length;
-    const iterator = bucketBatches(this.options.train, { ...batching, generator });
-    return { length, [Symbol.iterator]: () => iterator };
+    return countedBatches(this.lengths, batching, generator, (g) =>
+      bucketBatches(this.options.train, { ...batching, generator: g }),
+    );
   }
 
   loss(batch: SequenceBatch): BatchLoss {
@@ -99,14 +97,7 @@ export class ClassificationTask implements TaskAdapter<SequenceBatch> {
 
   evaluate(split: string): EvalMetrics {
     const o = this.options;
-    const examples = o.splits?.[split];
-    if (examples === undefined) {
-      fail(
-        OP,
-        `no split '${split}' to evaluate (splits: ${Object.keys(o.splits ?? {}).join(', ') || 'none'})`,
-      );
-    }
-    if (examples.length === 0) fail(OP, `split '${split}' is empty`);
+    const examples = evaluationSplit(OP, o.splits, split);
     const batchSize = o.evalBatchSize ?? o.batching.batchSize ?? 64;
     return noGrad(() => {
       let lossSum = 0;

@@ -14,7 +14,7 @@
  * A model only needs the two methods of `TranslationModel` (and to be a Module, for its parameters).
  */
 import type { TranslationBatch, TranslationBatchingOptions, TranslationExample } from '../data/batching.js';
-import { bucketBatches, planBatches } from '../data/batching.js';
+import { bucketBatches } from '../data/batching.js';
 import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocabulary.js';
 import { greedyDecode } from '../decode/greedy.js';
 import type { DecoderStepper } from '../decode/stepper.js';
@@ -22,12 +22,13 @@ import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import { argmax } from '../tensor/ops/index.js';
-import { Generator } from '../tensor/random.js';
+import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { corpusBleu } from './metrics/bleu.js';
 import { exactMatch } from './metrics/exact-match.js';
 import { tokenAccuracy } from './metrics/token-accuracy.js';
 import type { BatchLoss, EvalMetrics, TaskAdapter, TrainBatches } from './task.js';
+import { countedBatches, evaluationSplit } from './task-parts.js';
 
 /**
  * What a sequence-to-sequence model offers the translation task. `srcPadding` is the source padding as the task
@@ -125,12 +126,9 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
 
   trainBatches(_epoch: number, generator: Generator): TrainBatches<TranslationBatch> {
     const batching = this.options.batching;
-    // Count the batches on a copy of the generator: bucketBatches plans with the same draws.
-    const copy = new Generator();
-    copy.setState(generator.getState());
-    const length = planBatches(this.lengths, { ...batching, generator: copy }).length;
-    const iterator = bucketBatches(this.options.train, { ...batching, generator });
-    return { length, [Symbol.iterator]: () => iterator };
+    return countedBatches(this.lengths, batching, generator, (g) =>
+      bucketBatches(this.options.train, { ...batching, generator: g }),
+    );
   }
 
   loss(batch: TranslationBatch): BatchLoss {
@@ -140,14 +138,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
 
   evaluate(split: string): EvalMetrics {
     const o = this.options;
-    const examples = o.splits?.[split];
-    if (examples === undefined) {
-      fail(
-        OP,
-        `no split '${split}' to evaluate (splits: ${Object.keys(o.splits ?? {}).join(', ') || 'none'})`,
-      );
-    }
-    if (examples.length === 0) fail(OP, `split '${split}' is empty`);
+    const examples = evaluationSplit(OP, o.splits, split);
     const padId = o.padId ?? PAD_ID;
     const decode = o.decode ?? true;
     const batchSize = o.evalBatchSize ?? o.batching.batchSize ?? 32;
