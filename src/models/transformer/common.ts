@@ -1,7 +1,7 @@
 /**
  * What the Transformer modules share: the layers' constructor options (torch.nn.TransformerEncoderLayer and
- * TransformerDecoderLayer take the same ones), the feed-forward activation, input checks, the stacks' layers
- * and final norm, and the positional encodings' addition.
+ * TransformerDecoderLayer take the same ones), the feed-forward activation, input checks, the stacks' final
+ * norm and the positional encodings' addition.
  */
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { fail } from '../../tensor/errors.js';
@@ -100,34 +100,6 @@ export function checkSequence(
         `got ${x.dtype} ${formatShape(x.shape)}`,
     );
   }
-}
-
-/**
- * The layers of a stack: `numLayers` (a positive integer) layers made by `make(index)`, each a distinct
- * instance of `kind` with the same dModel as layer 0, so that every layer's output can feed the next.
- */
-export function stackLayers<L extends { dModel: number }>(
-  op: string,
-  kind: abstract new (...args: never[]) => L,
-  make: (index: number) => L,
-  numLayers: number,
-): L[] {
-  if (!Number.isInteger(numLayers) || numLayers <= 0)
-    fail(op, `numLayers must be a positive integer, got ${numLayers}`);
-  const layers: L[] = [];
-  for (let i = 0; i < numLayers; i++) {
-    const made = make(i);
-    if (!(made instanceof kind))
-      fail(op, `the layer factory must return a ${kind.name}, got ${String(made)} for layer ${i}`);
-    if (i > 0 && made.dModel !== layers[0]!.dModel)
-      fail(
-        op,
-        `every layer must have the same dModel: layer 0 has ${layers[0]!.dModel}, layer ${i} ${made.dModel}`,
-      );
-    if (layers.includes(made)) fail(op, `the layer factory returned the same layer twice (layer ${i})`);
-    layers.push(made);
-  }
-  return layers;
 }
 
 /** The final norm of a stack: none, a LayerNorm(dModel) with the layers' eps, or the one given. */

@@ -10,15 +10,13 @@
  * deep-copies one layer, so all its layers start equal).
  */
 import type { LayerNorm } from '../../nn/layer-norm.js';
-import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   TransformerDecoderLayer,
   type TransformerDecoderLayerForwardOptions,
   type TransformerDecoderLayerOptions,
 } from './decoder-layer.js';
-import { finalNorm, stackLayers } from './common.js';
-import { LayerList } from './layer-list.js';
+import { LayerStack } from './layer-stack.js';
 
 const OP = 'TransformerDecoder';
 
@@ -41,11 +39,7 @@ export interface TransformerDecoderResult {
   crossWeights: Tensor[];
 }
 
-export class TransformerDecoder extends Module {
-  readonly layers: readonly TransformerDecoderLayer[];
-  readonly norm: LayerNorm | null;
-  readonly numLayers: number;
-
+export class TransformerDecoder extends LayerStack<TransformerDecoderLayer> {
   /**
    * @param layer the options of every layer, or a factory called with each index 0 … numLayers − 1
    * @param numLayers number of layers
@@ -55,24 +49,19 @@ export class TransformerDecoder extends Module {
     numLayers: number,
     options: TransformerDecoderOptions = {},
   ) {
-    super();
-    const layers = stackLayers(
+    super(
       OP,
       TransformerDecoderLayer,
       typeof layer === 'function' ? layer : () => new TransformerDecoderLayer(layer),
       numLayers,
+      options.norm,
     );
-    this.layers = layers;
-    this.numLayers = numLayers;
-    this.registerModule('layers', new LayerList(layers));
-    this.norm = finalNorm(OP, options.norm, layers[0]!);
-    if (this.norm) this.registerModule('norm', this.norm);
   }
 
   forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderForwardOptions = {}): Tensor {
     let x = tgt;
     for (const layer of this.layers) x = layer.forward(x, memory, options);
-    return this.norm ? this.norm.forward(x) : x;
+    return this.finalOutput(x);
   }
 
   /** The output and every layer's self- and cross-attention weights per head. */
@@ -90,6 +79,6 @@ export class TransformerDecoder extends Module {
       selfWeights.push(result.selfWeights);
       crossWeights.push(result.crossWeights);
     }
-    return { output: this.norm ? this.norm.forward(x) : x, selfWeights, crossWeights };
+    return { output: this.finalOutput(x), selfWeights, crossWeights };
   }
 }

@@ -12,11 +12,9 @@
  * built afresh from the options (or by the factory), drawing its own initial weights.
  */
 import type { LayerNorm } from '../../nn/layer-norm.js';
-import { Module } from '../../nn/module.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { TransformerEncoderLayer, type TransformerEncoderLayerOptions } from './encoder-layer.js';
-import { finalNorm, stackLayers } from './common.js';
-import { LayerList } from './layer-list.js';
+import { LayerStack } from './layer-stack.js';
 
 const OP = 'TransformerEncoder';
 
@@ -43,11 +41,7 @@ export interface TransformerEncoderResult {
   weights: Tensor[];
 }
 
-export class TransformerEncoder extends Module {
-  readonly layers: readonly TransformerEncoderLayer[];
-  readonly norm: LayerNorm | null;
-  readonly numLayers: number;
-
+export class TransformerEncoder extends LayerStack<TransformerEncoderLayer> {
   /**
    * @param layer the options of every layer, or a factory called with each index 0 … numLayers − 1
    * @param numLayers number of layers
@@ -57,24 +51,19 @@ export class TransformerEncoder extends Module {
     numLayers: number,
     options: TransformerEncoderOptions = {},
   ) {
-    super();
-    const layers = stackLayers(
+    super(
       OP,
       TransformerEncoderLayer,
       typeof layer === 'function' ? layer : () => new TransformerEncoderLayer(layer),
       numLayers,
+      options.norm,
     );
-    this.layers = layers;
-    this.numLayers = numLayers;
-    this.registerModule('layers', new LayerList(layers));
-    this.norm = finalNorm(OP, options.norm, layers[0]!);
-    if (this.norm) this.registerModule('norm', this.norm);
   }
 
   forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
     let x = src;
     for (const layer of this.layers) x = layer.forward(x, layerOptions(options));
-    return this.norm ? this.norm.forward(x) : x;
+    return this.finalOutput(x);
   }
 
   /** The output and every layer's self-attention weights per head. */
@@ -86,7 +75,7 @@ export class TransformerEncoder extends Module {
       x = result.output;
       weights.push(result.weights);
     }
-    return { output: this.norm ? this.norm.forward(x) : x, weights };
+    return { output: this.finalOutput(x), weights };
   }
 }
 
