@@ -18,7 +18,7 @@ import type { Module } from '../nn/module.js';
 import { fail } from '../tensor/errors.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { AttentionClassifier } from './classifier/classifier.js';
+import { AttentionClassifier, type AttentionClassifierOptions } from './classifier/classifier.js';
 import {
   BIGRU_ATTENTION_CONFIG,
   TRANSFORMER_CLS_CONFIG,
@@ -123,38 +123,57 @@ function rnnSeq2Seq(c: GruBahdanauConfig | GruLuongConfig, sizes: ModelSizes, ge
   };
 }
 
+/** An RNN translation model as built: one attention layer with one head, and no length limit. */
+function builtRnnTranslator(model: BahdanauSeq2Seq | LuongSeq2Seq): BuiltModel {
+  return { task: 'translate', model, attentionLayers: 1, attentionHeads: 1, maxLength: Infinity };
+}
+
+/**
+ * A classifier as built: its vocabulary and class counts from `sizes`, the `attn` padding id, and one
+ * attention-pooling layer with one head.
+ */
+function builtClassifier(
+  options: Omit<AttentionClassifierOptions, 'vocabSize' | 'numClasses' | 'padId' | 'generator'>,
+  sizes: ModelSizes,
+  generator: Generator | undefined,
+  maxLength: number,
+): BuiltModel {
+  const model = new AttentionClassifier({
+    vocabSize: size('vocabSize', sizes),
+    numClasses: size('numClasses', sizes),
+    ...options,
+    padId: PAD_ID,
+    generator,
+  });
+  return { task: 'classify', model, attentionLayers: 1, attentionHeads: 1, maxLength };
+}
+
 const REGISTRY = {
   'gru-bahdanau': entry({
     task: 'translate',
     summary: 'GRU encoder + Bahdanau (additive) attention decoder',
     config: GRU_BAHDANAU_CONFIG,
-    build: (c, sizes, generator) => ({
-      task: 'translate',
-      model: new BahdanauSeq2Seq({
-        ...rnnSeq2Seq(c, sizes, generator),
-        attentionUnits: unlessZero(c.attentionUnits),
-      }),
-      attentionLayers: 1,
-      attentionHeads: 1,
-      maxLength: Infinity,
-    }),
+    build: (c, sizes, generator) =>
+      builtRnnTranslator(
+        new BahdanauSeq2Seq({
+          ...rnnSeq2Seq(c, sizes, generator),
+          attentionUnits: unlessZero(c.attentionUnits),
+        }),
+      ),
   }),
   'gru-luong': entry({
     task: 'translate',
     summary: 'GRU encoder + Luong attention decoder (input feeding)',
     config: GRU_LUONG_CONFIG,
     check: checkGruLuong,
-    build: (c, sizes, generator) => ({
-      task: 'translate',
-      model: new LuongSeq2Seq({
-        ...rnnSeq2Seq(c, sizes, generator),
-        score: c.score,
-        inputFeeding: c.inputFeeding,
-      }),
-      attentionLayers: 1,
-      attentionHeads: 1,
-      maxLength: Infinity,
-    }),
+    build: (c, sizes, generator) =>
+      builtRnnTranslator(
+        new LuongSeq2Seq({
+          ...rnnSeq2Seq(c, sizes, generator),
+          score: c.score,
+          inputFeeding: c.inputFeeding,
+        }),
+      ),
   }),
   transformer: entry({
     task: 'translate',
@@ -187,24 +206,20 @@ const REGISTRY = {
     summary: 'BiGRU encoder + attention pooling classifier',
     config: BIGRU_ATTENTION_CONFIG,
     formerKeys: { embedDim: 'embeddingDim' },
-    build: (c: BigruAttentionConfig, sizes, generator) => ({
-      task: 'classify',
-      model: new AttentionClassifier({
-        vocabSize: size('vocabSize', sizes),
-        numClasses: size('numClasses', sizes),
-        embeddingDim: c.embeddingDim,
-        encoder: 'bigru',
-        hiddenSize: c.hiddenSize,
-        numLayers: c.numLayers,
-        attentionUnits: unlessZero(c.attentionUnits),
-        dropout: c.dropout,
-        padId: PAD_ID,
+    build: (c: BigruAttentionConfig, sizes, generator) =>
+      builtClassifier(
+        {
+          embeddingDim: c.embeddingDim,
+          encoder: 'bigru',
+          hiddenSize: c.hiddenSize,
+          numLayers: c.numLayers,
+          attentionUnits: unlessZero(c.attentionUnits),
+          dropout: c.dropout,
+        },
+        sizes,
         generator,
-      }),
-      attentionLayers: 1,
-      attentionHeads: 1,
-      maxLength: Infinity,
-    }),
+        Infinity,
+      ),
   }),
   'transformer-cls': entry({
     task: 'classify',
@@ -212,26 +227,22 @@ const REGISTRY = {
     config: TRANSFORMER_CLS_CONFIG,
     formerKeys: { embedDim: 'dModel' },
     check: (c: TransformerClsConfig) => checkHeads(c.dModel, c.nhead, 'dModel'),
-    build: (c, sizes, generator) => ({
-      task: 'classify',
-      model: new AttentionClassifier({
-        vocabSize: size('vocabSize', sizes),
-        numClasses: size('numClasses', sizes),
-        embeddingDim: c.dModel,
-        encoder: 'transformer',
-        numLayers: c.numLayers,
-        nhead: c.nhead,
-        dimFeedforward: c.dimFeedforward,
-        maxLen: c.maxLen,
-        attentionUnits: unlessZero(c.attentionUnits),
-        dropout: c.dropout,
-        padId: PAD_ID,
+    build: (c, sizes, generator) =>
+      builtClassifier(
+        {
+          embeddingDim: c.dModel,
+          encoder: 'transformer',
+          numLayers: c.numLayers,
+          nhead: c.nhead,
+          dimFeedforward: c.dimFeedforward,
+          maxLen: c.maxLen,
+          attentionUnits: unlessZero(c.attentionUnits),
+          dropout: c.dropout,
+        },
+        sizes,
         generator,
-      }),
-      attentionLayers: 1,
-      attentionHeads: 1,
-      maxLength: c.maxLen,
-    }),
+        c.maxLen,
+      ),
   }),
 };
 
