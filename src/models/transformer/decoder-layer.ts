@@ -31,16 +31,10 @@ import { MultiHeadAttention, type MultiHeadAttentionCache } from '../../attentio
 import { Dropout } from '../../nn/dropout.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { Linear } from '../../nn/linear.js';
-import { Module } from '../../nn/module.js';
-import { add, linear } from '../../tensor/ops/index.js';
+import { add } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import {
-  activationFunction,
-  checkSequence,
-  resolveLayerOptions,
-  type TransformerActivation,
-  type TransformerLayerOptions,
-} from './common.js';
+import { checkSequence, resolveLayerOptions, type TransformerLayerOptions } from './common.js';
+import { TransformerLayerBase } from './layer-base.js';
 
 const OP = 'TransformerDecoderLayer';
 
@@ -82,14 +76,7 @@ export interface TransformerDecoderLayerResult {
   cache?: TransformerDecoderLayerCache;
 }
 
-export class TransformerDecoderLayer extends Module {
-  readonly dModel: number;
-  readonly nhead: number;
-  readonly dimFeedforward: number;
-  readonly activation: TransformerActivation;
-  readonly layerNormEps: number;
-  readonly batchFirst: boolean;
-  readonly normFirst: boolean;
+export class TransformerDecoderLayer extends TransformerLayerBase {
   readonly selfAttn: MultiHeadAttention;
   /** Cross-attention: queries from the target, keys and values from the memory. */
   readonly multiheadAttn: MultiHeadAttention;
@@ -106,32 +93,15 @@ export class TransformerDecoderLayer extends Module {
   readonly dropout2: Dropout;
   /** Dropout on the feed-forward output. */
   readonly dropout3: Dropout;
-  private readonly activationFn: (x: Tensor) => Tensor;
 
   constructor(options: TransformerDecoderLayerOptions) {
-    super();
     const o = resolveLayerOptions(OP, options);
-    this.dModel = o.dModel;
-    this.nhead = o.nhead;
-    this.dimFeedforward = o.dimFeedforward;
-    this.activation = o.activation;
-    this.activationFn = activationFunction(o.activation);
-    this.layerNormEps = o.layerNormEps;
-    this.batchFirst = o.batchFirst;
-    this.normFirst = o.normFirst;
+    super(o);
     const { generator } = o;
-    const attention = () =>
-      new MultiHeadAttention({
-        embedDim: o.dModel,
-        numHeads: o.nhead,
-        dropout: o.dropout,
-        batchFirst: o.batchFirst,
-        generator,
-      });
     const norm = () => new LayerNorm(o.dModel, { eps: o.layerNormEps });
     // Registered in torch's order, so that namedParameters() lists them as torch's state_dict does.
-    this.selfAttn = this.registerModule('self_attn', attention());
-    this.multiheadAttn = this.registerModule('multihead_attn', attention());
+    this.selfAttn = this.registerModule('self_attn', this.newAttention(o));
+    this.multiheadAttn = this.registerModule('multihead_attn', this.newAttention(o));
     this.linear1 = this.registerModule('linear1', new Linear(o.dModel, o.dimFeedforward, { generator }));
     this.dropout = this.registerModule('dropout', new Dropout(o.dropout, generator));
     this.linear2 = this.registerModule('linear2', new Linear(o.dimFeedforward, o.dModel, { generator }));
@@ -209,23 +179,13 @@ export class TransformerDecoderLayer extends Module {
     if (this.normFirst) {
       x = add(x, selfAttention(this.norm1.forward(x)));
       x = add(x, crossAttention(this.norm2.forward(x)));
-      x = add(x, this.feedForward(this.norm3.forward(x)));
+      x = add(x, this.feedForward(this.norm3.forward(x), this.dropout3));
     } else {
       x = this.norm1.forward(add(x, selfAttention(x)));
       x = this.norm2.forward(add(x, crossAttention(x)));
-      x = this.norm3.forward(add(x, this.feedForward(x)));
+      x = this.norm3.forward(add(x, this.feedForward(x, this.dropout3)));
     }
     const next = cache && selfCache ? { self: selfCache, cross: cache.cross } : null;
     return { output: x, selfWeights, crossWeights, cache: next };
-  }
-
-  private feedForward(x: Tensor): Tensor {
-    // ReLU is applied in place on linear1's product (one pass, no second 4·dModel-wide activation).
-    const projected =
-      this.activation === 'relu'
-        ? linear(x, this.linear1.weight, this.linear1.bias, { activation: 'relu' })
-        : this.activationFn(this.linear1.forward(x));
-    const hidden = this.dropout.forward(projected);
-    return this.dropout3.forward(this.linear2.forward(hidden));
   }
 }

@@ -24,16 +24,10 @@ import { MultiHeadAttention } from '../../attention/multihead.js';
 import { Dropout } from '../../nn/dropout.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { Linear } from '../../nn/linear.js';
-import { Module } from '../../nn/module.js';
-import { add, linear } from '../../tensor/ops/index.js';
+import { add } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
-import {
-  activationFunction,
-  checkSequence,
-  resolveLayerOptions,
-  type TransformerActivation,
-  type TransformerLayerOptions,
-} from './common.js';
+import { checkSequence, resolveLayerOptions, type TransformerLayerOptions } from './common.js';
+import { TransformerLayerBase } from './layer-base.js';
 
 const OP = 'TransformerEncoderLayer';
 
@@ -55,14 +49,7 @@ export interface TransformerEncoderLayerResult {
   weights: Tensor;
 }
 
-export class TransformerEncoderLayer extends Module {
-  readonly dModel: number;
-  readonly nhead: number;
-  readonly dimFeedforward: number;
-  readonly activation: TransformerActivation;
-  readonly layerNormEps: number;
-  readonly batchFirst: boolean;
-  readonly normFirst: boolean;
+export class TransformerEncoderLayer extends TransformerLayerBase {
   readonly selfAttn: MultiHeadAttention;
   readonly linear1: Linear;
   /** Dropout between the two feed-forward projections. */
@@ -74,31 +61,13 @@ export class TransformerEncoderLayer extends Module {
   readonly dropout1: Dropout;
   /** Dropout on the feed-forward output. */
   readonly dropout2: Dropout;
-  private readonly activationFn: (x: Tensor) => Tensor;
 
   constructor(options: TransformerEncoderLayerOptions) {
-    super();
     const o = resolveLayerOptions(OP, options);
-    this.dModel = o.dModel;
-    this.nhead = o.nhead;
-    this.dimFeedforward = o.dimFeedforward;
-    this.activation = o.activation;
-    this.activationFn = activationFunction(o.activation);
-    this.layerNormEps = o.layerNormEps;
-    this.batchFirst = o.batchFirst;
-    this.normFirst = o.normFirst;
+    super(o);
     const { generator } = o;
     // Registered in torch's order, so that namedParameters() lists them as torch's state_dict does.
-    this.selfAttn = this.registerModule(
-      'self_attn',
-      new MultiHeadAttention({
-        embedDim: o.dModel,
-        numHeads: o.nhead,
-        dropout: o.dropout,
-        batchFirst: o.batchFirst,
-        generator,
-      }),
-    );
+    this.selfAttn = this.registerModule('self_attn', this.newAttention(o));
     this.linear1 = this.registerModule('linear1', new Linear(o.dModel, o.dimFeedforward, { generator }));
     this.dropout = this.registerModule('dropout', new Dropout(o.dropout, generator));
     this.linear2 = this.registerModule('linear2', new Linear(o.dimFeedforward, o.dModel, { generator }));
@@ -143,21 +112,11 @@ export class TransformerEncoderLayer extends Module {
     let x = src;
     if (this.normFirst) {
       x = add(x, selfAttention(this.norm1.forward(x)));
-      x = add(x, this.feedForward(this.norm2.forward(x)));
+      x = add(x, this.feedForward(this.norm2.forward(x), this.dropout2));
     } else {
       x = this.norm1.forward(add(x, selfAttention(x)));
-      x = this.norm2.forward(add(x, this.feedForward(x)));
+      x = this.norm2.forward(add(x, this.feedForward(x, this.dropout2)));
     }
     return { output: x, weights };
-  }
-
-  private feedForward(x: Tensor): Tensor {
-    // ReLU is applied in place on linear1's product (one pass, no second 4·dModel-wide activation).
-    const projected =
-      this.activation === 'relu'
-        ? linear(x, this.linear1.weight, this.linear1.bias, { activation: 'relu' })
-        : this.activationFn(this.linear1.forward(x));
-    const hidden = this.dropout.forward(projected);
-    return this.dropout2.forward(this.linear2.forward(hidden));
   }
 }
