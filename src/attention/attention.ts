@@ -17,7 +17,7 @@
  */
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import {
   add,
   arange,
@@ -97,13 +97,7 @@ export abstract class Attention extends Module {
     options: AttentionOptions = {},
   ) {
     super();
-    for (const [name, v] of [
-      ['queryDim', queryDim],
-      ['keyDim', keyDim],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0)
-        fail(this.constructor.name, `${name} must be a positive integer, got ${v}`);
-    }
+    requirePositiveIntegers(this.constructor.name, { queryDim, keyDim });
     this.options = options;
     this.normalizer = options.normalizer ?? 'softmax';
     this.window = options.window ?? null;

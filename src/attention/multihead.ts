@@ -35,7 +35,7 @@ import { constant, xavierUniform } from '../nn/init.js';
 import { Module } from '../nn/module.js';
 import { zeros } from '../tensor/creation.js';
 import { isGradEnabled } from '../tensor/autograd.js';
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import {
   add,
   linear,
@@ -127,14 +127,7 @@ export class MultiHeadAttention extends Module {
     const { embedDim, numHeads } = options;
     const kdim = options.kdim ?? embedDim;
     const vdim = options.vdim ?? embedDim;
-    for (const [name, v] of [
-      ['embedDim', embedDim],
-      ['numHeads', numHeads],
-      ['kdim', kdim],
-      ['vdim', vdim],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
-    }
+    requirePositiveIntegers(OP, { embedDim, numHeads, kdim, vdim });
     if (embedDim % numHeads !== 0)
       fail(OP, `embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
     const p = options.dropout ?? 0;

@@ -15,7 +15,7 @@
  */
 import { Linear } from '../nn/linear.js';
 import { Module } from '../nn/module.js';
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import { reshape, squeeze, tanh } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
@@ -41,12 +41,7 @@ export class AttentionPooling extends Module {
     options: { generator?: Generator } = {},
   ) {
     super();
-    for (const [name, n] of [
-      ['inputDim', inputDim],
-      ['units', units],
-    ] as const) {
-      if (!Number.isInteger(n) || n <= 0) fail(OP, `${name} must be a positive integer, got ${n}`);
-    }
+    requirePositiveIntegers(OP, { inputDim, units });
     this.W = this.registerModule('W', new Linear(inputDim, units, { generator: options.generator }));
     this.v = this.registerModule('v', new Linear(units, 1, { bias: false, generator: options.generator }));
   }

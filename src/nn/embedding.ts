@@ -1,5 +1,5 @@
 import { embedding } from '../tensor/ops/index.js';
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import type { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { normal } from './init.js';
@@ -25,12 +25,7 @@ export class Embedding extends Module {
     options: EmbeddingOptions = {},
   ) {
     super();
-    for (const [name, v] of [
-      ['numEmbeddings', numEmbeddings],
-      ['embeddingDim', embeddingDim],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0) fail('Embedding', `${name} must be a positive integer, got ${v}`);
-    }
+    requirePositiveIntegers('Embedding', { numEmbeddings, embeddingDim });
     const pad = options.paddingIdx;
     if (pad !== undefined && (!Number.isInteger(pad) || pad < -numEmbeddings || pad >= numEmbeddings)) {
       fail('Embedding', `paddingIdx ${pad} is outside [${-numEmbeddings}, ${numEmbeddings})`);

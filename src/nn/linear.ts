@@ -1,5 +1,5 @@
 import { linear } from '../tensor/ops/index.js';
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -25,12 +25,7 @@ export class Linear extends Module {
     options: LinearOptions = {},
   ) {
     super();
-    for (const [name, v] of [
-      ['inFeatures', inFeatures],
-      ['outFeatures', outFeatures],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0) fail('Linear', `${name} must be a positive integer, got ${v}`);
-    }
+    requirePositiveIntegers('Linear', { inFeatures, outFeatures });
     const weight = new Tensor(new Float32Array(outFeatures * inFeatures), [outFeatures, inFeatures]);
     kaimingUniform(weight, Math.sqrt(5), options.generator);
     this.weight = this.registerParameter('weight', weight)!;

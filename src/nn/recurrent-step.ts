@@ -9,7 +9,6 @@
  * The gate arithmetic of a step is one fused op (gruCell / lstmCell in src/tensor/ops/recurrent.ts).
  * Bias terms that are only ever added (b_hh of LSTM; b_hr, b_hz of GRU) are folded into the projection once.
  */
-import { fail } from '../tensor/errors.js';
 import { add, linear, matmul, mul, permute, reshape, slice } from '../tensor/ops/index.js';
 import { gruCell, lstmCell } from '../tensor/ops/recurrent.js';
 import type { Generator } from '../tensor/random.js';
@@ -31,10 +30,6 @@ export interface RecurrentWeights {
   /** [G·H], or null without bias. */
   biasIh: Tensor | null;
   biasHh: Tensor | null;
-}
-
-export function checkSize(op: string, name: string, v: number): void {
-  if (!Number.isInteger(v) || v <= 0) fail(op, `${name} must be a positive integer, got ${v}`);
 }
 
 /** New (unregistered) weights of one cell, in torch's order, drawn from U(−1/√H, 1/√H) as torch does. */

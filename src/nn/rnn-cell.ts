@@ -4,14 +4,13 @@
  * of the time loop.
  */
 import { zeros } from '../tensor/creation.js';
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import { reshape } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import {
-  checkSize,
   createWeights,
   gruStep,
   lstmStep,
@@ -70,8 +69,7 @@ abstract class RecurrentCell extends Module {
   ) {
     super();
     const op = `${mode}Cell`;
-    checkSize(op, 'inputSize', inputSize);
-    checkSize(op, 'hiddenSize', hiddenSize);
+    requirePositiveIntegers(op, { inputSize, hiddenSize });
     const w = createWeights(mode, inputSize, hiddenSize, options.bias ?? true, options.generator);
     this.weightIh = this.registerParameter('weight_ih', w.weightIh)!;
     this.weightHh = this.registerParameter('weight_hh', w.weightHh)!;

@@ -21,7 +21,7 @@
  * h·W_hhᵀ matmul and the gate arithmetic per step, reading its slices of the projection without copying. An
  * unpadded GRU runs that loop as one fused op (gruSequence: no per-step nodes, W_hh's gradient as one GEMM).
  */
-import { fail } from '../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../tensor/errors.js';
 import { concat, dropout, stack, transpose, where } from '../tensor/ops/index.js';
 import { newFloat } from '../tensor/ops/common.js';
 import { gruSequence } from '../fused/gru-sequence.js';
@@ -30,7 +30,6 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import {
-  checkSize,
   createWeights,
   gruStep,
   lstmStep,
@@ -106,10 +105,8 @@ abstract class RecurrentLayer extends Module {
     options: RNNOptions,
   ) {
     super();
-    checkSize(mode, 'inputSize', inputSize);
-    checkSize(mode, 'hiddenSize', hiddenSize);
     this.numLayers = options.numLayers ?? 1;
-    checkSize(mode, 'numLayers', this.numLayers);
+    requirePositiveIntegers(mode, { inputSize, hiddenSize, numLayers: this.numLayers });
     this.dropout = options.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout <= 1))
       fail(mode, `dropout must be in [0, 1], got ${this.dropout}`);

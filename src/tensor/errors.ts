@@ -22,3 +22,9 @@ export class NonFiniteError extends AttnError {
 export function fail(op: string, message: string): never {
   throw new AttnError(op, message);
 }
+
+/** Fails naming the first of `sizes` that is not a positive integer (layer widths, counts, lengths). */
+export function requirePositiveIntegers(op: string, sizes: Record<string, number>): void {
+  for (const [name, v] of Object.entries(sizes))
+    if (!Number.isInteger(v) || v <= 0) fail(op, `${name} must be a positive integer, got ${v}`);
+}

@@ -18,7 +18,7 @@ import { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
 import { GRU, LSTM } from '../../nn/rnn.js';
 import { zeros } from '../../tensor/creation.js';
-import { fail } from '../../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import { indexSelect, unbind } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape, shapesEqual } from '../../tensor/shape.js';
@@ -118,14 +118,8 @@ export function resolveDecoderOptions(
   op: string,
   options: RNNDecoderOptions,
 ): { cell: RNNCellKind; numLayers: number } {
-  for (const [name, v] of [
-    ['vocabSize', options.vocabSize],
-    ['embeddingDim', options.embeddingDim],
-    ['hiddenSize', options.hiddenSize],
-    ['encoderDim', options.encoderDim],
-  ] as const) {
-    if (!Number.isInteger(v) || v <= 0) fail(op, `${name} must be a positive integer, got ${v}`);
-  }
+  const { vocabSize, embeddingDim, hiddenSize, encoderDim } = options;
+  requirePositiveIntegers(op, { vocabSize, embeddingDim, hiddenSize, encoderDim });
   const cell = options.cell ?? 'gru';
   if (cell !== 'gru' && cell !== 'lstm') fail(op, `cell must be 'gru' or 'lstm', got ${String(cell)}`);
   return { cell, numLayers: options.numLayers ?? 1 };

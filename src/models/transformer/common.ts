@@ -4,7 +4,7 @@
  * norm and the positional encodings' addition.
  */
 import { LayerNorm } from '../../nn/layer-norm.js';
-import { fail } from '../../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import { add, gelu, relu, reshape, slice } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
@@ -62,10 +62,8 @@ export function resolveLayerOptions(op: string, options: TransformerLayerOptions
     normFirst: options.normFirst ?? false,
     generator: options.generator,
   };
-  for (const name of ['dModel', 'nhead', 'dimFeedforward'] as const) {
-    const v = resolved[name];
-    if (!Number.isInteger(v) || v <= 0) fail(op, `${name} must be a positive integer, got ${v}`);
-  }
+  const { dModel, nhead, dimFeedforward } = resolved;
+  requirePositiveIntegers(op, { dModel, nhead, dimFeedforward });
   if (resolved.dModel % resolved.nhead !== 0)
     fail(op, `dModel (${resolved.dModel}) must be divisible by nhead (${resolved.nhead})`);
   if (!(resolved.dropout >= 0 && resolved.dropout <= 1))

@@ -11,7 +11,7 @@
 import { Dropout } from '../../nn/dropout.js';
 import { Embedding } from '../../nn/embedding.js';
 import { Module } from '../../nn/module.js';
-import { fail } from '../../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import { addPositions } from './common.js';
 import type {
@@ -33,12 +33,7 @@ export class LearnedPositionalEncoding extends Module {
     options: PositionalEncodingOptions = {},
   ) {
     super();
-    for (const [name, v] of [
-      ['maxLen', maxLen],
-      ['dModel', dModel],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
-    }
+    requirePositiveIntegers(OP, { maxLen, dModel });
     const p = options.dropout ?? 0.1;
     if (!(p >= 0 && p <= 1)) fail(OP, `dropout must be in [0, 1], got ${p}`);
     this.batchFirst = options.batchFirst ?? false;

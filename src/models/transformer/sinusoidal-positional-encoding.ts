@@ -11,7 +11,7 @@
  */
 import { Dropout } from '../../nn/dropout.js';
 import { Module } from '../../nn/module.js';
-import { fail } from '../../tensor/errors.js';
+import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import type { Generator } from '../../tensor/random.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { addPositions } from './common.js';
@@ -44,12 +44,7 @@ export class SinusoidalPositionalEncoding extends Module {
     options: PositionalEncodingOptions = {},
   ) {
     super();
-    for (const [name, v] of [
-      ['dModel', dModel],
-      ['maxLen', maxLen],
-    ] as const) {
-      if (!Number.isInteger(v) || v <= 0) fail(OP, `${name} must be a positive integer, got ${v}`);
-    }
+    requirePositiveIntegers(OP, { dModel, maxLen });
     const p = options.dropout ?? 0.1;
     if (!(p >= 0 && p <= 1)) fail(OP, `dropout must be in [0, 1], got ${p}`);
     this.batchFirst = options.batchFirst ?? false;
