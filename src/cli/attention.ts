@@ -21,11 +21,18 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
-import { ALLOW_NON_FINITE, checkpointOption, DECODE_OPTIONS, decodeOptions, loadOptions } from './predict.js';
+import {
+  ALLOW_NON_FINITE,
+  CHECKPOINT_OPTION,
+  checkpointOption,
+  DECODE_OPTIONS,
+  decodeOptions,
+  loadOptions,
+} from './predict.js';
 import { UsageError } from './usage.js';
 
 const SPECS: readonly OptionSpec[] = [
-  { name: 'checkpoint', type: 'string', short: 'c', value: 'DIR', help: 'the run directory of the model' },
+  CHECKPOINT_OPTION,
   {
     name: 'out',
     type: 'string',

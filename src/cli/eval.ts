@@ -17,7 +17,6 @@ import { macroF1 } from '../train/metrics/macro-f1.js';
 import { runEach } from './batch-safe.js';
 import {
   HELP_OPTION,
-  choiceValue,
   intValue,
   optionHelp,
   parseOptions,
@@ -25,12 +24,25 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
-import { ALLOW_NON_FINITE, checkpointOption, DECODE_OPTIONS, decodeOptions, loadOptions } from './predict.js';
+import {
+  ALLOW_NON_FINITE,
+  CHECKPOINT_OPTION,
+  checkpointOption,
+  DECODE_OPTIONS,
+  decodeOptions,
+  loadOptions,
+} from './predict.js';
 import { UsageError } from './usage.js';
-import { MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
+import {
+  CLASSIFICATION_ONLY,
+  DATA_FILE_OPTIONS,
+  dataFileSettings,
+  onMalformed,
+  PAIRS_ONLY,
+} from './data-file-options.js';
 
 const SPECS: readonly OptionSpec[] = [
-  { name: 'checkpoint', type: 'string', short: 'c', value: 'DIR', help: 'the run directory of the model' },
+  CHECKPOINT_OPTION,
   {
     name: 'data',
     type: 'string',
@@ -38,32 +50,7 @@ const SPECS: readonly OptionSpec[] = [
     help: 'TSV pairs (translation) or TSV/CSV text,label (classification)',
   },
   ...DECODE_OPTIONS.filter((o) => o.name !== 'n-best'),
-  {
-    name: 'source-column',
-    type: 'string',
-    value: '0|1',
-    help: 'pairs: the column of the source sentence (default 0)',
-  },
-  {
-    name: 'text-column',
-    type: 'string',
-    value: 'C',
-    help: 'classification: text column, name or index (default 0)',
-  },
-  {
-    name: 'label-column',
-    type: 'string',
-    value: 'C',
-    help: 'classification: label column, name or index (default 1)',
-  },
-  {
-    name: 'format',
-    type: 'string',
-    value: 'F',
-    help: 'classification: tsv or csv (default: from the file name)',
-  },
-  { name: 'skip-malformed', type: 'boolean', help: 'skip malformed lines (reported) instead of stopping' },
-  MAX_LINE_TOKENS_OPTION,
+  ...DATA_FILE_OPTIONS,
   ALLOW_NON_FINITE,
   { name: 'limit', type: 'string', value: 'N', help: 'evaluate the first N examples only' },
   { name: 'json', type: 'boolean', help: 'print one JSON object' },
@@ -80,12 +67,6 @@ Options:
 ${optionHelp(SPECS)}
 `;
 
-function column(values: OptionValues, name: string, fallback: number): string | number {
-  const text = stringValue(values, name);
-  if (text === undefined) return fallback;
-  return /^\d+$/.test(text) ? Number(text) : text;
-}
-
 async function evaluateTranslation(
   predictor: BatchPredictor,
   tokenizers: PredictorTokenizers,
@@ -95,14 +76,12 @@ async function evaluateTranslation(
   note: (m: string) => void,
 ): Promise<Record<string, number>> {
   if (!('target' in tokenizers)) return fail('attn eval', 'not a translation model');
-  for (const name of ['text-column', 'label-column', 'format'])
+  for (const name of CLASSIFICATION_ONLY)
     if (values[name] !== undefined) throw new UsageError(`--${name} applies only to classification models`);
   const options = decodeOptions(values);
-  const read = await loadPairsFile(file, {
-    sourceColumn: (intValue(values, 'source-column', 0, 1) ?? 0) as 0 | 1,
-    onError: values['skip-malformed'] ? 'skip' : 'throw',
-    maxLineTokens: maxLineTokensValue(values),
-  });
+  const settings = dataFileSettings(values);
+  const { sourceColumn, maxLineTokens } = settings;
+  const read = await loadPairsFile(file, { sourceColumn, onError: onMalformed(settings), maxLineTokens });
   if (read.problems.length > 0)
     note(`skipped ${read.problems.length} malformed lines (first: ${formatProblem(read.problems[0]!)})`);
   const pairs = read.pairs.slice(0, limit);
@@ -146,15 +125,17 @@ async function evaluateClassification(
   limit: number,
   note: (m: string) => void,
 ): Promise<Record<string, number>> {
-  for (const name of ['beam', 'max-length', 'source-column'])
+  for (const name of ['beam', 'max-length', ...PAIRS_ONLY])
     if (values[name] !== undefined) throw new UsageError(`--${name} applies only to translation models`);
+  const settings = dataFileSettings(values);
+  const { textColumn, labelColumn, format, maxLineTokens } = settings;
   const read = await loadClassificationFile(file, {
     labels,
-    textColumn: column(values, 'text-column', 0),
-    labelColumn: column(values, 'label-column', 1),
-    format: choiceValue(values, 'format', ['tsv', 'csv'] as const),
-    onError: values['skip-malformed'] ? 'skip' : 'throw',
-    maxLineTokens: maxLineTokensValue(values),
+    textColumn,
+    labelColumn,
+    format,
+    onError: onMalformed(settings),
+    maxLineTokens,
   });
   if (read.problems.length > 0)
     note(`skipped ${read.problems.length} malformed lines (first: ${formatProblem(read.problems[0]!)})`);

@@ -21,7 +21,8 @@ import { maxLineBytesFor } from '../data/length-filter.js';
 import { HELP_OPTION, intValue, optionHelp, parseOptions, stringValue, type OptionSpec } from './options.js';
 import { UsageError } from './usage.js';
 
-const CHECKPOINT: OptionSpec = {
+/** The model to load: a run directory (its newest checkpoint) or one checkpoint directory. */
+export const CHECKPOINT_OPTION: OptionSpec = {
   name: 'checkpoint',
   type: 'string',
   short: 'c',
@@ -67,14 +68,14 @@ export const DECODE_OPTIONS: readonly OptionSpec[] = [
 
 const SPECS: Record<TaskKind, readonly OptionSpec[]> = {
   translate: [
-    CHECKPOINT,
+    CHECKPOINT_OPTION,
     ...DECODE_OPTIONS,
     JSON_OPTION,
     MAX_LINE_TOKENS_OPTION,
     ALLOW_NON_FINITE,
     HELP_OPTION,
   ],
-  classify: [CHECKPOINT, JSON_OPTION, MAX_LINE_TOKENS_OPTION, ALLOW_NON_FINITE, HELP_OPTION],
+  classify: [CHECKPOINT_OPTION, JSON_OPTION, MAX_LINE_TOKENS_OPTION, ALLOW_NON_FINITE, HELP_OPTION],
 };
 
 const HELP: Record<TaskKind, string> = {

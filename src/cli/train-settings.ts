@@ -20,7 +20,13 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './options.js';
-import { MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
+import {
+  CLASSIFICATION_ONLY,
+  DATA_FILE_OPTIONS,
+  dataFileSettings,
+  PAIRS_ONLY,
+  type DataFileSettings,
+} from './data-file-options.js';
 import { UsageError } from './usage.js';
 
 export const BUILTIN_TASKS = ['date', 'reversal'] as const;
@@ -33,7 +39,7 @@ export const METRICS: Record<TaskKind, readonly string[]> = {
   classify: ['accuracy', 'macroF1', 'loss'],
 };
 
-export interface DataSettings {
+export interface DataSettings extends DataFileSettings {
   builtin?: BuiltinTask;
   /** Examples of a built-in task. */
   count?: number;
@@ -42,14 +48,7 @@ export interface DataSettings {
   dev?: string;
   /** Share of the data held out for evaluation when there is no dev file. */
   devFraction: number;
-  sourceColumn: 0 | 1;
-  textColumn: string | number;
-  labelColumn: string | number;
-  format?: 'tsv' | 'csv';
   maxTokens?: number;
-  /** The most words a line may have; a longer one is malformed (default DEFAULT_MAX_LINE_TOKENS). */
-  maxLineTokens?: number;
-  skipMalformed: boolean;
   tokenizer: (typeof TOKENIZERS)[number];
   vocabSize?: number;
   minFreq: number;
@@ -129,28 +128,8 @@ export const DATA_OPTIONS: readonly OptionSpec[] = [
     help: 'evaluation data (default: --dev-fraction of the data)',
   },
   { name: 'dev-fraction', type: 'string', value: 'F', help: 'share held out for evaluation (default 0.05)' },
-  {
-    name: 'source-column',
-    type: 'string',
-    value: '0|1',
-    help: 'pairs: the column of the source sentence (default 0)',
-  },
-  {
-    name: 'text-column',
-    type: 'string',
-    value: 'C',
-    help: 'classify: text column, name or 0-based index (default 0)',
-  },
-  {
-    name: 'label-column',
-    type: 'string',
-    value: 'C',
-    help: 'classify: label column, name or 0-based index (default 1)',
-  },
-  { name: 'format', type: 'string', value: 'F', help: 'classify: tsv or csv (default: from the file name)' },
+  ...DATA_FILE_OPTIONS,
   { name: 'max-tokens', type: 'string', value: 'N', help: 'drop examples with more words than this' },
-  MAX_LINE_TOKENS_OPTION,
-  { name: 'skip-malformed', type: 'boolean', help: 'skip malformed lines (reported) instead of stopping' },
   { name: 'tokenizer', type: 'string', value: 'T', help: 'word, char or bpe (default word)' },
   {
     name: 'vocab-size',
@@ -289,14 +268,6 @@ export async function mergeConfigFile(values: OptionValues): Promise<OptionValue
   return merged;
 }
 
-function column(values: OptionValues, name: string, fallback: number): string | number {
-  const text = stringValue(values, name);
-  if (text === undefined) return fallback;
-  if (/^\d+$/.test(text)) return Number(text);
-  if (text.trim() === '') throw new UsageError(`--${name} must be a column name or a 0-based index`);
-  return text;
-}
-
 /** Settings from option values (see the file comment); usage errors name the option at fault. */
 export function resolveTrainSettings(values: OptionValues): TrainSettings {
   const arch = choiceValue(values, 'arch', ARCHITECTURES);
@@ -315,7 +286,7 @@ export function resolveTrainSettings(values: OptionValues): TrainSettings {
     throw new UsageError('give one of --data FILE and --builtin date|reversal');
   if (builtin && task !== 'translate')
     throw new UsageError(`--builtin ${builtin} is a translation task; --task classify needs --data FILE`);
-  const onlyFor = (names: string[], what: string, applies: boolean) => {
+  const onlyFor = (names: readonly string[], what: string, applies: boolean) => {
     for (const n of names) if (values[n] !== undefined && !applies) throw new UsageError(`--${n} ${what}`);
   };
   onlyFor(['count'], 'applies only to --builtin', builtin !== undefined);
@@ -324,15 +295,10 @@ export function resolveTrainSettings(values: OptionValues): TrainSettings {
     'does not apply to --builtin (its tokenizers are fixed)',
     !builtin,
   );
-  onlyFor(['source-column'], 'applies only to translation data', task === 'translate');
-  onlyFor(
-    ['text-column', 'label-column', 'format'],
-    'applies only to classification data',
-    task === 'classify',
-  );
+  onlyFor(PAIRS_ONLY, 'applies only to translation data', task === 'translate');
+  onlyFor(CLASSIFICATION_ONLY, 'applies only to classification data', task === 'classify');
   const dev = stringValue(values, 'dev');
   onlyFor(['dev-fraction'], 'cannot be used with --dev', dev === undefined);
-  const sourceColumn = intValue(values, 'source-column', 0, 1) ?? 0;
   const tokenizer = choiceValue(values, 'tokenizer', TOKENIZERS) ?? 'word';
   onlyFor(['min-freq'], 'applies only to --tokenizer word', tokenizer === 'word');
   const data: DataSettings = {
@@ -341,13 +307,8 @@ export function resolveTrainSettings(values: OptionValues): TrainSettings {
     file: file === undefined ? undefined : resolve(file),
     dev: dev === undefined ? undefined : resolve(dev),
     devFraction: numberValue(values, 'dev-fraction', 0, 0.5, true) ?? 0.05,
-    sourceColumn: sourceColumn as 0 | 1,
-    textColumn: column(values, 'text-column', 0),
-    labelColumn: column(values, 'label-column', 1),
-    format: choiceValue(values, 'format', ['tsv', 'csv'] as const),
+    ...dataFileSettings(values),
     maxTokens: intValue(values, 'max-tokens', 1, 100_000),
-    maxLineTokens: maxLineTokensValue(values),
-    skipMalformed: values['skip-malformed'] === true,
     tokenizer,
     vocabSize: intValue(values, 'vocab-size', tokenizer === 'bpe' ? 16 : 5, 10_000_000),
     minFreq: intValue(values, 'min-freq', 1, 1_000_000) ?? 1,

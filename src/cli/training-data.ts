@@ -19,6 +19,7 @@ import type { Tokenizer } from '../data/tokenizer.js';
 import type { PredictorTokenizers } from '../inference/predictor.js';
 import { fail } from '../tensor/errors.js';
 import type { DataSettings } from './train-settings.js';
+import { onMalformed } from './data-file-options.js';
 
 export type PreparedData =
   | {
@@ -126,7 +127,7 @@ async function translationData(
   let builtinTokenizers: { source: Tokenizer; target: Tokenizer } | undefined;
   const readOptions = {
     sourceColumn: settings.sourceColumn,
-    onError: settings.skipMalformed ? ('skip' as const) : ('throw' as const),
+    onError: onMalformed(settings),
     maxTokens: settings.maxTokens,
     maxLineTokens: settings.maxLineTokens,
   };
@@ -197,7 +198,7 @@ async function classificationData(
     textColumn: settings.textColumn,
     labelColumn: settings.labelColumn,
     format: settings.format,
-    onError: settings.skipMalformed ? ('skip' as const) : ('throw' as const),
+    onError: onMalformed(settings),
     maxTokens: settings.maxTokens,
     maxLineTokens: settings.maxLineTokens,
   };
