@@ -10,7 +10,7 @@ import { beamSearch } from '../decode/beam.js';
 import { greedyDecode } from '../decode/greedy.js';
 import type { Hypothesis } from '../decode/stepper.js';
 import { noGrad } from '../tensor/autograd.js';
-import { fail } from '../tensor/errors.js';
+import { fail, numberOption } from '../tensor/errors.js';
 import { softmax } from '../tensor/ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ModelCheckpointConfig } from './model-config.js';
@@ -105,8 +105,12 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
   const translateBatch = (texts: readonly string[], options: TranslateOptions = {}): TranslationResult[] => {
     const op = 'Predictor.translate';
     if (built.task !== 'translate' || !('source' in tokenizers)) return wrongTask('translate', 'classify');
-    const beamSize = integerOption(op, 'beamSize', options.beamSize, 1, 1, MAX_BEAM_SIZE);
-    const nBest = integerOption(op, 'nBest', options.nBest, 1, 1, beamSize);
+    const beamSize = numberOption(op, 'beamSize', options.beamSize, 1, {
+      min: 1,
+      max: MAX_BEAM_SIZE,
+      integer: true,
+    });
+    const nBest = numberOption(op, 'nBest', options.nBest, 1, { min: 1, max: beamSize, integer: true });
     const attention = options.attention ?? 'all';
     if (!ATTENTION_CHOICES.includes(attention))
       fail(op, `attention must be one of ${ATTENTION_CHOICES.join(', ')}, got ${String(attention)}`);
@@ -114,7 +118,7 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const maxLength =
       options.maxLength === undefined
         ? undefined
-        : integerOption(op, 'maxLength', options.maxLength, 0, 1, limit);
+        : numberOption(op, 'maxLength', options.maxLength, 0, { min: 1, max: limit, integer: true });
     const { source, target } = tokenizers;
     const model = built.model;
     model.eval();
@@ -184,21 +188,6 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     translateBatch,
     classifyBatch,
   };
-}
-
-/** `value` checked as an integer in [min, max], or `fallback` when undefined. */
-function integerOption(
-  op: string,
-  key: string,
-  value: number | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (value === undefined) return fallback;
-  if (!(typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max))
-    fail(op, `${key} must be an integer in [${min}, ${max}], got ${String(value)}`);
-  return value;
 }
 
 /** Right-padded ids [B, S] (pad id 0) and the padding mask [B, S] (true at padding). */

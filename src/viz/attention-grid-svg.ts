@@ -2,14 +2,14 @@
  * `attentionGridSvg`: the attention of every layer and head at once, as small heatmaps in a grid (one row per
  * layer, one column per head) sharing one colour legend, so heads can be compared at a glance.
  */
-import { fail } from '../tensor/errors.js';
+import { fail, numberOption } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkColorScale, type ColorScale } from './color-scale.js';
 import { panelGeometry, panelSvg, type PanelStyle, type PanelTokens } from './heatmap-panel.js';
 import { colorLegend } from './legend.js';
-import { columnLabelAngle, sizeOption } from './options.js';
-import { svgDocument, textElement, textWidth } from './svg.js';
+import { columnLabelAngle } from './options.js';
+import { drawTitle, MARGIN, svgDocument, textElement, textWidth } from './svg.js';
 import { colorDomainMax, toMatrix, tokenLabels, type AttentionMatrix, type Matrix } from './weights.js';
 
 /**
@@ -48,7 +48,6 @@ export interface AttentionGridOptions {
   background?: string;
 }
 
-const MARGIN = 12;
 const GAP = 14;
 
 /** Flattens the accepted layouts into panels[layer][head]. */
@@ -105,8 +104,8 @@ export function attentionGridSvg(weights: AttentionLayers, options: AttentionGri
   );
   const scale = options.colorScale ?? 'viridis';
   checkColorScale(op, scale);
-  const cellSize = sizeOption(op, 'cellSize', options.cellSize, 12, 2, 1000);
-  const fontSize = sizeOption(op, 'fontSize', options.fontSize, 10, 4, 200);
+  const cellSize = numberOption(op, 'cellSize', options.cellSize, 12, { min: 2, max: 1000 });
+  const fontSize = numberOption(op, 'fontSize', options.fontSize, 10, { min: 4, max: 200 });
   const style: PanelStyle = {
     cellSize,
     fontSize,
@@ -114,7 +113,7 @@ export function attentionGridSvg(weights: AttentionLayers, options: AttentionGri
     max: colorDomainMax(op, options.max, ...all.map((m) => m.values)),
     showValues: false,
     tooltips: options.tooltips ?? true,
-    maxLabelChars: sizeOption(op, 'maxLabelChars', options.maxLabelChars, 12, 2, 1000),
+    maxLabelChars: numberOption(op, 'maxLabelChars', options.maxLabelChars, 12, { min: 2, max: 1000 }),
     // Labels of neighbouring panels must not run into each other: upright only.
     columnLabelAngle: columnLabelAngle(cellSize, fontSize, 90),
   };
@@ -146,14 +145,8 @@ export function attentionGridSvg(weights: AttentionLayers, options: AttentionGri
   const pitchY = labelled.gridHeight + captionHeight + GAP + innerColLabel;
 
   const body: string[] = [];
-  let top = MARGIN;
   const titleSize = Math.round(fontSize * 1.4);
-  if (options.title) {
-    body.push(
-      textElement(MARGIN, top + titleSize, options.title, `font-size="${titleSize}" font-weight="bold"`),
-    );
-    top += titleSize + 10;
-  }
+  const top = drawTitle(body, options.title, titleSize);
   const originX = MARGIN + rowLabelWidth;
   const originY = top + colLabelHeight;
   panels.forEach((layer, l) =>

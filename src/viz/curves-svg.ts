@@ -2,10 +2,9 @@
  * `curvesSvg`: training curves — one line per series (loss, an evaluation metric, the learning rate) against
  * the step, with axes at round ticks, light grid lines and a legend. Browser-safe string building.
  */
-import { fail } from '../tensor/errors.js';
+import { fail, numberOption } from '../tensor/errors.js';
 import { escapeXml } from './escape.js';
-import { sizeOption } from './options.js';
-import { baselineShift, num, svgDocument, textElement, textWidth } from './svg.js';
+import { baselineShift, drawTitle, MARGIN, num, svgDocument, textElement, textWidth } from './svg.js';
 import { formatNumber, logTicks, niceTicks } from './ticks.js';
 
 /** A named line: [step, value] points in drawing order. */
@@ -47,7 +46,6 @@ const PALETTE = [
   '#9c755f',
   '#bab0ac',
 ];
-const MARGIN = 12;
 const TICK = 5;
 const GRID = '#e6e6e6';
 const AXIS = '#555555';
@@ -95,9 +93,9 @@ export function curvesSvg(series: readonly CurveSeries[], options: CurvesOptions
     if (typeof s?.name !== 'string' || !Array.isArray(s.points))
       fail(op, `series[${i}] must be { name: string, points: [step, value][] }`);
   });
-  const width = sizeOption(op, 'width', options.width, 640, 200, 20_000);
-  const height = sizeOption(op, 'height', options.height, 400, 150, 20_000);
-  const fontSize = sizeOption(op, 'fontSize', options.fontSize, 12, 4, 100);
+  const width = numberOption(op, 'width', options.width, 640, { min: 200, max: 20_000 });
+  const height = numberOption(op, 'height', options.height, 400, { min: 150, max: 20_000 });
+  const fontSize = numberOption(op, 'fontSize', options.fontSize, 12, { min: 4, max: 100 });
   const logY = options.logY ?? false;
   const colors = options.colors && options.colors.length > 0 ? options.colors : PALETTE;
   const usable = (p: readonly [number, number]) =>
@@ -116,14 +114,8 @@ export function curvesSvg(series: readonly CurveSeries[], options: CurvesOptions
   const yLabels = yAxis.ticks.map((t) => formatNumber(t));
 
   const body: string[] = [];
-  let top = MARGIN;
   const titleSize = Math.round(fontSize * 1.3);
-  if (options.title) {
-    body.push(
-      textElement(MARGIN, top + titleSize, options.title, `font-size="${titleSize}" font-weight="bold"`),
-    );
-    top += titleSize + 10;
-  }
+  let top = drawTitle(body, options.title, titleSize);
   top += Math.ceil(fontSize / 2); // room for the top tick label's upper half
   const yLabelRoom = options.yLabel ? fontSize + 10 : 0;
   const left =

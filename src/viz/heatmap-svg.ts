@@ -3,11 +3,12 @@
  * produced), columns are source tokens (the keys: what is attended to); cell (i, j) is coloured by the weight
  * target i gives source j. Browser-safe: it only builds a string.
  */
+import { numberOption } from '../tensor/errors.js';
 import { checkColorScale, type ColorScale } from './color-scale.js';
 import { panelGeometry, panelSvg, type PanelStyle } from './heatmap-panel.js';
 import { colorLegend } from './legend.js';
-import { columnLabelAngle, sizeOption } from './options.js';
-import { num, svgDocument, textElement, textWidth } from './svg.js';
+import { columnLabelAngle } from './options.js';
+import { drawTitle, MARGIN, num, svgDocument, textElement, textWidth } from './svg.js';
 import { colorDomainMax, toMatrix, tokenLabels, type AttentionMatrix } from './weights.js';
 
 export interface HeatmapOptions {
@@ -42,7 +43,6 @@ export interface HeatmapOptions {
   background?: string;
 }
 
-const MARGIN = 12;
 const LEGEND_MIN_HEIGHT = 80;
 
 /** The SVG document of an attention matrix [Tt, Ts] (number[][] or Tensor, leading size-1 axes dropped). */
@@ -51,8 +51,8 @@ export function heatmapSvg(weights: AttentionMatrix, options: HeatmapOptions = {
   const matrix = toMatrix(op, weights);
   const scale = options.colorScale ?? 'viridis';
   checkColorScale(op, scale);
-  const cellSize = sizeOption(op, 'cellSize', options.cellSize, 28, 2, 1000);
-  const fontSize = sizeOption(op, 'fontSize', options.fontSize, 12, 4, 200);
+  const cellSize = numberOption(op, 'cellSize', options.cellSize, 28, { min: 2, max: 1000 });
+  const fontSize = numberOption(op, 'fontSize', options.fontSize, 12, { min: 4, max: 200 });
   const style: PanelStyle = {
     cellSize,
     fontSize,
@@ -60,7 +60,7 @@ export function heatmapSvg(weights: AttentionMatrix, options: HeatmapOptions = {
     max: colorDomainMax(op, options.max, matrix.values),
     showValues: options.showValues ?? false,
     tooltips: options.tooltips ?? true,
-    maxLabelChars: sizeOption(op, 'maxLabelChars', options.maxLabelChars, 20, 2, 1000),
+    maxLabelChars: numberOption(op, 'maxLabelChars', options.maxLabelChars, 20, { min: 2, max: 1000 }),
     columnLabelAngle: columnLabelAngle(cellSize, fontSize, options.columnLabelAngle),
   };
   const tokens = {
@@ -75,13 +75,7 @@ export function heatmapSvg(weights: AttentionMatrix, options: HeatmapOptions = {
   const titleSize = Math.round(fontSize * 1.3);
 
   const body: string[] = [];
-  let top = MARGIN;
-  if (options.title) {
-    body.push(
-      textElement(MARGIN, top + titleSize, options.title, `font-size="${titleSize}" font-weight="bold"`),
-    );
-    top += titleSize + 10;
-  }
+  const top = drawTitle(body, options.title, titleSize);
   const xLabelHeight = xLabel ? fontSize + 6 : 0;
   const yLabelWidth = yLabel ? fontSize + 8 : 0;
   const gridX = MARGIN + yLabelWidth + geometry.rowLabelWidth;

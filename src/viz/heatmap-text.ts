@@ -3,8 +3,8 @@
  * with `color`, an ANSI 256-colour background from the colour scale. Target tokens label the rows; source tokens
  * head the columns, written across when they fit a cell and downwards (one character per line) when not.
  */
+import { numberOption } from '../tensor/errors.js';
 import { checkColorScale, colorAt, MISSING_COLOR, type ColorScale } from './color-scale.js';
-import { sizeOption } from './options.js';
 import { sanitizeTerminal } from './escape.js';
 import { ANSI_RESET, ansiColors, displayWidth, fitColumns, shadeOf, SHADES } from './terminal.js';
 import { formatNumber } from './ticks.js';
@@ -39,8 +39,8 @@ export function heatmapText(
   const matrix = toMatrix(op, weights);
   const sources = tokenLabels(op, 'sourceTokens', sourceTokens, matrix.cols, 'columns (source positions)');
   const targets = tokenLabels(op, 'targetTokens', targetTokens, matrix.rows, 'rows (target positions)');
-  const width = sizeOption(op, 'width', options.width, 80, 8, 100_000);
-  const maxLabelChars = sizeOption(op, 'maxLabelChars', options.maxLabelChars, 8, 1, 1000);
+  const width = numberOption(op, 'width', options.width, 80, { min: 8, max: 100_000 });
+  const maxLabelChars = numberOption(op, 'maxLabelChars', options.maxLabelChars, 8, { min: 1, max: 1000 });
   const scale = options.colorScale ?? 'viridis';
   checkColorScale(op, scale);
   const max = colorDomainMax(op, options.max, matrix.values);

@@ -2,12 +2,12 @@
  * `highlightTokensSvg`: a sentence with each token on a background coloured by its weight — how a classifier's
  * attention pooling read the text. Tokens wrap into lines like words in a paragraph.
  */
+import { numberOption } from '../tensor/errors.js';
 import { contrastingText, rgbToHex } from './color-scale.js';
 import { escapeXml } from './escape.js';
 import { tokenColors, type HighlightOptions } from './highlight-colors.js';
 import { colorLegend } from './legend.js';
-import { sizeOption } from './options.js';
-import { baselineShift, num, svgDocument, textElement, textWidth } from './svg.js';
+import { baselineShift, drawTitle, MARGIN, num, svgDocument, textElement, textWidth } from './svg.js';
 import { formatNumber } from './ticks.js';
 import type { WeightVector } from './weights.js';
 
@@ -24,8 +24,6 @@ export interface HighlightSvgOptions extends HighlightOptions {
   background?: string;
 }
 
-const MARGIN = 12;
-
 /** An SVG document of `tokens` highlighted by `weights` (number[] or Tensor [T], one weight per token). */
 export function highlightTokensSvg(
   tokens: readonly string[],
@@ -34,22 +32,16 @@ export function highlightTokensSvg(
 ): string {
   const op = 'highlightTokensSvg';
   const colored = tokenColors(op, tokens, weights, options);
-  const fontSize = sizeOption(op, 'fontSize', options.fontSize, 14, 4, 200);
-  const wrapWidth = sizeOption(op, 'width', options.width, 640, 50, 100_000);
+  const fontSize = numberOption(op, 'fontSize', options.fontSize, 14, { min: 4, max: 200 });
+  const wrapWidth = numberOption(op, 'width', options.width, 640, { min: 50, max: 100_000 });
   const padX = Math.round(fontSize * 0.3);
   const boxHeight = Math.round(fontSize * 1.6);
   const lineHeight = boxHeight + 6;
   const gap = Math.round(fontSize * 0.35);
 
   const body: string[] = [];
-  let top = MARGIN;
   const titleSize = Math.round(fontSize * 1.2);
-  if (options.title) {
-    body.push(
-      textElement(MARGIN, top + titleSize, options.title, `font-size="${titleSize}" font-weight="bold"`),
-    );
-    top += titleSize + 10;
-  }
+  const top = drawTitle(body, options.title, titleSize);
   let x = MARGIN;
   let y = top;
   let right = MARGIN;

@@ -2,10 +2,10 @@
  * `highlightTokensText`: tokens highlighted by weight for a terminal — on ANSI 256-colour backgrounds, or, without
  * colour, with a bar of shade blocks (' ░▒▓█') under each token.
  */
+import { numberOption } from '../tensor/errors.js';
 import { contrastingText, hexToRgb } from './color-scale.js';
 import { sanitizeTerminal } from './escape.js';
 import { tokenColors, type HighlightOptions } from './highlight-colors.js';
-import { sizeOption } from './options.js';
 import { ANSI_RESET, ansiColors, displayWidth, shadeOf } from './terminal.js';
 import type { WeightVector } from './weights.js';
 
@@ -24,7 +24,7 @@ export function highlightTokensText(
 ): string {
   const op = 'highlightTokensText';
   const colored = tokenColors(op, tokens, weights, options);
-  const width = sizeOption(op, 'width', options.width, 80, 1, 100_000);
+  const width = numberOption(op, 'width', options.width, 80, { min: 1, max: 100_000 });
   const pieces = colored.tokens.map((t) => sanitizeTerminal(t));
   // Wrap tokens into lines of at most `width` columns (a token wider than that gets a line of its own).
   const lines: number[][] = [];

@@ -55,6 +55,19 @@ export function textElement(x: number, y: number, content: string, attributes = 
   return `<text x="${num(x)}" y="${num(y)}"${attributes ? ' ' + attributes : ''}>${escapeXml(content)}</text>`;
 }
 
+/** The space between a picture's edge and what it draws, in pixels. */
+export const MARGIN = 12;
+
+/**
+ * Draws a picture's bold title (when it has one) at the top-left margin, in `size` pixels; returns the y below
+ * it, where the picture's content starts.
+ */
+export function drawTitle(body: string[], title: string | undefined, size: number): number {
+  if (!title) return MARGIN;
+  body.push(textElement(MARGIN, MARGIN + size, title, `font-size="${size}" font-weight="bold"`));
+  return MARGIN + size + 10;
+}
+
 /** The offset from a line's middle to its baseline, so text centres on a y without dominant-baseline. */
 export function baselineShift(fontSize: number): number {
   return fontSize * 0.35;

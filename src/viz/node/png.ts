@@ -5,8 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Resvg as ResvgClass, ResvgRenderOptions } from '@resvg/resvg-js';
-import { fail } from '../../tensor/errors.js';
-import { sizeOption } from '../options.js';
+import { fail, numberOption } from '../../tensor/errors.js';
 
 export interface PngOptions {
   /** Pixels per SVG unit (default 2: sharp text on high-density screens and in documents). */
@@ -57,7 +56,7 @@ function bundledFonts(): string[] {
 export function svgToPng(svg: string, options: PngOptions = {}): Uint8Array {
   const op = 'svgToPng';
   if (typeof svg !== 'string') fail(op, 'svg must be a string');
-  const scale = sizeOption(op, 'scale', options.scale, 2, 0.1, 16);
+  const scale = numberOption(op, 'scale', options.scale, 2, { min: 0.1, max: 16 });
   const { Resvg } = loadResvg(op);
   const fonts = bundledFonts();
   const renderOptions: ResvgRenderOptions = {
