@@ -19,21 +19,13 @@
  * the tutorial's `dec_emb`, `dec`, `fc`, `attn`.
  */
 import { AdditiveAttention } from '../../attention/additive.js';
-import type { Dropout } from '../../nn/dropout.js';
-import type { Embedding } from '../../nn/embedding.js';
-import type { Linear } from '../../nn/linear.js';
-import { Module } from '../../nn/module.js';
-import type { GRU, LSTM } from '../../nn/rnn.js';
 import { fail } from '../../tensor/errors.js';
 import { add } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   checkTokens,
-  createDecoderModules,
   embedStep,
   initialState,
-  resolveDecoderOptions,
-  selectRows,
   type RNNDecoderCoreResult,
   type RNNDecoderOptions,
   type RNNDecoderState,
@@ -41,8 +33,9 @@ import {
   type RNNDecoderWeights,
 } from './decoder-parts.js';
 import { runDecoder, type RNNDecoderForwardOptions, type RNNDecoderForwardResult } from './decoder-runner.js';
-import { prepareRecurrence, projectPart, recurrenceStep, type RNNCellKind } from './recurrence.js';
+import { prepareRecurrence, projectPart, recurrenceStep } from './recurrence.js';
 import type { RNNState } from './rnn-encoder.js';
+import { RNNAttentionDecoderBase } from './attention-decoder-base.js';
 
 export interface BahdanauDecoderOptions extends RNNDecoderOptions {
   /** Width of the additive scorer's hidden layer (W1, W2: → units; default hiddenSize). */
@@ -53,38 +46,16 @@ export interface BahdanauDecoderOptions extends RNNDecoderOptions {
 const CONTEXT = 0;
 const EMBEDDING = 1;
 
-export class BahdanauDecoder extends Module {
+export class BahdanauDecoder extends RNNAttentionDecoderBase {
   readonly kind = 'bahdanau';
   readonly op = 'BahdanauDecoder';
-  readonly vocabSize: number;
-  readonly embeddingDim: number;
-  readonly hiddenSize: number;
-  readonly encoderDim: number;
-  readonly cell: RNNCellKind;
-  readonly numLayers: number;
   /** Which part of layer 0's input the embedding is (see recurrence.ts). */
   readonly embeddingPart = EMBEDDING;
-  readonly embedding: Embedding;
-  readonly rnn: GRU | LSTM;
-  readonly fc: Linear;
-  readonly dropout: Dropout;
   readonly attention: AdditiveAttention;
 
   constructor(options: BahdanauDecoderOptions) {
-    super();
-    const { cell, numLayers } = resolveDecoderOptions(this.op, options);
-    const { vocabSize, embeddingDim, hiddenSize, encoderDim } = options;
-    this.vocabSize = vocabSize;
-    this.embeddingDim = embeddingDim;
-    this.hiddenSize = hiddenSize;
-    this.encoderDim = encoderDim;
-    this.cell = cell;
-    this.numLayers = numLayers;
-    const modules = createDecoderModules(options, cell, numLayers, encoderDim + embeddingDim);
-    this.embedding = this.registerModule('embedding', modules.embedding);
-    this.rnn = this.registerModule('rnn', modules.rnn);
-    this.fc = this.registerModule('fc', modules.fc);
-    this.dropout = this.registerModule('dropout', modules.dropout);
+    super('BahdanauDecoder', options, options.encoderDim + options.embeddingDim);
+    const { hiddenSize, encoderDim } = options;
     const units = options.attentionUnits ?? hiddenSize;
     if (!Number.isInteger(units) || units <= 0)
       fail(this.op, `attentionUnits must be a positive integer, got ${units}`);
@@ -109,11 +80,6 @@ export class BahdanauDecoder extends Module {
   init(memory: Tensor, initial: RNNState | null = null, paddingMask: Tensor | null = null): RNNDecoderState {
     const state = initialState(this.op, this, memory, initial, paddingMask);
     return { ...state, keys: this.attention.prepareKeys(memory), lastPosition: null };
-  }
-
-  /** The state's rows reordered as `indices` (beam search). */
-  select(state: RNNDecoderState, indices: Int32Array): RNNDecoderState {
-    return selectRows(this.op, state, indices);
   }
 
   /** Additive attention of query [rows, H] over the state's encoder outputs: context [rows, D], weights [rows, S]. */
@@ -150,7 +116,4 @@ export class BahdanauDecoder extends Module {
   ): RNNDecoderForwardResult {
     return runDecoder(this, tgtIn, state, options);
   }
-
-  /** Dropout between layers. */
-  private readonly between = (x: Tensor): Tensor => this.dropout.forward(x);
 }

@@ -25,21 +25,14 @@ import { DotAttention } from '../../attention/dot.js';
 import { GeneralAttention } from '../../attention/general.js';
 import { checkWindow, type LocalWindow } from '../../attention/local.js';
 import type { LuongScore } from '../../attention/luong.js';
-import type { Dropout } from '../../nn/dropout.js';
-import type { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
-import { Module } from '../../nn/module.js';
-import type { GRU, LSTM } from '../../nn/rnn.js';
 import { fail } from '../../tensor/errors.js';
 import { add, concat, tanh } from '../../tensor/ops/index.js';
 import type { Tensor } from '../../tensor/tensor.js';
 import {
   checkTokens,
-  createDecoderModules,
   embedStep,
   initialState,
-  resolveDecoderOptions,
-  selectRows,
   type RNNDecoderCoreResult,
   type RNNDecoderOptions,
   type RNNDecoderState,
@@ -47,8 +40,9 @@ import {
   type RNNDecoderWeights,
 } from './decoder-parts.js';
 import { runDecoder, type RNNDecoderForwardOptions, type RNNDecoderForwardResult } from './decoder-runner.js';
-import { prepareRecurrence, projectPart, recurrenceStep, type RNNCellKind } from './recurrence.js';
+import { prepareRecurrence, projectPart, recurrenceStep } from './recurrence.js';
 import type { RNNState } from './rnn-encoder.js';
+import { RNNAttentionDecoderBase } from './attention-decoder-base.js';
 
 export interface LuongDecoderOptions extends RNNDecoderOptions {
   /** The score (default 'general'); 'dot' needs encoderDim = hiddenSize. */
@@ -63,46 +57,24 @@ export interface LuongDecoderOptions extends RNNDecoderOptions {
 const EMBEDDING = 0;
 const FEED = 1;
 
-export class LuongDecoder extends Module {
+export class LuongDecoder extends RNNAttentionDecoderBase {
   readonly kind = 'luong';
   readonly op = 'LuongDecoder';
-  readonly vocabSize: number;
-  readonly embeddingDim: number;
-  readonly hiddenSize: number;
-  readonly encoderDim: number;
-  readonly cell: RNNCellKind;
-  readonly numLayers: number;
   /** Which part of layer 0's input the embedding is (see recurrence.ts). */
   readonly embeddingPart = EMBEDDING;
   readonly score: LuongScore;
   readonly window: LocalWindow | null;
   readonly inputFeeding: boolean;
-  readonly embedding: Embedding;
-  readonly rnn: GRU | LSTM;
-  readonly fc: Linear;
-  readonly dropout: Dropout;
   readonly attention: Attention;
   /** W_c: Linear(encoderDim + H → H, no bias). */
   readonly Wc: Linear;
 
   constructor(options: LuongDecoderOptions) {
-    super();
-    const op = this.op;
-    const { cell, numLayers } = resolveDecoderOptions(op, options);
-    const { vocabSize, embeddingDim, hiddenSize: H, encoderDim: D } = options;
-    this.vocabSize = vocabSize;
-    this.embeddingDim = embeddingDim;
-    this.hiddenSize = H;
-    this.encoderDim = D;
-    this.cell = cell;
-    this.numLayers = numLayers;
-    this.inputFeeding = options.inputFeeding ?? true;
-    const inputSize = this.inputFeeding ? embeddingDim + H : embeddingDim;
-    const modules = createDecoderModules(options, cell, numLayers, inputSize);
-    this.embedding = this.registerModule('embedding', modules.embedding);
-    this.rnn = this.registerModule('rnn', modules.rnn);
-    this.fc = this.registerModule('fc', modules.fc);
-    this.dropout = this.registerModule('dropout', modules.dropout);
+    const op = 'LuongDecoder';
+    const { embeddingDim, hiddenSize: H, encoderDim: D } = options;
+    const inputFeeding = options.inputFeeding ?? true;
+    super(op, options, inputFeeding ? embeddingDim + H : embeddingDim);
+    this.inputFeeding = inputFeeding;
     this.score = options.score ?? 'general';
     this.window = options.window ?? null;
     if (this.window) checkWindow(op, this.window);
@@ -142,11 +114,6 @@ export class LuongDecoder extends Module {
     const lastPosition =
       this.window?.kind === 'local-p' ? lastKeyPositions(batch, length, paddingMask) : null;
     return { ...state, keys: this.attention.prepareKeys(memory), lastPosition };
-  }
-
-  /** The state's rows reordered as `indices` (beam search). */
-  select(state: RNNDecoderState, indices: Int32Array): RNNDecoderState {
-    return selectRows(this.op, state, indices);
   }
 
   /**
@@ -196,7 +163,4 @@ export class LuongDecoder extends Module {
   ): RNNDecoderForwardResult {
     return runDecoder(this, tgtIn, state, options);
   }
-
-  /** Dropout between layers. */
-  private readonly between = (x: Tensor): Tensor => this.dropout.forward(x);
 }
