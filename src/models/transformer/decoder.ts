@@ -39,7 +39,7 @@ export interface TransformerDecoderResult {
   crossWeights: Tensor[];
 }
 
-export class TransformerDecoder extends LayerStack<TransformerDecoderLayer> {
+export class TransformerDecoder extends LayerStack<TransformerDecoderLayer, TransformerDecoderLayerOptions> {
   /**
    * @param layer the options of every layer, or a factory called with each index 0 … numLayers − 1
    * @param numLayers number of layers
@@ -49,13 +49,7 @@ export class TransformerDecoder extends LayerStack<TransformerDecoderLayer> {
     numLayers: number,
     options: TransformerDecoderOptions = {},
   ) {
-    super(
-      OP,
-      TransformerDecoderLayer,
-      typeof layer === 'function' ? layer : () => new TransformerDecoderLayer(layer),
-      numLayers,
-      options.norm,
-    );
+    super(OP, TransformerDecoderLayer, layer, numLayers, options.norm);
   }
 
   forward(tgt: Tensor, memory: Tensor, options: TransformerDecoderForwardOptions = {}): Tensor {

@@ -41,7 +41,7 @@ export interface TransformerEncoderResult {
   weights: Tensor[];
 }
 
-export class TransformerEncoder extends LayerStack<TransformerEncoderLayer> {
+export class TransformerEncoder extends LayerStack<TransformerEncoderLayer, TransformerEncoderLayerOptions> {
   /**
    * @param layer the options of every layer, or a factory called with each index 0 … numLayers − 1
    * @param numLayers number of layers
@@ -51,13 +51,7 @@ export class TransformerEncoder extends LayerStack<TransformerEncoderLayer> {
     numLayers: number,
     options: TransformerEncoderOptions = {},
   ) {
-    super(
-      OP,
-      TransformerEncoderLayer,
-      typeof layer === 'function' ? layer : () => new TransformerEncoderLayer(layer),
-      numLayers,
-      options.norm,
-    );
+    super(OP, TransformerEncoderLayer, layer, numLayers, options.norm);
   }
 
   forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {

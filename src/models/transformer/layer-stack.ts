@@ -10,24 +10,29 @@ import type { Tensor } from '../../tensor/tensor.js';
 import { finalNorm } from './common.js';
 import { LayerList } from './layer-list.js';
 
-export abstract class LayerStack<L extends Module & { dModel: number; layerNormEps: number }> extends Module {
+export abstract class LayerStack<
+  L extends Module & { dModel: number; layerNormEps: number },
+  O extends object,
+> extends Module {
   readonly layers: readonly L[];
   readonly norm: LayerNorm | null;
   readonly numLayers: number;
 
   /**
-   * @param kind the layers' class: every layer `make` returns must be a distinct instance of it
-   * @param make the layer at each index 0 … numLayers − 1
+   * @param kind the layers' class: every layer must be a distinct instance of it
+   * @param layer the options of every layer (each built as `new kind(layer)`), or a factory called with each
+   *   index 0 … numLayers − 1
    * @param norm the final norm: true builds LayerNorm(dModel) with the layers' eps; false or null means none
    */
   protected constructor(
     op: string,
-    kind: abstract new (...args: never[]) => L,
-    make: (index: number) => L,
+    kind: new (options: O) => L,
+    layer: O | ((index: number) => L),
     numLayers: number,
     norm: LayerNorm | boolean | null | undefined,
   ) {
     super();
+    const make = typeof layer === 'function' ? layer : () => new kind(layer);
     const layers = stackLayers(op, kind, make, numLayers);
     this.layers = layers;
     this.numLayers = numLayers;
