@@ -74,6 +74,14 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
   return a;
 }
 
+/**
+ * `shape` viewed as [outer, n, inner] around axis `a`: n = shape[a], and the products of the dimensions
+ * before and after it (how the kernels walk one axis of a contiguous tensor).
+ */
+export function axisView(shape: Shape, a: number): { outer: number; n: number; inner: number } {
+  return { outer: sizeOf(shape.slice(0, a)), n: shape[a]!, inner: sizeOf(shape.slice(a + 1)) };
+}
+
 /** Resolves a list of axes (or all axes when undefined), sorted and without repeats. */
 export function normalizeAxes(
   op: string,

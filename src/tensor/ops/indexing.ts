@@ -1,6 +1,6 @@
 /** Picking elements by integer index: gather, indexSelect, embedding lookup, oneHot. */
 import { fail } from '../errors.js';
-import { formatShape, normalizeAxis, sizeOf } from '../shape.js';
+import { axisView, formatShape, normalizeAxis, sizeOf } from '../shape.js';
 import { allocate, allocateOverwritten } from '../dtype.js';
 import { Tensor } from '../tensor.js';
 import {
@@ -29,10 +29,8 @@ export function indexSelect(x: Tensor, axis: number, index: Tensor): Tensor {
   const idx = intData('indexSelect', index, 'index');
   if (index.ndim !== 1) fail('indexSelect', `index must be 1-D, got shape ${formatShape(index.shape)}`);
   const a = normalizeAxis('indexSelect', axis, x.ndim);
-  const n = x.shape[a]!;
+  const { outer, n, inner } = axisView(x.shape, a);
   checkIndices('indexSelect', idx, n, 'index');
-  const outer = sizeOf(x.shape.slice(0, a));
-  const inner = sizeOf(x.shape.slice(a + 1));
   const shape = x.shape.slice();
   shape[a] = idx.length;
   const out = new Tensor(allocateOverwritten(x.dtype, sizeOf(shape)), shape, x.dtype);
@@ -89,10 +87,8 @@ export function gather(x: Tensor, axis: number, index: Tensor): Tensor {
       `index of shape ${formatShape(index.shape)} must match input ${formatShape(x.shape)} on every axis but ${a}`,
     );
   }
-  const n = x.shape[a]!;
+  const { outer, n, inner } = axisView(x.shape, a);
   checkIndices('gather', idx, n, 'index');
-  const outer = sizeOf(x.shape.slice(0, a));
-  const inner = sizeOf(x.shape.slice(a + 1));
   const m = index.shape[a]!;
   const out = new Tensor(allocateOverwritten(x.dtype, index.size), index.shape, x.dtype);
   backend().gather({ src: x.data, outer, n, inner, index: idx, m, out: out.data });

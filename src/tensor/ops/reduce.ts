@@ -2,7 +2,7 @@
 import type { ReduceOp } from '../../backend/kernels.js';
 import { noGrad } from '../autograd.js';
 import { fail } from '../errors.js';
-import { formatShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
+import { axisView, formatShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import { eq, div, mul, sub } from './binary.js';
 import { backend, floatData, noGradOutput, record, checkTensor } from './common.js';
@@ -125,10 +125,9 @@ function argReduction(
     return noGradOutput(op, new Tensor(out, keepdim ? x.shape.map(() => 1) : [], 'int32'), [x]);
   }
   const a = normalizeAxis(op, axis, x.ndim);
-  const outer = sizeOf(x.shape.slice(0, a));
-  const inner = sizeOf(x.shape.slice(a + 1));
+  const { outer, n, inner } = axisView(x.shape, a);
   const out = new Int32Array(outer * inner);
-  backend().argReduce({ op, x: x.data, outer, n: x.shape[a]!, inner, out });
+  backend().argReduce({ op, x: x.data, outer, n, inner, out });
   return noGradOutput(op, new Tensor(out, resultShape(x.shape, [a], keepdim), 'int32'), [x]);
 }
 

@@ -1,5 +1,5 @@
 /** softmax and log-softmax along one axis. */
-import { normalizeAxis, sizeOf } from '../shape.js';
+import { axisView, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backend, floatData, newFloatOverwritten, record } from './common.js';
 
@@ -19,10 +19,7 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
 function softmaxOp(op: string, x: Tensor, axis: number, log: boolean): Tensor {
   const xd = floatData(op, x, 'input');
   const a = normalizeAxis(op, axis, Math.max(1, x.ndim));
-  const shape = x.ndim === 0 ? [1] : x.shape;
-  const outer = sizeOf(shape.slice(0, a));
-  const n = shape[a]!;
-  const inner = sizeOf(shape.slice(a + 1));
+  const { outer, n, inner } = axisView(x.ndim === 0 ? [1] : x.shape, a);
   const { data: yd, tensor: y } = newFloatOverwritten(x.shape);
   backend().softmax({ x: xd, outer, n, inner, log, out: yd });
   return record(op, y, [x], (g) => {

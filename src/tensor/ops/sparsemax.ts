@@ -1,5 +1,5 @@
 /** sparsemax (Martins & Astudillo, 2016) and 1.5-entmax (Peters, Niculae & Martins, 2019) along one axis. */
-import { normalizeAxis, sizeOf } from '../shape.js';
+import { axisView, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { backend, floatData, newFloat, record } from './common.js';
 
@@ -34,10 +34,7 @@ export function entmax15(x: Tensor, axis = -1): Tensor {
 function simplexOp(op: 'sparsemax' | 'entmax15', x: Tensor, axis: number): Tensor {
   const xd = floatData(op, x, 'input');
   const a = normalizeAxis(op, axis, Math.max(1, x.ndim));
-  const shape = x.ndim === 0 ? [1] : x.shape;
-  const outer = sizeOf(shape.slice(0, a));
-  const n = shape[a]!;
-  const inner = sizeOf(shape.slice(a + 1));
+  const { outer, n, inner } = axisView(x.ndim === 0 ? [1] : x.shape, a);
   const { data: yd, tensor: y } = newFloat(x.shape);
   const be = backend();
   be[op]({ x: xd, outer, n, inner, out: yd });
