@@ -30,9 +30,19 @@ export function decodeElements(
 ): DecodedElements {
   switch (dtype) {
     case 'F32':
-      return { data: decodeFloat32(bytes, littleEndianHost), dtype: 'float32' };
+      return {
+        data: decodeWords(bytes, littleEndianHost, new Float32Array(bytes.length / 4), (v, o) =>
+          v.getFloat32(o, true),
+        ),
+        dtype: 'float32',
+      };
     case 'I32':
-      return { data: decodeInt32(bytes, littleEndianHost), dtype: 'int32' };
+      return {
+        data: decodeWords(bytes, littleEndianHost, new Int32Array(bytes.length / 4), (v, o) =>
+          v.getInt32(o, true),
+        ),
+        dtype: 'int32',
+      };
     case 'I64':
       return { data: decodeInt64(bytes, tensor, file), dtype: 'int32' };
     case 'U8':
@@ -44,29 +54,22 @@ export function decodeElements(
   }
 }
 
-function decodeFloat32(bytes: Uint8Array, littleEndianHost: boolean): Float32Array {
-  const out = new Float32Array(bytes.length / 4);
+/** 4-byte little-endian elements: copied as they are on a little-endian host, else read one by one. */
+function decodeWords<T extends Float32Array | Int32Array>(
+  bytes: Uint8Array,
+  littleEndianHost: boolean,
+  out: T,
+  read: (view: DataView, offset: number) => number,
+): T {
   if (littleEndianHost) {
     new Uint8Array(out.buffer).set(bytes);
     return out;
   }
   const view = viewOf(bytes);
-  for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(4 * i, true);
+  for (let i = 0; i < out.length; i++) out[i] = read(view, 4 * i);
   return out;
 }
 
-function decodeInt32(bytes: Uint8Array, littleEndianHost: boolean): Int32Array {
-  const out = new Int32Array(bytes.length / 4);
-  if (littleEndianHost) {
-    new Uint8Array(out.buffer).set(bytes);
-    return out;
-  }
-  const view = viewOf(bytes);
-  for (let i = 0; i < out.length; i++) out[i] = view.getInt32(4 * i, true);
-  return out;
-}
-
-/** I64 → int32: a value fits when its high word is the sign extension of its low word. */
 function decodeInt64(bytes: Uint8Array, tensor: string, file: string): Int32Array {
   const out = new Int32Array(bytes.length / 8);
   const view = viewOf(bytes);
