@@ -5,10 +5,10 @@
 import { fail, numberOption } from '../tensor/errors.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkColorScale, type ColorScale } from './color-scale.js';
+import { checkColorScale } from './color-scale.js';
 import { panelGeometry, panelSvg, type PanelStyle, type PanelTokens } from './heatmap-panel.js';
 import { colorLegend } from './legend.js';
-import { columnLabelAngle } from './options.js';
+import { columnLabelAngle, type MatrixPictureOptions } from './options.js';
 import { drawTitle, MARGIN, svgDocument, textElement, textWidth } from './svg.js';
 import { colorDomainMax, toMatrix, tokenLabels, type AttentionMatrix, type Matrix } from './weights.js';
 
@@ -19,21 +19,8 @@ import { colorDomainMax, toMatrix, tokenLabels, type AttentionMatrix, type Matri
  */
 export type AttentionLayers = Tensor | readonly (Tensor | readonly AttentionMatrix[])[];
 
-export interface AttentionGridOptions {
-  /** Column labels (default 0, 1, 2, …). */
-  sourceTokens?: readonly string[];
-  /** Row labels (default 0, 1, 2, …). */
-  targetTokens?: readonly string[];
-  title?: string;
-  /** Default 'viridis'. */
-  colorScale?: ColorScale;
-  /** Side of a cell in pixels (default 12). */
-  cellSize?: number;
-  /** The weight drawn with the top colour, shared by all panels (default: the largest weight anywhere). */
-  max?: number;
-  /** A `<title>` per cell (default true). */
-  tooltips?: boolean;
-  legend?: boolean;
+/** Defaults: cells of 12 px, labels of 10 px cut at 12 characters; `max` is shared by all panels. */
+export interface AttentionGridOptions extends MatrixPictureOptions {
   /**
    * Which panels carry token labels: 'edges' (default) labels rows on the first column of panels and columns on
    * the first row; 'all' labels every panel; 'none' draws no token labels.
@@ -41,11 +28,6 @@ export interface AttentionGridOptions {
   tokenLabels?: 'edges' | 'all' | 'none';
   /** Panel captions (default `layer ${l} · head ${h}`, counting from 0 as the arrays and tensors do). */
   caption?: (layer: number, head: number) => string;
-  /** Label font size in pixels (default 10). */
-  fontSize?: number;
-  /** Tokens longer than this are cut with an ellipsis (default 12). */
-  maxLabelChars?: number;
-  background?: string;
 }
 
 const GAP = 14;

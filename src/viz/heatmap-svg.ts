@@ -4,43 +4,22 @@
  * target i gives source j. Browser-safe: it only builds a string.
  */
 import { numberOption } from '../tensor/errors.js';
-import { checkColorScale, type ColorScale } from './color-scale.js';
+import { checkColorScale } from './color-scale.js';
 import { panelGeometry, panelSvg, type PanelStyle } from './heatmap-panel.js';
 import { colorLegend } from './legend.js';
-import { columnLabelAngle } from './options.js';
+import { columnLabelAngle, type MatrixPictureOptions } from './options.js';
 import { drawTitle, MARGIN, num, svgDocument, textElement, textWidth } from './svg.js';
 import { colorDomainMax, toMatrix, tokenLabels, type AttentionMatrix } from './weights.js';
 
-export interface HeatmapOptions {
-  /** Column labels, one per source position (default 0, 1, 2, …). */
-  sourceTokens?: readonly string[];
-  /** Row labels, one per target position (default 0, 1, 2, …). */
-  targetTokens?: readonly string[];
-  /** Drawn above the picture and used as its accessible name. */
-  title?: string;
-  /** Default 'viridis' (dark = low, yellow = high). */
-  colorScale?: ColorScale;
-  /** Side of a cell in pixels (default 28). */
-  cellSize?: number;
+/** Defaults: cells of 28 px, labels of 12 px cut at 20 characters. */
+export interface HeatmapOptions extends MatrixPictureOptions {
   /** Print each weight in its cell with two decimals (default false). */
   showValues?: boolean;
-  /** A `<title>` per cell ("target → source: weight"), shown on hover in browsers (default true). */
-  tooltips?: boolean;
-  /** The weight drawn with the top colour (default: the largest weight; 1 to compare pictures). */
-  max?: number;
-  /** Draw the colour legend (default true). */
-  legend?: boolean;
   /** Axis captions (default 'source' and 'target'; '' hides one). */
   xLabel?: string;
   yLabel?: string;
-  /** Label font size in pixels (default 12). */
-  fontSize?: number;
-  /** Tokens longer than this are cut with an ellipsis (default 20). */
-  maxLabelChars?: number;
   /** Column label rotation (default 45°, or 90° when cells are too narrow for slanted labels). */
   columnLabelAngle?: 45 | 90;
-  /** Background colour (default '#ffffff'; 'none' for transparent). */
-  background?: string;
 }
 
 const LEGEND_MIN_HEIGHT = 80;
