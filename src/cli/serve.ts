@@ -1,7 +1,7 @@
 /** `attn serve`: the JSON API and the web page over one checkpoint, until Ctrl-C or SIGTERM. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, LIMIT_BOUNDS, type ServeLimits } from '../serve/limits.js';
-import { createServer, type AttnServer } from '../serve/server.js';
+import { checkCorsOrigins, createServer, type AttnServer } from '../serve/server.js';
 import { closeOnSignal } from '../serve/shutdown.js';
 import { parsingUsage, UsageError } from './usage.js';
 
@@ -14,6 +14,11 @@ Serves the model in DIR (a directory written by attn train or attn demo) over HT
   POST /api/classify    {"text": "..."} → label, probabilities, pooling weight per token
   GET  /api/info        the model: task, architecture, parameters, attention layers and heads
   GET  /api/limits      the request limits below
+  GET  /healthz         200 while the process is up (a liveness probe)
+  GET  /readyz          200 when the model is loaded and the queue has room, else 503 with the reason
+  GET  /metrics         Prometheus metrics: requests by route and status, latency, queue depth, batch sizes,
+                        tokens generated, process memory and CPU
+Every answer carries X-Request-Id (the client's own, when it sends a plain one), which --log records.
 
 The model runs on a worker thread, one request at a time; waiting requests queue (a full queue is answered
 503). Ctrl-C or SIGTERM stops accepting, finishes the requests under way and exits 0; a second one exits at once.
@@ -21,7 +26,7 @@ The model runs on a worker thread, one request at a time; waiting requests queue
 Options:
   --checkpoint DIR      the checkpoint directory (required)
   --port N              TCP port (default 8080; 0 picks a free one)
-  --host H              address to listen on (default 127.0.0.1; 0.0.0.0 to accept other machines)
+  --host H              address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 to accept others)
   --max-chars N         most characters in a text (default ${DEFAULT_LIMITS.maxChars})
   --max-words N         most words in a text (default ${DEFAULT_LIMITS.maxWords})
   --max-beam-size N     largest beamSize a request may ask for (default ${DEFAULT_LIMITS.maxBeamSize})
@@ -35,7 +40,11 @@ Options:
                         (default ${DEFAULT_LIMITS.socketTimeoutSeconds})
   --allowed-hosts A,B   host names requests may use besides loopback names and IP addresses (* for any);
                         others are refused 403 (DNS rebinding)
-  --log                 log every request as a JSON line on stdout
+  --cors A,B            origins (https://example.org, or *) whose web pages may call the API; CORS is off
+                        unless given
+  --rate-limit N        at most N API requests per client address per window (429 beyond); off unless given
+  --rate-limit-window S the rate limit's window in seconds (default 60; needs --rate-limit)
+  --log                 log every request as a JSON line on stdout (with its request id)
   -h, --help            show this help
 `;
 
@@ -70,6 +79,10 @@ function allowedHosts(text: string | undefined): string[] {
   return names;
 }
 
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
 export async function runServe(args: readonly string[]): Promise<number> {
   const { values } = parsingUsage(() =>
     parseArgs({
@@ -88,6 +101,9 @@ export async function runServe(args: readonly string[]): Promise<number> {
         'max-connections': { type: 'string' },
         'socket-timeout': { type: 'string' },
         'allowed-hosts': { type: 'string' },
+        cors: { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'rate-limit-window': { type: 'string' },
         log: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -110,6 +126,16 @@ export async function runServe(args: readonly string[]): Promise<number> {
   }
 
   const hosts = allowedHosts(values['allowed-hosts']);
+  const corsOrigins = values.cors === undefined ? [] : values.cors.split(',').map((o) => o.trim());
+  try {
+    checkCorsOrigins(corsOrigins);
+  } catch (error) {
+    throw new UsageError(`--cors: ${(error as Error).message.replace(/^createServer: corsOrigins: /, '')}`);
+  }
+  const rateMax = integer('rate-limit', values['rate-limit'], 1, 1_000_000);
+  const rateWindow = integer('rate-limit-window', values['rate-limit-window'], 1, 86_400);
+  if (rateWindow !== undefined && rateMax === undefined)
+    throw new UsageError('--rate-limit-window needs --rate-limit N');
   let server: AttnServer;
   try {
     server = await createServer({
@@ -117,6 +143,8 @@ export async function runServe(args: readonly string[]): Promise<number> {
       limits,
       log: values.log ?? false,
       allowedHosts: hosts,
+      corsOrigins,
+      ...(rateMax === undefined ? {} : { rateLimit: { max: rateMax, windowSeconds: rateWindow ?? 60 } }),
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -135,6 +163,11 @@ export async function runServe(args: readonly string[]): Promise<number> {
   const { info } = server;
   const log = (line: string): void => void process.stderr.write(`attn serve: ${line}\n`);
   log(`${info.task} model (${info.architecture}) from ${values.checkpoint}`);
+  log(
+    isLoopback(host)
+      ? `bound to ${host}: only this machine can connect (--host 0.0.0.0 accepts other machines)`
+      : `bound to ${host}: other machines can connect`,
+  );
   process.stdout.write(`attn serve: listening on ${url}/ (Ctrl-C stops)\n`);
   await closeOnSignal(() => server.close(), { log });
   log('stopped');

@@ -16,6 +16,8 @@ export interface PredictorHostOptions {
   checkpoint: string;
   /** Jobs that may wait beside the running one; more are refused with 503. */
   maxQueue: number;
+  /** Told the size of each batch of jobs handed to the model (for metrics). */
+  onBatch?: (size: number) => void;
 }
 
 interface PendingJob {
@@ -33,6 +35,9 @@ export interface HostStats {
   /** Workers started after the first (each one after a crash). */
   restarts: number;
 }
+
+/** Whether the host takes jobs now, and if not, why. */
+export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export class PredictorHost {
   private worker: Worker | undefined;
@@ -60,6 +65,17 @@ export class PredictorHost {
 
   stats(): HostStats {
     return { running: this.current ? 1 : 0, queued: this.queue.length, restarts: this.restarts };
+  }
+
+  /** Ready: the model is loaded on a live worker, the host is not closing, and the queue has room. */
+  readiness(): Readiness {
+    if (this.closed) return { ready: false, reason: 'the server is shutting down' };
+    if (this.unavailable !== undefined)
+      return { ready: false, reason: `the model is unavailable: ${this.unavailable}` };
+    if (this.worker === undefined) return { ready: false, reason: "the model's worker is starting again" };
+    if (this.current !== undefined && this.queue.length >= this.options.maxQueue)
+      return { ready: false, reason: `the queue is full (${this.queue.length} requests waiting)` };
+    return { ready: true };
   }
 
   /** Runs `job` on the model once the jobs before it are done. `signal` drops it while it still waits. */
@@ -116,6 +132,7 @@ export class PredictorHost {
     const next = this.queue.shift();
     if (!next) return;
     this.current = next;
+    this.options.onBatch?.(1);
     this.worker.postMessage({ id: next.id, job: next.job });
   }
 

@@ -1,11 +1,14 @@
 /**
  * `createServer`: the HTTP server of `attn serve` (fastify). A JSON API over one model — `POST /api/translate`,
- * `POST /api/classify`, `GET /api/info`, `GET /api/limits` — and the web page at `/`. Requests are checked
+ * `POST /api/classify`, `GET /api/info`, `GET /api/limits` — the web page at `/`, and for operators
+ * `GET /healthz`, `GET /readyz` and `GET /metrics` (operator-routes.ts). Requests are checked
  * (JSON only, body size, text length, beam-size and length bounds, no unknown fields) before anything reaches
  * the model, which runs on a worker thread (see predictor-host.ts). `close()` stops accepting connections,
  * lets the requests under way finish, then stops the worker.
  */
 import { STATUS_CODES } from 'node:http';
+import fastifyCors from '@fastify/cors';
+import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { ClassificationResult, PredictorInfo, TranslationResult } from '../inference/types.js';
@@ -13,8 +16,11 @@ import { boundedTranslationJson, PendingAnswers } from './answer-budget.js';
 import { hostAllowList } from './host-check.js';
 import { HttpError } from './http-error.js';
 import { countWords, resolveLimits, type ServeLimits } from './limits.js';
+import { ServerMetrics } from './metrics.js';
+import { addOperatorRoutes, PROBE_PATHS } from './operator-routes.js';
 import { checkPageDirectory } from './page-files.js';
 import { PredictorHost, type HostStats } from './predictor-host.js';
+import { requestId } from './request-id.js';
 import {
   classifyBodySchema,
   describeSchemaError,
@@ -38,6 +44,18 @@ export interface ServeOptions {
    * answered 403, so that a web page elsewhere cannot reach the server through DNS rebinding.
    */
   allowedHosts?: readonly string[];
+  /**
+   * Origins (`scheme://host[:port]`, or `*`) whose web pages may call the API from a browser. None by default:
+   * CORS is off and browsers keep other sites' pages from reading the answers.
+   */
+  corsOrigins?: readonly string[];
+  /** At most `max` API requests per `windowSeconds` from one client address (429 beyond); off by default. */
+  rateLimit?: RateLimit;
+}
+
+export interface RateLimit {
+  max: number;
+  windowSeconds: number;
 }
 
 export interface AttnServer {
@@ -60,8 +78,16 @@ const CONTENT_SECURITY_POLICY =
 /** Loads the model on its worker thread and builds the server (not yet listening). */
 export async function createServer(options: ServeOptions): Promise<AttnServer> {
   const limits = resolveLimits(options.limits);
+  const corsOrigins = checkCorsOrigins(options.corsOrigins ?? []);
+  if (options.rateLimit) checkRateLimit(options.rateLimit);
   const pageDirectory = options.page === false ? undefined : checkPageDirectory();
-  const host = await PredictorHost.start({ checkpoint: options.checkpoint, maxQueue: limits.maxQueue });
+  // The gauges read the host and the answer budget, created below, only when scraped.
+  const metrics = new ServerMetrics(() => ({ ...host.stats(), pendingAnswerBytes: pending.bytes }));
+  const host = await PredictorHost.start({
+    checkpoint: options.checkpoint,
+    maxQueue: limits.maxQueue,
+    onBatch: (size) => metrics.batch(size),
+  });
   const { info } = host;
 
   const app = Fastify({
@@ -73,6 +99,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     connectionTimeout: limits.socketTimeoutSeconds * 1000,
     // Reject rather than repair: no type coercion ("3" is not a beam size) and no silent removal of unknown fields.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    genReqId: requestId,
   });
   // JSON only: fastify also parses text/plain by default, which would turn a wrong content type into a 400.
   app.removeContentTypeParser('text/plain');
@@ -87,6 +114,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
   app.server.maxConnections = limits.maxConnections;
   const hostAllowed = hostAllowList(options.allowedHosts);
   app.addHook('onRequest', async (request) => {
+    if (PROBE_PATHS.includes(request.routeOptions.url ?? '')) return;
     if (!hostAllowed(request.headers.host)) {
       throw new HttpError(
         403,
@@ -97,6 +125,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
   });
   const pending = new PendingAnswers(limits.maxPendingBytes);
   app.addHook('onSend', async (request, reply) => {
+    reply.header('X-Request-Id', request.id);
     reply.header('X-Content-Type-Options', 'nosniff');
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     reply.header('Referrer-Policy', 'no-referrer');
@@ -130,7 +159,25 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     if (status >= 500) request.log.error(error);
     sendError(reply, status, message);
   });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.answered(request.routeOptions.url, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  });
   app.addHook('onClose', () => host.close());
+
+  if (corsOrigins.length > 0)
+    await app.register(fastifyCors, {
+      origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
+      methods: ['GET', 'POST'],
+      exposedHeaders: ['X-Request-Id'],
+    });
+  if (options.rateLimit)
+    await app.register(fastifyRateLimit, {
+      max: options.rateLimit.max,
+      timeWindow: options.rateLimit.windowSeconds * 1000,
+      // Only the API costs model time; the page, the probes and the metrics are not limited.
+      allowList: (request) => !request.url.startsWith('/api/'),
+    });
+  addOperatorRoutes(app, () => host.readiness(), metrics);
 
   app.get('/api/info', async (): Promise<PredictorInfo> => info);
   app.get('/api/limits', async (): Promise<ServeLimits> => limits);
@@ -149,6 +196,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
       const options =
         maxLength === undefined ? { beamSize, nBest, attention } : { beamSize, nBest, maxLength, attention };
       const result = await host.run({ kind: 'translate', text, options }, clientGone(reply));
+      metrics.generated(result.hypotheses.reduce((sum, h) => sum + h.tokens.length, 0));
       return sendCounted(
         reply,
         boundedTranslationJson(result as TranslationResult, attention, limits.maxResponseBytes),
@@ -178,6 +226,34 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     listen: (port, hostName = '127.0.0.1') => app.listen({ port, host: hostName }),
     close: () => app.close(),
   };
+}
+
+/** Each origin is `*` or a URL origin exactly (`https://example.org`, no path, no trailing slash). */
+export function checkCorsOrigins(origins: readonly string[]): readonly string[] {
+  for (const origin of origins) {
+    if (origin === '*') continue;
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || parsed.origin !== origin || !/^https?:$/.test(parsed.protocol))
+      throw new Error(
+        `createServer: corsOrigins: ${JSON.stringify(origin)} is not an origin like https://example.org (or *)`,
+      );
+  }
+  return origins;
+}
+
+function checkRateLimit({ max, windowSeconds }: RateLimit): void {
+  for (const [name, value] of [
+    ['max', max],
+    ['windowSeconds', windowSeconds],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new Error(`createServer: rateLimit.${name} must be a positive integer, got ${String(value)}`);
+  }
 }
 
 function requireTask(info: PredictorInfo, task: PredictorInfo['task']): void {

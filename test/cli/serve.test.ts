@@ -52,6 +52,10 @@ describe('attn serve', () => {
     });
     try {
       expect(stderr).toContain(`classify model (bigru-attention) from ${checkpoints.classify}`);
+      expect(stderr).toContain('bound to 127.0.0.1: only this machine can connect');
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${url}/readyz`);
+      expect(await ready.json()).toEqual({ status: 'ready' });
       const info = await fetch(`${url}/api/info`);
       expect(await info.json()).toMatchObject({ task: 'classify', architecture: 'bigru-attention' });
       const answer = await fetch(`${url}/api/classify`, {
@@ -77,6 +81,8 @@ describe('attn serve', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: attn serve --checkpoint DIR');
     expect(stdout).toContain('POST /api/translate');
+    for (const route of ['GET  /healthz', 'GET  /readyz', 'GET  /metrics', '--cors', '--rate-limit N'])
+      expect(stdout).toContain(route);
   });
 
   it('exits 2 without --checkpoint, with an unknown option or a bad value', async () => {
@@ -92,6 +98,15 @@ describe('attn serve', () => {
     const beam = await attn('serve', '--checkpoint', checkpoints.classify, '--max-beam-size', '0');
     expect(beam.code).toBe(2);
     expect(beam.stderr).toContain("--max-beam-size must be an integer from 1 to 64, got '0'");
+    const cors = await attn('serve', '--checkpoint', checkpoints.classify, '--cors', 'example.org');
+    expect(cors.code).toBe(2);
+    expect(cors.stderr).toContain('--cors: "example.org" is not an origin like https://example.org');
+    const rate = await attn('serve', '--checkpoint', checkpoints.classify, '--rate-limit', '0');
+    expect(rate.code).toBe(2);
+    expect(rate.stderr).toContain("--rate-limit must be an integer from 1 to 1000000, got '0'");
+    const windowOnly = await attn('serve', '--checkpoint', checkpoints.classify, '--rate-limit-window', '10');
+    expect(windowOnly.code).toBe(2);
+    expect(windowOnly.stderr).toContain('--rate-limit-window needs --rate-limit N');
   });
 
   it('exits 1 naming the directory when the checkpoint does not load', async () => {
