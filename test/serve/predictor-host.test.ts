@@ -29,11 +29,18 @@ async function rejection(promise: Promise<unknown>): Promise<HttpError> {
 
 describe('PredictorHost', () => {
   it('runs one job at a time, queues up to maxQueue more and refuses the rest with 503', async () => {
-    const host = await PredictorHost.start({ checkpoint: checkpoints.translate, maxQueue: 2 });
+    const batches: number[] = [];
+    const host = await PredictorHost.start({
+      checkpoint: checkpoints.translate,
+      maxQueue: 2,
+      onBatch: (size) => batches.push(size),
+    });
     try {
+      expect(host.readiness()).toEqual({ ready: true });
       // All five are asked for in the same tick: one runs, two wait, two are refused before any finishes.
       const jobs = Array.from({ length: 5 }, () => host.run(job));
       expect(host.stats()).toEqual({ running: 1, queued: 2, restarts: 0 });
+      expect(host.readiness()).toEqual({ ready: false, reason: 'the queue is full (2 requests waiting)' });
       const [refusedA, refusedB] = await Promise.all([rejection(jobs[3]!), rejection(jobs[4]!)]);
       for (const refused of [refusedA, refusedB]) {
         expect(refused.statusCode).toBe(503);
@@ -42,6 +49,9 @@ describe('PredictorHost', () => {
       const done = await Promise.all(jobs.slice(0, 3));
       for (const result of done) expect(result.sourceTokens).toEqual(['a', 'b', 'c', 'd', '<eos>']);
       expect(host.stats()).toEqual({ running: 0, queued: 0, restarts: 0 });
+      expect(host.readiness()).toEqual({ ready: true });
+      // One job at a time: three batches of one.
+      expect(batches).toEqual([1, 1, 1]);
     } finally {
       await host.close();
     }
@@ -69,6 +79,7 @@ describe('PredictorHost', () => {
       const before = await host.run({ kind: 'classify', text: 'good film' });
       // Kill the worker as a crash would (terminate makes it exit without the host asking).
       await (host as unknown as { worker: Worker }).worker.terminate();
+      expect(host.readiness()).toEqual({ ready: false, reason: "the model's worker is starting again" });
       const after = await host.run({ kind: 'classify', text: 'good film' });
       expect(after).toEqual(before);
       expect(host.stats().restarts).toBe(1);
@@ -90,6 +101,7 @@ describe('PredictorHost', () => {
     const running = rejection(host.run(job));
     const waiting = rejection(host.run(job));
     await host.close();
+    expect(host.readiness()).toEqual({ ready: false, reason: 'the server is shutting down' });
     expect((await waiting).message).toBe('the server is shutting down');
     expect((await running).statusCode).toBe(503);
     expect((await rejection(host.run(job))).message).toBe('the server is shutting down');
