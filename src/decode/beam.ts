@@ -10,14 +10,14 @@ import { noGrad } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DecodeOptions, DecoderStepper, Hypothesis } from './stepper.js';
-import { attentionRow, checkDecodeOptions, checkLogProbs } from './util.js';
+import { attentionRow, checkDecodeOptions, checkLogProbs, perSource } from './util.js';
 
 export interface BeamSearchOptions extends DecodeOptions {
   beamSize: number;
   /** α of the length normalisation (default 1). */
   lengthPenalty?: number;
-  /** How many hypotheses to return per source, best first (default 1, at most beamSize). */
-  nBest?: number;
+  /** How many hypotheses to return per source, best first (default 1, at most beamSize; or one per source). */
+  nBest?: number | readonly number[];
 }
 
 interface Live {
@@ -53,13 +53,13 @@ export function beamSearch<S>(stepper: DecoderStepper<S>, options: BeamSearchOpt
   const alpha = options.lengthPenalty ?? 1;
   if (!Number.isFinite(alpha) || alpha < 0)
     fail(op, `lengthPenalty must be a non-negative number, got ${alpha}`);
-  const nBest = options.nBest ?? 1;
-  if (!Number.isInteger(nBest) || nBest < 1 || nBest > k)
-    fail(op, `nBest must be an integer in [1, ${k}], got ${nBest}`);
   const axis = stepper.attentionRowAxis ?? 0;
 
   return noGrad(() => {
     const batch = stepper.batchSize;
+    const maxLength = perSource(op, 'maxLength', options.maxLength, batch);
+    const nBest = perSource(op, 'nBest', options.nBest ?? 1, batch);
+    for (const n of nBest) if (n < 1 || n > k) fail(op, `nBest must be an integer in [1, ${k}], got ${n}`);
     let state = stepper.start(k);
     // Row b·k + j is hypothesis j of source b. All rows of a source start identical, so only the first is live.
     let live: (Live | null)[] = Array.from({ length: batch * k }, (_, r) =>
@@ -69,7 +69,11 @@ export function beamSearch<S>(stepper: DecoderStepper<S>, options: BeamSearchOpt
     const done = new Array<boolean>(batch).fill(false);
     const tokens = new Int32Array(batch * k).fill(options.sos);
 
-    for (let t = 0; t < options.maxLength && !done.every(Boolean); t++) {
+    const longest = Math.max(0, ...maxLength);
+    for (let t = 0; t < longest; t++) {
+      // A source at its own bound is done: its live hypotheses are returned as they are.
+      for (let b = 0; b < batch; b++) if (t >= maxLength[b]!) done[b] = true;
+      if (done.every(Boolean)) break;
       const { logProbs, state: next, attention } = stepper.step(tokens, state);
       const vocab = checkLogProbs(op, logProbs, batch * k);
       const lp = logProbs.data as Float32Array;
@@ -77,7 +81,11 @@ export function beamSearch<S>(stepper: DecoderStepper<S>, options: BeamSearchOpt
       const nextLive: (Live | null)[] = new Array(batch * k).fill(null);
       for (let b = 0; b < batch; b++) {
         if (done[b]) {
-          for (let j = 0; j < k; j++) parents[b * k + j] = b * k;
+          // Its live hypotheses stay as they are (returned when it has fewer than nBest finished ones).
+          for (let j = 0; j < k; j++) {
+            parents[b * k + j] = b * k;
+            nextLive[b * k + j] = live[b * k + j]!;
+          }
           continue;
         }
         const best: { score: number; row: number; token: number }[] = [];
@@ -125,13 +133,13 @@ export function beamSearch<S>(stepper: DecoderStepper<S>, options: BeamSearchOpt
 
     return finished.map((list, b) => {
       const all = [...list];
-      if (all.length < nBest) {
+      if (all.length < nBest[b]!) {
         for (let j = 0; j < k; j++) {
           const h = live[b * k + j];
           if (h) all.push({ ...h, score: normalised(h.logProb, h.tokens.length, alpha), finished: false });
         }
       }
-      return all.sort((x, y) => y.score - x.score).slice(0, nBest);
+      return all.sort((x, y) => y.score - x.score).slice(0, nBest[b]);
     });
   });
 }

@@ -33,8 +33,12 @@ export interface DecoderStepper<State> {
 export interface DecodeOptions {
   sos: number;
   eos: number;
-  /** Stop after this many generated tokens (EOS not counted). */
-  maxLength: number;
+  /**
+   * Stop after this many generated tokens (EOS not counted): one bound for every source, or one per source of
+   * the batch. A source's hypotheses never depend on another's bound, so a batch of sources with their own
+   * bounds decodes each as it would alone.
+   */
+  maxLength: number | readonly number[];
 }
 
 export interface Hypothesis {

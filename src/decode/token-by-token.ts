@@ -4,7 +4,7 @@
  */
 import { noGrad } from '../tensor/autograd.js';
 import type { DecodeOptions, DecoderStepper, Hypothesis } from './stepper.js';
-import { attentionRow, checkLogProbs } from './util.js';
+import { attentionRow, checkLogProbs, perSource } from './util.js';
 
 /** Picks the next token of row `row` from its log-probabilities lp[row·vocab … row·vocab + vocab). */
 export type TokenChooser = (lp: Float32Array, row: number, vocab: number) => number;
@@ -17,6 +17,7 @@ export function decodeTokenByToken<S>(
 ): Hypothesis[] {
   return noGrad(() => {
     const batch = stepper.batchSize;
+    const maxLength = perSource(op, 'maxLength', options.maxLength, batch);
     let state = stepper.start(1);
     const hyps: Hypothesis[] = Array.from({ length: batch }, () => ({
       tokens: [],
@@ -26,15 +27,17 @@ export function decodeTokenByToken<S>(
       finished: false,
     }));
     const tokens = new Int32Array(batch).fill(options.sos);
-    for (let t = 0; t < options.maxLength; t++) {
-      if (hyps.every((h) => h.finished)) break;
+    const longest = Math.max(0, ...maxLength);
+    for (let t = 0; t < longest; t++) {
+      // A source stops at its <eos> or its own bound; the others go on without it.
+      if (hyps.every((h, b) => h.finished || t >= maxLength[b]!)) break;
       const { logProbs, state: next, attention } = stepper.step(tokens, state);
       state = next;
       const vocab = checkLogProbs(op, logProbs, batch);
       const lp = logProbs.data as Float32Array;
       for (let b = 0; b < batch; b++) {
         const h = hyps[b]!;
-        if (h.finished) continue;
+        if (h.finished || t >= maxLength[b]!) continue;
         const token = choose(lp, b, vocab);
         h.logProb += lp[b * vocab + token]!;
         h.score = h.logProb;

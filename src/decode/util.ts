@@ -5,10 +5,28 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { DecodeOptions } from './stepper.js';
 
 export function checkDecodeOptions(op: string, options: DecodeOptions): void {
-  for (const key of ['sos', 'eos', 'maxLength'] as const) {
+  for (const key of ['sos', 'eos'] as const) {
     const v = options[key];
     if (!Number.isInteger(v) || v < 0) fail(op, `${key} must be a non-negative integer, got ${v}`);
   }
+}
+
+/**
+ * Each source's bound on generated tokens, from `maxLength` (one for all, or one per source): an error naming
+ * `op` unless every bound is a non-negative integer and a list has one per source.
+ */
+export function perSource(
+  op: string,
+  name: string,
+  value: number | readonly number[],
+  batch: number,
+): number[] {
+  const values = typeof value === 'number' ? new Array<number>(batch).fill(value) : [...value];
+  if (values.length !== batch)
+    fail(op, `${name} must be a number or one per source (${batch}), got a list of ${values.length}`);
+  for (const v of values)
+    if (!Number.isInteger(v) || v < 0) fail(op, `${name} must be a non-negative integer, got ${v}`);
+  return values;
 }
 
 /** Checks a step's log-probabilities are [rows, vocab] and returns vocab. */

@@ -152,6 +152,31 @@ describe('decoding', () => {
     expect(top1.map((h) => h.tokens)).toEqual(greedy.map((h) => h.tokens));
   });
 
+  it('a batch with a bound and an nBest per source decodes each source exactly as it would alone', () => {
+    const maxLength = [2, 5, 0];
+    const greedy = greedyDecode(new ToyStepper(tables), { sos: SOS, eos: EOS, maxLength });
+    const sampled = sampleDecode(new ToyStepper(tables), {
+      sos: SOS,
+      eos: EOS,
+      maxLength,
+      generator: new Generator(5),
+    });
+    const nBest = [1, 3, 2];
+    const beams = beamSearch(new ToyStepper(tables), { sos: SOS, eos: EOS, maxLength, beamSize: 4, nBest });
+    tables.forEach((table, b) => {
+      const alone = { sos: SOS, eos: EOS, maxLength: maxLength[b]! };
+      expect(greedy[b]).toEqual(greedyDecode(new ToyStepper([table]), alone)[0]);
+      expect(beams[b]).toEqual(
+        beamSearch(new ToyStepper([table]), { ...alone, beamSize: 4, nBest: nBest[b] })[0],
+      );
+      expect(beams[b]).toHaveLength(Math.min(nBest[b]!, Math.max(1, beams[b]!.length)));
+      expect(greedy[b]!.tokens.length).toBeLessThanOrEqual(maxLength[b]!);
+    });
+    // A bound of 0 generates nothing; the sampled source with bound 0 too.
+    expect(greedy[2]).toMatchObject({ tokens: [], finished: false, attention: [] });
+    expect(sampled[2]).toMatchObject({ tokens: [], finished: false });
+  });
+
   it('rejects bad options with errors naming the search', () => {
     const s = new ToyStepper([tables[0]!]);
     expect(() => beamSearch(s, { sos: SOS, eos: EOS, maxLength: 3, beamSize: 0 })).toThrow(
@@ -159,6 +184,15 @@ describe('decoding', () => {
     );
     expect(() => beamSearch(s, { sos: SOS, eos: EOS, maxLength: 3, beamSize: 2, nBest: 3 })).toThrow(/nBest/);
     expect(() => greedyDecode(s, { sos: SOS, eos: EOS, maxLength: -1 })).toThrow(/^greedyDecode: maxLength/);
+    expect(() => greedyDecode(s, { sos: SOS, eos: EOS, maxLength: [3, 4] })).toThrow(
+      /^greedyDecode: maxLength must be a number or one per source \(1\), got a list of 2/,
+    );
+    expect(() => beamSearch(s, { sos: SOS, eos: EOS, maxLength: [1.5], beamSize: 2 })).toThrow(
+      /^beamSearch: maxLength must be a non-negative integer, got 1.5/,
+    );
+    expect(() => beamSearch(s, { sos: SOS, eos: EOS, maxLength: 3, beamSize: 2, nBest: [0] })).toThrow(
+      /^beamSearch: nBest must be an integer in \[1, 2\], got 0/,
+    );
     expect(() => sampleDecode(s, { sos: SOS, eos: EOS, maxLength: 3, temperature: 0 })).toThrow(
       /temperature/,
     );
