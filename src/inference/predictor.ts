@@ -40,11 +40,32 @@ export interface PredictorParts {
   batchSize?: number;
 }
 
-/** A Predictor that also takes many inputs at once (faster than one by one). */
+/** One text to translate with its own options. */
+export interface TranslationRequest {
+  text: string;
+  options?: TranslateOptions;
+}
+
+/**
+ * A Predictor that also takes many inputs at once (faster than one by one). Each answer is the one the input
+ * gets alone: a source's search never depends on another's (bounds and nBest are per source, padding is
+ * masked). On the JavaScript backend that holds to the bit; on the native backend, with its default kernels, a
+ * product of four rows or fewer takes a matrix-vector path that rounds differently from the tiled one, so a
+ * batch may differ from a lone input in the last bits unless its batch-invariant mode is on (see the server).
+ */
 export interface BatchPredictor extends Predictor {
   /** One result per text, in order. */
   translateBatch(texts: readonly string[], options?: TranslateOptions): TranslationResult[];
+  /** One result per request, in order: requests searching alike (greedy, or one beam size) decode together. */
+  translateEach(requests: readonly TranslationRequest[]): TranslationResult[];
   classifyBatch(texts: readonly string[]): ClassificationResult[];
+}
+
+interface ResolvedOptions {
+  beamSize: number;
+  nBest: number;
+  attention: NonNullable<TranslateOptions['attention']>;
+  maxLength: number | undefined;
 }
 
 /** The largest beam the predictor accepts (beam search keeps beamSize × vocabulary candidates per step). */
@@ -91,6 +112,9 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
       return { index, ids };
     });
 
+  // The longest output a request may ask for.
+  const lengthLimit = Math.min(built.maxLength, 10_000);
+
   /** Runs `fn` over batches of similar length and returns its results in the inputs' order. */
   const inBatches = <R>(items: Encoded[], fn: (batch: Encoded[]) => R[]): R[] => {
     const sorted = [...items].sort((a, b) => a.ids.length - b.ids.length);
@@ -102,9 +126,8 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     return out;
   };
 
-  const translateBatch = (texts: readonly string[], options: TranslateOptions = {}): TranslationResult[] => {
-    const op = 'Predictor.translate';
-    if (built.task !== 'translate' || !('source' in tokenizers)) return wrongTask('translate', 'classify');
+  /** One request's options checked, with its defaults filled in. */
+  const resolveOptions = (op: string, options: TranslateOptions): ResolvedOptions => {
     const beamSize = numberOption(op, 'beamSize', options.beamSize, 1, {
       min: 1,
       max: MAX_BEAM_SIZE,
@@ -114,41 +137,69 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const attention = options.attention ?? 'all';
     if (!ATTENTION_CHOICES.includes(attention))
       fail(op, `attention must be one of ${ATTENTION_CHOICES.join(', ')}, got ${String(attention)}`);
-    const limit = Math.min(built.maxLength, 10_000);
     const maxLength =
       options.maxLength === undefined
         ? undefined
-        : numberOption(op, 'maxLength', options.maxLength, 0, { min: 1, max: limit, integer: true });
+        : numberOption(op, 'maxLength', options.maxLength, 0, { min: 1, max: lengthLimit, integer: true });
+    return { beamSize, nBest, attention, maxLength };
+  };
+
+  const translateEach = (requests: readonly TranslationRequest[]): TranslationResult[] => {
+    const op = 'Predictor.translate';
+    if (built.task !== 'translate' || !('source' in tokenizers)) return wrongTask('translate', 'classify');
+    const options = requests.map((r) => resolveOptions(op, r.options ?? {}));
     const { source, target } = tokenizers;
     const model = built.model;
     model.eval();
-    const encoded = encode(op, source, texts, config.sourceEos ?? false);
-    return inBatches(encoded, (batch) =>
-      noGrad(() => {
-        const { ids, mask, longest } = padBatch(batch);
-        const decodeLength =
-          maxLength ?? Math.min(limit, config.maxDecodeLength ?? Infinity, 2 * longest + 10);
-        const stepper = model.stepper(ids, mask);
-        const search = { sos: SOS_ID, eos: EOS_ID, maxLength: decodeLength };
-        const found: Hypothesis[][] =
-          beamSize > 1
-            ? beamSearch(stepper, { ...search, beamSize, nBest })
-            : greedyDecode(stepper, search).map((h) => [h]);
-        return batch.map((item, b) => ({
-          sourceTokens: item.ids.map((id) => source.vocabulary.token(id)),
-          hypotheses: found[b]!.map((h, rank) => {
-            const weights = attention === 'all' || (attention === 'best' && rank === 0);
-            const shape = {
-              sourceLength: item.ids.length,
-              layers: built.attentionLayers,
-              heads: built.attentionHeads,
-            };
-            return hypothesis(h, target, weights ? shape : null);
-          }),
-        }));
-      }),
+    const encoded = encode(
+      op,
+      source,
+      requests.map((r) => r.text),
+      config.sourceEos ?? false,
     );
+    // Requests decode together when they search alike (greedy, or beams of one size); each keeps its own bound
+    // on the output length and its own nBest, which the searches take per source.
+    const results = new Array<TranslationResult>(requests.length);
+    for (const beamSize of new Set(options.map((o) => o.beamSize))) {
+      const group = encoded.filter((e) => options[e.index]!.beamSize === beamSize);
+      const answers = inBatches(group, (batch) =>
+        noGrad(() => {
+          const { ids, mask } = padBatch(batch);
+          const own = batch.map((item) => options[item.index]!);
+          // Without a bound of its own, a source may generate twice its length and ten more tokens.
+          const maxLength = batch.map(
+            (item, b) =>
+              own[b]!.maxLength ??
+              Math.min(lengthLimit, config.maxDecodeLength ?? Infinity, 2 * item.ids.length + 10),
+          );
+          const stepper = model.stepper(ids, mask);
+          const search = { sos: SOS_ID, eos: EOS_ID, maxLength };
+          const found: Hypothesis[][] =
+            beamSize > 1
+              ? beamSearch(stepper, { ...search, beamSize, nBest: own.map((o) => o.nBest) })
+              : greedyDecode(stepper, search).map((h) => [h]);
+          return batch.map((item, b) => ({
+            sourceTokens: item.ids.map((id) => source.vocabulary.token(id)),
+            hypotheses: found[b]!.map((h, rank) => {
+              const { attention } = own[b]!;
+              const weights = attention === 'all' || (attention === 'best' && rank === 0);
+              const shape = {
+                sourceLength: item.ids.length,
+                layers: built.attentionLayers,
+                heads: built.attentionHeads,
+              };
+              return hypothesis(h, target, weights ? shape : null);
+            }),
+          }));
+        }),
+      );
+      group.forEach((item, i) => (results[item.index] = answers[i]!));
+    }
+    return results;
   };
+
+  const translateBatch = (texts: readonly string[], options: TranslateOptions = {}): TranslationResult[] =>
+    translateEach(texts.map((text) => ({ text, options })));
 
   const classifyBatch = (texts: readonly string[]): ClassificationResult[] => {
     const op = 'Predictor.classify';
@@ -186,6 +237,7 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     translate: (text, options) => translateBatch([text], options)[0]!,
     classify: (text) => classifyBatch([text])[0]!,
     translateBatch,
+    translateEach,
     classifyBatch,
   };
 }
