@@ -4,6 +4,7 @@
  * decoded in batches (`translateBatch`, `classifyBatch`; sorted by length so that little is padded), and every
  * result carries the attention that produced it as plain arrays.
  */
+import { Padding } from '../attention/padding.js';
 import { EOS_ID, SOS_ID } from '../data/vocabulary.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { beamSearch } from '../decode/beam.js';
@@ -125,10 +126,10 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const encoded = encode(op, source, texts, config.sourceEos ?? false);
     return inBatches(encoded, (batch) =>
       noGrad(() => {
-        const { ids, mask, longest } = padBatch(batch);
+        const { ids, padding, longest } = padBatch(batch);
         const decodeLength =
           maxLength ?? Math.min(limit, config.maxDecodeLength ?? Infinity, 2 * longest + 10);
-        const stepper = model.stepper(ids, mask);
+        const stepper = model.stepper(ids, padding);
         const search = { sos: SOS_ID, eos: EOS_ID, maxLength: decodeLength };
         const found: Hypothesis[][] =
           beamSize > 1
@@ -160,8 +161,8 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const encoded = encode(op, tokenizer, texts, false);
     return inBatches(encoded, (batch) =>
       noGrad(() => {
-        const { ids, mask } = padBatch(batch);
-        const out = model.forward(ids, mask);
+        const { ids, padding } = padBatch(batch);
+        const out = model.forward(ids, padding);
         const probs = softmax(out.logits, -1).data;
         const t = ids.shape[1]!;
         const c = labels.length;
@@ -190,18 +191,17 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
   };
 }
 
-/** Right-padded ids [B, S] (pad id 0) and the padding mask [B, S] (true at padding). */
-function padBatch(batch: Encoded[]): { ids: Tensor; mask: Tensor; longest: number } {
+/** Right-padded ids [B, S] (pad id 0) and their padding. */
+function padBatch(batch: Encoded[]): { ids: Tensor; padding: Padding; longest: number } {
   const longest = Math.max(...batch.map((e) => e.ids.length));
   const ids = new Int32Array(batch.length * longest);
-  const mask = new Uint8Array(batch.length * longest).fill(1);
-  batch.forEach((e, b) => {
-    ids.set(e.ids, b * longest);
-    mask.fill(0, b * longest, b * longest + e.ids.length);
-  });
+  batch.forEach((e, b) => ids.set(e.ids, b * longest));
   return {
     ids: new Tensor(ids, [batch.length, longest], 'int32'),
-    mask: new Tensor(mask, [batch.length, longest], 'bool'),
+    padding: Padding.fromLengths(
+      batch.map((e) => e.ids.length),
+      longest,
+    ),
     longest,
   };
 }
