@@ -4,6 +4,7 @@ export {
   type AttentionResult,
 } from './scaled-dot-product.js';
 export { causalMask, paddingMaskFromLengths, applyMasks, checkMasks } from './masks.js';
+export { Padding, type PaddingLike } from './padding.js';
 export { attend, maskScores, type AttendOptions, type Attended } from './pipeline.js';
 export { AttentionPooling, type AttentionPoolingResult } from './pooling.js';
 export {

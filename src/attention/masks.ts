@@ -3,9 +3,9 @@
  * padding, or in the future); a float mask is added to the scores (-∞ forbids, 0 allows).
  */
 import { fail } from '../tensor/errors.js';
-import { arange, ge, reshape } from '../tensor/index.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { Padding } from './padding.js';
 import { maskScores } from './pipeline.js';
 
 /** A bool [Tq, Tk] mask that is true above the diagonal: query i may attend keys 0..i. */
@@ -15,17 +15,16 @@ export function causalMask(tq: number, tk: number): Tensor {
   return new Tensor(data, [tq, tk], 'bool');
 }
 
-/** A bool [B, T] key-padding mask from sequence lengths: true at positions ≥ length. */
+/**
+ * A bool [B, T] key-padding mask from sequence lengths: true at positions ≥ length. T is maxLength, or the
+ * longest length. The mask is Padding's (padding.ts), which also takes masks and gives lengths back.
+ */
 export function paddingMaskFromLengths(lengths: Tensor | readonly number[], maxLength?: number): Tensor {
-  const lens =
-    lengths instanceof Tensor ? lengths : new Tensor(Int32Array.from(lengths), [lengths.length], 'int32');
-  if (lens.dtype !== 'int32' || lens.ndim !== 1) {
-    fail('paddingMaskFromLengths', `lengths must be int32 [B], got ${lens.dtype} ${formatShape(lens.shape)}`);
-  }
-  const longest = Math.max(0, ...Array.from(lens.data));
-  const t = maxLength ?? longest;
-  if (longest > t) fail('paddingMaskFromLengths', `a length of ${longest} exceeds maxLength ${t}`);
-  return ge(reshape(arange(0, t), [1, t]), reshape(lens, [lens.size, 1]));
+  const op = 'paddingMaskFromLengths';
+  const longest = Padding.fromLengths(lengths, undefined, op).length;
+  if (maxLength !== undefined && longest > maxLength)
+    fail(op, `a length of ${longest} exceeds maxLength ${maxLength}`);
+  return Padding.fromLengths(lengths, maxLength ?? longest, op).mask;
 }
 
 /**

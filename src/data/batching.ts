@@ -9,6 +9,7 @@
  * examples go in which batch) is drawn when `bucketBatches` is called; the tensors are built as the batches are
  * iterated, so an epoch over a large corpus does not hold every padded batch at once.
  */
+import { Padding } from '../attention/padding.js';
 import { fail } from '../tensor/errors.js';
 import { defaultGenerator, Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -47,28 +48,22 @@ export interface TranslationBatch {
   indices: number[];
   /** int32 [B, S]: source ids (followed by `<eos>` with `sourceEos`). */
   source: Tensor;
-  /** bool [B, S]: true at padding. */
-  sourceMask: Tensor;
-  /** int32 [B]. */
-  sourceLengths: Tensor;
+  /** Where each source ends: its mask [B, S], lengths [B] (`<eos>` included) and token count. */
+  sourcePadding: Padding;
   /** int32 [B, T]: `<sos>` then the target (teacher forcing). */
   decoderInput: Tensor;
   /** int32 [B, T]: the target then `<eos>` (what the decoder must predict). */
   decoderOutput: Tensor;
-  /** bool [B, T]: true at padding, for both decoder input and output. */
-  targetMask: Tensor;
-  /** int32 [B]: target length + 1. */
-  targetLengths: Tensor;
+  /** Where each target ends, for both decoder input and output: lengths [B] are target length + 1. */
+  targetPadding: Padding;
 }
 
 export interface SequenceBatch {
   indices: number[];
   /** int32 [B, T]. */
   ids: Tensor;
-  /** bool [B, T]: true at padding. */
-  mask: Tensor;
-  /** int32 [B]. */
-  lengths: Tensor;
+  /** Where each sequence ends: its mask [B, T], lengths [B] and token count. */
+  padding: Padding;
   /** int32 [B] when every example has a label, else null. */
   labels: Tensor | null;
 }
@@ -156,7 +151,7 @@ function isTranslation(examples: readonly (TranslationExample | SequenceExample)
 /**
  * Batches of padded int32 tensors, grouped by length (see the file comment). For translation examples each
  * batch holds the source, the decoder input (`<sos>` + target) and the decoder output (target + `<eos>`), with
- * masks and lengths; for sequence examples the ids, mask, lengths and labels.
+ * the source's and the target's Padding; for sequence examples the ids, their Padding and the labels.
  */
 export function bucketBatches(
   examples: readonly TranslationExample[],
@@ -203,12 +198,10 @@ function* translationBatches(
     yield {
       indices,
       source: src.ids,
-      sourceMask: src.mask,
-      sourceLengths: src.lengths,
+      sourcePadding: Padding.fromLengths(src.lengths, src.ids.shape[1]),
       decoderInput: input.ids,
       decoderOutput: output.ids,
-      targetMask: output.mask,
-      targetLengths: output.lengths,
+      targetPadding: Padding.fromLengths(output.lengths, output.ids.shape[1]),
     };
   }
 }
@@ -232,6 +225,11 @@ function* sequenceBatches(
       });
       labels = new Tensor(data, [indices.length], 'int32');
     }
-    yield { indices, ids: padded.ids, mask: padded.mask, lengths: padded.lengths, labels };
+    yield {
+      indices,
+      ids: padded.ids,
+      padding: Padding.fromLengths(padded.lengths, padded.ids.shape[1]),
+      labels,
+    };
   }
 }

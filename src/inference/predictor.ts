@@ -4,6 +4,7 @@
  * decoded in batches (`translateBatch`, `classifyBatch`; sorted by length so that little is padded), and every
  * result carries the attention that produced it as plain arrays.
  */
+import { Padding } from '../attention/padding.js';
 import { EOS_ID, SOS_ID } from '../data/vocabulary.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { beamSearch } from '../decode/beam.js';
@@ -164,7 +165,7 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
       const group = encoded.filter((e) => options[e.index]!.beamSize === beamSize);
       const answers = inBatches(group, (batch) =>
         noGrad(() => {
-          const { ids, mask } = padBatch(batch);
+          const { ids, padding } = padBatch(batch);
           const own = batch.map((item) => options[item.index]!);
           // Without a bound of its own, a source may generate twice its length and ten more tokens.
           const maxLength = batch.map(
@@ -172,7 +173,7 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
               own[b]!.maxLength ??
               Math.min(lengthLimit, config.maxDecodeLength ?? Infinity, 2 * item.ids.length + 10),
           );
-          const stepper = model.stepper(ids, mask);
+          const stepper = model.stepper(ids, padding);
           const search = { sos: SOS_ID, eos: EOS_ID, maxLength };
           const found: Hypothesis[][] =
             beamSize > 1
@@ -211,8 +212,8 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const encoded = encode(op, tokenizer, texts, false);
     return inBatches(encoded, (batch) =>
       noGrad(() => {
-        const { ids, mask } = padBatch(batch);
-        const out = model.forward(ids, mask);
+        const { ids, padding } = padBatch(batch);
+        const out = model.forward(ids, padding);
         const probs = softmax(out.logits, -1).data;
         const t = ids.shape[1]!;
         const c = labels.length;
@@ -242,18 +243,17 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
   };
 }
 
-/** Right-padded ids [B, S] (pad id 0) and the padding mask [B, S] (true at padding). */
-function padBatch(batch: Encoded[]): { ids: Tensor; mask: Tensor; longest: number } {
+/** Right-padded ids [B, S] (pad id 0) and their padding. */
+function padBatch(batch: Encoded[]): { ids: Tensor; padding: Padding; longest: number } {
   const longest = Math.max(...batch.map((e) => e.ids.length));
   const ids = new Int32Array(batch.length * longest);
-  const mask = new Uint8Array(batch.length * longest).fill(1);
-  batch.forEach((e, b) => {
-    ids.set(e.ids, b * longest);
-    mask.fill(0, b * longest, b * longest + e.ids.length);
-  });
+  batch.forEach((e, b) => ids.set(e.ids, b * longest));
   return {
     ids: new Tensor(ids, [batch.length, longest], 'int32'),
-    mask: new Tensor(mask, [batch.length, longest], 'bool'),
+    padding: Padding.fromLengths(
+      batch.map((e) => e.ids.length),
+      longest,
+    ),
     longest,
   };
 }

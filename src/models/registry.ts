@@ -13,6 +13,7 @@
  * transformer-cls  Transformer encoder + attention pooling classifier      AttentionClassifier (transformer)
  * ```
  */
+import type { PaddingLike } from '../attention/padding.js';
 import type { DecoderStepper } from '../decode/stepper.js';
 import type { Module } from '../nn/module.js';
 import { fail } from '../tensor/errors.js';
@@ -47,12 +48,12 @@ export type TaskKind = 'translate' | 'classify';
 export interface TranslationNetwork extends Module {
   loss(
     src: Tensor,
-    srcPadding: Tensor,
+    srcPadding: PaddingLike,
     tgtIn: Tensor,
     tgtOut: Tensor,
     options?: { labelSmoothing?: number },
   ): { loss: Tensor; logits: Tensor };
-  stepper(src: Tensor, srcPadding: Tensor): DecoderStepper<unknown>;
+  stepper(src: Tensor, srcPadding: PaddingLike): DecoderStepper<unknown>;
 }
 
 /** A built model with what its users need to know about it. */

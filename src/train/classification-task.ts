@@ -11,6 +11,7 @@
  *
  * A model only needs `forward(ids, padding)` returning logits (`ClassificationModel`) and to be a Module.
  */
+import type { Padding } from '../attention/padding.js';
 import type { BatchingOptions, SequenceBatch, SequenceExample } from '../data/batching.js';
 import { bucketBatches } from '../data/batching.js';
 import type { Module } from '../nn/module.js';
@@ -23,15 +24,15 @@ import { Tensor } from '../tensor/tensor.js';
 import { accuracy } from './metrics/accuracy.js';
 import { macroF1 } from './metrics/macro-f1.js';
 import type { BatchLoss, EvalMetrics, TaskAdapter, TrainBatches } from './task.js';
-import { countedBatches, evaluationSplit } from './task-parts.js';
+import { checkOptionKeys, countedBatches, evaluationSplit } from './task-parts.js';
 
 /**
- * What a classifier offers the classification task: ids int32 [B, T] and their padding (a bool mask [B, T],
- * true at padding, by default; int32 lengths [B] when the task is told so) → logits [B, classes], alone or as
+ * What a classifier offers the classification task: ids int32 [B, T] and their padding (whose `mask`, bool
+ * [B, T] true at padding, or `lengths`, int32 [B], the model takes) → logits [B, classes], alone or as
  * `{ logits }` (extra fields, such as attention weights, are ignored).
  */
 export interface ClassificationModel {
-  forward(ids: Tensor, padding: Tensor): Tensor | { logits: Tensor };
+  forward(ids: Tensor, padding: Padding): Tensor | { logits: Tensor };
 }
 
 export interface ClassificationTaskOptions {
@@ -44,8 +45,6 @@ export interface ClassificationTaskOptions {
   batching: Omit<BatchingOptions, 'generator' | 'seed'>;
   /** Examples per evaluation batch (default batching.batchSize, or 64). */
   evalBatchSize?: number;
-  /** How the padding is passed to the model: 'mask' (bool [B, T], default) or 'lengths' (int32 [B]). */
-  padding?: 'mask' | 'lengths';
   /** Label smoothing of the training loss (default 0; evaluation uses none). */
   labelSmoothing?: number;
   /** Number of classes, to check the labels and predictions in macro-F1. */
@@ -53,6 +52,16 @@ export interface ClassificationTaskOptions {
 }
 
 const OP = 'ClassificationTask';
+
+const OPTION_KEYS: readonly (keyof ClassificationTaskOptions)[] = [
+  'model',
+  'train',
+  'splits',
+  'batching',
+  'evalBatchSize',
+  'labelSmoothing',
+  'numClasses',
+];
 
 export class ClassificationTask implements TaskAdapter<SequenceBatch> {
   readonly model: Module & ClassificationModel;
@@ -70,9 +79,7 @@ export class ClassificationTask implements TaskAdapter<SequenceBatch> {
     options.train.forEach((e, i) => {
       if (!Number.isInteger(e.label)) fail(OP, `train example ${i} has no integer label`);
     });
-    if (options.padding !== undefined && options.padding !== 'mask' && options.padding !== 'lengths') {
-      fail(OP, `padding must be 'mask' or 'lengths', got ${String(options.padding)}`);
-    }
+    checkOptionKeys(OP, options, OPTION_KEYS);
     this.model = options.model;
     this.options = options;
     this.lengths = options.train.map((e) => e.ids.length);
@@ -90,9 +97,7 @@ export class ClassificationTask implements TaskAdapter<SequenceBatch> {
     const loss = crossEntropy(this.logits(batch), labels, {
       labelSmoothing: this.options.labelSmoothing ?? 0,
     });
-    let tokens = 0;
-    for (let i = 0; i < batch.lengths.data.length; i++) tokens += batch.lengths.data[i]!;
-    return { loss, tokens, examples: batch.indices.length };
+    return { loss, tokens: batch.padding.tokens, examples: batch.indices.length };
   }
 
   evaluate(split: string): EvalMetrics {
@@ -127,8 +132,7 @@ export class ClassificationTask implements TaskAdapter<SequenceBatch> {
   }
 
   private logits(batch: SequenceBatch): Tensor {
-    const padding = this.options.padding === 'lengths' ? batch.lengths : batch.mask;
-    const out = this.model.forward(batch.ids, padding);
+    const out = this.model.forward(batch.ids, batch.padding);
     const logits = out instanceof Tensor ? out : out?.logits;
     const b = batch.indices.length;
     if (!(logits instanceof Tensor) || logits.ndim !== 2 || logits.shape[0] !== b) {

@@ -1,4 +1,7 @@
-/** What the task adapters share: an epoch's counted training batches and the lookup of an evaluation split. */
+/**
+ * What the task adapters share: the check of their options' names, an epoch's counted training batches and the
+ * lookup of an evaluation split.
+ */
 import { planBatches, type BatchingOptions } from '../data/batching.js';
 import { fail } from '../tensor/errors.js';
 import { Generator } from '../tensor/random.js';
@@ -33,4 +36,14 @@ export function evaluationSplit<E>(
   }
   if (examples.length === 0) fail(op, `split '${split}' is empty`);
   return examples;
+}
+
+/**
+ * Fails, naming `op`, on a key of `options` that is not in `allowed`: a misspelt or retired option would
+ * otherwise be ignored without a word.
+ */
+export function checkOptionKeys(op: string, options: object, allowed: readonly string[]): void {
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) fail(op, `unknown option '${key}' (the options are ${allowed.join(', ')})`);
+  }
 }

@@ -13,6 +13,7 @@
  *
  * A model only needs the two methods of `TranslationModel` (and to be a Module, for its parameters).
  */
+import type { Padding } from '../attention/padding.js';
 import type { TranslationBatch, TranslationBatchingOptions, TranslationExample } from '../data/batching.js';
 import { bucketBatches } from '../data/batching.js';
 import { EOS_ID, PAD_ID, SOS_ID } from '../data/vocabulary.js';
@@ -28,11 +29,11 @@ import { corpusBleu } from './metrics/bleu.js';
 import { exactMatch } from './metrics/exact-match.js';
 import { tokenAccuracy } from './metrics/token-accuracy.js';
 import type { BatchLoss, EvalMetrics, TaskAdapter, TrainBatches } from './task.js';
-import { countedBatches, evaluationSplit } from './task-parts.js';
+import { checkOptionKeys, countedBatches, evaluationSplit } from './task-parts.js';
 
 /**
- * What a sequence-to-sequence model offers the translation task. `srcPadding` is the source padding as the task
- * is told to pass it: a bool mask [B, S] (true at padding; the default) or int32 lengths [B].
+ * What a sequence-to-sequence model offers the translation task. `srcPadding` says where each source ends; its
+ * `mask` (bool [B, S], true at padding), `lengths` (int32 [B]) and `tokens` give whichever form the model uses.
  */
 export interface TranslationModel {
   /**
@@ -43,13 +44,13 @@ export interface TranslationModel {
    */
   loss(
     src: Tensor,
-    srcPadding: Tensor,
+    srcPadding: Padding,
     tgtIn: Tensor,
     tgtOut: Tensor,
     options?: TranslationLossOptions,
   ): { loss: Tensor; logits?: Tensor };
   /** A decoder stepper over the sources, for greedy decoding (called in evaluation mode, without gradients). */
-  stepper(src: Tensor, srcPadding: Tensor): DecoderStepper<unknown>;
+  stepper(src: Tensor, srcPadding: Padding): DecoderStepper<unknown>;
 }
 
 /** What the task asks of a model's loss beyond the batch. */
@@ -72,8 +73,6 @@ export interface TranslationTaskOptions {
   batching: Omit<TranslationBatchingOptions, 'generator' | 'seed'>;
   /** Sources per evaluation batch (default batching.batchSize, or 32). */
   evalBatchSize?: number;
-  /** How the source padding is passed to the model: 'mask' (bool [B, S], default) or 'lengths' (int32 [B]). */
-  sourcePadding?: 'mask' | 'lengths';
   /** Decodes target ids to text for BLEU (e.g. the target Tokenizer); without it, ids are the tokens. */
   targetTokenizer?: TextDecoderLike;
   /** Greedy-decode in evaluation for exactMatch and BLEU (default true; false reports loss and accuracy only). */
@@ -89,6 +88,21 @@ export interface TranslationTaskOptions {
 }
 
 const OP = 'TranslationTask';
+
+const OPTION_KEYS: readonly (keyof TranslationTaskOptions)[] = [
+  'model',
+  'train',
+  'splits',
+  'batching',
+  'evalBatchSize',
+  'targetTokenizer',
+  'decode',
+  'maxDecodeLength',
+  'labelSmoothing',
+  'padId',
+  'sosId',
+  'eosId',
+];
 
 export class TranslationTask implements TaskAdapter<TranslationBatch> {
   readonly model: Module & TranslationModel;
@@ -107,13 +121,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
     }
     if (!Array.isArray(options.train) || options.train.length === 0)
       fail(OP, 'train must be a non-empty array of examples');
-    if (
-      options.sourcePadding !== undefined &&
-      options.sourcePadding !== 'mask' &&
-      options.sourcePadding !== 'lengths'
-    ) {
-      fail(OP, `sourcePadding must be 'mask' or 'lengths', got ${String(options.sourcePadding)}`);
-    }
+    checkOptionKeys(OP, options, OPTION_KEYS);
     const labelSmoothing = options.labelSmoothing ?? 0;
     if (!(typeof labelSmoothing === 'number' && labelSmoothing >= 0 && labelSmoothing <= 1))
       fail(OP, `labelSmoothing must be a number in [0, 1], got ${String(options.labelSmoothing)}`);
@@ -132,8 +140,8 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
   }
 
   loss(batch: TranslationBatch): BatchLoss {
-    const out = this.teacherForced(batch, this.padding(batch));
-    return { loss: out.loss, tokens: sumOf(batch.targetLengths), examples: batch.indices.length };
+    const out = this.teacherForced(batch);
+    return { loss: out.loss, tokens: batch.targetPadding.tokens, examples: batch.indices.length };
   }
 
   evaluate(split: string): EvalMetrics {
@@ -151,9 +159,8 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
       const references: number[][] = [];
       const batches = bucketBatches(examples, { batchSize, shuffle: false, sourceEos: o.batching.sourceEos });
       for (const batch of batches) {
-        const padding = this.padding(batch);
-        const out = this.teacherForced(batch, padding);
-        const n = sumOf(batch.targetLengths);
+        const out = this.teacherForced(batch);
+        const n = batch.targetPadding.tokens;
         lossSum += out.loss.item() * n;
         tokens += n;
         if (out.logits !== undefined) {
@@ -172,7 +179,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
           const longest = Math.max(...refs.map((r) => r.length));
           const max = o.maxDecodeLength;
           const maxLength = typeof max === 'function' ? max(longest) : (max ?? longest + 10);
-          const hyps = greedyDecode(this.model.stepper(batch.source, padding), {
+          const hyps = greedyDecode(this.model.stepper(batch.source, batch.sourcePadding), {
             sos: o.sosId ?? SOS_ID,
             eos: o.eosId ?? EOS_ID,
             maxLength,
@@ -192,13 +199,9 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
     });
   }
 
-  private teacherForced(batch: TranslationBatch, padding: Tensor): { loss: Tensor; logits?: Tensor } {
-    const { source, decoderInput, decoderOutput } = batch;
-    return this.model.loss(source, padding, decoderInput, decoderOutput, this.lossOptions);
-  }
-
-  private padding(batch: TranslationBatch): Tensor {
-    return this.options.sourcePadding === 'lengths' ? batch.sourceLengths : batch.sourceMask;
+  private teacherForced(batch: TranslationBatch): { loss: Tensor; logits?: Tensor } {
+    const { source, sourcePadding, decoderInput, decoderOutput } = batch;
+    return this.model.loss(source, sourcePadding, decoderInput, decoderOutput, this.lossOptions);
   }
 
   /** Corpus BLEU over the pairs whose reference is not empty (BLEU has nothing to match otherwise). */
@@ -216,10 +219,4 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
     if (refs.length === 0) return null;
     return corpusBleu(hyps, refs, { tokenize: tokenizer ? '13a' : 'none' }).score;
   }
-}
-
-function sumOf(t: Tensor): number {
-  let s = 0;
-  for (let i = 0; i < t.data.length; i++) s += t.data[i]!;
-  return s;
 }

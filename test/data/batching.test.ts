@@ -50,7 +50,7 @@ describe('padSequences', () => {
 describe('bucketBatches (translation)', () => {
   const examples = randomExamples(500, 1);
 
-  it('yields source, decoder input (<sos> + target) and output (target + <eos>) with masks and lengths', () => {
+  it('yields source, decoder input (<sos> + target) and output (target + <eos>) with their Padding (masks and lengths)', () => {
     const batches = [...bucketBatches(examples, { batchSize: 16, seed: 2 })];
     const seen = new Set<number>();
     for (const b of batches) {
@@ -58,17 +58,17 @@ describe('bucketBatches (translation)', () => {
       expect(B).toBeLessThanOrEqual(16);
       expect(b.source.shape[0]).toBe(B);
       expect(b.decoderInput.shape).toEqual(b.decoderOutput.shape);
-      expect(b.targetMask.shape).toEqual(b.decoderOutput.shape);
+      expect(b.targetPadding.mask.shape).toEqual(b.decoderOutput.shape);
       const S = b.source.shape[1]!;
       const T = b.decoderInput.shape[1]!;
       b.indices.forEach((ex, row) => {
         seen.add(ex);
         const { source, target } = examples[ex]!;
         const srcRow = Array.from(b.source.data.subarray(row * S, (row + 1) * S));
-        const maskRow = Array.from(b.sourceMask.data.subarray(row * S, (row + 1) * S));
+        const maskRow = Array.from(b.sourcePadding.mask.data.subarray(row * S, (row + 1) * S));
         expect(srcRow).toEqual([...source, ...Array(S - source.length).fill(PAD_ID)]);
         expect(maskRow).toEqual([...Array(source.length).fill(0), ...Array(S - source.length).fill(1)]);
-        expect(b.sourceLengths.data[row]).toBe(source.length);
+        expect(b.sourcePadding.lengths.data[row]).toBe(source.length);
         const pad = Array(T - target.length - 1).fill(PAD_ID);
         expect(Array.from(b.decoderInput.data.subarray(row * T, (row + 1) * T))).toEqual([
           SOS_ID,
@@ -80,15 +80,15 @@ describe('bucketBatches (translation)', () => {
           EOS_ID,
           ...pad,
         ]);
-        expect(Array.from(b.targetMask.data.subarray(row * T, (row + 1) * T))).toEqual([
+        expect(Array.from(b.targetPadding.mask.data.subarray(row * T, (row + 1) * T))).toEqual([
           ...Array(target.length + 1).fill(0),
           ...Array(pad.length).fill(1),
         ]);
-        expect(b.targetLengths.data[row]).toBe(target.length + 1);
+        expect(b.targetPadding.lengths.data[row]).toBe(target.length + 1);
       });
       // Padded to the longest in the batch: some row is full.
-      expect(Math.max(...b.sourceLengths.data)).toBe(S);
-      expect(Math.max(...b.targetLengths.data)).toBe(T);
+      expect(Math.max(...b.sourcePadding.lengths.data)).toBe(S);
+      expect(Math.max(...b.targetPadding.lengths.data)).toBe(T);
     }
     expect(seen.size).toBe(examples.length);
   });
@@ -96,7 +96,7 @@ describe('bucketBatches (translation)', () => {
   it('appends <eos> to sources when asked', () => {
     const [b] = [...bucketBatches([{ source: [5, 6], target: [7] }], { batchSize: 4, sourceEos: true })];
     expect(b!.source.toArray()).toEqual([[5, 6, EOS_ID]]);
-    expect(b!.sourceLengths.toArray()).toEqual([3]);
+    expect(b!.sourcePadding.lengths.toArray()).toEqual([3]);
   });
 
   it('is deterministic for a seed', () => {
@@ -119,7 +119,7 @@ describe('bucketBatches (translation)', () => {
       let pad = 0;
       let total = 0;
       for (const b of bucketBatches(examples, { batchSize: 16, bucketSize, seed: 3 })) {
-        for (const m of [b.sourceMask, b.targetMask]) {
+        for (const m of [b.sourcePadding.mask, b.targetPadding.mask]) {
           total += m.size;
           for (const v of m.data) pad += v;
         }
@@ -177,12 +177,12 @@ describe('bucketBatches (classification)', () => {
       [8, 9, 0],
       [4, 5, 6],
     ]);
-    expect(b!.mask.toArray()).toEqual([
+    expect(b!.padding.mask.toArray()).toEqual([
       [0, 1, 1],
       [0, 0, 1],
       [0, 0, 0],
     ]);
-    expect(b!.lengths.toArray()).toEqual([1, 2, 3]);
+    expect(b!.padding.lengths.toArray()).toEqual([1, 2, 3]);
     expect(b!.labels!.dtype).toBe('int32');
     expect(b!.labels!.toArray()).toEqual([0, 1, 1]);
     const [unlabelled] = [...bucketBatches([{ ids: [4] }], { batchSize: 2 })];

@@ -8,6 +8,7 @@ import {
   crossEntropy,
   Generator,
   noGrad,
+  Padding,
   randn,
   slice,
   sum,
@@ -163,6 +164,8 @@ describe('AttentionClassifier', () => {
       expectClose(model.forward(noisy, mask).logits, a.logits, `${encoder}: mask`);
       const lengthTensor = new Tensor(Int32Array.from(lengths), [3], 'int32');
       expectClose(model.forward(noisy, lengthTensor).logits, a.logits, `${encoder}: length tensor`);
+      const padding = Padding.fromLengths(lengths, 5);
+      expectClose(model.forward(noisy, padding).logits, a.logits, `${encoder}: Padding`);
       // A padded row equals the sequence alone.
       expectClose(slice(a.logits, 0, 1, 2), model.forward(ids([[6, 7]])).logits, `${encoder}: alone`);
     }

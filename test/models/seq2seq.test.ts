@@ -13,6 +13,7 @@ import {
   LuongDecoder,
   LuongSeq2Seq,
   noGrad,
+  Padding,
   paddingMaskFromLengths,
   randn,
   reshape,
@@ -200,8 +201,9 @@ describe('BahdanauSeq2Seq', () => {
       new Tensor(Int32Array.from(LENGTHS), [3], 'int32'),
       TGT_IN,
     );
+    const byPadding = model.forward(ids(SOURCES, 5), Padding.fromLengths(LENGTHS, 5), TGT_IN);
     expectMaskedWeights(byLengths.weights, LENGTHS);
-    for (const other of [byMask, byTensor]) {
+    for (const other of [byMask, byTensor, byPadding]) {
       expectClose(other.logits, byLengths.logits, 'logits');
       expectClose(other.weights, byLengths.weights, 'weights');
     }

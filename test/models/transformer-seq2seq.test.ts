@@ -9,6 +9,8 @@ import {
   type Hypothesis,
   logSoftmax,
   noGrad,
+  Padding,
+  paddingMaskFromLengths,
   reshape,
   slice,
   sum,
@@ -186,6 +188,59 @@ describe('TransformerSeq2Seq: structure', () => {
     const first = model.forward(ids([[3, 4, 5, 6, 7]]), ids([[SOS, 3, 4, 5]]));
     const changed = model.forward(ids([[3, 4, 5, 6, 7]]), ids([[SOS, 3, 9, 12]]));
     expectClose(slice(changed, 1, 0, 2), slice(first, 1, 0, 2), 'prefix logits');
+  });
+
+  it('uses the source padding it is given (any PaddingLike), and the pad id when given none', () => {
+    const model = small().eval();
+    const src = ids([
+      [3, 4, 5],
+      [6, 7],
+    ]);
+    const tgtIn = ids([
+      [SOS, 3],
+      [SOS, 6],
+    ]);
+    const tgtOut = ids([
+      [3, EOS],
+      [6, EOS],
+    ]);
+    const values = (t: Tensor) => Array.from(t.data);
+    const byIds = noGrad(() => model.forward(src, tgtIn));
+    const same = [
+      [3, 2],
+      new Tensor(Int32Array.from([3, 2]), [2], 'int32'),
+      paddingMaskFromLengths([3, 2], 3),
+      Padding.fromLengths([3, 2], 3),
+      Padding.fromIds(src, PAD),
+    ];
+    for (const padding of same) {
+      expect(values(noGrad(() => model.forward(src, tgtIn, padding)))).toEqual(values(byIds));
+      expect(model.loss(src, padding, tgtIn, tgtOut).loss.item()).toBe(
+        model.loss(src, null, tgtIn, tgtOut).loss.item(),
+      );
+    }
+    // Hiding source 0's last token changes what its decoder attends to.
+    const hidden = Padding.fromLengths([2, 2], 3);
+    const shorter = noGrad(() => model.forward(src, tgtIn, hidden));
+    expect(values(slice(shorter, 0, 0, 1))).not.toEqual(values(slice(byIds, 0, 0, 1)));
+    expect(model.loss(src, hidden, tgtIn, tgtOut).loss.item()).not.toBe(
+      model.loss(src, null, tgtIn, tgtOut).loss.item(),
+    );
+    const weights = noGrad(() => model.forwardWithWeights(src, tgtIn, hidden));
+    expect(values(weights.logits)).toEqual(values(shorter));
+    expect(values(slice(weights.decoderCross[0]!, 3, 2, 3)).every((w) => w === 0)).toBe(true);
+    // The steppers take it as the second argument, with or without options after it.
+    const first = noGrad(() => logSoftmax(reshape(slice(shorter, 1, 0, 1), [2, VOCAB]), -1));
+    for (const stepper of [model.stepper(src, hidden), model.stepper(src, [2, 2], { useCache: false })]) {
+      const step = stepper.step(Int32Array.from([SOS, SOS]), stepper.start(1));
+      expectClose(step.logProbs, first, 'first step');
+    }
+    expect(() => model.forward(src, tgtIn, [3])).toThrow(
+      'TransformerSeq2Seq: lengths must have one entry per sequence (2), got 1',
+    );
+    expect(() => model.stepper(src, Padding.fromLengths([1], 1))).toThrow(
+      'TransformerSeq2Seq: the padding is for [1, 1], but the batch is [2, 3]',
+    );
   });
 
   it('rejects bad options and inputs', () => {

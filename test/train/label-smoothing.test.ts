@@ -40,7 +40,7 @@ describe('TranslationTask labelSmoothing', () => {
       const direct = (eps: number) =>
         noGrad(() =>
           model
-            .loss(b.source, b.sourceMask, b.decoderInput, b.decoderOutput, { labelSmoothing: eps })
+            .loss(b.source, b.sourcePadding.mask, b.decoderInput, b.decoderOutput, { labelSmoothing: eps })
             .loss.item(),
         );
       const viaTask = (eps?: number) => noGrad(() => task(eps).loss(b).loss.item());

@@ -5,6 +5,7 @@ import {
   epochGenerator,
   Generator,
   Module,
+  Padding,
   Tensor,
   Trainer,
   TranslationTask,
@@ -51,16 +52,16 @@ describe('TranslationTask', () => {
     // A fake model that decodes the reference exactly: it reverses the source.
     class Oracle extends Module implements TranslationModel {
       readonly w = this.registerParameter('w', new Tensor(new Float32Array([0]), [1]))!;
-      loss(_src: Tensor, _pad: Tensor, _tgtIn: Tensor, tgtOut: Tensor): { loss: Tensor } {
+      loss(_src: Tensor, _pad: Padding, _tgtIn: Tensor, tgtOut: Tensor): { loss: Tensor } {
         void tgtOut;
         return { loss: this.w.mul(0).sum() };
       }
-      stepper(src: Tensor, padding: Tensor) {
+      stepper(src: Tensor, padding: Padding) {
         const [b, s] = src.shape as [number, number];
         const vocab = data.vocab;
         const targets = Array.from({ length: b }, (_, i) => {
           const ids: number[] = [];
-          for (let j = 0; j < s; j++) if (!padding.data[i * s + j]) ids.push(src.data[i * s + j]!);
+          for (let j = 0; j < s; j++) if (!padding.mask.data[i * s + j]) ids.push(src.data[i * s + j]!);
           return [...ids.reverse(), 2];
         });
         return {
@@ -87,8 +88,8 @@ describe('TranslationTask', () => {
     expect(m.tokenAccuracy).toBeUndefined();
   });
 
-  it('passes lengths instead of the mask when asked, and names bad splits and models', () => {
-    let seen: Tensor | null = null;
+  it("hands the model the batch's source Padding, and names bad splits, models and options", () => {
+    let seen: Padding | null = null;
     const model = new TinySeq2Seq({ vocab: data.vocab, generator: new Generator(2) });
     const original = model.loss.bind(model);
     model.loss = (src, padding, tgtIn, tgtOut) => {
@@ -100,20 +101,31 @@ describe('TranslationTask', () => {
       train: data.train,
       splits: { dev: data.dev },
       batching: { batchSize: 8 },
-      sourcePadding: 'lengths',
       decode: false,
     });
     const [batch] = task.trainBatches(0, new Generator(0));
     const out = task.loss(batch!);
-    expect(seen!.dtype).toBe('int32');
+    expect(seen).toBe(batch!.sourcePadding);
+    expect(seen!.lengths.dtype).toBe('int32');
+    expect(seen!.mask.dtype).toBe('bool');
     expect(out.examples).toBe(8);
-    expect(out.tokens).toBe(Array.from(batch!.targetLengths.data).reduce((a, b) => a + b));
+    expect(out.tokens).toBe(Array.from(batch!.targetPadding.lengths.data).reduce((a, b) => a + b));
     expect(Object.keys(task.evaluate('dev')).sort()).toEqual(['loss', 'tokenAccuracy']);
     expect(() => task.evaluate('test')).toThrow("TranslationTask: no split 'test' to evaluate (splits: dev)");
     expect(
       () =>
         new TranslationTask({ model: new Module() as never, train: data.train, batching: { batchSize: 2 } }),
     ).toThrow(/must implement TranslationModel/);
+    // The retired 'mask' | 'lengths' choice, like any unknown option, is an error rather than ignored.
+    expect(
+      () =>
+        new TranslationTask({
+          model,
+          train: data.train,
+          batching: { batchSize: 2 },
+          sourcePadding: 'lengths',
+        } as never),
+    ).toThrow(/^TranslationTask: unknown option 'sourcePadding' \(the options are model, train, splits, /);
   });
 });
 
@@ -147,5 +159,28 @@ describe('ClassificationTask', () => {
     expect(
       () => new ClassificationTask({ model, train: [{ ids: [4, 5] }], batching: { batchSize: 2 } }),
     ).toThrow('ClassificationTask: train example 0 has no integer label');
+  });
+
+  it('hands the model the batch Padding and rejects unknown options', () => {
+    const model = new TinyClassifier(12, 2, new Generator(6));
+    let seen: Padding | null = null;
+    const original = model.forward.bind(model);
+    model.forward = (ids, padding) => {
+      seen = padding;
+      return original(ids, padding);
+    };
+    const train = parityData(16, new Generator(5));
+    const task = new ClassificationTask({ model, train, batching: { batchSize: 4 } });
+    const [batch] = task.trainBatches(0, new Generator(0));
+    const out = task.loss(batch!);
+    expect(seen).toBe(batch!.padding);
+    expect(out.tokens).toBe(batch!.padding.tokens);
+    expect(out.tokens).toBe(Array.from(batch!.padding.lengths.data).reduce((a, b) => a + b));
+    expect(
+      () => new ClassificationTask({ model, train, batching: { batchSize: 2 }, padding: 'mask' } as never),
+    ).toThrow(
+      "ClassificationTask: unknown option 'padding' (the options are model, train, splits, batching, " +
+        'evalBatchSize, labelSmoothing, numClasses)',
+    );
   });
 });

@@ -10,6 +10,7 @@ import {
   logSoftmax,
   mean,
   Module,
+  type Padding,
   reshape,
   reversalTask,
   square,
@@ -24,17 +25,6 @@ import {
   type TranslationExample,
   type TranslationModel,
 } from '../../src/index.js';
-
-/** Lengths [B] from a bool padding mask [B, T] (true at padding), right-padded. */
-function lengthsOf(padding: Tensor): number[] {
-  if (padding.dtype === 'int32') return Array.from(padding.data);
-  const [b, t] = padding.shape as [number, number];
-  return Array.from({ length: b }, (_, i) => {
-    let n = 0;
-    for (let j = 0; j < t; j++) if (!padding.data[i * t + j]) n++;
-    return n;
-  });
-}
 
 export interface TinySeq2SeqOptions {
   vocab: number;
@@ -74,11 +64,11 @@ export class TinySeq2Seq extends Module implements TranslationModel {
     this.out = this.registerModule('out', new Linear(h, vocab, { generator }));
   }
 
-  private encode(src: Tensor, padding: Tensor): Tensor {
-    return this.encoder.forward(this.srcEmbedding.forward(src), null, { lengths: lengthsOf(padding) }).hN;
+  private encode(src: Tensor, padding: Padding): Tensor {
+    return this.encoder.forward(this.srcEmbedding.forward(src), null, { lengths: padding.lengths }).hN;
   }
 
-  loss(src: Tensor, padding: Tensor, tgtIn: Tensor, tgtOut: Tensor): { loss: Tensor; logits: Tensor } {
+  loss(src: Tensor, padding: Padding, tgtIn: Tensor, tgtOut: Tensor): { loss: Tensor; logits: Tensor } {
     const h = this.encode(src, padding);
     const { output } = this.decoder.forward(this.drop.forward(this.tgtEmbedding.forward(tgtIn)), h);
     const logits = this.out.forward(this.drop.forward(output));
@@ -87,7 +77,7 @@ export class TinySeq2Seq extends Module implements TranslationModel {
     return { loss, logits };
   }
 
-  stepper(src: Tensor, padding: Tensor): DecoderStepper<Tensor> {
+  stepper(src: Tensor, padding: Padding): DecoderStepper<Tensor> {
     const h0 = this.encode(src, padding);
     const batchSize = src.shape[0]!;
     return {
@@ -124,8 +114,8 @@ export class TinyClassifier extends Module implements ClassificationModel {
     this.head = this.registerModule('head', new Linear(16, classes, { generator }));
   }
 
-  forward(ids: Tensor, padding: Tensor): { logits: Tensor } {
-    const { hN } = this.rnn.forward(this.embedding.forward(ids), null, { lengths: lengthsOf(padding) });
+  forward(ids: Tensor, padding: Padding): { logits: Tensor } {
+    const { hN } = this.rnn.forward(this.embedding.forward(ids), null, { lengths: padding.lengths });
     return { logits: this.head.forward(reshape(hN, [ids.shape[0]!, 16])) };
   }
 }

@@ -9,21 +9,21 @@
  * embeddings plus sinusoidal positions (D = embeddingDim). forward returns the logits and the pooling weight of every
  * token, which shows which tokens decided the class.
  *
- * Padding: forward takes a bool padding mask [B, T] (true = padding), the lengths (int32 [B] or numbers), or
- * nothing (padding = ids equal to padId). Padded positions do not affect the result whatever they hold. The GRU
- * encoder needs right padding (each sequence's tokens first); a mask that is not is rejected.
+ * Padding: forward takes a PaddingLike: a Padding, a bool padding mask [B, T] (true = padding), the lengths
+ * (int32 [B] or numbers), or nothing (padding = ids equal to padId). Padded positions do not affect the result
+ * whatever they hold. The GRU encoder runs on the lengths, so it needs right padding (each sequence's tokens
+ * first); a mask that is not is rejected.
  *
  * Parameters: `embedding.weight`, `encoder.…` (the GRU's `weight_ih_l0`, … or the stack's `layers.0.…`),
  * `pooling.W.weight`, `pooling.W.bias`, `pooling.v.weight`, `classifier.weight`, `classifier.bias`.
  */
-import { paddingMaskFromLengths } from '../../attention/masks.js';
+import { Padding, type PaddingLike } from '../../attention/padding.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
 import { Module } from '../../nn/module.js';
 import { GRU } from '../../nn/rnn.js';
 import { fail } from '../../tensor/errors.js';
-import { eq } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -72,8 +72,8 @@ export interface AttentionClassifierResult {
   weights: Tensor;
 }
 
-/** Padding as forward takes it: a bool mask [B, T], lengths (int32 [B] or numbers), or null (from padId). */
-export type ClassifierPadding = Tensor | readonly number[] | null;
+/** The padding forward takes: PaddingLike (null: from padId), under the name it had before Padding. */
+export type ClassifierPadding = PaddingLike;
 
 export class AttentionClassifier extends Module {
   readonly vocabSize: number;
@@ -173,15 +173,18 @@ export class AttentionClassifier extends Module {
     );
   }
 
-  /** ids int32 [B, T] and their padding (a bool mask [B, T], lengths, or null: ids equal to padId). */
-  forward(ids: Tensor, padding: ClassifierPadding = null): AttentionClassifierResult {
+  /** ids int32 [B, T] and their padding (a Padding, a bool mask [B, T], lengths, or null: ids equal to padId). */
+  forward(ids: Tensor, padding: PaddingLike = null): AttentionClassifierResult {
     if (!(ids instanceof Tensor) || ids.dtype !== 'int32' || ids.ndim !== 2)
       fail(
         OP,
         `ids must be int32 [B, T], got ${ids instanceof Tensor ? `${ids.dtype} ${formatShape(ids.shape)}` : String(ids)}`,
       );
     const [b, t] = ids.shape as [number, number];
-    const { mask, lengths } = this.resolvePadding(padding, b, t, ids);
+    const given = Padding.from(padding, OP, b, t) ?? Padding.fromIds(ids, this.padId, OP);
+    const mask = given.mask;
+    // The GRU stops at each row's end; checked before dropout draws, so that a rejected call draws nothing.
+    const lengths = this.encoder instanceof GRU ? Array.from(given.lengthsFor(OP).data) : null;
     let x = this.dropout.forward(this.embedding.forward(ids));
     let h: Tensor;
     if (this.encoder instanceof GRU) {
@@ -192,37 +195,5 @@ export class AttentionClassifier extends Module {
     }
     const { pooled, weights } = this.pooling.forward(h, mask);
     return { logits: this.classifier.forward(this.dropout.forward(pooled)), weights };
-  }
-
-  /** The padding mask [B, T] and, for the GRU, the lengths it implies (right padding). */
-  private resolvePadding(
-    padding: ClassifierPadding,
-    b: number,
-    t: number,
-    ids: Tensor,
-  ): { mask: Tensor; lengths: number[] } {
-    let mask: Tensor;
-    if (padding === null || padding === undefined) mask = eq(ids, this.padId);
-    else if (padding instanceof Tensor && padding.dtype === 'bool') {
-      if (padding.ndim !== 2 || padding.shape[0] !== b || padding.shape[1] !== t)
-        fail(OP, `the padding mask must be bool [${b}, ${t}], got ${formatShape(padding.shape)}`);
-      mask = padding;
-    } else {
-      const count = padding instanceof Tensor ? padding.size : padding.length;
-      if (count !== b || (padding instanceof Tensor && (padding.dtype !== 'int32' || padding.ndim !== 1)))
-        fail(OP, `lengths must be int32 [${b}] or ${b} numbers`);
-      mask = paddingMaskFromLengths(padding as Tensor | readonly number[], t);
-    }
-    const lengths: number[] = [];
-    const m = mask.data;
-    for (let i = 0; i < b; i++) {
-      let n = 0;
-      while (n < t && m[i * t + n] === 0) n++;
-      for (let j = n; j < t; j++)
-        if (m[i * t + j] === 0 && this.encoderKind === 'bigru')
-          fail(OP, `the GRU encoder needs right padding, but sequence ${i} has a token after padding`);
-      lengths.push(n);
-    }
-    return { mask, lengths };
   }
 }

@@ -8,21 +8,21 @@
  *     (mean cross-entropy over the target tokens that are not padId)
  *   stepper(src, srcPadding) → a DecoderStepper for greedyDecode / beamSearch / sampleDecode (call eval() first)
  *
- * srcPadding says where each source ends: lengths (int32 [B] or numbers), a bool [B, S] mask (true at padding,
- * which must come after the real tokens), or null when nothing is padded. Padding positions give zero encoder
- * outputs and get zero attention weight.
+ * srcPadding says where each source ends (a PaddingLike): a Padding, lengths (int32 [B] or numbers), a bool
+ * [B, S] mask (true at padding, which must come after the real tokens: the encoder runs on the lengths), or null
+ * when nothing is padded. Padding positions give zero encoder outputs and get zero attention weight.
  *
  * The encoder's and the decoder's modules are registered on the model itself under short names (`enc_emb`,
  * `enc`, `dec_emb`, `dec`, `attn`, `fc`, …, see each model), so that the state dict reads like the classic
  * PyTorch tutorial's; `encoder` and `decoder` remain available as objects.
  */
-import { paddingMaskFromLengths } from '../../attention/masks.js';
+import { Padding, type PaddingLike } from '../../attention/padding.js';
 import { Module } from '../../nn/module.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { fail } from '../../tensor/errors.js';
 import { crossEntropy, reshape } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
-import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { defaultsOf } from '../config.js';
 import { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';
@@ -49,8 +49,8 @@ export interface RNNSeq2SeqOptions extends Partial<RNNSeq2SeqConfig> {
   generator?: Generator;
 }
 
-/** Where sources end: lengths (int32 [B] or numbers), a bool padding mask [B, S], or null for none. */
-export type RNNSourcePadding = Tensor | readonly number[] | null | undefined;
+/** The source padding these models take: PaddingLike, under the name it had before Padding. */
+export type RNNSourcePadding = PaddingLike;
 
 export type RNNSeq2SeqForwardOptions = RNNDecoderForwardOptions;
 
@@ -82,49 +82,6 @@ export interface RNNEncoding {
 
 function describe(t: unknown): string {
   return t instanceof Tensor ? `${t.dtype} ${formatShape(t.shape)}` : String(t);
-}
-
-/** Lengths for the encoder and the padding mask for attention, from either form. */
-function sourcePadding(
-  op: string,
-  padding: RNNSourcePadding,
-  batch: number,
-  length: number,
-): { lengths: number[] | null; mask: Tensor | null } {
-  if (padding === null || padding === undefined) return { lengths: null, mask: null };
-  if (padding instanceof Tensor && padding.dtype === 'bool') {
-    if (!shapesEqual(padding.shape, [batch, length]))
-      fail(op, `the source padding mask must be bool [${batch}, ${length}], got ${describe(padding)}`);
-    const lengths: number[] = [];
-    const m = padding.data;
-    for (let b = 0; b < batch; b++) {
-      let n = 0;
-      while (n < length && !m[b * length + n]) n++;
-      for (let s = n; s < length; s++)
-        if (!m[b * length + s])
-          fail(op, `source ${b}: padding must come after the real tokens (position ${s} follows padding)`);
-      lengths.push(n);
-    }
-    return { lengths, mask: lengths.every((n) => n === length) ? null : padding };
-  }
-  let lengths: number[];
-  if (padding instanceof Tensor) {
-    if (padding.dtype !== 'int32' || padding.ndim !== 1)
-      fail(op, `source lengths must be int32 [${batch}] or numbers, got ${describe(padding)}`);
-    lengths = Array.from(padding.data);
-  } else if (Array.isArray(padding)) {
-    lengths = [...padding];
-  } else {
-    return fail(op, `source padding must be lengths, a bool mask or null, got ${String(padding)}`);
-  }
-  if (lengths.length !== batch)
-    fail(op, `source lengths must have one entry per source (${batch}), got ${lengths.length}`);
-  lengths.forEach((n, b) => {
-    if (!Number.isInteger(n) || n < 0 || n > length)
-      fail(op, `source length ${n} of source ${b} is outside [0, ${length}]`);
-  });
-  const mask = lengths.every((n) => n === length) ? null : paddingMaskFromLengths(lengths, length);
-  return { lengths, mask };
 }
 
 const DEFAULTS = defaultsOf(RNN_SEQ2SEQ_CONFIG);
@@ -221,9 +178,12 @@ export abstract class RNNSeq2Seq extends Module {
   }
 
   /** Runs the encoder: its outputs, the decoder's initial state and the source padding mask. */
-  encode(src: Tensor, srcPadding: RNNSourcePadding = null): RNNEncoding {
+  encode(src: Tensor, srcPadding: PaddingLike = null): RNNEncoding {
     const [batch, length] = this.checkSource(src);
-    const { lengths, mask } = sourcePadding(this.op, srcPadding, batch, length);
+    const padding = Padding.from(srcPadding, this.op, batch, length);
+    const lengths = padding ? Array.from(padding.lengthsFor(this.op).data) : null;
+    // Without padding, attention needs no mask (and the encoder's lengths are all S).
+    const mask = padding?.hasPadding ? padding.mask : null;
     const { outputs, state } = this.encoder.forward(src, lengths);
     return { memory: outputs, initial: this.encoder.decoderState(state), paddingMask: mask };
   }
@@ -231,7 +191,7 @@ export abstract class RNNSeq2Seq extends Module {
   /** Logits [B, T, V] and attention weights [B, T, S] for tgtIn [B, T] (<sos> y₁ … y_{T−1}). */
   forward(
     src: Tensor,
-    srcPadding: RNNSourcePadding,
+    srcPadding: PaddingLike,
     tgtIn: Tensor,
     options: RNNSeq2SeqForwardOptions = {},
   ): RNNSeq2SeqOutput {
@@ -247,7 +207,7 @@ export abstract class RNNSeq2Seq extends Module {
   /** forward, then the mean cross-entropy of the logits against tgtOut [B, T] (or [B·T]), ignoring padId. */
   loss(
     src: Tensor,
-    srcPadding: RNNSourcePadding,
+    srcPadding: PaddingLike,
     tgtIn: Tensor,
     tgtOut: Tensor,
     options: RNNSeq2SeqLossOptions = {},
@@ -264,7 +224,7 @@ export abstract class RNNSeq2Seq extends Module {
   }
 
   /** A DecoderStepper over these sources: the encoder runs (and the keys are projected) once, here. */
-  stepper(src: Tensor, srcPadding: RNNSourcePadding = null): RNNSeq2SeqStepper {
+  stepper(src: Tensor, srcPadding: PaddingLike = null): RNNSeq2SeqStepper {
     const state = noGrad(() => {
       const enc = this.encode(src, srcPadding);
       return this.decoder.init(enc.memory, enc.initial, enc.paddingMask);

@@ -5,9 +5,10 @@
  *   tgtIn [B, T] → tgtEmbedding · √dModel + positions → TransformerDecoder (+ final norm) over memory
  *              → generator (Linear to the target vocabulary) → logits [B, T, V]
  *
- * Masks come from the pad id: source padding is masked as an encoder and a cross-attention key, target padding as
- * a decoder self-attention key, and the decoder is causal (position i sees target positions ≤ i). tgtIn is the
- * target shifted right (<sos> y₁ … y_{T−1}); train with crossEntropy(logits, tgtOut, { ignoreIndex: padId }).
+ * Masks: source padding (the srcPadding given, a PaddingLike, or where src holds the pad id when none is) is
+ * masked as an encoder and a cross-attention key, target padding (from the pad id) as a decoder self-attention
+ * key, and the decoder is causal (position i sees target positions ≤ i). tgtIn is the target shifted right
+ * (<sos> y₁ … y_{T−1}); train with crossEntropy(logits, tgtOut, { ignoreIndex: padId }).
  *
  * Options: `shareEmbeddings` uses one Embedding for both sides (a joint vocabulary: srcVocabSize = tgtVocabSize);
  * `tieOutput` uses the target embedding's weight as the generator's weight (Press & Wolf 2017), keeping only the
@@ -20,14 +21,15 @@
  * and `tgt_pos.embedding.weight` (learned positions only), `encoder.layers.{i}.…`, `encoder.norm.…`,
  * `decoder.layers.{i}.…`, `decoder.norm.…`, `generator.weight` (absent when tied) and `generator.bias`.
  *
- * Decoding: `stepper(src)` returns a DecoderStepper for greedyDecode / beamSearch / sampleDecode that keeps a
- * key/value cache per decoder layer (see kv-cache.ts); call eval() first so that dropout is off.
+ * Decoding: `stepper(src, srcPadding)` returns a DecoderStepper for greedyDecode / beamSearch / sampleDecode
+ * that keeps a key/value cache per decoder layer (see kv-cache.ts); call eval() first so that dropout is off.
  */
+import { Padding, type PaddingLike } from '../../attention/padding.js';
 import { Embedding } from '../../nn/embedding.js';
 import { fans, uniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { fail } from '../../tensor/errors.js';
-import { add, crossEntropy, eq, matmul, mul, reshape } from '../../tensor/ops/index.js';
+import { add, crossEntropy, matmul, mul, reshape } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -232,7 +234,7 @@ export class TransformerSeq2Seq extends Module {
 
   /** Bool [B, T]: true where ids equal the pad id. */
   paddingMask(ids: Tensor): Tensor {
-    return eq(ids, this.padId);
+    return Padding.fromIds(ids, this.padId, OP).mask;
   }
 
   /** Source ids [B, S] → embedded, scaled and positioned [B, S, E]. */
@@ -247,9 +249,19 @@ export class TransformerSeq2Seq extends Module {
     return this.tgtPos.forward(mul(this.tgtEmbedding.forward(tgt), this.scale), { offset });
   }
 
-  /** Runs the encoder: memory [B, S, E] and the source padding mask [B, S]. */
-  encode(src: Tensor): TransformerEncoding {
-    const srcPaddingMask = this.paddingMask(src);
+  /**
+   * The padding of src [B, S]: srcPadding (a PaddingLike) when given, else where src holds the pad id. Both
+   * give the same for batches padded with the pad id, as the data's are.
+   */
+  sourcePadding(src: Tensor, srcPadding: PaddingLike = null): Padding {
+    this.checkIds('src', src, this.srcVocabSize);
+    const [b, s] = src.shape as [number, number];
+    return Padding.from(srcPadding, OP, b, s) ?? Padding.fromIds(src, this.padId, OP);
+  }
+
+  /** Runs the encoder over src [B, S] and its padding: memory [B, S, E] and the source padding mask [B, S]. */
+  encode(src: Tensor, srcPadding: PaddingLike = null): TransformerEncoding {
+    const srcPaddingMask = this.sourcePadding(src, srcPadding).mask;
     const memory = this.encoder.forward(this.embedSource(src), { srcKeyPaddingMask: srcPaddingMask });
     return { memory, srcPaddingMask };
   }
@@ -267,26 +279,25 @@ export class TransformerSeq2Seq extends Module {
     return this.generator.forward(hidden);
   }
 
-  /** src [B, S], tgtIn [B, T] (int32) → logits [B, T, tgtVocabSize]. */
-  forward(src: Tensor, tgtIn: Tensor): Tensor {
+  /** src [B, S], tgtIn [B, T] (int32) and the source padding (default: from the pad id) → logits [B, T, V]. */
+  forward(src: Tensor, tgtIn: Tensor, srcPadding: PaddingLike = null): Tensor {
     this.checkBatch(src, tgtIn);
-    return this.decode(tgtIn, this.encode(src));
+    return this.decode(tgtIn, this.encode(src, srcPadding));
   }
 
   /**
    * forward, then the mean cross-entropy of the logits against tgtOut [B, T] over the targets that are not
    * padId, with label smoothing ε (default 0): the signature the RNN models' loss has, so that a translation
-   * task drives either. The Transformer reads padding from the pad id in `src`, so `_srcPadding` (the task's
-   * mask or lengths; batches pad with the same id) is not needed.
+   * task drives either. srcPadding null reads the source padding from the pad id.
    */
   loss(
     src: Tensor,
-    _srcPadding: unknown,
+    srcPadding: PaddingLike,
     tgtIn: Tensor,
     tgtOut: Tensor,
     options: TransformerSeq2SeqLossOptions = {},
   ): { loss: Tensor; logits: Tensor } {
-    const logits = this.forward(src, tgtIn);
+    const logits = this.forward(src, tgtIn, srcPadding);
     const [batch, steps, vocab] = logits.shape as [number, number, number];
     if (!(tgtOut instanceof Tensor) || tgtOut.dtype !== 'int32' || tgtOut.size !== batch * steps)
       fail(
@@ -300,10 +311,13 @@ export class TransformerSeq2Seq extends Module {
     return { loss, logits };
   }
 
-  /** The logits and the attention weights of every layer and head (encoder self, decoder self and cross). */
-  forwardWithWeights(src: Tensor, tgtIn: Tensor): TransformerSeq2SeqWeights {
+  /**
+   * The logits and the attention weights of every layer and head (encoder self, decoder self and cross), with
+   * the source padding as forward takes it.
+   */
+  forwardWithWeights(src: Tensor, tgtIn: Tensor, srcPadding: PaddingLike = null): TransformerSeq2SeqWeights {
     this.checkBatch(src, tgtIn);
-    const srcPaddingMask = this.paddingMask(src);
+    const srcPaddingMask = this.sourcePadding(src, srcPadding).mask;
     const encoded = this.encoder.forwardWithWeights(this.embedSource(src), {
       srcKeyPaddingMask: srcPaddingMask,
     });
@@ -326,16 +340,23 @@ export class TransformerSeq2Seq extends Module {
    * without, each step reruns the decoder over the whole prefix (the reference the cache is tested against).
    * Its per-step attention is the cross-attention [layers, rows, heads, S] (attentionRowAxis 1).
    *
-   * The second argument may instead be the source padding (a mask or lengths tensor, or null), as a translation
-   * task and the predictor pass it to any seq2seq model: the Transformer reads padding from the pad id, so it
-   * is not needed, and the stepper uses the default options.
+   * The second argument is the source padding (a PaddingLike; null: from the pad id), as a translation task
+   * and the predictor pass it to any seq2seq model, then the options; or, the padding left out, the options.
    */
-  stepper(src: Tensor, options: TransformerStepperOptions | Tensor | null = {}): TransformerSeq2SeqStepper {
-    return new TransformerSeq2SeqStepper(
-      this,
-      src,
-      options instanceof Tensor || options === null ? {} : options,
-    );
+  stepper(
+    src: Tensor,
+    srcPadding: PaddingLike | TransformerStepperOptions = null,
+    options: TransformerStepperOptions = {},
+  ): TransformerSeq2SeqStepper {
+    const isPadding =
+      srcPadding === null ||
+      srcPadding === undefined ||
+      srcPadding instanceof Padding ||
+      srcPadding instanceof Tensor ||
+      Array.isArray(srcPadding);
+    return isPadding
+      ? new TransformerSeq2SeqStepper(this, src, options, srcPadding as PaddingLike)
+      : new TransformerSeq2SeqStepper(this, src, srcPadding as TransformerStepperOptions);
   }
 
   private checkIds(name: string, ids: unknown, vocab: number): asserts ids is Tensor {

@@ -8,6 +8,7 @@
  * Without it, the state holds the prefix and each step reruns the decoder over it (O(t²)); both give the same
  * log-probabilities. select() reorders every cached tensor with indexSelect along the row axis.
  */
+import type { PaddingLike } from '../../attention/padding.js';
 import type { DecoderStepper, StepResult } from '../../decode/stepper.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { fail } from '../../tensor/errors.js';
@@ -48,10 +49,11 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
     readonly model: TransformerSeq2Seq,
     src: Tensor,
     options: TransformerStepperOptions = {},
+    srcPadding: PaddingLike = null,
   ) {
     this.useCache = options.useCache ?? true;
     const { encoding, caches } = noGrad(() => {
-      const encoding = model.encode(src);
+      const encoding = model.encode(src, srcPadding);
       const caches = this.useCache
         ? model.decoder.layers.map((layer) => layer.cacheMemory(encoding.memory))
         : null;
