@@ -76,6 +76,10 @@ void SetPortableOnly(const Napi::CallbackInfo& info) {
 void SetAvx512Off(const Napi::CallbackInfo& info) {
   static const char* const K = "setAvx512Off"; set_avx512_off(read_boolean(info, 0, K, "off", false)); }
 
+// setBatchInvariant(on): kernels whose bits for a row do not depend on the rows beside it (cpu.h).
+void SetBatchInvariant(const Napi::CallbackInfo& info) {
+  static const char* const K = "setBatchInvariant"; set_batch_invariant(read_boolean(info, 0, K, "on", false)); }
+
 }  // namespace
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -83,6 +87,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setPortableOnly", Napi::Function::New(env, SetPortableOnly));
   exports.Set("setAvx512Off", Napi::Function::New(env, SetAvx512Off));
+  exports.Set("setBatchInvariant", Napi::Function::New(env, SetBatchInvariant));
   exports.Set("packedBFloats", Napi::Function::New(env, PackedBFloats));
   exports.Set("packB", Napi::Function::New(env, PackB));
   exports.Set("matmulPrepacked", Napi::Function::New(env, MatmulPrepacked));

@@ -53,6 +53,9 @@ bool env_512_off() {
 
 std::atomic<bool> forced{false};
 std::atomic<bool> forced_512_off{false};
+// Per thread: each JS thread (the main one, each worker_thread) chooses for itself, and parallel_for carries
+// the choice to the pool threads that run its tasks.
+thread_local bool invariant = false;
 
 }  // namespace
 
@@ -65,6 +68,10 @@ bool has_avx512f() {
 void set_avx512_off(bool off) { forced_512_off.store(off, std::memory_order_relaxed); }
 
 void set_portable_only(bool portable) { forced.store(portable, std::memory_order_relaxed); }
+
+void set_batch_invariant(bool on) { invariant = on; }
+
+bool batch_invariant() { return invariant; }
 
 const char* portable_reason() {
   if (!cpu_ok()) return "cpu";

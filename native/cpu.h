@@ -22,6 +22,16 @@ void set_avx512_off(bool off);
 // when they start, so it must not change while one runs (tests flip it between calls).
 void set_portable_only(bool portable);
 
+// Batch-invariant kernels (true): each row of a result has the same bits whatever rows are computed beside it
+// and whatever masked padding follows it. Products of four rows or fewer then take the tiled path (one FMA chain
+// over k per element, as for any number of rows) instead of the matrix-vector one, which sums eight lanes and
+// then adds them; and softmax sums each row in order, in double, so trailing masked terms (e^-inf = 0) change
+// nothing. attn serve turns it on when it batches requests, so that an answer is the one its request gets
+// alone; off (the default), one row keeps the faster matrix-vector path. The choice belongs to the calling
+// thread (each JS thread makes its own; parallel_for carries it to the pool threads that run its tasks).
+void set_batch_invariant(bool on);
+bool batch_invariant();
+
 // Why the portable kernels run: "ATTN_NO_SIMD", "forced", "cpu" (no AVX2+FMA), or "" when they do not.
 const char* portable_reason();
 

@@ -483,10 +483,10 @@ void gemm_region(int i0, int i1, int j0, int j1, int k, float alpha, const Matri
 }
 
 // Whether gemm_blocked takes the matrix-vector path below: at most four rows of an untransposed A times a
-// transposed B, on AVX2.
+// transposed B, on AVX2, unless the kernels must be batch-invariant (cpu.h).
 bool takes_gemv(int m, const Matrix& a, const Matrix& b) {
 #if defined(__x86_64__)
-  return m <= 4 && !a.trans && b.trans && has_avx2_fma();
+  return m <= 4 && !a.trans && b.trans && has_avx2_fma() && !batch_invariant();
 #else
   (void)m, (void)a, (void)b;
   return false;

@@ -156,7 +156,8 @@ __attribute__((target("avx2,fma"))) double row_log_sum_exp_avx2(const float* x, 
 
 void softmax_row(const float* x, float* out, long n, long stride, bool log) {
 #if defined(__x86_64__)
-  const bool simd = has_avx2_fma();
+  // The vector path sums eight lanes, then the tail: where a row ends changes the order of the sum.
+  const bool simd = has_avx2_fma() && !batch_invariant();
   if (simd && stride == 1) {
     softmax_row_avx2(x, out, n, log);
     return;

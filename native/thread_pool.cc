@@ -1,5 +1,7 @@
 #include "thread_pool.h"
 
+#include "cpu.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -166,7 +168,17 @@ int thread_count() { return pool().threads(); }
 
 void parallel_for(int tasks, const std::function<void(int)>& fn) {
   if (tasks <= 0) return;
-  pool().run(tasks, fn);
+  if (!batch_invariant()) {
+    pool().run(tasks, fn);
+    return;
+  }
+  // The caller's batch-invariant kernels (cpu.h) on whichever thread runs each task.
+  pool().run(tasks, [&fn](int t) {
+    const bool before = batch_invariant();
+    set_batch_invariant(true);
+    fn(t);
+    set_batch_invariant(before);
+  });
 }
 
 int chunks_for(double work, double grain) {

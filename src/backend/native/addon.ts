@@ -22,6 +22,12 @@ export type NativeAddon = { readonly [N in KernelName]?: NativeKernel } & {
   setPortableOnly(portable: boolean): void;
   /** Forces the AVX2 kernels on an AVX-512 machine, or gives the choice back to CPU detection; for tests. */
   setAvx512Off(off: boolean): void;
+  /**
+   * Kernels whose bits for a row do not depend on the rows computed beside it or the masked padding after it
+   * (the tiled product for few rows, softmax summed in order), or the default faster paths; for the calling
+   * JS thread (each worker_thread chooses for itself).
+   */
+  setBatchInvariant(on: boolean): void;
   /** The length of the Float32Array that packB fills for op(B) [k×n]. */
   packedBFloats(k: number, n: number): number;
   packB(b: Float32Array, k: number, n: number, transB: boolean, packed: Float32Array): void;

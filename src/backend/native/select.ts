@@ -63,6 +63,19 @@ export interface BackendInfo {
   simd: string;
 }
 
+/**
+ * Batch-invariant kernels: a row's result has the same bits whatever rows are computed beside it and whatever
+ * masked padding follows it, so a request decoded in a batch gets the answer it gets alone. The JavaScript
+ * kernels always are (they sum in order); the native addon switches its matrix-vector and vector-softmax paths
+ * off (a little slower for one request at a time), for the calling thread only: each worker_thread chooses.
+ */
+export function setBatchInvariantKernels(on: boolean): void {
+  if (getBackend().name !== 'native') return;
+  const loaded = loadAddon();
+  if (!loaded.ok) throw new Error(`setBatchInvariantKernels: the native backend is unavailable: ${loaded.reason}`);
+  loaded.addon.setBatchInvariant(on);
+}
+
 /** What the current backend is and how many threads it runs. */
 export function backendInfo(): BackendInfo {
   const current = getBackend();
