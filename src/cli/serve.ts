@@ -1,9 +1,15 @@
 /** `attn serve`: the JSON API and the web page over one checkpoint, until Ctrl-C or SIGTERM. */
 import { parseArgs } from 'node:util';
 import { DEFAULT_LIMITS, LIMIT_BOUNDS, type ServeLimits } from '../serve/limits.js';
-import { checkCorsOrigins, createServer, type AttnServer } from '../serve/server.js';
+import { availableParallelism } from 'node:os';
+import { checkCorsOrigins, createServer, DEFAULT_BATCHING, type AttnServer } from '../serve/server.js';
 import { closeOnSignal } from '../serve/shutdown.js';
 import { parsingUsage, UsageError } from './usage.js';
+
+/** One model worker per four cores: each batch then has several kernel threads, and the workers overlap. */
+function defaultWorkers(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 4));
+}
 
 const HELP = `Usage: attn serve --checkpoint DIR [--port N] [--host H] [options]
 
@@ -20,13 +26,20 @@ Serves the model in DIR (a directory written by attn train or attn demo) over HT
                         tokens generated, process memory and CPU
 Every answer carries X-Request-Id (the client's own, when it sends a plain one), which --log records.
 
-The model runs on a worker thread, one request at a time; waiting requests queue (a full queue is answered
-503). Ctrl-C or SIGTERM stops accepting, finishes the requests under way and exits 0; a second one exits at once.
+The model runs on worker threads (--workers), each taking the requests waiting for it in batches (--max-batch,
+--batch-wait-ms): a batch decodes together, and each answer is the one its request gets alone. More requests
+than the queue holds are answered 503. Ctrl-C or SIGTERM stops accepting, finishes the requests under way and
+exits 0; a second one exits at once.
 
 Options:
   --checkpoint DIR      the checkpoint directory (required)
   --port N              TCP port (default 8080; 0 picks a free one)
   --host H              address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 to accept others)
+  --workers N           model worker threads, each with its own copy of the model (default ${defaultWorkers()}
+                        here: one per four cores); the kernels' threads are set so that all of them together
+                        use the cores once (ATTN_THREADS overrides)
+  --max-batch N         most requests a worker decodes together (default ${DEFAULT_BATCHING.maxBatch}; 1: one at a time)
+  --batch-wait-ms MS    how long the oldest waiting request may wait for others to batch with (default ${DEFAULT_BATCHING.waitMs})
   --max-chars N         most characters in a text (default ${DEFAULT_LIMITS.maxChars})
   --max-words N         most words in a text (default ${DEFAULT_LIMITS.maxWords})
   --max-beam-size N     largest beamSize a request may ask for (default ${DEFAULT_LIMITS.maxBeamSize})
@@ -102,6 +115,9 @@ export async function runServe(args: readonly string[]): Promise<number> {
         'socket-timeout': { type: 'string' },
         'allowed-hosts': { type: 'string' },
         cors: { type: 'string' },
+        workers: { type: 'string' },
+        'max-batch': { type: 'string' },
+        'batch-wait-ms': { type: 'string' },
         'rate-limit': { type: 'string' },
         'rate-limit-window': { type: 'string' },
         log: { type: 'boolean' },
@@ -126,6 +142,13 @@ export async function runServe(args: readonly string[]): Promise<number> {
   }
 
   const hosts = allowedHosts(values['allowed-hosts']);
+  const workers = integer('workers', values.workers, 1, 256) ?? defaultWorkers();
+  const maxBatch = integer('max-batch', values['max-batch'], 1, 1024) ?? DEFAULT_BATCHING.maxBatch;
+  const waitMs = integer('batch-wait-ms', values['batch-wait-ms'], 0, 10_000) ?? DEFAULT_BATCHING.waitMs;
+  // One kernel pool serves the process: the worker using it runs T threads, the others run on their own
+  // thread meanwhile, so T + workers - 1 threads fill the cores without oversubscribing them.
+  const cores = availableParallelism();
+  if (!process.env.ATTN_THREADS) process.env.ATTN_THREADS = String(Math.max(1, cores - workers + 1));
   const corsOrigins = values.cors === undefined ? [] : values.cors.split(',').map((o) => o.trim());
   try {
     checkCorsOrigins(corsOrigins);
@@ -144,6 +167,8 @@ export async function runServe(args: readonly string[]): Promise<number> {
       log: values.log ?? false,
       allowedHosts: hosts,
       corsOrigins,
+      workers,
+      batching: { maxBatch, waitMs },
       ...(rateMax === undefined ? {} : { rateLimit: { max: rateMax, windowSeconds: rateWindow ?? 60 } }),
     });
   } catch (error) {
@@ -163,6 +188,12 @@ export async function runServe(args: readonly string[]): Promise<number> {
   const { info } = server;
   const log = (line: string): void => void process.stderr.write(`attn serve: ${line}\n`);
   log(`${info.task} model (${info.architecture}) from ${values.checkpoint}`);
+  log(
+    `${workers} model worker${workers === 1 ? '' : 's'}, ${process.env.ATTN_THREADS} kernel threads; ` +
+      (maxBatch > 1
+        ? `batches of up to ${maxBatch} requests, waiting up to ${waitMs} ms`
+        : 'one request at a time'),
+  );
   log(
     isLoopback(host)
       ? `bound to ${host}: only this machine can connect (--host 0.0.0.0 accepts other machines)`

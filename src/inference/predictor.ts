@@ -116,13 +116,13 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
   // The longest output a request may ask for.
   const lengthLimit = Math.min(built.maxLength, 10_000);
 
-  /** Runs `fn` over batches of similar length and returns its results in the inputs' order. */
+  /** Runs `fn` over batches of similar length and returns its results in the order of `items`. */
   const inBatches = <R>(items: Encoded[], fn: (batch: Encoded[]) => R[]): R[] => {
-    const sorted = [...items].sort((a, b) => a.ids.length - b.ids.length);
+    const order = items.map((_, i) => i).sort((a, b) => items[a]!.ids.length - items[b]!.ids.length);
     const out = new Array<R>(items.length);
-    for (let start = 0; start < sorted.length; start += batchSize) {
-      const batch = sorted.slice(start, start + batchSize);
-      fn(batch).forEach((r, i) => (out[batch[i]!.index] = r));
+    for (let start = 0; start < order.length; start += batchSize) {
+      const positions = order.slice(start, start + batchSize);
+      fn(positions.map((p) => items[p]!)).forEach((r, i) => (out[positions[i]!] = r));
     }
     return out;
   };

@@ -1,9 +1,15 @@
 /**
- * The main thread's side of the model worker: one worker owns the Predictor and runs one job at a time; jobs
- * wait in a bounded FIFO queue here (a full queue is answered 503 at once rather than letting latency grow
- * without bound). A job whose client has gone away is dropped before it reaches the model. If the worker dies
- * (a crash, out of memory), the job it was running fails with 500, a new worker loads the model again and the
- * queue carries on.
+ * The main thread's side of the model workers: each worker thread owns a Predictor and runs one batch of jobs
+ * at a time; jobs wait in one bounded FIFO queue here, shared by the workers (a full queue is answered 503 at
+ * once rather than letting latency grow without bound). A job whose client has gone away is dropped before it
+ * reaches a model.
+ *
+ * Dynamic batching (maxBatch > 1): a free worker takes up to maxBatch waiting jobs at once, waiting at most
+ * batchWaitMs after the oldest arrived for more to come. The worker decodes them together, each with its own
+ * options, and each answer is the one the job gets alone (the workers then run the batch-invariant kernels).
+ *
+ * If a worker dies (a crash, out of memory), the jobs it was running are answered 503 (the client may retry),
+ * a new worker loads the model again, and the queue carries on with the others.
  */
 import type { Worker } from 'node:worker_threads';
 import type { PredictorInfo } from '../inference/types.js';
@@ -12,27 +18,41 @@ import { spawnPredictorWorker } from './spawn-worker.js';
 import type { Job, JobResult, WorkerMessage, WorkerStart } from './worker-protocol.js';
 
 export interface PredictorHostOptions {
-  /** The checkpoint directory the worker loads. */
+  /** The checkpoint directory the workers load. */
   checkpoint: string;
-  /** Jobs that may wait beside the running one; more are refused with 503. */
+  /** Jobs that may wait while every worker is busy; more are refused with 503. */
   maxQueue: number;
-  /** Told the size of each batch of jobs handed to the model (for metrics). */
+  /** Model worker threads (default 1). */
+  workers?: number;
+  /** Most jobs a worker runs together (default 1: no batching). */
+  maxBatch?: number;
+  /** How long the oldest waiting job may wait for others to batch with, in ms (default 0). */
+  batchWaitMs?: number;
+  /** Told the size of each batch of jobs handed to a model (for metrics). */
   onBatch?: (size: number) => void;
 }
 
 interface PendingJob {
   id: number;
   job: Job;
+  /** When it entered the queue (performance.now()). */
+  since: number;
   resolve: (result: unknown) => void;
   reject: (error: Error) => void;
   detach: () => void;
+}
+
+/** One model worker: its thread (undefined while a new one starts) and the batch it is running. */
+interface Slot {
+  worker: Worker | undefined;
+  running: Map<number, PendingJob>;
 }
 
 /** Counts for tests and monitoring. */
 export interface HostStats {
   running: number;
   queued: number;
-  /** Workers started after the first (each one after a crash). */
+  /** Workers started again after a crash. */
   restarts: number;
 }
 
@@ -40,51 +60,83 @@ export interface HostStats {
 export type Readiness = { ready: true } | { ready: false; reason: string };
 
 export class PredictorHost {
-  private worker: Worker | undefined;
-  private current: PendingJob | undefined;
+  private readonly slots: Slot[];
   private readonly queue: PendingJob[] = [];
+  private readonly maxBatch: number;
+  private readonly batchWaitMs: number;
   private nextId = 1;
   private restarts = 0;
   private closed = false;
   /** Set when a restarted worker could not load the model: every job is then refused. */
   private unavailable: string | undefined;
+  /** The pending wake-up of a batching wait. */
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(
     private readonly options: PredictorHostOptions,
     readonly info: PredictorInfo,
-    worker: Worker,
+    workers: Worker[],
   ) {
-    this.attach(worker);
+    this.maxBatch = options.maxBatch ?? 1;
+    this.batchWaitMs = options.batchWaitMs ?? 0;
+    this.slots = workers.map(() => ({ worker: undefined, running: new Map() }));
+    workers.forEach((worker, i) => this.attach(this.slots[i]!, worker));
   }
 
-  /** Starts the worker and waits until it has loaded the model; rejects with the loader's message if it cannot. */
+  /** Starts the workers and waits until each has loaded the model; rejects with the loader's message if one cannot. */
   static async start(options: PredictorHostOptions): Promise<PredictorHost> {
-    const { worker, info } = await startWorker({ checkpoint: options.checkpoint });
-    return new PredictorHost(options, info, worker);
+    const { workers = 1, maxBatch = 1, batchWaitMs = 0 } = options;
+    const integers = { workers, maxBatch, maxQueue: options.maxQueue };
+    for (const [name, value] of Object.entries(integers))
+      if (!Number.isInteger(value) || value < (name === 'maxQueue' ? 0 : 1))
+        throw new Error(`PredictorHost: ${name} must be a positive integer, got ${String(value)}`);
+    if (!(Number.isFinite(batchWaitMs) && batchWaitMs >= 0))
+      throw new Error(`PredictorHost: batchWaitMs must be a non-negative number, got ${String(batchWaitMs)}`);
+    const start = PredictorHost.workerStart(options);
+    const started = await Promise.allSettled(Array.from({ length: workers }, () => startWorker(start)));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.worker.terminate() : 0)));
+      throw failed.reason;
+    }
+    const ready = started.map(
+      (s) => (s as PromiseFulfilledResult<{ worker: Worker; info: PredictorInfo }>).value,
+    );
+    return new PredictorHost(
+      options,
+      ready[0]!.info,
+      ready.map((r) => r.worker),
+    );
+  }
+
+  private static workerStart(options: PredictorHostOptions): WorkerStart {
+    return { checkpoint: options.checkpoint, batchInvariant: (options.maxBatch ?? 1) > 1 };
   }
 
   stats(): HostStats {
-    return { running: this.current ? 1 : 0, queued: this.queue.length, restarts: this.restarts };
+    let running = 0;
+    for (const slot of this.slots) running += slot.running.size;
+    return { running, queued: this.queue.length, restarts: this.restarts };
   }
 
-  /** Ready: the model is loaded on a live worker, the host is not closing, and the queue has room. */
+  /** Ready: the model is loaded on a live worker, the host is not closing, and a job would not be refused. */
   readiness(): Readiness {
     if (this.closed) return { ready: false, reason: 'the server is shutting down' };
     if (this.unavailable !== undefined)
       return { ready: false, reason: `the model is unavailable: ${this.unavailable}` };
-    if (this.worker === undefined) return { ready: false, reason: "the model's worker is starting again" };
-    if (this.current !== undefined && this.queue.length >= this.options.maxQueue)
+    if (!this.slots.some((s) => s.worker))
+      return { ready: false, reason: "the model's worker is starting again" };
+    if (this.full())
       return { ready: false, reason: `the queue is full (${this.queue.length} requests waiting)` };
     return { ready: true };
   }
 
-  /** Runs `job` on the model once the jobs before it are done. `signal` drops it while it still waits. */
+  /** Runs `job` on a model once the jobs before it have been taken. `signal` drops it while it still waits. */
   run<J extends Job>(job: J, signal?: AbortSignal): Promise<JobResult<J>> {
     if (this.closed) return Promise.reject(new HttpError(503, 'the server is shutting down'));
     if (this.unavailable !== undefined)
       return Promise.reject(new HttpError(503, `the model is unavailable: ${this.unavailable}`));
-    const busy = this.current !== undefined || this.worker === undefined;
-    if (busy && this.queue.length >= this.options.maxQueue)
+    if (this.full())
       return Promise.reject(
         new HttpError(
           503,
@@ -95,6 +147,7 @@ export class PredictorHost {
       const pending: PendingJob = {
         id: this.nextId++,
         job,
+        since: performance.now(),
         resolve: resolve as (result: unknown) => void,
         reject,
         detach: () => undefined,
@@ -114,26 +167,70 @@ export class PredictorHost {
     });
   }
 
-  /** Stops the worker. Jobs still waiting are refused with 503; call it after in-flight requests are answered. */
+  /** Stops the workers. Jobs still waiting are refused with 503; call it after in-flight requests are answered. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.timer);
     for (const pending of this.queue.splice(0))
       this.settle(pending, new HttpError(503, 'the server is shutting down'));
-    if (this.current) this.settle(this.current, new HttpError(503, 'the server is shutting down'));
-    this.current = undefined;
-    const worker = this.worker;
-    this.worker = undefined;
-    if (worker) await worker.terminate();
+    const workers: Worker[] = [];
+    for (const slot of this.slots) {
+      for (const pending of slot.running.values())
+        this.settle(pending, new HttpError(503, 'the server is shutting down'));
+      slot.running.clear();
+      if (slot.worker) workers.push(slot.worker);
+      slot.worker = undefined;
+    }
+    await Promise.all(workers.map((w) => w.terminate()));
   }
 
+  /** Full: every waiting place is taken and no worker is free to take a job now. */
+  private full(): boolean {
+    return (
+      this.queue.length >= this.options.maxQueue && !this.slots.some((s) => s.worker && s.running.size === 0)
+    );
+  }
+
+  /** Hands waiting jobs to free workers: at once without batching, else once a batch is full or has waited enough. */
   private pump(): void {
-    if (this.current || !this.worker) return;
-    const next = this.queue.shift();
-    if (!next) return;
-    this.current = next;
-    this.options.onBatch?.(1);
-    this.worker.postMessage({ id: next.id, job: next.job });
+    if (this.closed) return;
+    for (const slot of this.slots) {
+      if (!slot.worker || slot.running.size > 0 || this.queue.length === 0) continue;
+      if (this.queue.length < this.maxBatch) {
+        const waited = performance.now() - this.queue[0]!.since;
+        if (waited < this.batchWaitMs) {
+          this.wakeAfter(this.batchWaitMs - waited);
+          return;
+        }
+      }
+      const batch = this.takeBatch();
+      for (const pending of batch) slot.running.set(pending.id, pending);
+      this.options.onBatch?.(batch.length);
+      slot.worker.postMessage({ jobs: batch.map(({ id, job }) => ({ id, job })) });
+    }
+  }
+
+  /** Up to maxBatch waiting jobs of the oldest one's kind, oldest first. */
+  private takeBatch(): PendingJob[] {
+    const kind = this.queue[0]!.job.kind;
+    const batch: PendingJob[] = [];
+    for (let i = 0; i < this.queue.length && batch.length < this.maxBatch;) {
+      if (this.queue[i]!.job.kind === kind) batch.push(...this.queue.splice(i, 1));
+      else i++;
+    }
+    return batch;
+  }
+
+  private wakeAfter(ms: number): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        this.pump();
+      },
+      Math.max(0, ms),
+    );
   }
 
   private settle(pending: PendingJob, outcome: Error | { result: unknown }): void {
@@ -142,46 +239,45 @@ export class PredictorHost {
     else pending.resolve(outcome.result);
   }
 
-  private attach(worker: Worker): void {
-    this.worker = worker;
+  private attach(slot: Slot, worker: Worker): void {
+    slot.worker = worker;
     worker.on('message', (message: WorkerMessage) => {
-      const pending = this.current;
       if (message.type !== 'done' && message.type !== 'failed') return;
-      if (!pending || pending.id !== message.id) return;
-      this.current = undefined;
+      const pending = slot.running.get(message.id);
+      if (!pending) return;
+      slot.running.delete(message.id);
       if (message.type === 'done') this.settle(pending, { result: message.result });
       else if (message.input) this.settle(pending, new HttpError(400, inputMessage(message.message)));
       else this.settle(pending, new HttpError(500, `the model failed on this input: ${message.message}`));
-      this.pump();
+      if (slot.running.size === 0) this.pump();
     });
     // An 'error' event (an uncaught exception in the worker) is always followed by 'exit'; act on 'exit'.
     worker.on('error', () => undefined);
     worker.on('exit', (code) => {
-      if (this.closed || this.worker !== worker) return;
-      this.worker = undefined;
-      const crashed = this.current;
-      this.current = undefined;
-      if (crashed)
+      if (this.closed || slot.worker !== worker) return;
+      slot.worker = undefined;
+      for (const pending of slot.running.values())
         this.settle(
-          crashed,
+          pending,
           new HttpError(
-            500,
-            `the model's worker thread stopped (exit code ${code}) while running this request`,
+            503,
+            `the model's worker thread stopped (exit code ${code}) while running this request; retry it`,
           ),
         );
-      void this.restart();
+      slot.running.clear();
+      void this.restart(slot);
     });
   }
 
-  private async restart(): Promise<void> {
+  private async restart(slot: Slot): Promise<void> {
     this.restarts++;
     try {
-      const { worker } = await startWorker({ checkpoint: this.options.checkpoint });
+      const { worker } = await startWorker(PredictorHost.workerStart(this.options));
       if (this.closed) {
         await worker.terminate();
         return;
       }
-      this.attach(worker);
+      this.attach(slot, worker);
       this.pump();
     } catch (error) {
       this.unavailable = error instanceof Error ? error.message : String(error);

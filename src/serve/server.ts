@@ -51,7 +51,22 @@ export interface ServeOptions {
   corsOrigins?: readonly string[];
   /** At most `max` API requests per `windowSeconds` from one client address (429 beyond); off by default. */
   rateLimit?: RateLimit;
+  /** Model worker threads, each with its own copy of the model, sharing one queue (default 1). */
+  workers?: number;
+  /**
+   * Dynamic batching: a free worker takes up to `maxBatch` waiting requests at once (default 32; 1 turns
+   * batching off), waiting up to `waitMs` after the oldest arrived for more (default 2). Each answer is the one
+   * its request gets alone: the workers then run batch-invariant kernels.
+   */
+  batching?: Batching;
 }
+
+export interface Batching {
+  maxBatch: number;
+  waitMs: number;
+}
+
+export const DEFAULT_BATCHING: Readonly<Batching> = Object.freeze({ maxBatch: 32, waitMs: 2 });
 
 export interface RateLimit {
   max: number;
@@ -62,6 +77,7 @@ export interface AttnServer {
   readonly app: FastifyInstance;
   readonly info: PredictorInfo;
   readonly limits: ServeLimits;
+  readonly batching: Batching;
   /** Jobs running and waiting on the model, and bytes of answers not yet sent. */
   stats(): HostStats & { pendingAnswerBytes: number };
   /** Starts listening; resolves with the URL (port 0 picks a free port). */
@@ -83,9 +99,13 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
   const pageDirectory = options.page === false ? undefined : checkPageDirectory();
   // The gauges read the host and the answer budget, created below, only when scraped.
   const metrics = new ServerMetrics(() => ({ ...host.stats(), pendingAnswerBytes: pending.bytes }));
+  const batching = { ...DEFAULT_BATCHING, ...options.batching };
   const host = await PredictorHost.start({
     checkpoint: options.checkpoint,
     maxQueue: limits.maxQueue,
+    workers: options.workers ?? 1,
+    maxBatch: batching.maxBatch,
+    batchWaitMs: batching.waitMs,
     onBatch: (size) => metrics.batch(size),
   });
   const { info } = host;
@@ -222,6 +242,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     app,
     info,
     limits,
+    batching,
     stats: () => ({ ...host.stats(), pendingAnswerBytes: pending.bytes }),
     listen: (port, hostName = '127.0.0.1') => app.listen({ port, host: hostName }),
     close: () => app.close(),

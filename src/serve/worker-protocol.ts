@@ -10,6 +10,11 @@ import type {
 export interface WorkerStart {
   /** The checkpoint directory given to `loadPredictor`. */
   checkpoint: string;
+  /**
+   * Run the kernels whose results do not depend on the batch (native backend): set when jobs are batched, so
+   * that an answer is the same whether its job ran alone or beside others.
+   */
+  batchInvariant: boolean;
 }
 
 export type Job =
@@ -19,10 +24,9 @@ export type JobResult<J extends Job> = J extends { kind: 'translate' }
   ? TranslationResult
   : ClassificationResult;
 
-/** Main → worker. */
-export interface JobMessage {
-  id: number;
-  job: Job;
+/** Main → worker: jobs to run together (one or more, all of one kind); the worker answers each by its id. */
+export interface BatchMessage {
+  jobs: { id: number; job: Job }[];
 }
 
 /** Worker → main. */

@@ -53,6 +53,9 @@ describe('attn serve', () => {
     try {
       expect(stderr).toContain(`classify model (bigru-attention) from ${checkpoints.classify}`);
       expect(stderr).toContain('bound to 127.0.0.1: only this machine can connect');
+      expect(stderr).toMatch(
+        /\d+ model workers?, \d+ kernel threads; batches of up to 32 requests, waiting up to 2 ms/,
+      );
       expect((await fetch(`${url}/healthz`)).status).toBe(200);
       const ready = await fetch(`${url}/readyz`);
       expect(await ready.json()).toEqual({ status: 'ready' });
@@ -81,7 +84,16 @@ describe('attn serve', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: attn serve --checkpoint DIR');
     expect(stdout).toContain('POST /api/translate');
-    for (const route of ['GET  /healthz', 'GET  /readyz', 'GET  /metrics', '--cors', '--rate-limit N'])
+    for (const route of [
+      'GET  /healthz',
+      'GET  /readyz',
+      'GET  /metrics',
+      '--cors',
+      '--rate-limit N',
+      '--workers N',
+      '--max-batch N',
+      '--batch-wait-ms MS',
+    ])
       expect(stdout).toContain(route);
   });
 
@@ -104,6 +116,12 @@ describe('attn serve', () => {
     const rate = await attn('serve', '--checkpoint', checkpoints.classify, '--rate-limit', '0');
     expect(rate.code).toBe(2);
     expect(rate.stderr).toContain("--rate-limit must be an integer from 1 to 1000000, got '0'");
+    const workers = await attn('serve', '--checkpoint', checkpoints.classify, '--workers', '0');
+    expect(workers.code).toBe(2);
+    expect(workers.stderr).toContain("--workers must be an integer from 1 to 256, got '0'");
+    const batch = await attn('serve', '--checkpoint', checkpoints.classify, '--max-batch', 'x');
+    expect(batch.code).toBe(2);
+    expect(batch.stderr).toContain("--max-batch must be an integer from 1 to 1024, got 'x'");
     const windowOnly = await attn('serve', '--checkpoint', checkpoints.classify, '--rate-limit-window', '10');
     expect(windowOnly.code).toBe(2);
     expect(windowOnly.stderr).toContain('--rate-limit-window needs --rate-limit N');

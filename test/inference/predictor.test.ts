@@ -23,6 +23,7 @@ import {
   type ModelCheckpointConfig,
   type TaskKind,
 } from '../../src/node.js';
+import { setBatchInvariantKernels } from '../../src/backend/native/select.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -197,6 +198,24 @@ describe('predictors from checkpoints', () => {
         expect(batch[i]!.hypotheses[0]!.tokens).toEqual(single.hypotheses[0]!.tokens);
         expect(batch[i]!.sourceTokens).toEqual(single.sourceTokens);
       });
+      // Requests with their own options decode together, each exactly as alone (batch-invariant kernels).
+      const requests = [
+        { text: 'a b c d e' },
+        { text: 'b', options: { maxLength: 2 } },
+        { text: 'c d', options: { beamSize: 3, nBest: 2 } },
+        { text: 'e f a b', options: { beamSize: 3, attention: 'none' as const } },
+        { text: 'd', options: { beamSize: 2, nBest: 2, maxLength: 4 } },
+      ];
+      setBatchInvariantKernels(true);
+      try {
+        const each = predictor.translateEach(requests);
+        requests.forEach((r, i) => expect(each[i]).toEqual(predictor.translate(r.text, r.options)));
+      } finally {
+        setBatchInvariantKernels(false);
+      }
+      expect(() => predictor.translateEach([{ text: 'a' }, { text: 'b', options: { beamSize: 0 } }])).toThrow(
+        /beamSize must be an integer in \[1, 64\]/,
+      );
 
       expect(() => predictor.classify('a b')).toThrow(
         new RegExp(

@@ -1,6 +1,7 @@
 // The JSON API of `attn serve` over real checkpoints: answers equal to the predictor's own, and every request
 // the server refuses, with its status and message.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setBatchInvariantKernels } from '../../src/backend/native/select.js';
 import { loadPredictor, type Predictor } from '../../src/node.js';
 import { createServer, type AttnServer } from '../../src/serve/index.js';
 import { REVERSAL_SENTENCE, tinyCheckpoints, type TinyCheckpoints } from './checkpoints.js';
@@ -12,6 +13,9 @@ let translatePredictor: Predictor;
 let classifyPredictor: Predictor;
 
 beforeAll(async () => {
+  // The servers batch requests, so their workers run the batch-invariant kernels: the reference predictors
+  // here do too (the choice is this thread's).
+  setBatchInvariantKernels(true);
   checkpoints = await tinyCheckpoints();
   [translator, classifier, translatePredictor, classifyPredictor] = await Promise.all([
     createServer({
@@ -25,6 +29,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  setBatchInvariantKernels(false);
   await translator?.close();
   await classifier?.close();
   await checkpoints?.remove();

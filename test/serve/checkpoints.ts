@@ -17,6 +17,7 @@ import {
   buildModel,
   validateConfig,
   reversalTask,
+  type Architecture,
   type ModelCheckpointConfig,
 } from '../../src/node.js';
 
@@ -117,4 +118,96 @@ export async function tinyCheckpoints(): Promise<TinyCheckpoints> {
   await trainTranslator(translate);
   await trainClassifier(classify);
   return { translate, classify, remove: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** Small hyper-parameters of every architecture, for checkpoints that train in a moment. */
+const TINY: Record<Architecture, Record<string, number | string | boolean>> = {
+  'gru-bahdanau': { embeddingDim: 8, hiddenSize: 12, dropout: 0 },
+  'gru-luong': { embeddingDim: 8, hiddenSize: 12, dropout: 0, score: 'general' },
+  transformer: {
+    dModel: 16,
+    nhead: 2,
+    numEncoderLayers: 1,
+    numDecoderLayers: 2,
+    dimFeedforward: 32,
+    dropout: 0,
+    maxLen: 32,
+  },
+  'bigru-attention': { embeddingDim: 8, hiddenSize: 8, dropout: 0 },
+  'transformer-cls': { dModel: 8, nhead: 2, numLayers: 1, dimFeedforward: 16, dropout: 0, maxLen: 32 },
+};
+
+/** Sentences of the classifiers' vocabulary. */
+export const CLASSIFY_TEXTS = [
+  'a good film',
+  'a bad film',
+  'good plot',
+  'bad plot',
+  'very good acting',
+  'very bad acting',
+];
+
+/**
+ * A checkpoint of `arch` trained for a few steps into `dir`: translation architectures on the reversal task
+ * (tokens 'a' … 'f'), classifiers on CLASSIFY_TEXTS.
+ */
+export async function tinyCheckpoint(arch: Architecture, dir: string): Promise<void> {
+  const generator = new Generator(3);
+  const model = validateConfig(arch, TINY[arch], 'model');
+  const common = {
+    maxSteps: 6,
+    evalEveryEpoch: false,
+    generators: { model: generator },
+    checkpoints: new DirectoryCheckpoints(dir),
+  };
+  if (arch === 'bigru-attention' || arch === 'transformer-cls') {
+    const tok = WordTokenizer.train(CLASSIFY_TEXTS);
+    const built = buildModel(arch, model, { vocabSize: tok.vocabulary.size, numClasses: 2 }, generator);
+    if (built.task !== 'classify') throw new Error('expected a classifier');
+    const train = CLASSIFY_TEXTS.map((text) => ({
+      ids: tok.encode(text),
+      label: text.includes('good') ? 1 : 0,
+    }));
+    await new Trainer({
+      ...common,
+      task: new ClassificationTask({ model: built.model, train, batching: { batchSize: 3 } }) as never,
+      optimizer: new Adam(built.model.parameters(), { lr: 0.01 }),
+      config: {
+        format: MODEL_CONFIG_FORMAT,
+        version: MODEL_CONFIG_VERSION,
+        task: 'classify',
+        architecture: arch,
+        model,
+        labels: ['negative', 'positive'],
+      },
+      tokenizers: { text: tok },
+    }).fit();
+    return;
+  }
+  const task = reversalTask({ count: 48, seed: 5, minLength: 2, maxLength: 6, vocabSize: 6 });
+  const tok = task.sourceTokenizer;
+  const sizes = { srcVocabSize: tok.vocabulary.size, tgtVocabSize: tok.vocabulary.size };
+  const built = buildModel(arch, model, sizes, generator);
+  if (built.task !== 'translate') throw new Error('expected a translation model');
+  const config: ModelCheckpointConfig = {
+    format: MODEL_CONFIG_FORMAT,
+    version: MODEL_CONFIG_VERSION,
+    task: 'translate',
+    architecture: arch,
+    model,
+    sourceEos: true,
+    maxDecodeLength: 12,
+  };
+  const train = task.pairs.map((p) => ({ source: tok.encode(p.source), target: tok.encode(p.target) }));
+  await new Trainer({
+    ...common,
+    task: new TranslationTask({
+      model: built.model,
+      train,
+      batching: { batchSize: 8, sourceEos: true },
+    }) as never,
+    optimizer: new Adam(built.model.parameters(), { lr: 0.01 }),
+    config,
+    tokenizers: { source: tok, target: tok },
+  }).fit();
 }

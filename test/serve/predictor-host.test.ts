@@ -78,7 +78,7 @@ describe('PredictorHost', () => {
     try {
       const before = await host.run({ kind: 'classify', text: 'good film' });
       // Kill the worker as a crash would (terminate makes it exit without the host asking).
-      await (host as unknown as { worker: Worker }).worker.terminate();
+      await (host as unknown as { slots: { worker: Worker }[] }).slots[0]!.worker.terminate();
       expect(host.readiness()).toEqual({ ready: false, reason: "the model's worker is starting again" });
       const after = await host.run({ kind: 'classify', text: 'good film' });
       expect(after).toEqual(before);

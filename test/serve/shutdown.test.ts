@@ -1,6 +1,7 @@
 // Graceful shutdown over real HTTP: a request under way when close() is called is answered in full; the
 // server then refuses connections and its model worker is gone.
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { setBatchInvariantKernels } from '../../src/backend/native/select.js';
 import { loadPredictor } from '../../src/node.js';
 import { createServer } from '../../src/serve/index.js';
 import { REVERSAL_SENTENCE, tinyCheckpoints, type TinyCheckpoints } from './checkpoints.js';
@@ -34,7 +35,13 @@ it('close() finishes the request under way, then stops listening', async () => {
   const response = await pending;
   expect(response.status).toBe(200);
   const predictor = await loadPredictor(checkpoints.translate);
-  expect(await response.json()).toEqual(predictor.translate(body.text, { beamSize: 4, nBest: 2 }));
+  // The server batches, so its worker runs the batch-invariant kernels; so does this thread for the reference.
+  setBatchInvariantKernels(true);
+  try {
+    expect(await response.json()).toEqual(predictor.translate(body.text, { beamSize: 4, nBest: 2 }));
+  } finally {
+    setBatchInvariantKernels(false);
+  }
   await closing;
   expect(server.stats()).toMatchObject({ running: 0, queued: 0 });
   await expect(fetch(`${url}/api/info`)).rejects.toThrow();

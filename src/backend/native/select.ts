@@ -72,7 +72,8 @@ export interface BackendInfo {
 export function setBatchInvariantKernels(on: boolean): void {
   if (getBackend().name !== 'native') return;
   const loaded = loadAddon();
-  if (!loaded.ok) throw new Error(`setBatchInvariantKernels: the native backend is unavailable: ${loaded.reason}`);
+  if (!loaded.ok)
+    throw new Error(`setBatchInvariantKernels: the native backend is unavailable: ${loaded.reason}`);
   loaded.addon.setBatchInvariant(on);
 }
 
