@@ -1,16 +1,19 @@
 /**
  * Load test of `attn serve` on loopback (not part of npm test): starts the built server (`node bin/attn.js serve`)
- * as its own process on a checkpoint, warms it up, then drives POST /api/translate with autocannon for a fixed
- * time, once with one connection (latency without queueing) and once with several (throughput with a queue),
- * and writes requests/s and latency percentiles into the "## Serving" section of docs/results.md.
+ * as its own process on a Transformer translation model of the size `attn train --arch transformer` trains by
+ * default, warms it up, then drives POST /api/translate with autocannon for a fixed time at 1, 8 and 32
+ * connections, once with dynamic batching off (--max-batch 1: one request at a time) and once on (--max-batch
+ * 32), and writes requests/s, latency percentiles and errors into the "## Serving" section of docs/results.md.
  *
  *   npm run build
- *   flock -s /tmp/attn-timing.lock node bin/attn.js demo --out /tmp/attn-demo --quiet   # the model (once)
- *   flock -x /tmp/attn-timing.lock npx tsx bench/serve-load.ts --checkpoint /tmp/attn-demo
+ *   flock -x /tmp/attn-timing.lock npx tsx bench/serve-load.ts                 # trains the model first
+ *   flock -x /tmp/attn-timing.lock npx tsx bench/serve-load.ts --checkpoint DIR
  *
- * Options: --checkpoint DIR (a date-task translation model such as `attn demo` writes; without it the demo is
- * trained first), --duration S (default 10), --connections N (default 8), --beam K (default 1), --no-write
- * (print only). Inputs are held-out dates from the built-in date task, rotated request by request.
+ * Options: --checkpoint DIR (a French→English Transformer; without it one is trained for --train-steps on the
+ * shared Tatoeba pairs into a temporary directory), --train-steps N (default 400), --duration S per row (default
+ * 10), --max-batch N (the batching run's, default 32), --no-write (print only). Inputs are the held-out French
+ * sentences of the shared Tatoeba dev set, rotated request by request, each translated greedily with its
+ * attention, as the web page asks.
  */
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -21,53 +24,70 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { format, resolveConfig } from 'prettier';
-import { backendInfo, dateTask, writeFileAtomic, type PredictorInfo } from '../src/node.js';
+import { backendInfo, writeFileAtomic, type PredictorInfo } from '../src/node.js';
+import { DATA_DIR } from './results/models.js';
 
 const { values } = parseArgs({
   options: {
     checkpoint: { type: 'string' },
+    'train-steps': { type: 'string', default: '400' },
     duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '8' },
-    beam: { type: 'string', default: '1' },
+    'max-batch': { type: 'string', default: '32' },
     'no-write': { type: 'boolean' },
   },
   strict: true,
 });
 const duration = Number(values.duration);
-const connections = Number(values.connections);
-const beamSize = Number(values.beam);
+const trainSteps = Number(values['train-steps']);
+const maxBatch = Number(values['max-batch']);
 for (const [name, v] of [
   ['duration', duration],
-  ['connections', connections],
-  ['beam', beamSize],
+  ['train-steps', trainSteps],
+  ['max-batch', maxBatch],
 ] as const) {
   if (!(Number.isInteger(v) && v >= 1)) throw new Error(`serve-load: --${name} must be a positive integer`);
 }
+const CONNECTIONS = [1, 8, 32];
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'attn.js');
 const resultsFile = join(root, 'docs', 'results.md');
+const tatoeba = (split: string) => join(DATA_DIR, `tatoeba-fra-eng.${split}.tsv`);
 
 function log(line: string): void {
   process.stderr.write(`serve-load: ${line}\n`);
 }
 
-/** The checkpoint given, or the demo model trained into a temporary directory. */
+/** The checkpoint given, or a default-size Transformer trained briefly on the Tatoeba pairs. */
 function checkpoint(): { dir: string; cleanup: () => void } {
   if (values.checkpoint) return { dir: values.checkpoint, cleanup: () => undefined };
   const tmp = mkdtempSync(join(os.tmpdir(), 'attn-serve-load-'));
-  const dir = join(tmp, 'demo');
-  log(`no --checkpoint: training the demo model into ${dir} (attn demo)`);
-  const demo = spawnSync(process.execPath, [bin, 'demo', '--out', dir, '--quiet'], { stdio: 'inherit' });
-  if (demo.status !== 0) throw new Error(`attn demo failed with exit code ${demo.status}`);
+  const dir = join(tmp, 'transformer');
+  log(`no --checkpoint: training attn train --arch transformer for ${trainSteps} steps into ${dir}`);
+  const args = [bin, 'train', '--arch', 'transformer', '--data', tatoeba('train'), '--source-column', '1'];
+  args.push('--max-steps', String(trainSteps), '--out', dir, '--quiet');
+  const train = spawnSync(process.execPath, args, { stdio: 'inherit' });
+  if (train.status !== 0) throw new Error(`attn train failed with exit code ${train.status}`);
   return { dir, cleanup: () => rmSync(tmp, { recursive: true, force: true }) };
 }
 
 type Server = ChildProcessByStdio<null, Readable, Readable>;
 
 /** Starts `attn serve` on a free port; resolves with its process and URL. */
-async function startServer(dir: string): Promise<{ child: Server; url: string }> {
-  const args = [bin, 'serve', '--checkpoint', dir, '--port', '0', '--max-queue', String(4 * connections)];
+async function startServer(dir: string, batch: number): Promise<{ child: Server; url: string }> {
+  // The queue holds every connection's request, so a full queue (503) never cuts a run short.
+  const args = [
+    bin,
+    'serve',
+    '--checkpoint',
+    dir,
+    '--port',
+    '0',
+    '--max-queue',
+    '64',
+    '--max-batch',
+    String(batch),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -84,6 +104,7 @@ async function startServer(dir: string): Promise<{ child: Server; url: string }>
 }
 
 interface Run {
+  batching: boolean;
   connections: number;
   requestsPerSecond: number;
   p50: number;
@@ -95,7 +116,13 @@ interface Run {
 }
 
 /** autocannon against /api/translate for `seconds`, cycling through `bodies`. */
-async function load(url: string, bodies: string[], conns: number, seconds: number): Promise<Run> {
+async function load(
+  url: string,
+  bodies: string[],
+  conns: number,
+  seconds: number,
+  batching: boolean,
+): Promise<Run> {
   let next = 0;
   const result = await autocannon({
     url,
@@ -111,6 +138,7 @@ async function load(url: string, bodies: string[], conns: number, seconds: numbe
     ],
   });
   return {
+    batching,
     connections: conns,
     requestsPerSecond: result.requests.average,
     p50: result.latency.p50,
@@ -127,30 +155,38 @@ function serviceSection(info: PredictorInfo, runs: Run[], example: { text: strin
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const rows = runs.map(
     (r) =>
-      `| ${r.connections} | ${r.requestsPerSecond.toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ` +
-      `${r.max.toFixed(1)} | ${r.total} | ${r.non2xx + r.errors} |`,
+      `| ${r.batching ? `up to ${maxBatch}` : 'off'} | ${r.connections} | ${r.requestsPerSecond.toFixed(1)} | ` +
+      `${r.p50.toFixed(0)} | ${r.p99.toFixed(0)} | ${r.max.toFixed(0)} | ${r.total} | ${r.non2xx + r.errors} |`,
   );
+  const at = (batching: boolean) => runs.find((r) => r.batching === batching && r.connections === 32);
+  const on = at(true);
+  const off = at(false);
+  const summary =
+    on && off
+      ? `At 32 connections batching serves ${(on.requestsPerSecond / off.requestsPerSecond).toFixed(2)}× the ` +
+        `requests/s of one request at a time, with p99 latency ${on.p99.toFixed(0)} ms against ${off.p99.toFixed(0)} ms.`
+      : '';
   return [
     '## Serving',
     '',
-    `\`attn serve\` on loopback, driven by autocannon for ${duration} s per row (after a 2 s warm-up) with`,
-    `\`POST /api/translate\` requests (beam size ${beamSize}), each a held-out date of the built-in date task, e.g.`,
-    `\`${JSON.stringify(example.text)}\` → \`${example.output}\`. The model is the \`attn demo\` checkpoint: ${info.architecture},`,
-    `${info.parameters.toLocaleString('en')} parameters. One worker thread runs the model, one request at a time.`,
-    'With several connections the HTTP work of the main thread overlaps the model work, which raises throughput',
-    'a little; the other requests wait in the queue, so latency grows with it. Every answer carries the attention',
-    'matrix of its output steps.',
+    `\`attn serve\` on loopback, driven by autocannon for ${duration} s per row (after a warm-up) with`,
+    '`POST /api/translate` requests, each a held-out French sentence of the Tatoeba dev set translated greedily',
+    `with its attention, e.g. \`${JSON.stringify(example.text)}\` → \`${example.output}\`. The model is a ${info.architecture}`,
+    `of the size \`attn train --arch transformer\` trains by default (${info.parameters.toLocaleString('en')} parameters),`,
+    'trained briefly (throughput does not depend on how well). One model worker; with batching off it runs one',
+    `request at a time, with batching on (\`--max-batch ${maxBatch}\`, \`--batch-wait-ms 2\`) it decodes the requests`,
+    'waiting for it together, each answer byte for byte the one its request gets alone. ' + summary,
     '',
-    '| connections | requests/s | p50 latency (ms) | p99 latency (ms) | max (ms) | answered 2xx | errors or non-2xx |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| batching | connections | requests/s | p50 (ms) | p99 (ms) | max (ms) | answered 2xx | errors or non-2xx |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...rows,
     '',
     `Machine: ${cpu}, ${os.availableParallelism()} cores shared by the server, its worker and autocannon; ` +
-      `Node ${process.version}; ${backend.name} backend, ${backend.threads} thread${backend.threads === 1 ? '' : 's'} ` +
-      `(simd: ${backend.simd}); ${new Date().toISOString().slice(0, 10)}.`,
+      `Node ${process.version}; ${backend.name} backend (simd: ${backend.simd}); ` +
+      `${new Date().toISOString().slice(0, 10)}.`,
     '',
-    'Reproduce: `npm run build`, then `flock -s /tmp/attn-timing.lock node bin/attn.js demo --out /tmp/attn-demo`,',
-    'then `flock -x /tmp/attn-timing.lock npx tsx bench/serve-load.ts --checkpoint /tmp/attn-demo`.',
+    'Reproduce: `npm run build`, then `flock -x /tmp/attn-timing.lock npx tsx bench/serve-load.ts` (it trains the',
+    'model first; `--checkpoint DIR` reuses one).',
     '',
   ].join('\n');
 }
@@ -169,50 +205,72 @@ function spliceSection(existing: string, section: string): string {
   return [...lines.slice(0, start), section.trimEnd(), ...(after ? ['', after] : [''])].join('\n');
 }
 
-async function main(): Promise<void> {
-  const { dir, cleanup } = checkpoint();
-  const { child, url } = await startServer(dir);
+/** The held-out French sentences (column 1 of English<TAB>French), as request bodies. */
+function requestBodies(): { texts: string[]; bodies: string[] } {
+  const texts = readFileSync(tatoeba('dev'), 'utf8')
+    .split('\n')
+    .map((line) => line.split('\t')[1]?.trim() ?? '')
+    .filter((text) => text !== '');
+  return { texts, bodies: texts.map((text) => JSON.stringify({ text })) };
+}
+
+/** One server, with batching up to `batch` requests: a warm-up, then a run per connection count. */
+async function runServer(
+  dir: string,
+  batch: number,
+  bodies: string[],
+): Promise<{ runs: Run[]; info: PredictorInfo }> {
+  const { child, url } = await startServer(dir, batch);
   try {
     const info = (await (await fetch(`${url}/api/info`)).json()) as PredictorInfo;
     if (info.task !== 'translate')
       throw new Error(`${dir} holds a ${info.task} model; this bench translates`);
-    const dates = dateTask({ count: 200, seed: 4242 }).pairs.map((p) => p.source);
-    const bodies = dates.map((text) => JSON.stringify({ text, beamSize }));
-    const first = await fetch(`${url}/api/translate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: bodies[0],
-    });
-    if (first.status !== 200) throw new Error(`the server answered ${first.status}: ${await first.text()}`);
-    const output = ((await first.json()) as { hypotheses: { text: string }[] }).hypotheses[0]!.text;
-    log(`server at ${url}: ${info.architecture}, ${info.parameters} parameters; warming up`);
-    await load(url, bodies, connections, 2);
+    const batching = batch > 1;
+    log(`server at ${url}, batching ${batching ? `up to ${batch}` : 'off'}: warming up`);
+    await load(url, bodies, 8, 3, batching);
     const runs: Run[] = [];
-    for (const conns of [1, connections]) {
-      const run = await load(url, bodies, conns, duration);
+    for (const conns of CONNECTIONS) {
+      const run = await load(url, bodies, conns, duration, batching);
       log(
-        `${conns} connection(s): ${run.requestsPerSecond.toFixed(1)} requests/s, p50 ${run.p50} ms, ` +
-          `p99 ${run.p99} ms, ${run.non2xx} non-2xx, ${run.errors} errors`,
+        `batching ${batching ? 'on' : 'off'}, ${conns} connection(s): ${run.requestsPerSecond.toFixed(1)} requests/s, ` +
+          `p50 ${run.p50} ms, p99 ${run.p99} ms, max ${run.max} ms, ${run.non2xx} non-2xx, ${run.errors} errors`,
       );
       runs.push(run);
     }
-    const section = serviceSection(info, runs, { text: dates[0]!, output });
+    return { runs, info };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+async function main(): Promise<void> {
+  const { dir, cleanup } = checkpoint();
+  try {
+    const { texts, bodies } = requestBodies();
+    const off = await runServer(dir, 1, bodies);
+    const on = await runServer(dir, maxBatch, bodies);
+    const { child, url } = await startServer(dir, 1);
+    let output: string;
+    try {
+      const first = await fetch(`${url}/api/translate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: bodies[0],
+      });
+      output = ((await first.json()) as { hypotheses: { text: string }[] }).hypotheses[0]!.text;
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const section = serviceSection(on.info, [...off.runs, ...on.runs], { text: texts[0]!, output });
     process.stdout.write(`${section}\n`);
     if (!values['no-write']) {
-      let existing = '';
-      try {
-        existing = readFileSync(resultsFile, 'utf8');
-      } catch {
-        existing = '';
-      }
-      // Formatted as `npm run lint` checks it (prettier aligns the table).
+      const existing = readFileSync(resultsFile, 'utf8');
       const options = (await resolveConfig(resultsFile)) ?? {};
       const text = await format(spliceSection(existing, section), { ...options, filepath: resultsFile });
       await writeFileAtomic(resultsFile, new TextEncoder().encode(text));
       log(`wrote the Serving section of ${resultsFile}`);
     }
   } finally {
-    child.kill('SIGTERM');
     cleanup();
   }
 }
