@@ -481,22 +481,10 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
 
 // Entry points from the generated glue.
 namespace {
-AttentionStrides strides_of(const Strides3& s) { return {s.batch, s.head, s.row}; }
-
 template <typename Args>
 AttentionShape shape_of(const Args& a) {
-  return {a.batch,
-          a.heads,
-          a.tq,
-          a.tk,
-          a.d,
-          a.dv,
-          static_cast<float>(a.scale),
-          a.causal,
-          strides_of(a.layout_q),
-          strides_of(a.layout_k),
-          strides_of(a.layout_v),
-          strides_of(a.layout_out)};
+  return {a.batch, a.heads, a.tq, a.tk, a.d, a.dv, static_cast<float>(a.scale), a.causal, a.layout_q,
+          a.layout_k, a.layout_v, a.layout_out};
 }
 }  // namespace
 
