@@ -76,9 +76,7 @@ void SetAvx512Off(const Napi::CallbackInfo& info) {
   set_avx512_off(glue::Reader{info, "setAvx512Off"}.boolean(0, "off", false));
 }
 
-}  // namespace
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
+Napi::Object InitAddon(Napi::Env env, Napi::Object exports) {
   tune_allocator();
   exports.Set("info", Napi::Function::New(env, Info));
   exports.Set("setPortableOnly", Napi::Function::New(env, SetPortableOnly));
@@ -90,10 +88,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   return exports;
 }
 
+}  // namespace
 }  // namespace attn
 
-namespace {
-Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return attn::Init(env, exports); }
-}  // namespace
-
+using attn::InitAddon;
 NODE_API_MODULE(attn, InitAddon)

@@ -204,7 +204,7 @@ void clamp(const ClampArgs& a) {
 }
 
 void binary(const BinaryArgs& args) {
-  if (elements(args.shape) == 0) return;
+  if (prod(args.shape) == 0) return;
   Collapsed c = collapse(args.shape, {args.aStrides, args.bStrides});
   const long base[2] = {0, 0};
   walk<2>(c, base, [=, &args](const long* off, const long* st, long count, long o0) {
@@ -248,7 +248,7 @@ void binary(const BinaryArgs& args) {
 
 template <typename T>
 void compare_as(const CompareArgs& args) {
-  if (elements(args.shape) == 0) return;
+  if (prod(args.shape) == 0) return;
   Collapsed c = collapse(args.shape, {args.aStrides, args.bStrides});
   const long base[2] = {0, 0};
   walk<2>(c, base, [=, &args](const long* off, const long* st, long count, long o0) {
@@ -281,7 +281,7 @@ void compare_as(const CompareArgs& args) {
 
 template <typename T>
 void where_as(const WhereArgs& args) {
-  if (elements(args.shape) == 0) return;
+  if (prod(args.shape) == 0) return;
   Collapsed c = collapse(args.shape, {args.condStrides, args.aStrides, args.bStrides});
   const long base[3] = {0, 0, 0};
   walk<3>(c, base, [=, &args](const long* off, const long* st, long count, long o0) {
@@ -295,16 +295,8 @@ void where_as(const WhereArgs& args) {
 
 
 // Entry points from the generated glue.
-void compare(const CompareArgs& a) {
-  if (a.a_dtype == Dtype::F32) return compare_as<float>(a);
-  if (a.a_dtype == Dtype::I32) return compare_as<int32_t>(a);
-  compare_as<uint8_t>(a);
-}
+void compare(const CompareArgs& a) { with_element_type(a.a_dtype, [&](auto t) { compare_as<decltype(t)>(a); }); }
 
-void where(const WhereArgs& a) {
-  if (a.a_dtype == Dtype::F32) return where_as<float>(a);
-  if (a.a_dtype == Dtype::I32) return where_as<int32_t>(a);
-  where_as<uint8_t>(a);
-}
+void where(const WhereArgs& a) { with_element_type(a.a_dtype, [&](auto t) { where_as<decltype(t)>(a); }); }
 
 }  // namespace attn

@@ -1,6 +1,6 @@
 // What the generated N-API glue (native/generated/glue.cc) is made of: a Reader of one call's arguments, whose
 // reads and checks throw a JS TypeError or RangeError naming the kernel and argument instead of letting a kernel
-// touch memory out of bounds, and the helpers that the table's rules call (prod, extent).
+// touch memory out of bounds, and the helper extent that the table's rules call (prod is in kernel_types.h).
 #pragma once
 
 #include <napi.h>
@@ -14,12 +14,6 @@
 
 namespace attn {
 namespace glue {
-
-inline long prod(const std::vector<long>& xs) {
-  long p = 1;
-  for (long x : xs) p *= x;
-  return p;
-}
 
 inline long extent(const Strides3& s, long batch, long heads, long t, long features) {
   if (batch == 0 || heads == 0 || t == 0 || features == 0) return 0;

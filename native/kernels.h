@@ -11,11 +11,12 @@
 
 namespace attn {
 
-// The number of elements of a shape.
-inline long elements(const std::vector<long>& shape) {
-  long p = 1;
-  for (long d : shape) p *= d;
-  return p;
+// f(T()) for T the element type of dtype t.
+template <typename F>
+void with_element_type(Dtype t, const F& f) {
+  if (t == Dtype::F32) return f(float());
+  if (t == Dtype::I32) return f(int32_t());
+  f(uint8_t());
 }
 
 // The linear epilogue y ← act(y + bias) on rows of y that lie ldy apart: bias_act_rows for one micro-tile of a
@@ -23,13 +24,19 @@ inline long elements(const std::vector<long>& shape) {
 void bias_act_rows(float* y, long ldy, const float* bias, long rows, long n, bool relu);
 void linear_bias_act_strided(float* y, long ldy, const float* bias, long rows, long n, bool relu);
 
-// The fused attention's shape (see the attention kernel in the table), as attention.cc and attention_short.cc read it.
-// dq, dk, dv share q, k, v's strides and dOut shares out's; lse and weights are always contiguous.
+// The fused attention's shape (see the attention kernel in the table), as attention.cc and attention_short.cc
+// read it; attention_shape takes it from an attention or attentionGrad call. dq, dk, dv share q, k, v's strides
+// and dOut shares out's; lse and weights are always contiguous.
 struct AttentionShape {
   long batch, heads, tq, tk, d, dv;
   float scale;
   bool causal;
   Strides3 q, k, v, o;
 };
+template <typename Args>
+AttentionShape attention_shape(const Args& a) {
+  return {a.batch, a.heads, a.tq, a.tk, a.d, a.dv, static_cast<float>(a.scale), a.causal, a.layout_q,
+          a.layout_k, a.layout_v, a.layout_out};
+}
 
 }  // namespace attn

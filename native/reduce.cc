@@ -197,9 +197,7 @@ void arg_reduce_as(const ArgReduceArgs& a) {
 
 // Entry point from the generated glue.
 void arg_reduce(const ArgReduceArgs& a) {
-  if (a.x_dtype == Dtype::F32) return arg_reduce_as<float>(a);
-  if (a.x_dtype == Dtype::I32) return arg_reduce_as<int32_t>(a);
-  arg_reduce_as<uint8_t>(a);
+  with_element_type(a.x_dtype, [&](auto t) { arg_reduce_as<decltype(t)>(a); });
 }
 
 }  // namespace attn
