@@ -71,7 +71,6 @@ export type UnaryOp = EnumOf<'unary', 'op'>;
 export type BinaryOp = EnumOf<'binary', 'op'>;
 export type CompareOp = EnumOf<'compare', 'op'>;
 export type ReduceOp = EnumOf<'reduce', 'op'>;
-export type ArgReduceOp = EnumOf<'argReduce', 'op'>;
 
 /** The shape record of a (batched) matmul: batch, m, n, k, transA, transB, strideA, strideB. */
 export type MatmulArgs = Omit<KernelArgs<'matmul'>, 'a' | 'b' | 'out'>;
