@@ -1,13 +1,10 @@
 /* global process, console, Buffer */
 // Writes the native addon's glue from the kernel table (src/backend/kernel-table.ts), before node-gyp builds:
-//   native/generated/kernel_args.h  one enum per table enum, one struct per kernel (its fields: pointers with
-//                                   their lengths, scalars), and the entry point `void <kernel>(const <Kernel>Args&)`
-//                                   that the kernel's .cc implements;
-//   native/generated/glue.cc        one N-API function per kernel that reads the fields in table order, checks
-//                                   every array's type and length and the table's other rules (throwing a JS
-//                                   TypeError or RangeError naming the kernel and argument), then calls the entry
-//                                   point; and register_kernels(), which exports them under their table names.
-// The files are build outputs (git-ignored): a clone and an installed package both generate them here.
+// native/generated/kernel_args.h, one enum per table enum and one struct per kernel (pointers with their lengths,
+// scalars) with the entry point `void <kernel>(const <Kernel>Args&)` that the kernel's .cc implements; and
+// native/generated/glue.cc, one N-API function per kernel that reads its fields in table order with native/glue.h's
+// Reader, checks the table's rules (a JS TypeError or RangeError names the kernel and argument) and calls the entry
+// point, and register_kernels(), which exports them under their table names. Both are build outputs (git-ignored).
 //
 // The table comes from src/backend/kernel-table.ts, transpiled with typescript, in a clone (where `npm ci` has
 // installed the dev dependencies before it runs this), or from dist/backend/kernel-table.js in an installed

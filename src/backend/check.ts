@@ -6,13 +6,7 @@
  * the wrapper only when checks are on (tests, or ATTN_CHECK_KERNELS=1 in Node), so they cost nothing when off.
  */
 import { KERNELS, type ArraySpec, type FieldSpec, type KernelName, type KernelSpec } from './kernel-table.js';
-import type { Backend, Kernels } from './kernels.js';
-
-interface Strides3 {
-  batch: number;
-  head: number;
-  row: number;
-}
+import type { AttentionStrides as Strides3, Backend, Kernels } from './kernels.js';
 
 /** The rule helpers (see kernel-table.ts): the same names the C++ glue defines. */
 const helpers = {
@@ -46,9 +40,7 @@ function compileRule(spec: KernelSpec, rule: string): Rule {
 const ARRAY_TYPES = { f32: Float32Array, i32: Int32Array, u8: Uint8Array } as const;
 const DTYPE_NAMES = { f32: 'a Float32Array', i32: 'an Int32Array', u8: 'a Uint8Array', any: 'a typed array' };
 
-function isInteger(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x);
-}
+const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 
 /** True when a strided walk over shape from offset stays inside [0, length). */
 function walkFits(
@@ -59,14 +51,9 @@ function walkFits(
 ): boolean {
   if (strides.length !== shape.length) return false;
   if (helpers.prod(shape) === 0) return true;
-  let lo = offset;
-  let hi = offset;
-  shape.forEach((n, d) => {
-    const reach = (n - 1) * strides[d]!;
-    if (reach > 0) hi += reach;
-    else lo += reach;
-  });
-  return lo >= 0 && hi < length;
+  const reach = shape.map((n, d) => (n - 1) * strides[d]!);
+  const lo = reach.reduce((s, r) => s + Math.min(r, 0), offset);
+  return lo >= 0 && reach.reduce((s, r) => s + Math.max(r, 0), offset) < length;
 }
 
 type Check = (args: Record<string, unknown>) => void;
