@@ -56,7 +56,11 @@ struct Reader {
       fail(false, name,
            std::string("must be ") + names[static_cast<int>(want)] + (nullable ? " or null" : "") +
                (got == Dtype::Any ? "" : std::string(", got ") + names[static_cast<int>(got)]));
-    data = static_cast<T*>(static_cast<void*>(static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset()));
+    // An empty array may have no storage (a null Data()), but it is present: need() and the kernels tell a
+    // left-out array by its null pointer, so it points at a dummy instead.
+    static uint64_t empty;
+    uint8_t* p = static_cast<uint8_t*>(t.ArrayBuffer().Data()) + t.ByteOffset();
+    data = static_cast<T*>(t.ElementLength() ? static_cast<void*>(p) : &empty);
     length = static_cast<long>(t.ElementLength());
     if (dtype) *dtype = got;
   }
