@@ -29,12 +29,10 @@ export interface AttentionStrides {
   row: number;
 }
 
-export interface AttentionLayout {
-  q: AttentionStrides;
-  k: AttentionStrides;
-  v: AttentionStrides;
-  out: AttentionStrides;
-}
+/** Where each operand's rows lie: strides for each set of the attention kernels' layout field (q, k, v, out). */
+export type AttentionLayout = {
+  -readonly [S in keyof Table['attention']['args']['layout']['sets']]: AttentionStrides;
+};
 
 type Nullable<F, T> = F extends { nullable: true } ? T | null : T;
 
