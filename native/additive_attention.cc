@@ -117,8 +117,7 @@ inline double dot(const float* x, const float* y, long n) {
 
 }  // namespace
 
-void additive_attention(const AdditiveShape& a, const float* keys, const float* query, const float* v,
-                        const float* memory, const uint8_t* mask, float* weights, float* context) {
+void additive_attention(const AdditiveAttentionArgs& a) {
   const long S = a.length, U = a.units, E = a.width;
 #if defined(__x86_64__)
   const bool simd = has_avx2_fma();
@@ -126,25 +125,25 @@ void additive_attention(const AdditiveShape& a, const float* keys, const float* 
   over_batch(a.batch, static_cast<double>(S) * (U * 8 + E), [&](long b) {
     std::vector<double> e(S);
     double max = -std::numeric_limits<double>::infinity();
-    const float* q = query + b * U;
+    const float* q = a.query + b * U;
     for (long s = 0; s < S; s++) {
       const long row = b * S + s;
-      if (mask && mask[row]) {
+      if (a.mask && a.mask[row]) {
         e[s] = -std::numeric_limits<double>::infinity();
         continue;
       }
-      const float* k = keys + row * U;
+      const float* k = a.keys + row * U;
 #if defined(__x86_64__)
-      float acc = simd ? score_avx2(k, q, v, U) : score_portable(k, q, v, U);
+      float acc = simd ? score_avx2(k, q, a.v, U) : score_portable(k, q, a.v, U);
 #else
-      float acc = score_portable(k, q, v, U);
+      float acc = score_portable(k, q, a.v, U);
 #endif
-      e[s] = static_cast<float>(acc + a.v_bias);
+      e[s] = static_cast<float>(acc + static_cast<float>(a.vBias));
       max = std::max(max, e[s]);
     }
-    float* ctx = context + b * E;
+    float* ctx = a.context + b * E;
     std::fill(ctx, ctx + E, 0.0f);
-    float* w = weights + b * S;
+    float* w = a.weights + b * S;
     if (max == -std::numeric_limits<double>::infinity()) {
       std::fill(w, w + S, 0.0f);
       return;
@@ -154,64 +153,49 @@ void additive_attention(const AdditiveShape& a, const float* keys, const float* 
     for (long s = 0; s < S; s++) {
       float alpha = static_cast<float>(e[s] / total);
       w[s] = alpha;
-      if (alpha != 0) axpy(alpha, memory + (b * S + s) * E, ctx, E);
+      if (alpha != 0) axpy(alpha, a.memory + (b * S + s) * E, ctx, E);
     }
   });
 }
 
-void additive_attention_grad(const AdditiveShape& a, const float* keys, const float* query, const float* v,
-                             const float* memory, const uint8_t* mask, const float* weights,
-                             const float* d_context, const float* d_weights, float* d_scores, float* d_query,
-                             float* d_keys, float* d_v, float* d_memory) {
+void additive_attention_grad(const AdditiveAttentionGradArgs& a) {
   const long B = a.batch, S = a.length, U = a.units, E = a.width;
 #if defined(__x86_64__)
   const bool simd = has_avx2_fma();
 #endif
   std::vector<float> dv_rows(static_cast<size_t>(B * U), 0.0f);
   over_batch(B, static_cast<double>(S) * (U * 10 + 2 * E), [&](long b) {
-    const float* dctx = d_context + b * E;
+    const float* dctx = a.dContext + b * E;
     std::vector<double> d_alpha(S);
     double total = 0;
     for (long s = 0; s < S; s++) {
       const long row = b * S + s;
-      d_alpha[s] = (d_weights ? d_weights[row] : 0.0) + dot(dctx, memory + row * E, E);
-      total += weights[row] * d_alpha[s];
+      d_alpha[s] = (a.dWeights ? a.dWeights[row] : 0.0) + dot(dctx, a.memory + row * E, E);
+      total += a.weights[row] * d_alpha[s];
     }
-    float* dq = d_query + b * U;
+    float* dq = a.dQuery + b * U;
     std::fill(dq, dq + U, 0.0f);
     float* dv = dv_rows.data() + b * U;
-    const float* q = query + b * U;
+    const float* q = a.query + b * U;
     for (long s = 0; s < S; s++) {
       const long row = b * S + s;
-      const float alpha = weights[row];
+      const float alpha = a.weights[row];
       const float de = static_cast<float>(alpha * (d_alpha[s] - total));
-      d_scores[row] = de;
-      if (alpha == 0 || (mask && mask[row])) continue;
-      if (d_memory) axpy(alpha, dctx, d_memory + row * E, E);
+      a.dScores[row] = de;
+      if (alpha == 0 || (a.mask && a.mask[row])) continue;
+      if (a.dMemory) axpy(alpha, dctx, a.dMemory + row * E, E);
       if (de == 0) continue;
 #if defined(__x86_64__)
       if (simd)
-        score_grad_avx2(keys + row * U, q, v, de, U, dv, d_keys + row * U, dq);
+        score_grad_avx2(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
       else
-        score_grad_portable(keys + row * U, q, v, de, U, dv, d_keys + row * U, dq);
+        score_grad_portable(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
 #else
-      score_grad_portable(keys + row * U, q, v, de, U, dv, d_keys + row * U, dq);
+      score_grad_portable(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
 #endif
     }
   });
-  for (long b = 0; b < B; b++) axpy(1.0f, dv_rows.data() + b * U, d_v, U);
-}
-
-// Entry points from the generated glue.
-void additive_attention(const AdditiveAttentionArgs& a) {
-  const AdditiveShape s{a.batch, a.length, a.units, a.width, static_cast<float>(a.vBias)};
-  additive_attention(s, a.keys, a.query, a.v, a.memory, a.mask, a.weights, a.context);
-}
-
-void additive_attention_grad(const AdditiveAttentionGradArgs& a) {
-  const AdditiveShape s{a.batch, a.length, a.units, a.width, static_cast<float>(a.vBias)};
-  additive_attention_grad(s, a.keys, a.query, a.v, a.memory, a.mask, a.weights, a.dContext, a.dWeights, a.dScores,
-                          a.dQuery, a.dKeys, a.dV, a.dMemory);
+  for (long b = 0; b < B; b++) axpy(1.0f, dv_rows.data() + b * U, a.dV, U);
 }
 
 }  // namespace attn

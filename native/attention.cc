@@ -330,13 +330,13 @@ AttentionShape gathered(const AttentionShape& sh) {
 
 }  // namespace
 
-void attention_forward(const AttentionShape& sh, const float* q, const float* k, const float* v,
-                       const uint8_t* key_padding, float* out, float* lse, float* weights) {
+void attention(const AttentionArgs& a) {
+  const AttentionShape sh = attention_shape(a);
   const long bh = sh.batch * sh.heads;
   const long qblocks = (sh.tq + BQ - 1) / BQ;
   if (bh == 0 || sh.tq == 0) return;
   if (attention_short_applies(sh)) {
-    attention_short_forward(sh, q, k, v, key_padding, out, lse, weights);
+    attention_short_forward(sh, a.q, a.k, a.v, a.keyPadding, a.out, a.lse, a.weights);
     return;
   }
   // One task per (head, query block): enough tasks to keep every thread busy even with one head.
@@ -348,11 +348,11 @@ void attention_forward(const AttentionShape& sh, const float* q, const float* k,
     long h = t / qblocks;
     long i0 = (t % qblocks) * BQ;
     long b = h / sh.heads;
-    Head hd = head_at(sh, q, k, v, out, key_padding, b, h % sh.heads);
+    Head hd = head_at(sh, a.q, a.k, a.v, a.out, a.keyPadding, b, h % sh.heads);
     float* o = const_cast<float*>(hd.o);
-    float* w = weights ? weights + h * sh.tq * sh.tk : nullptr;
+    float* w = a.weights ? a.weights + h * sh.tq * sh.tk : nullptr;
     if (!copy) {
-      forward_block(sh, hd, i0, o, lse + h * sh.tq, w);
+      forward_block(sh, hd, i0, o, a.lse + h * sh.tq, w);
       return;
     }
     thread_local std::vector<float> buf;
@@ -363,7 +363,7 @@ void attention_forward(const AttentionShape& sh, const float* q, const float* k,
     gather_rows(hd.q, sh.q.row, sh.tq, sh.d, qc);
     gather_rows(hd.k, sh.k.row, sh.tk, sh.d, kc);
     gather_rows(hd.v, sh.v.row, sh.tk, sh.dv, vc);
-    forward_block(local, Head{qc, kc, vc, hd.o, hd.pad}, i0, o, lse + h * sh.tq, w);
+    forward_block(local, Head{qc, kc, vc, hd.o, hd.pad}, i0, o, a.lse + h * sh.tq, w);
   };
   if (chunks_for(work, 1 << 18) <= 1) {
     for (long t = 0; t < tasks; t++) task(t);
@@ -372,16 +372,15 @@ void attention_forward(const AttentionShape& sh, const float* q, const float* k,
   parallel_for(static_cast<int>(tasks), [&](int t) { task(t); });
 }
 
-void attention_backward(const AttentionShape& sh, const float* q, const float* k, const float* v,
-                        const uint8_t* key_padding, const float* out, const float* lse, const float* d_out,
-                        float* dq, float* dk, float* dv, const float* weights) {
+void attention_grad(const AttentionGradArgs& a) {
+  const AttentionShape sh = attention_shape(a);
   const long bh = sh.batch * sh.heads;
   if (bh == 0) return;
   const long tq = sh.tq, tk = sh.tk, d = sh.d, dvn = sh.dv;
   // dq is summed over key blocks, so each head's rows start at zero (only those rows: dq may be a view into a
   // buffer that also holds dk and dv).
   auto zero_dq = [&](long h) {
-    float* dq_h = dq + (h / sh.heads) * sh.q.batch + (h % sh.heads) * sh.q.head;
+    float* dq_h = a.dq + (h / sh.heads) * sh.q.batch + (h % sh.heads) * sh.q.head;
     for (long i = 0; i < tq; i++) std::memset(dq_h + i * sh.q.row, 0, sizeof(float) * d);
   };
   if (tk == 0) {
@@ -390,11 +389,11 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   }
   // The short-key path runs one task per head: taken when there are heads enough for the threads.
   if (tq > 0 && attention_short_applies(sh) && bh >= thread_count()) {
-    attention_short_backward(sh, q, k, v, key_padding, out, lse, d_out, dq, dk, dv, weights);
+    attention_short_backward(sh, a.q, a.k, a.v, a.keyPadding, a.out, a.lse, a.dOut, a.dq, a.dk, a.dV, a.weights);
     return;
   }
   std::vector<float> delta(static_cast<size_t>(bh * tq));
-  auto head_weights = [&](long h) -> const float* { return weights ? weights + h * tq * tk : nullptr; };
+  auto head_weights = [&](long h) -> const float* { return a.weights ? a.weights + h * tq * tk : nullptr; };
   const long kblocks = (tk + BK - 1) / BK;
   const double work = static_cast<double>(bh) * tq * tk * (2 * d + 2 * dvn);
   const int threads = chunks_for(work, 1 << 18);
@@ -404,10 +403,10 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
   };
   auto head = [&](long h, Head& hd, Grads& g) {
     long b = h / sh.heads, hh = h % sh.heads;
-    hd = head_at(sh, q, k, v, d_out, key_padding, b, hh);
-    g = {dq + b * sh.q.batch + hh * sh.q.head, dk + b * sh.k.batch + hh * sh.k.head,
-         dv + b * sh.v.batch + hh * sh.v.head};
-    head_delta(sh, out + b * sh.o.batch + hh * sh.o.head, hd.o, delta.data() + h * tq);
+    hd = head_at(sh, a.q, a.k, a.v, a.dOut, a.keyPadding, b, hh);
+    g = {a.dq + b * sh.q.batch + hh * sh.q.head, a.dk + b * sh.k.batch + hh * sh.k.head,
+         a.dV + b * sh.v.batch + hh * sh.v.head};
+    head_delta(sh, a.out + b * sh.o.batch + hh * sh.o.head, hd.o, delta.data() + h * tq);
   };
   if (threads <= 1 || bh >= threads) {
     // Heads are independent: one task per head, each adding into its own rows of dq.
@@ -421,7 +420,7 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
       if (!copy) {
         zero_dq(h);
         for (long j0 = 0; j0 < tk; j0 += BK)
-          backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, j0, g.dq, sh.q.row, g.dk, g.dv,
+          backward_key_block(sh, hd, a.lse + h * tq, delta.data() + h * tq, j0, g.dq, sh.q.row, g.dk, g.dv,
                              head_weights(h));
         return;
       }
@@ -442,7 +441,7 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
       std::memset(dqc, 0, sizeof(float) * tq * d);
       const Head hc{qc, kc, vc, gc, hd.pad};
       for (long j0 = 0; j0 < tk; j0 += BK)
-        backward_key_block(local, hc, lse + h * tq, delta.data() + h * tq, j0, dqc, d, dkc, dvc, head_weights(h));
+        backward_key_block(local, hc, a.lse + h * tq, delta.data() + h * tq, j0, dqc, d, dkc, dvc, head_weights(h));
       scatter_rows(dqc, tq, d, g.dq, sh.q.row);
       scatter_rows(dkc, tk, d, g.dk, sh.k.row);
       scatter_rows(dvc, tk, dvn, g.dv, sh.v.row);
@@ -465,7 +464,7 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
     parallel_for(threads, [&](int t) {
       float* dq_t = partial.data() + static_cast<size_t>(t) * tq * d;
       for (long kb = t; kb < kblocks; kb += threads)
-        backward_key_block(sh, hd, lse + h * tq, delta.data() + h * tq, kb * BK, dq_t, d, g.dk, g.dv,
+        backward_key_block(sh, hd, a.lse + h * tq, delta.data() + h * tq, kb * BK, dq_t, d, g.dk, g.dv,
                            head_weights(h));
     });
     for (long i = 0; i < tq; i++) {
@@ -477,35 +476,6 @@ void attention_backward(const AttentionShape& sh, const float* q, const float* k
       }
     }
   }
-}
-
-// Entry points from the generated glue.
-namespace {
-AttentionStrides strides_of(const Strides3& s) { return {s.batch, s.head, s.row}; }
-
-template <typename Args>
-AttentionShape shape_of(const Args& a) {
-  return {a.batch,
-          a.heads,
-          a.tq,
-          a.tk,
-          a.d,
-          a.dv,
-          static_cast<float>(a.scale),
-          a.causal,
-          strides_of(a.layout_q),
-          strides_of(a.layout_k),
-          strides_of(a.layout_v),
-          strides_of(a.layout_out)};
-}
-}  // namespace
-
-void attention(const AttentionArgs& a) {
-  attention_forward(shape_of(a), a.q, a.k, a.v, a.keyPadding, a.out, a.lse, a.weights);
-}
-
-void attention_grad(const AttentionGradArgs& a) {
-  attention_backward(shape_of(a), a.q, a.k, a.v, a.keyPadding, a.out, a.lse, a.dOut, a.dq, a.dk, a.dV, a.weights);
 }
 
 }  // namespace attn

@@ -1,5 +1,5 @@
 // The fused attention path for short key ranges (attention_short.cc), which attention.cc runs instead of its
-// tiled one when attention_short_applies: same arguments and results as attention_forward/attention_backward.
+// tiled one when attention_short_applies: same arguments and results as attention/attention_grad.
 #pragma once
 
 #include "kernels.h"

@@ -98,16 +98,15 @@ bool copy_transposed(const T* src, long src_offset, T* dst, long dst_offset, con
 }  // namespace
 
 template <typename T>
-void copy(const T* src, long src_offset, const std::vector<long>& ss, T* dst, long dst_offset,
-          const std::vector<long>& ds, const std::vector<long>& shape) {
-  for (long d : shape)
+void copy_as(const CopyArgs& a) {
+  for (long d : a.shape)
     if (d == 0) return;
-  Collapsed c = collapse(shape, {ss, ds});
-  if (copy_transposed(src, src_offset, dst, dst_offset, c)) return;
-  const long base[2] = {src_offset, dst_offset};
-  walk<2>(c, base, [=](const long* off, const long* st, long count, long) {
-    const T* s = src + off[0];
-    T* t = dst + off[1];
+  Collapsed c = collapse(a.shape, {a.srcStrides, a.dstStrides});
+  if (copy_transposed(static_cast<const T*>(a.src), a.srcOffset, static_cast<T*>(a.dst), a.dstOffset, c)) return;
+  const long base[2] = {a.srcOffset, a.dstOffset};
+  walk<2>(c, base, [=, &a](const long* off, const long* st, long count, long) {
+    const T* s = static_cast<const T*>(a.src) + off[0];
+    T* t = static_cast<T*>(a.dst) + off[1];
     if (st[0] == 1 && st[1] == 1)
       std::memmove(t, s, sizeof(T) * count);
     else
@@ -115,20 +114,19 @@ void copy(const T* src, long src_offset, const std::vector<long>& ss, T* dst, lo
   });
 }
 
-void copy_add(const float* src, long src_offset, const std::vector<long>& ss, float* dst, long dst_offset,
-              const std::vector<long>& ds, const std::vector<long>& shape) {
-  for (long d : shape)
+void copy_add(const CopyAddArgs& a) {
+  for (long d : a.shape)
     if (d == 0) return;
-  Collapsed c = collapse(shape, {ss, ds});
-  const long base[2] = {src_offset, dst_offset};
+  Collapsed c = collapse(a.shape, {a.srcStrides, a.dstStrides});
+  const long base[2] = {a.srcOffset, a.dstOffset};
   // A destination stride of 0 sums several sources into one element: the walk must then stay on one thread
   // and in order, as the reference does.
   bool aliased = false;
   for (size_t d = 0; d < c.shape.size(); d++)
     if (c.strides[1][d] == 0) aliased = true;
-  auto body = [=](const long* off, const long* st, long count, long) {
-    const float* s = src + off[0];
-    float* t = dst + off[1];
+  auto body = [=, &a](const long* off, const long* st, long count, long) {
+    const float* s = a.src + off[0];
+    float* t = a.dst + off[1];
     for (long i = 0; i < count; i++) t[i * st[1]] += s[i * st[0]];
   };
   if (!aliased) {
@@ -156,25 +154,8 @@ void copy_add(const float* src, long src_offset, const std::vector<long>& ss, fl
   }
 }
 
-template void copy<uint32_t>(const uint32_t*, long, const std::vector<long>&, uint32_t*, long,
-                             const std::vector<long>&, const std::vector<long>&);
-template void copy<uint8_t>(const uint8_t*, long, const std::vector<long>&, uint8_t*, long, const std::vector<long>&,
-                            const std::vector<long>&);
 
-// Entry points from the generated glue. 4-byte dtypes copy as uint32_t: a copy moves bits, not values.
-void copy(const CopyArgs& a) {
-  if (elements(a.shape) == 0) return;
-  if (a.src_dtype == Dtype::U8)
-    copy(static_cast<const uint8_t*>(a.src), a.srcOffset, a.srcStrides, static_cast<uint8_t*>(a.dst), a.dstOffset,
-         a.dstStrides, a.shape);
-  else
-    copy(static_cast<const uint32_t*>(a.src), a.srcOffset, a.srcStrides, static_cast<uint32_t*>(a.dst), a.dstOffset,
-         a.dstStrides, a.shape);
-}
-
-void copy_add(const CopyAddArgs& a) {
-  if (elements(a.shape) == 0) return;
-  copy_add(a.src, a.srcOffset, a.srcStrides, a.dst, a.dstOffset, a.dstStrides, a.shape);
-}
+// Entry point from the generated glue. 4-byte dtypes copy as uint32_t: a copy moves bits, not values.
+void copy(const CopyArgs& a) { a.src_dtype == Dtype::U8 ? copy_as<uint8_t>(a) : copy_as<uint32_t>(a); }
 
 }  // namespace attn

@@ -876,13 +876,16 @@ void matmul_batched(const float* a, const float* b, float* c, int batch, int m, 
   for (int i = 0; i < batch; i++) one(i, true);
 }
 
-void matmul_bias_act(const float* a, const float* b, float* c, int m, int n, int k, bool trans_a, bool trans_b,
-                     const float* bias, bool relu) {
+// A Linear layer's forward in one product: C[m×n] = act(op(A) · op(B) + bias), bias [n] or null, act ReLU when
+// relu (v > 0 ? v : 0) or none: the bits of matmul_batched (batch 1) followed by linear_bias_act, with the bias
+// and ReLU applied to each tile of C as its last KC slice is stored instead of in a second pass over C.
+void matmul_bias_act(const MatmulBiasActArgs& a) {
+  const int m = static_cast<int>(a.m), n = static_cast<int>(a.n), k = static_cast<int>(a.k);
   const long stride_c = static_cast<long>(m) * n;
-  if (stride_c * sizeof(float) >= (4u << 20)) advise_huge_pages(c, stride_c);
-  const Matrix A{a, trans_a ? m : k, trans_a};
-  const Matrix B{b, trans_b ? k : n, trans_b};
-  gemm_blocked(m, n, k, 1.0f, A, B, c, n, false, true, Epilogue{bias, relu});
+  if (stride_c * sizeof(float) >= (4u << 20)) advise_huge_pages(a.out, stride_c);
+  const Matrix A{a.a, a.transA ? m : k, a.transA};
+  const Matrix B{a.b, a.transB ? k : n, a.transB};
+  gemm_blocked(m, n, k, 1.0f, A, B, a.out, n, false, true, Epilogue{a.bias, a.activation == Activation::Relu});
 }
 
 long packed_b_floats(int k, int n) { return static_cast<long>(k) * padded_n(n); }
@@ -919,16 +922,11 @@ void matmul_prepacked(const float* a, const float* b, const float* packed, float
   gemm_short(m, n, k, 1.0f, A, B, packed, c, n, false, threads);
 }
 
-// Entry points from the generated glue.
+// Entry point from the generated glue.
 void matmul(const MatmulArgs& a) {
   if (a.batch == 0 || a.m == 0 || a.n == 0) return;
   matmul_batched(a.a, a.b, a.out, static_cast<int>(a.batch), static_cast<int>(a.m), static_cast<int>(a.n),
                  static_cast<int>(a.k), a.transA, a.transB, a.strideA, a.strideB);
-}
-
-void matmul_bias_act(const MatmulBiasActArgs& a) {
-  matmul_bias_act(a.a, a.b, a.out, static_cast<int>(a.m), static_cast<int>(a.n), static_cast<int>(a.k), a.transA,
-                  a.transB, a.bias, a.activation == Activation::Relu);
 }
 
 }  // namespace attn

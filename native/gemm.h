@@ -21,12 +21,6 @@ void gemm_serial(int m, int n, int k, float alpha, Matrix a, Matrix b, float* c,
 void matmul_batched(const float* a, const float* b, float* c, int batch, int m, int n, int k, bool trans_a,
                     bool trans_b, long stride_a, long stride_b);
 
-// A Linear layer's forward in one product: C[m×n] = act(op(A) · op(B) + bias), bias [n] or null, act ReLU when
-// relu (v > 0 ? v : 0) or none: the bits of matmul_batched (batch 1) followed by linear_bias_act, with the bias
-// and ReLU applied to each tile of C as its last KC slice is stored instead of in a second pass over C.
-void matmul_bias_act(const float* a, const float* b, float* c, int m, int n, int k, bool trans_a, bool trans_b,
-                     const float* bias, bool relu);
-
 // A right operand op(B) [k×n] packed once into the panels the micro-kernel reads, for many products with the
 // same B: a recurrent weight multiplies a new state at every time step, and packing it costs a short product
 // about as much as a quarter of its arithmetic. packed_b_floats is the size of the packed copy (floats);

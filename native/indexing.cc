@@ -8,15 +8,18 @@
 namespace attn {
 
 template <typename T>
-void index_select(const T* src, long outer, long n, long inner, const int32_t* index, long m, T* out) {
-  int chunks = chunks_for(static_cast<double>(outer) * m * inner, 1 << 15);
-  if (chunks > outer * m) chunks = static_cast<int>(outer * m);
-  long rows = outer * m;
+void index_select_as(const IndexSelectArgs& a) {
+  if (a.outer * a.inner == 0) return;
+  const T* src = static_cast<const T*>(a.src);
+  T* out = static_cast<T*>(a.out);
+  int chunks = chunks_for(static_cast<double>(a.outer) * a.index_len * a.inner, 1 << 15);
+  if (chunks > a.outer * a.index_len) chunks = static_cast<int>(a.outer * a.index_len);
+  long rows = a.outer * a.index_len;
   long per = chunks > 0 ? (rows + chunks - 1) / chunks : rows;
-  auto run = [=](long r0, long r1) {
+  auto run = [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      long o = r / m, j = r % m;
-      std::memcpy(out + r * inner, src + (o * n + index[j]) * inner, sizeof(T) * inner);
+      long o = r / a.index_len, j = r % a.index_len;
+      std::memcpy(out + r * a.inner, src + (o * a.n + a.index[j]) * a.inner, sizeof(T) * a.inner);
     }
   };
   if (chunks <= 1) {
@@ -26,60 +29,40 @@ void index_select(const T* src, long outer, long n, long inner, const int32_t* i
   parallel_for(chunks, [&](int t) { run(t * per, std::min(rows, (t + 1) * per)); });
 }
 
-void index_add(float* dst, long outer, long n, long inner, const int32_t* index, long m, const float* src) {
-  for (long o = 0; o < outer; o++)
-    for (long j = 0; j < m; j++) {
-      float* to = dst + (o * n + index[j]) * inner;
-      const float* from = src + (o * m + j) * inner;
-      for (long i = 0; i < inner; i++) to[i] += from[i];
+void index_add(const IndexAddArgs& a) {
+  for (long o = 0; o < a.outer; o++)
+    for (long j = 0; j < a.index_len; j++) {
+      float* to = a.dst + (o * a.n + a.index[j]) * a.inner;
+      const float* from = a.src + (o * a.index_len + j) * a.inner;
+      for (long i = 0; i < a.inner; i++) to[i] += from[i];
     }
 }
 
 template <typename T>
-void gather(const T* src, long outer, long n, long inner, const int32_t* index, long m, T* out) {
-  for (long o = 0; o < outer; o++)
-    for (long j = 0; j < m; j++) {
-      long row = (o * m + j) * inner;
-      for (long i = 0; i < inner; i++) out[row + i] = src[(o * n + index[row + i]) * inner + i];
+void gather_as(const GatherArgs& a) {
+  const T* src = static_cast<const T*>(a.src);
+  T* out = static_cast<T*>(a.out);
+  for (long o = 0; o < a.outer; o++)
+    for (long j = 0; j < a.m; j++) {
+      long row = (o * a.m + j) * a.inner;
+      for (long i = 0; i < a.inner; i++) out[row + i] = src[(o * a.n + a.index[row + i]) * a.inner + i];
     }
 }
 
-void scatter_add(float* dst, long outer, long n, long inner, const int32_t* index, long m, const float* src) {
-  for (long o = 0; o < outer; o++)
-    for (long j = 0; j < m; j++) {
-      long row = (o * m + j) * inner;
-      for (long i = 0; i < inner; i++) dst[(o * n + index[row + i]) * inner + i] += src[row + i];
+void scatter_add(const ScatterAddArgs& a) {
+  for (long o = 0; o < a.outer; o++)
+    for (long j = 0; j < a.m; j++) {
+      long row = (o * a.m + j) * a.inner;
+      for (long i = 0; i < a.inner; i++) a.dst[(o * a.n + a.index[row + i]) * a.inner + i] += a.src[row + i];
     }
 }
 
-template void index_select<uint32_t>(const uint32_t*, long, long, long, const int32_t*, long, uint32_t*);
-template void index_select<uint8_t>(const uint8_t*, long, long, long, const int32_t*, long, uint8_t*);
-template void gather<uint32_t>(const uint32_t*, long, long, long, const int32_t*, long, uint32_t*);
-template void gather<uint8_t>(const uint8_t*, long, long, long, const int32_t*, long, uint8_t*);
 
 // Entry points from the generated glue. 4-byte dtypes move as uint32_t: a gather moves bits, not values.
 void index_select(const IndexSelectArgs& a) {
-  if (a.outer * a.inner == 0) return;
-  if (a.src_dtype == Dtype::U8)
-    index_select(static_cast<const uint8_t*>(a.src), a.outer, a.n, a.inner, a.index, a.index_len,
-                 static_cast<uint8_t*>(a.out));
-  else
-    index_select(static_cast<const uint32_t*>(a.src), a.outer, a.n, a.inner, a.index, a.index_len,
-                 static_cast<uint32_t*>(a.out));
+  a.src_dtype == Dtype::U8 ? index_select_as<uint8_t>(a) : index_select_as<uint32_t>(a);
 }
 
-void index_add(const IndexAddArgs& a) {
-  if (a.outer * a.inner == 0) return;
-  index_add(a.dst, a.outer, a.n, a.inner, a.index, a.index_len, a.src);
-}
-
-void gather(const GatherArgs& a) {
-  if (a.src_dtype == Dtype::U8)
-    gather(static_cast<const uint8_t*>(a.src), a.outer, a.n, a.inner, a.index, a.m, static_cast<uint8_t*>(a.out));
-  else
-    gather(static_cast<const uint32_t*>(a.src), a.outer, a.n, a.inner, a.index, a.m, static_cast<uint32_t*>(a.out));
-}
-
-void scatter_add(const ScatterAddArgs& a) { scatter_add(a.dst, a.outer, a.n, a.inner, a.index, a.m, a.src); }
+void gather(const GatherArgs& a) { a.src_dtype == Dtype::U8 ? gather_as<uint8_t>(a) : gather_as<uint32_t>(a); }
 
 }  // namespace attn

@@ -1,5 +1,7 @@
-// Types the generated kernel argument structs (native/generated/kernel_args.h) are made of.
+// Types the generated kernel argument structs (native/generated/kernel_args.h) are made of, and prod.
 #pragma once
+
+#include <vector>
 
 namespace attn {
 
@@ -11,5 +13,12 @@ enum class Dtype { F32, I32, U8, Any };
 struct Strides3 {
   long batch, head, row;
 };
+
+// The number of elements of a shape (prod in the table's rules).
+inline long prod(const std::vector<long>& shape) {
+  long p = 1;
+  for (long d : shape) p *= d;
+  return p;
+}
 
 }  // namespace attn

@@ -11,11 +11,12 @@
 
 namespace attn {
 
-// The number of elements of a shape.
-inline long elements(const std::vector<long>& shape) {
-  long p = 1;
-  for (long d : shape) p *= d;
-  return p;
+// f(T()) for T the element type of dtype t.
+template <typename F>
+void with_element_type(Dtype t, const F& f) {
+  if (t == Dtype::F32) return f(float());
+  if (t == Dtype::I32) return f(int32_t());
+  f(uint8_t());
 }
 
 // The linear epilogue y ← act(y + bias) on rows of y that lie ldy apart: bias_act_rows for one micro-tile of a
@@ -23,33 +24,19 @@ inline long elements(const std::vector<long>& shape) {
 void bias_act_rows(float* y, long ldy, const float* bias, long rows, long n, bool relu);
 void linear_bias_act_strided(float* y, long ldy, const float* bias, long rows, long n, bool relu);
 
-// The fused attention's shape (see the attention kernel in the table), as attention.cc and attention_short.cc read it.
-// Row t of head h of batch element b of an operand starts at b·batch + h·head + t·row; its features are
-// contiguous. dq, dk, dv share q, k, v's layout and dOut shares out's; lse and weights are always contiguous.
-struct AttentionStrides {
-  long batch, head, row;
-};
+// The fused attention's shape (see the attention kernel in the table), as attention.cc and attention_short.cc
+// read it; attention_shape takes it from an attention or attentionGrad call. dq, dk, dv share q, k, v's strides
+// and dOut shares out's; lse and weights are always contiguous.
 struct AttentionShape {
   long batch, heads, tq, tk, d, dv;
   float scale;
   bool causal;
-  AttentionStrides q, k, v, o;
+  Strides3 q, k, v, o;
 };
-// The contiguous [batch, heads, t, features] layout.
-inline AttentionStrides contiguous_strides(long heads, long t, long features) {
-  return {heads * t * features, t * features, features};
+template <typename Args>
+AttentionShape attention_shape(const Args& a) {
+  return {a.batch, a.heads, a.tq, a.tk, a.d, a.dv, static_cast<float>(a.scale), a.causal, a.layout_q,
+          a.layout_k, a.layout_v, a.layout_out};
 }
-
-// The shape of one additive (Bahdanau) attention step (see additiveAttention in the table).
-struct AdditiveShape {
-  long batch, length, units, width;
-  float v_bias;
-};
-
-// One Adam/AdamW update of a parameter p with gradient g and moments m, v (v_max for AMSGrad, else null);
-// see the adam kernel in the table for the constants, which the caller derives from the step count.
-struct AdamStep {
-  double beta1, beta2, step_size, bias_correction2_sqrt, eps, l2, decay, sign;
-};
 
 }  // namespace attn

@@ -179,104 +179,93 @@ int row_chunks(long rows, long n, int per_element) {
 
 }  // namespace
 
-void layer_norm(const float* x, const float* gamma, const float* beta, long rows, long n, double eps, float* out,
-                float* mean, float* rstd) {
-  const int chunks = row_chunks(rows, n, 3);
-  const long per = (rows + chunks - 1) / chunks;
-#if defined(__x86_64__)
-  const bool simd = has_avx2_fma();
-#else
-  const bool simd = false;
-#endif
-  parallel_for(chunks, [&](int t) {
-    long r1 = std::min(rows, (t + 1) * per);
-    for (long r = t * per; r < r1; r++) {
-      const float* px = x + r * n;
-      float* po = out + r * n;
-#if defined(__x86_64__)
-      if (simd) {
-        RowStats st = stats_avx2(px, n, eps);
-        mean[r] = static_cast<float>(st.mu);
-        rstd[r] = static_cast<float>(st.inv);
-        if (gamma && beta)
-          norm_row_avx2<true, true>(px, gamma, beta, n, st, po);
-        else if (gamma)
-          norm_row_avx2<true, false>(px, gamma, beta, n, st, po);
-        else if (beta)
-          norm_row_avx2<false, true>(px, gamma, beta, n, st, po);
-        else
-          norm_row_avx2<false, false>(px, gamma, beta, n, st, po);
-        continue;
-      }
-#endif
-      RowStats st = stats_portable(px, n, eps);
-      mean[r] = static_cast<float>(st.mu);
-      rstd[r] = static_cast<float>(st.inv);
-      norm_row_portable(px, gamma, beta, n, st, po);
-    }
-  });
-}
-
-void layer_norm_grad(const float* x, const float* gamma, const float* mean, const float* rstd, const float* dy,
-                     long rows, long n, float* dx, float* d_gamma, float* d_beta) {
-  const int chunks = row_chunks(rows, n, 4);
-  const long per = (rows + chunks - 1) / chunks;
-  std::vector<double> dg(d_gamma ? static_cast<size_t>(chunks) * n : 0, 0.0);
-  std::vector<double> db(d_beta ? static_cast<size_t>(chunks) * n : 0, 0.0);
-#if defined(__x86_64__)
-  const bool simd = has_avx2_fma();
-#else
-  const bool simd = false;
-#endif
-  const bool acc = d_gamma || d_beta;
-  parallel_for(chunks, [&](int t) {
-    double* g_acc = d_gamma ? dg.data() + static_cast<size_t>(t) * n : nullptr;
-    double* b_acc = d_beta ? db.data() + static_cast<size_t>(t) * n : nullptr;
-    long r1 = std::min(rows, (t + 1) * per);
-    for (long r = t * per; r < r1; r++) {
-      const float* px = x + r * n;
-      const float* pdy = dy + r * n;
-      float* pdx = dx + r * n;
-      // The reference reads the stored float32 mean and rstd.
-      double mu = mean[r];
-      double inv = rstd[r];
-#if defined(__x86_64__)
-      if (simd) {
-        if (gamma && acc)
-          grad_row_avx2<true, true>(px, pdy, gamma, n, mu, inv, g_acc, b_acc, pdx);
-        else if (gamma)
-          grad_row_avx2<true, false>(px, pdy, gamma, n, mu, inv, g_acc, b_acc, pdx);
-        else if (acc)
-          grad_row_avx2<false, true>(px, pdy, gamma, n, mu, inv, g_acc, b_acc, pdx);
-        else
-          grad_row_avx2<false, false>(px, pdy, gamma, n, mu, inv, g_acc, b_acc, pdx);
-        continue;
-      }
-#endif
-      grad_row_portable(px, pdy, gamma, n, mu, inv, g_acc, b_acc, pdx);
-    }
-  });
-  for (long i = 0; i < n; i++) {
-    if (d_gamma) {
-      double s = 0;
-      for (int t = 0; t < chunks; t++) s += dg[static_cast<size_t>(t) * n + i];
-      d_gamma[i] = static_cast<float>(s);
-    }
-    if (d_beta) {
-      double s = 0;
-      for (int t = 0; t < chunks; t++) s += db[static_cast<size_t>(t) * n + i];
-      d_beta[i] = static_cast<float>(s);
-    }
-  }
-}
-
-// Entry points from the generated glue.
 void layer_norm(const LayerNormArgs& a) {
-  layer_norm(a.x, a.gamma, a.beta, a.rows, a.n, a.eps, a.out, a.mean, a.rstd);
+  const int chunks = row_chunks(a.rows, a.n, 3);
+  const long per = (a.rows + chunks - 1) / chunks;
+#if defined(__x86_64__)
+  const bool simd = has_avx2_fma();
+#else
+  const bool simd = false;
+#endif
+  parallel_for(chunks, [&](int t) {
+    long r1 = std::min(a.rows, (t + 1) * per);
+    for (long r = t * per; r < r1; r++) {
+      const float* px = a.x + r * a.n;
+      float* po = a.out + r * a.n;
+#if defined(__x86_64__)
+      if (simd) {
+        RowStats st = stats_avx2(px, a.n, a.eps);
+        a.mean[r] = static_cast<float>(st.mu);
+        a.rstd[r] = static_cast<float>(st.inv);
+        if (a.gamma && a.beta)
+          norm_row_avx2<true, true>(px, a.gamma, a.beta, a.n, st, po);
+        else if (a.gamma)
+          norm_row_avx2<true, false>(px, a.gamma, a.beta, a.n, st, po);
+        else if (a.beta)
+          norm_row_avx2<false, true>(px, a.gamma, a.beta, a.n, st, po);
+        else
+          norm_row_avx2<false, false>(px, a.gamma, a.beta, a.n, st, po);
+        continue;
+      }
+#endif
+      RowStats st = stats_portable(px, a.n, a.eps);
+      a.mean[r] = static_cast<float>(st.mu);
+      a.rstd[r] = static_cast<float>(st.inv);
+      norm_row_portable(px, a.gamma, a.beta, a.n, st, po);
+    }
+  });
 }
 
 void layer_norm_grad(const LayerNormGradArgs& a) {
-  layer_norm_grad(a.x, a.gamma, a.mean, a.rstd, a.dy, a.rows, a.n, a.dx, a.dGamma, a.dBeta);
+  const int chunks = row_chunks(a.rows, a.n, 4);
+  const long per = (a.rows + chunks - 1) / chunks;
+  std::vector<double> dg(a.dGamma ? static_cast<size_t>(chunks) * a.n : 0, 0.0);
+  std::vector<double> db(a.dBeta ? static_cast<size_t>(chunks) * a.n : 0, 0.0);
+#if defined(__x86_64__)
+  const bool simd = has_avx2_fma();
+#else
+  const bool simd = false;
+#endif
+  const bool acc = a.dGamma || a.dBeta;
+  parallel_for(chunks, [&](int t) {
+    double* g_acc = a.dGamma ? dg.data() + static_cast<size_t>(t) * a.n : nullptr;
+    double* b_acc = a.dBeta ? db.data() + static_cast<size_t>(t) * a.n : nullptr;
+    long r1 = std::min(a.rows, (t + 1) * per);
+    for (long r = t * per; r < r1; r++) {
+      const float* px = a.x + r * a.n;
+      const float* pdy = a.dy + r * a.n;
+      float* pdx = a.dx + r * a.n;
+      // The reference reads the stored float32 mean and rstd.
+      double mu = a.mean[r];
+      double inv = a.rstd[r];
+#if defined(__x86_64__)
+      if (simd) {
+        if (a.gamma && acc)
+          grad_row_avx2<true, true>(px, pdy, a.gamma, a.n, mu, inv, g_acc, b_acc, pdx);
+        else if (a.gamma)
+          grad_row_avx2<true, false>(px, pdy, a.gamma, a.n, mu, inv, g_acc, b_acc, pdx);
+        else if (acc)
+          grad_row_avx2<false, true>(px, pdy, a.gamma, a.n, mu, inv, g_acc, b_acc, pdx);
+        else
+          grad_row_avx2<false, false>(px, pdy, a.gamma, a.n, mu, inv, g_acc, b_acc, pdx);
+        continue;
+      }
+#endif
+      grad_row_portable(px, pdy, a.gamma, a.n, mu, inv, g_acc, b_acc, pdx);
+    }
+  });
+  for (long i = 0; i < a.n; i++) {
+    if (a.dGamma) {
+      double s = 0;
+      for (int t = 0; t < chunks; t++) s += dg[static_cast<size_t>(t) * a.n + i];
+      a.dGamma[i] = static_cast<float>(s);
+    }
+    if (a.dBeta) {
+      double s = 0;
+      for (int t = 0; t < chunks; t++) s += db[static_cast<size_t>(t) * a.n + i];
+      a.dBeta[i] = static_cast<float>(s);
+    }
+  }
 }
 
 }  // namespace attn

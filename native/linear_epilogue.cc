@@ -110,30 +110,32 @@ void act_grad_rows(const float* y, const float* g, long r0, long r1, long n, boo
 
 }  // namespace
 
-void linear_act_grad(const float* y, const float* g, long rows, long n, bool relu, float* dpre, float* bias_grad) {
-  if (bias_grad == nullptr) {
-    over_rows(rows, n, [=](long r0, long r1) { act_grad_rows(y, g, r0, r1, n, relu, dpre, nullptr); });
+void linear_act_grad(const LinearActGradArgs& a) {
+  const bool relu = a.activation == Activation::Relu;
+  const float* y = relu ? a.y : nullptr;
+  if (a.biasGrad == nullptr) {
+    over_rows(a.rows, a.n, [=, &a](long r0, long r1) { act_grad_rows(y, a.g, r0, r1, a.n, relu, a.dPre, nullptr); });
     return;
   }
   // Row streaming, each block of rows summing into its own vector (n doubles, in L1), then the blocks' sums in
   // block order. The blocks depend only on the shape, so the bits do not depend on the thread count; a
   // column-blocked walk (the reduce kernel's) streamed at about half the speed here.
-  const long blocks = std::max(1L, std::min(16L, rows / 64));
-  const long per = (rows + blocks - 1) / blocks;
-  std::vector<double> partial(static_cast<size_t>(blocks * n), 0.0);
+  const long blocks = std::max(1L, std::min(16L, a.rows / 64));
+  const long per = (a.rows + blocks - 1) / blocks;
+  std::vector<double> partial(static_cast<size_t>(blocks * a.n), 0.0);
   auto run = [&](int t) {
-    const long r0 = t * per, r1 = std::min(rows, r0 + per);
-    if (r0 < r1) act_grad_rows(y, g, r0, r1, n, relu, dpre, partial.data() + t * n);
+    const long r0 = t * per, r1 = std::min(a.rows, r0 + per);
+    if (r0 < r1) act_grad_rows(y, a.g, r0, r1, a.n, relu, a.dPre, partial.data() + t * a.n);
   };
-  if (blocks == 1 || chunks_for(static_cast<double>(rows) * n, 1 << 15) <= 1) {
+  if (blocks == 1 || chunks_for(static_cast<double>(a.rows) * a.n, 1 << 15) <= 1) {
     for (int t = 0; t < blocks; t++) run(t);
   } else {
     parallel_for(static_cast<int>(blocks), run);
   }
-  for (long i = 0; i < n; i++) {
+  for (long i = 0; i < a.n; i++) {
     double s = 0;
-    for (long t = 0; t < blocks; t++) s += partial[t * n + i];
-    bias_grad[i] = static_cast<float>(s);
+    for (long t = 0; t < blocks; t++) s += partial[t * a.n + i];
+    a.biasGrad[i] = static_cast<float>(s);
   }
 }
 
@@ -153,18 +155,8 @@ void linear_bias_act_strided(float* y, long ldy, const float* bias, long rows, l
   over_rows(rows, n, [=](long r0, long r1) { bias_act_rows(y + r0 * ldy, ldy, bias, r1 - r0, n, relu); });
 }
 
-void linear_bias_act(float* y, const float* bias, long rows, long n, bool relu) {
-  linear_bias_act_strided(y, n, bias, rows, n, relu);
-}
-
-// Entry points from the generated glue.
 void linear_bias_act(const LinearBiasActArgs& a) {
-  linear_bias_act(a.y, a.bias, a.rows, a.n, a.activation == Activation::Relu);
-}
-
-void linear_act_grad(const LinearActGradArgs& a) {
-  const bool relu = a.activation == Activation::Relu;
-  linear_act_grad(relu ? a.y : nullptr, a.g, a.rows, a.n, relu, a.dPre, a.biasGrad);
+  linear_bias_act_strided(a.y, a.n, a.bias, a.rows, a.n, a.activation == Activation::Relu);
 }
 
 }  // namespace attn

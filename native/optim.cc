@@ -25,13 +25,13 @@ namespace {
 // The step's scalars as the float kernel uses them.
 struct AdamScalars {
   float beta1, c1, beta2, c2, step_size, bc2, eps, l2, decay, sign;
-  explicit AdamScalars(const AdamStep& s)
+  explicit AdamScalars(const AdamArgs& s)
       : beta1(static_cast<float>(s.beta1)),
         c1(static_cast<float>(1 - s.beta1)),
         beta2(static_cast<float>(s.beta2)),
         c2(static_cast<float>(1 - s.beta2)),
-        step_size(static_cast<float>(s.step_size)),
-        bc2(static_cast<float>(s.bias_correction2_sqrt)),
+        step_size(static_cast<float>(s.stepSize)),
+        bc2(static_cast<float>(s.biasCorrection2Sqrt)),
         eps(static_cast<float>(s.eps)),
         l2(static_cast<float>(s.l2)),
         decay(static_cast<float>(s.decay)),
@@ -93,34 +93,28 @@ __attribute__((target("avx"))) void adam_avx(float* p, const float* g, float* m,
 
 }  // namespace
 
-void adam(float* p, const float* g, float* m, float* v, float* v_max, long n, const AdamStep& step) {
-  const AdamScalars s(step);
-  int chunks = chunks_for(static_cast<double>(n) * 8, 1 << 15);
-  long per = chunks > 1 ? (n + chunks - 1) / chunks : n;
+void adam(const AdamArgs& a) {
+  const AdamScalars s(a);
+  int chunks = chunks_for(static_cast<double>(a.p_len) * 8, 1 << 15);
+  long per = chunks > 1 ? (a.p_len + chunks - 1) / chunks : a.p_len;
   auto run = [&](long i0, long i1) {
 #if defined(__x86_64__)
     if (has_avx2_fma()) {
       const long blocks = (i1 - i0) / 8;
-      adam_avx(p, g, m, v, v_max, i0, blocks, s);
+      adam_avx(a.p, a.g, a.m, a.v, a.vMax, i0, blocks, s);
       i0 += 8 * blocks;
     }
 #endif
-    adam_scalar(p, g, m, v, v_max, i0, i1, s);
+    adam_scalar(a.p, a.g, a.m, a.v, a.vMax, i0, i1, s);
   };
   if (chunks <= 1) {
-    run(0, n);
+    run(0, a.p_len);
     return;
   }
   parallel_for(chunks, [&](int t) {
-    long i0 = t * per, i1 = std::min(n, i0 + per);
+    long i0 = t * per, i1 = std::min(a.p_len, i0 + per);
     if (i0 < i1) run(i0, i1);
   });
-}
-
-// Entry point from the generated glue.
-void adam(const AdamArgs& a) {
-  const AdamStep s{a.beta1, a.beta2, a.stepSize, a.biasCorrection2Sqrt, a.eps, a.l2, a.decay, a.sign};
-  adam(a.p, a.g, a.m, a.v, a.vMax, a.p_len, s);
 }
 
 }  // namespace attn

@@ -188,114 +188,96 @@ __attribute__((target("avx2,fma"))) void gru_cell_grad_avx2(const float* hg, con
 
 }  // namespace
 
-void gru_cell(const float* xg, const float* hg, const float* h, const float* bias_hn, long batch, long hidden,
-              bool rows, float* h_new, float* gates) {
-  const GateLayout L = gate_layout(rows, batch, hidden);
-#if defined(__x86_64__)
-  if (has_avx2_fma()) {
-    over_batch_rows(batch, hidden, 10, [&](long b0, long b1) {
-      gru_cell_avx2(xg, hg, h, bias_hn, hidden, L, b0, b1, h_new, gates);
-    });
-    return;
-  }
-#endif
-  over_batch_rows(batch, hidden, 40, [&](long b0, long b1) {
-    for (long b = b0; b < b1; b++)
-      for (long j = 0; j < hidden; j++) {
-        const long o = b * L.row + j, i = b * hidden + j;
-        float r = static_cast<float>(sigmoid(static_cast<double>(xg[o]) + hg[o]));
-        float z = static_cast<float>(sigmoid(static_cast<double>(xg[L.gate + o]) + hg[L.gate + o]));
-        float hn = bias_hn ? hg[2 * L.gate + o] + bias_hn[j] : hg[2 * L.gate + o];
-        float c = static_cast<float>(std::tanh(static_cast<double>(xg[2 * L.gate + o]) + static_cast<double>(r) * hn));
-        gates[o] = r;
-        gates[L.gate + o] = z;
-        gates[2 * L.gate + o] = c;
-        h_new[i] = static_cast<float>(c + static_cast<double>(z) * (static_cast<double>(h[i]) - c));
-      }
-  });
-}
-
-void gru_cell_grad(const float* hg, const float* h, const float* bias_hn, const float* gates, const float* dh_new,
-                   long batch, long hidden, bool rows, float* dxg, float* dhg, float* dh) {
-  const GateLayout L = gate_layout(rows, batch, hidden);
-#if defined(__x86_64__)
-  if (has_avx2_fma()) {
-    over_batch_rows(batch, hidden, 8, [&](long b0, long b1) {
-      gru_cell_grad_avx2(hg, h, bias_hn, gates, dh_new, hidden, L, b0, b1, dxg, dhg, dh);
-    });
-    return;
-  }
-#endif
-  over_batch_rows(batch, hidden, 20, [&](long b0, long b1) {
-    for (long b = b0; b < b1; b++)
-      for (long j = 0; j < hidden; j++) {
-        const long o = b * L.row + j, i = b * hidden + j;
-        double r = gates[o], z = gates[L.gate + o], c = gates[2 * L.gate + o];
-        float hn = bias_hn ? hg[2 * L.gate + o] + bias_hn[j] : hg[2 * L.gate + o];
-        double g = dh_new[i];
-        dh[i] = static_cast<float>(g * z);
-        double dn = g * (1 - z) * (1 - c * c);
-        double dz = g * (h[i] - c) * z * (1 - z);
-        double dr = dn * hn * r * (1 - r);
-        dxg[o] = dhg[o] = static_cast<float>(dr);
-        dxg[L.gate + o] = dhg[L.gate + o] = static_cast<float>(dz);
-        dxg[2 * L.gate + o] = static_cast<float>(dn);
-        dhg[2 * L.gate + o] = static_cast<float>(dn * r);
-      }
-  });
-}
-
-void lstm_cell(const float* xg, const float* hg, const float* c, long batch, long hidden, float* h_new,
-               float* c_new, float* gates) {
-  const long n = batch * hidden;
-  over_rows(batch, hidden, 50, [&](long i0, long i1) {
-    for (long i = i0; i < i1; i++) {
-      float ig = static_cast<float>(sigmoid(static_cast<double>(xg[i]) + hg[i]));
-      float fg = static_cast<float>(sigmoid(static_cast<double>(xg[n + i]) + hg[n + i]));
-      float gg = static_cast<float>(std::tanh(static_cast<double>(xg[2 * n + i]) + hg[2 * n + i]));
-      float og = static_cast<float>(sigmoid(static_cast<double>(xg[3 * n + i]) + hg[3 * n + i]));
-      gates[i] = ig;
-      gates[n + i] = fg;
-      gates[2 * n + i] = gg;
-      gates[3 * n + i] = og;
-      float cn = static_cast<float>(static_cast<double>(fg) * c[i] + static_cast<double>(ig) * gg);
-      c_new[i] = cn;
-      h_new[i] = static_cast<float>(og * std::tanh(static_cast<double>(cn)));
-    }
-  });
-}
-
-void lstm_cell_grad(const float* c, const float* c_new, const float* gates, const float* dh_new,
-                    const float* dc_new, long batch, long hidden, float* d_pre, float* dc) {
-  const long n = batch * hidden;
-  over_rows(batch, hidden, 30, [&](long i0, long i1) {
-    for (long i = i0; i < i1; i++) {
-      double ig = gates[i], fg = gates[n + i], gg = gates[2 * n + i], og = gates[3 * n + i];
-      double tc = std::tanh(static_cast<double>(c_new[i]));
-      double dhv = dh_new[i];
-      double dct = dc_new[i] + dhv * og * (1 - tc * tc);
-      dc[i] = static_cast<float>(dct * fg);
-      d_pre[i] = static_cast<float>(dct * gg * ig * (1 - ig));
-      d_pre[n + i] = static_cast<float>(dct * c[i] * fg * (1 - fg));
-      d_pre[2 * n + i] = static_cast<float>(dct * ig * (1 - gg * gg));
-      d_pre[3 * n + i] = static_cast<float>(dhv * tc * og * (1 - og));
-    }
-  });
-}
-
-// Entry points from the generated glue.
 void gru_cell(const GruCellArgs& a) {
-  gru_cell(a.xg, a.hg, a.h, a.biasHn, a.batch, a.hidden, a.rows, a.hNew, a.gates);
+  const GateLayout L = gate_layout(a.rows, a.batch, a.hidden);
+#if defined(__x86_64__)
+  if (has_avx2_fma()) {
+    over_batch_rows(a.batch, a.hidden, 10, [&](long b0, long b1) {
+      gru_cell_avx2(a.xg, a.hg, a.h, a.biasHn, a.hidden, L, b0, b1, a.hNew, a.gates);
+    });
+    return;
+  }
+#endif
+  over_batch_rows(a.batch, a.hidden, 40, [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++)
+      for (long j = 0; j < a.hidden; j++) {
+        const long o = b * L.row + j, i = b * a.hidden + j;
+        float r = static_cast<float>(sigmoid(static_cast<double>(a.xg[o]) + a.hg[o]));
+        float z = static_cast<float>(sigmoid(static_cast<double>(a.xg[L.gate + o]) + a.hg[L.gate + o]));
+        float hn = a.biasHn ? a.hg[2 * L.gate + o] + a.biasHn[j] : a.hg[2 * L.gate + o];
+        float c =
+            static_cast<float>(std::tanh(static_cast<double>(a.xg[2 * L.gate + o]) + static_cast<double>(r) * hn));
+        a.gates[o] = r;
+        a.gates[L.gate + o] = z;
+        a.gates[2 * L.gate + o] = c;
+        a.hNew[i] = static_cast<float>(c + static_cast<double>(z) * (static_cast<double>(a.h[i]) - c));
+      }
+  });
 }
 
 void gru_cell_grad(const GruCellGradArgs& a) {
-  gru_cell_grad(a.hg, a.h, a.biasHn, a.gates, a.dhNew, a.batch, a.hidden, a.rows, a.dxg, a.dhg, a.dh);
+  const GateLayout L = gate_layout(a.rows, a.batch, a.hidden);
+#if defined(__x86_64__)
+  if (has_avx2_fma()) {
+    over_batch_rows(a.batch, a.hidden, 8, [&](long b0, long b1) {
+      gru_cell_grad_avx2(a.hg, a.h, a.biasHn, a.gates, a.dhNew, a.hidden, L, b0, b1, a.dxg, a.dhg, a.dh);
+    });
+    return;
+  }
+#endif
+  over_batch_rows(a.batch, a.hidden, 20, [&](long b0, long b1) {
+    for (long b = b0; b < b1; b++)
+      for (long j = 0; j < a.hidden; j++) {
+        const long o = b * L.row + j, i = b * a.hidden + j;
+        double r = a.gates[o], z = a.gates[L.gate + o], c = a.gates[2 * L.gate + o];
+        float hn = a.biasHn ? a.hg[2 * L.gate + o] + a.biasHn[j] : a.hg[2 * L.gate + o];
+        double g = a.dhNew[i];
+        a.dh[i] = static_cast<float>(g * z);
+        double dn = g * (1 - z) * (1 - c * c);
+        double dz = g * (a.h[i] - c) * z * (1 - z);
+        double dr = dn * hn * r * (1 - r);
+        a.dxg[o] = a.dhg[o] = static_cast<float>(dr);
+        a.dxg[L.gate + o] = a.dhg[L.gate + o] = static_cast<float>(dz);
+        a.dxg[2 * L.gate + o] = static_cast<float>(dn);
+        a.dhg[2 * L.gate + o] = static_cast<float>(dn * r);
+      }
+  });
 }
 
-void lstm_cell(const LstmCellArgs& a) { lstm_cell(a.xg, a.hg, a.c, a.batch, a.hidden, a.hNew, a.cNew, a.gates); }
+void lstm_cell(const LstmCellArgs& a) {
+  const long n = a.batch * a.hidden;
+  over_rows(a.batch, a.hidden, 50, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      float ig = static_cast<float>(sigmoid(static_cast<double>(a.xg[i]) + a.hg[i]));
+      float fg = static_cast<float>(sigmoid(static_cast<double>(a.xg[n + i]) + a.hg[n + i]));
+      float gg = static_cast<float>(std::tanh(static_cast<double>(a.xg[2 * n + i]) + a.hg[2 * n + i]));
+      float og = static_cast<float>(sigmoid(static_cast<double>(a.xg[3 * n + i]) + a.hg[3 * n + i]));
+      a.gates[i] = ig;
+      a.gates[n + i] = fg;
+      a.gates[2 * n + i] = gg;
+      a.gates[3 * n + i] = og;
+      float cn = static_cast<float>(static_cast<double>(fg) * a.c[i] + static_cast<double>(ig) * gg);
+      a.cNew[i] = cn;
+      a.hNew[i] = static_cast<float>(og * std::tanh(static_cast<double>(cn)));
+    }
+  });
+}
 
 void lstm_cell_grad(const LstmCellGradArgs& a) {
-  lstm_cell_grad(a.c, a.cNew, a.gates, a.dhNew, a.dcNew, a.batch, a.hidden, a.dPre, a.dc);
+  const long n = a.batch * a.hidden;
+  over_rows(a.batch, a.hidden, 30, [&](long i0, long i1) {
+    for (long i = i0; i < i1; i++) {
+      double ig = a.gates[i], fg = a.gates[n + i], gg = a.gates[2 * n + i], og = a.gates[3 * n + i];
+      double tc = std::tanh(static_cast<double>(a.cNew[i]));
+      double dhv = a.dhNew[i];
+      double dct = a.dcNew[i] + dhv * og * (1 - tc * tc);
+      a.dc[i] = static_cast<float>(dct * fg);
+      a.dPre[i] = static_cast<float>(dct * gg * ig * (1 - ig));
+      a.dPre[n + i] = static_cast<float>(dct * a.c[i] * fg * (1 - fg));
+      a.dPre[2 * n + i] = static_cast<float>(dct * ig * (1 - gg * gg));
+      a.dPre[3 * n + i] = static_cast<float>(dhv * tc * og * (1 - og));
+    }
+  });
 }
 
 }  // namespace attn

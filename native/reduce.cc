@@ -105,10 +105,10 @@ void sum_columns(const float* x, long n, long stride, long w, double* acc) {
 
 }  // namespace
 
-void reduce(Reduce op, const float* x, long outer, long n, long inner, float* out) {
-  if (inner == 1) {
-    split(outer, static_cast<double>(outer) * n, [=](long o0, long o1) {
-      for (long o = o0; o < o1; o++) out[o] = static_cast<float>(reduce_row(op, x + o * n, n, 1));
+void reduce(const ReduceArgs& a) {
+  if (a.inner == 1) {
+    split(a.outer, static_cast<double>(a.outer) * a.n, [=, &a](long o0, long o1) {
+      for (long o = o0; o < o1; o++) a.out[o] = static_cast<float>(reduce_row(a.op, a.x + o * a.n, a.n, 1));
     });
     return;
   }
@@ -116,26 +116,26 @@ void reduce(Reduce op, const float* x, long outer, long n, long inner, float* ou
   // block of columns of one slice: a bias gradient (outer = 1, n = 4096 rows, inner = 1024 columns) then runs on
   // every thread, where splitting over slices alone left it on one. Each column is still summed over j in order,
   // so the bits do not depend on the split.
-  const long per_slice = std::max(1L, chunks_for(static_cast<double>(outer) * n * inner, 1 << 15) / outer);
-  const long blocks = std::min(per_slice, (inner + 63) / 64);
-  const long block = (inner + blocks - 1) / blocks;
-  split(outer * blocks, static_cast<double>(outer) * n * inner, [=](long t0, long t1) {
+  const long per_slice = std::max(1L, chunks_for(static_cast<double>(a.outer) * a.n * a.inner, 1 << 15) / a.outer);
+  const long blocks = std::min(per_slice, (a.inner + 63) / 64);
+  const long block = (a.inner + blocks - 1) / blocks;
+  split(a.outer * blocks, static_cast<double>(a.outer) * a.n * a.inner, [=, &a](long t0, long t1) {
     std::vector<double> acc(block), sums;
     for (long t = t0; t < t1; t++) {
-      const long o = t / blocks, c0 = (t % blocks) * block, w = std::min(block, inner - c0);
-      const float* base = x + o * n * inner + c0;
-      switch (op) {
+      const long o = t / blocks, c0 = (t % blocks) * block, w = std::min(block, a.inner - c0);
+      const float* base = a.x + o * a.n * a.inner + c0;
+      switch (a.op) {
         case Reduce::Sum:
           std::fill(acc.begin(), acc.end(), 0.0);
-          sum_columns(base, n, inner, w, acc.data());
+          sum_columns(base, a.n, a.inner, w, acc.data());
           break;
         case Reduce::Max:
         case Reduce::Min: {
-          bool is_max = op == Reduce::Max;
+          bool is_max = a.op == Reduce::Max;
           std::fill(acc.begin(), acc.end(), is_max ? -kInf : kInf);
-          for (long j = 0; j < n; j++)
+          for (long j = 0; j < a.n; j++)
             for (long i = 0; i < w; i++) {
-              double v = base[j * inner + i];
+              double v = base[j * a.inner + i];
               double cur = acc[i];
               if ((is_max ? v > cur : v < cur) || v != v) acc[i] = v;
             }
@@ -143,16 +143,16 @@ void reduce(Reduce op, const float* x, long outer, long n, long inner, float* ou
         }
         case Reduce::Logsumexp: {
           std::fill(acc.begin(), acc.end(), -kInf);
-          for (long j = 0; j < n; j++)
+          for (long j = 0; j < a.n; j++)
             for (long i = 0; i < w; i++) {
-              double v = base[j * inner + i];
+              double v = base[j * a.inner + i];
               if (v > acc[i] || v != v) acc[i] = v;
             }
           sums.assign(w, 0.0);
-          for (long j = 0; j < n; j++)
+          for (long j = 0; j < a.n; j++)
             for (long i = 0; i < w; i++) {
               double m = acc[i];
-              sums[i] += m == -kInf ? 0 : std::exp(base[j * inner + i] - m);
+              sums[i] += m == -kInf ? 0 : std::exp(base[j * a.inner + i] - m);
             }
           for (long i = 0; i < w; i++) {
             double m = acc[i];
@@ -161,23 +161,24 @@ void reduce(Reduce op, const float* x, long outer, long n, long inner, float* ou
           break;
         }
       }
-      for (long i = 0; i < w; i++) out[o * inner + c0 + i] = static_cast<float>(acc[i]);
+      for (long i = 0; i < w; i++) a.out[o * a.inner + c0 + i] = static_cast<float>(acc[i]);
     }
   });
 }
 
 template <typename T>
-void arg_reduce(bool is_max, const T* x, long outer, long n, long inner, int32_t* out) {
-  split(outer * inner, static_cast<double>(outer) * n * inner, [=](long r0, long r1) {
+void arg_reduce_as(const ArgReduceArgs& a) {
+  const bool is_max = a.op == ArgReduce::Argmax;
+  split(a.outer * a.inner, static_cast<double>(a.outer) * a.n * a.inner, [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      long o = r / inner, i = r % inner;
-      const T* base = x + o * n * inner + i;
+      long o = r / a.inner, i = r % a.inner;
+      const T* base = static_cast<const T*>(a.x) + o * a.n * a.inner + i;
       T best = base[0];
       int32_t best_index = 0;
       // A NaN counts as the maximum (and minimum), as in PyTorch: the first one wins.
       if (best == best) {
-        for (long j = 1; j < n; j++) {
-          T v = base[j * inner];
+        for (long j = 1; j < a.n; j++) {
+          T v = base[j * a.inner];
           if (v != v) {
             best_index = static_cast<int32_t>(j);
             break;
@@ -188,26 +189,15 @@ void arg_reduce(bool is_max, const T* x, long outer, long n, long inner, int32_t
           }
         }
       }
-      out[r] = best_index;
+      a.out[r] = best_index;
     }
   });
 }
 
-template void arg_reduce<float>(bool, const float*, long, long, long, int32_t*);
-template void arg_reduce<int32_t>(bool, const int32_t*, long, long, long, int32_t*);
-template void arg_reduce<uint8_t>(bool, const uint8_t*, long, long, long, int32_t*);
 
-// Entry points from the generated glue.
-void reduce(const ReduceArgs& a) { reduce(a.op, a.x, a.outer, a.n, a.inner, a.out); }
-
+// Entry point from the generated glue.
 void arg_reduce(const ArgReduceArgs& a) {
-  const bool is_max = a.op == ArgReduce::Argmax;
-  if (a.x_dtype == Dtype::F32)
-    arg_reduce(is_max, static_cast<const float*>(a.x), a.outer, a.n, a.inner, a.out);
-  else if (a.x_dtype == Dtype::I32)
-    arg_reduce(is_max, static_cast<const int32_t*>(a.x), a.outer, a.n, a.inner, a.out);
-  else
-    arg_reduce(is_max, static_cast<const uint8_t*>(a.x), a.outer, a.n, a.inner, a.out);
+  with_element_type(a.x_dtype, [&](auto t) { arg_reduce_as<decltype(t)>(a); });
 }
 
 }  // namespace attn

@@ -190,32 +190,32 @@ double row_log_sum_exp(const float* x, long n, double* sum_x) {
 
 }  // namespace
 
-void softmax(const float* x, long outer, long n, long inner, bool log, float* out) {
-  split_rows(outer * inner, static_cast<double>(outer) * n * inner * 8, [=](long r0, long r1) {
+void softmax(const SoftmaxArgs& a) {
+  split_rows(a.outer * a.inner, static_cast<double>(a.outer) * a.n * a.inner * 8, [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      long o = r / inner, i = r % inner;
-      long base = o * n * inner + i;
-      softmax_row(x + base, out + base, n, inner, log);
+      long o = r / a.inner, i = r % a.inner;
+      long base = o * a.n * a.inner + i;
+      softmax_row(a.x + base, a.out + base, a.n, a.inner, a.log);
     }
   });
 }
 
-void softmax_grad(const float* y, const float* dy, long outer, long n, long inner, bool log, float* dx) {
-  split_rows(outer * inner, static_cast<double>(outer) * n * inner * 2, [=](long r0, long r1) {
+void softmax_grad(const SoftmaxGradArgs& a) {
+  split_rows(a.outer * a.inner, static_cast<double>(a.outer) * a.n * a.inner * 2, [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      long o = r / inner, i = r % inner;
-      long base = o * n * inner + i;
-      const float* py = y + base;
-      const float* pdy = dy + base;
-      float* pdx = dx + base;
+      long o = r / a.inner, i = r % a.inner;
+      long base = o * a.n * a.inner + i;
+      const float* py = a.y + base;
+      const float* pdy = a.dy + base;
+      float* pdx = a.dx + base;
       double s = 0;
-      if (log) {
-        for (long j = 0; j < n; j++) s += pdy[j * inner];
-        for (long j = 0; j < n; j++)
-          pdx[j * inner] = static_cast<float>(pdy[j * inner] - std::exp(static_cast<double>(py[j * inner])) * s);
+      if (a.log) {
+        for (long j = 0; j < a.n; j++) s += pdy[j * a.inner];
+        for (long j = 0; j < a.n; j++)
+          pdx[j * a.inner] = static_cast<float>(pdy[j * a.inner] - std::exp(static_cast<double>(py[j * a.inner])) * s);
       } else {
-        for (long j = 0; j < n; j++) s += static_cast<double>(pdy[j * inner]) * py[j * inner];
-        for (long j = 0; j < n; j++) pdx[j * inner] = static_cast<float>(py[j * inner] * (pdy[j * inner] - s));
+        for (long j = 0; j < a.n; j++) s += static_cast<double>(pdy[j * a.inner]) * py[j * a.inner];
+        for (long j = 0; j < a.n; j++) pdx[j * a.inner] = static_cast<float>(py[j * a.inner] * (pdy[j * a.inner] - s));
       }
     }
   });
@@ -223,22 +223,21 @@ void softmax_grad(const float* y, const float* dy, long outer, long n, long inne
 
 // loss_r = lse_r − (1−ε)·x_t − (ε/C)·Σ_c x_c, which is −(1−ε)·log p_t − (ε/C)·Σ_c log p_c with log p = x − lse.
 // Only the row's log-sum-exp is kept for the gradient: the [rows, classes] log-probabilities are never written.
-void cross_entropy(const float* logits, const int32_t* targets, long rows, long classes, int32_t ignore_index,
-                   double label_smoothing, float* loss, float* log_sum_exp) {
-  split_rows(rows, static_cast<double>(rows) * classes * 4, [=](long r0, long r1) {
+void cross_entropy(const CrossEntropyArgs& a) {
+  split_rows(a.rows, static_cast<double>(a.rows) * a.classes * 4, [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      const float* x = logits + r * classes;
+      const float* x = a.logits + r * a.classes;
       double sum_x = 0;
-      double lse = row_log_sum_exp(x, classes, label_smoothing > 0 ? &sum_x : nullptr);
-      log_sum_exp[r] = static_cast<float>(lse);
-      int32_t t = targets[r];
-      if (t == ignore_index) {
-        loss[r] = 0;
+      double lse = row_log_sum_exp(x, a.classes, a.labelSmoothing > 0 ? &sum_x : nullptr);
+      a.logSumExp[r] = static_cast<float>(lse);
+      int32_t t = a.targets[r];
+      if (t == a.ignoreIndex) {
+        a.loss[r] = 0;
         continue;
       }
-      double value = lse - (1 - label_smoothing) * x[t];
-      if (label_smoothing > 0) value -= (label_smoothing / classes) * sum_x;
-      loss[r] = static_cast<float>(value);
+      double value = lse - (1 - a.labelSmoothing) * x[t];
+      if (a.labelSmoothing > 0) value -= (a.labelSmoothing / a.classes) * sum_x;
+      a.loss[r] = static_cast<float>(value);
     }
   });
 }
@@ -262,47 +261,30 @@ __attribute__((target("avx2,fma"))) static void grad_row_avx2(const float* x, fl
 }
 #endif
 
-void cross_entropy_grad(const float* logits, const float* log_sum_exp, const int32_t* targets, long rows,
-                        long classes, int32_t ignore_index, double label_smoothing, const float* row_grad,
-                        float* d_logits) {
-  const double smooth = label_smoothing / classes;
+void cross_entropy_grad(const CrossEntropyGradArgs& a) {
+  const double smooth = a.labelSmoothing / a.classes;
   const bool simd = has_avx2_fma();
-  split_rows(rows, static_cast<double>(rows) * classes * 4, [=](long r0, long r1) {
+  split_rows(a.rows, static_cast<double>(a.rows) * a.classes * 4, [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
-      float* d = d_logits + r * classes;
-      const float* x = logits + r * classes;
-      int32_t t = targets[r];
-      if (t == ignore_index) {
-        std::memset(d, 0, sizeof(float) * classes);
+      float* d = a.dLogits + r * a.classes;
+      const float* x = a.logits + r * a.classes;
+      int32_t t = a.targets[r];
+      if (t == a.ignoreIndex) {
+        std::memset(d, 0, sizeof(float) * a.classes);
         continue;
       }
-      double g = row_grad[r];
-      float lse = log_sum_exp[r];
+      double g = a.rowGrad[r];
+      float lse = a.logSumExp[r];
 #if defined(__x86_64__)
       if (simd) {
-        grad_row_avx2(x, lse, classes, static_cast<float>(g), static_cast<float>(smooth), d);
+        grad_row_avx2(x, lse, a.classes, static_cast<float>(g), static_cast<float>(smooth), d);
       } else
 #endif
-        for (long c = 0; c < classes; c++)
+        for (long c = 0; c < a.classes; c++)
           d[c] = static_cast<float>(g * (std::exp(static_cast<double>(x[c]) - lse) - smooth));
-      d[t] = static_cast<float>(d[t] - g * (1 - label_smoothing));
+      d[t] = static_cast<float>(d[t] - g * (1 - a.labelSmoothing));
     }
   });
-}
-
-// Entry points from the generated glue.
-void softmax(const SoftmaxArgs& a) { softmax(a.x, a.outer, a.n, a.inner, a.log, a.out); }
-
-void softmax_grad(const SoftmaxGradArgs& a) { softmax_grad(a.y, a.dy, a.outer, a.n, a.inner, a.log, a.dx); }
-
-void cross_entropy(const CrossEntropyArgs& a) {
-  cross_entropy(a.logits, a.targets, a.rows, a.classes, static_cast<int32_t>(a.ignoreIndex), a.labelSmoothing, a.loss,
-                a.logSumExp);
-}
-
-void cross_entropy_grad(const CrossEntropyGradArgs& a) {
-  cross_entropy_grad(a.logits, a.logSumExp, a.targets, a.rows, a.classes, static_cast<int32_t>(a.ignoreIndex),
-                     a.labelSmoothing, a.rowGrad, a.dLogits);
 }
 
 }  // namespace attn

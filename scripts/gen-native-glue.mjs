@@ -1,13 +1,10 @@
 /* global process, console, Buffer */
 // Writes the native addon's glue from the kernel table (src/backend/kernel-table.ts), before node-gyp builds:
-//   native/generated/kernel_args.h  one enum per table enum, one struct per kernel (its fields: pointers with
-//                                   their lengths, scalars), and the entry point `void <kernel>(const <Kernel>Args&)`
-//                                   that the kernel's .cc implements;
-//   native/generated/glue.cc        one N-API function per kernel that reads the fields in table order, checks
-//                                   every array's type and length and the table's other rules (throwing a JS
-//                                   TypeError or RangeError naming the kernel and argument), then calls the entry
-//                                   point; and register_kernels(), which exports them under their table names.
-// The files are build outputs (git-ignored): a clone and an installed package both generate them here.
+// native/generated/kernel_args.h, one enum per table enum and one struct per kernel (pointers with their lengths,
+// scalars) with the entry point `void <kernel>(const <Kernel>Args&)` that the kernel's .cc implements; and
+// native/generated/glue.cc, one N-API function per kernel that reads its fields in table order with native/glue.h's
+// Reader, checks the table's rules (a JS TypeError or RangeError names the kernel and argument) and calls the entry
+// point, and register_kernels(), which exports them under their table names. Both are build outputs (git-ignored).
 //
 // The table comes from src/backend/kernel-table.ts, transpiled with typescript, in a clone (where `npm ci` has
 // installed the dev dependencies before it runs this), or from dist/backend/kernel-table.js in an installed
@@ -33,8 +30,9 @@ async function loadTable() {
 
 const pascal = (s) => s[0].toUpperCase() + s.slice(1);
 const snake = (s) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-const CTYPE = { f32: 'float', i32: 'int32_t', u8: 'uint8_t' };
-const DTYPE = { f32: 'Dtype::F32', i32: 'Dtype::I32', u8: 'Dtype::U8', any: 'Dtype::Any' };
+const CTYPE = { f32: 'float', i32: 'int32_t', u8: 'uint8_t', any: 'void' };
+const SCALAR = { count: 'long', int: 'long', number: 'double', boolean: 'bool', ints: 'std::vector<long>' };
+const READ = { count: 'count', int: 'integer', number: 'number', ints: 'ints' };
 
 /** A table rule in C++: fields become members of `a`, len(x) its length, the layout sets their strides. */
 function cpp(rule) {
@@ -48,20 +46,9 @@ function cpp(rule) {
 function members(name, f) {
   switch (f.kind) {
     case 'array': {
-      const type = f.dtype === 'any' ? 'void' : CTYPE[f.dtype];
-      const constness = f.role === 'in' ? 'const ' : '';
       const dtype = f.dtype === 'any' ? ` Dtype ${name}_dtype;` : '';
-      return `  ${constness}${type}* ${name}; long ${name}_len;${dtype}`;
+      return `  ${f.role === 'in' ? 'const ' : ''}${CTYPE[f.dtype]}* ${name}; long ${name}_len;${dtype}`;
     }
-    case 'count':
-    case 'int':
-      return `  long ${name};`;
-    case 'number':
-      return `  double ${name};`;
-    case 'boolean':
-      return `  bool ${name};`;
-    case 'ints':
-      return `  std::vector<long> ${name};`;
     case 'enum':
       return `  ${f.cpp} ${name};`;
     case 'layout':
@@ -69,90 +56,76 @@ function members(name, f) {
         .map((set) => `  Strides3 ${name}_${set};`)
         .join('\n');
   }
-  throw new Error(`unknown field kind ${f.kind}`);
+  return `  ${SCALAR[f.kind]} ${name};`;
 }
 
-/** The statements that read field `name` (argument i) into `a`. */
-function read(kernel, name, f, i) {
-  const at = `info, ${i}, K, "${name}"`;
+/** The statements that read field `name` (argument i) into `a` with the Reader `in` (native/glue.h). */
+function read(name, f, i) {
+  const at = `${i}, "${name}"`;
   switch (f.kind) {
     case 'array': {
-      const type = f.dtype === 'any' ? 'void' : CTYPE[f.dtype];
-      const constness = f.role === 'in' ? 'const ' : '';
-      const nullable = f.nullable || f.optional ? 'true' : 'false';
-      const dtype = f.dtype === 'any' ? ` a.${name}_dtype = r.dtype;` : '';
-      return `  { ArrayRef r = read_array(${at}, ${DTYPE[f.dtype]}, ${nullable}); a.${name} = static_cast<${constness}${type}*>(r.data); a.${name}_len = r.length;${dtype} }`;
+      const dtype = f.dtype === 'any' ? `, &a.${name}_dtype` : '';
+      const nullable = Boolean(f.nullable || f.optional);
+      return `  in.array(${at}, Dtype::${pascal(f.dtype)}, ${nullable}, a.${name}, a.${name}_len${dtype});`;
     }
-    case 'count':
-      return `  a.${name} = read_count(${at});`;
-    case 'int':
-      return `  a.${name} = read_int(${at});`;
-    case 'number':
-      return `  a.${name} = read_number(${at});`;
     case 'boolean':
-      return `  a.${name} = read_boolean(${at}, ${f.optional ? 'true' : 'false'});`;
-    case 'ints':
-      return `  a.${name} = read_ints(${at});`;
-    case 'enum': {
-      const count = f.values.length + (f.nullable ? 1 : 0);
-      return `  a.${name} = static_cast<${f.cpp}>(read_enum(${at}, ${count}));`;
-    }
+      return `  a.${name} = in.boolean(${at}, ${Boolean(f.optional)});`;
+    case 'enum':
+      return `  a.${name} = static_cast<${f.cpp}>(in.choice(${at}, ${f.values.length + (f.nullable ? 1 : 0)}));`;
     case 'layout': {
       const sets = Object.entries(f.sets);
       const lines = [
-        `  { long s[${3 * sets.length}]; const bool given = read_layout(${at}, s, ${3 * sets.length});`,
+        `  { long s[${3 * sets.length}]; const bool given = in.layout(${at}, s, ${3 * sets.length});`,
       ];
       sets.forEach(([set, strides], j) => {
         const fallback = strides.split(',').map((e) => cpp(e.trim()));
+        const given = [0, 1, 2].map((k) => `s[${3 * j + k}]`);
         lines.push(
-          `    a.${name}_${set} = given ? Strides3{s[${3 * j}], s[${3 * j + 1}], s[${3 * j + 2}]} : Strides3{${fallback.join(', ')}};`,
+          `    a.${name}_${set} = given ? Strides3{${given.join(', ')}} : Strides3{${fallback.join(', ')}};`,
         );
       });
       return `${lines.join('\n')} }`;
     }
   }
-  throw new Error(`${kernel}.${name}: unknown field kind ${f.kind}`);
+  return `  a.${name} = in.${READ[f.kind]}(${at});`;
 }
 
 /** The checks of array `name` after every field is read. */
 function checks(name, f) {
   if (f.kind !== 'array') return [];
   const out = [];
-  if (f.length) out.push(`  need(env, K, "${name}", a.${name}, a.${name}_len, ${cpp(f.length)});`);
+  if (f.length) out.push(`  in.need("${name}", a.${name}, a.${name}_len, ${cpp(f.length)});`);
   if (f.walk) {
-    const [offset, strides, shape] = f.walk.split(',').map((e) => cpp(e.trim()));
-    out.push(
-      `  if (a.${name}) check_walk(env, K, "${name}", a.${name}_len, ${offset}, ${strides}, ${shape});`,
-    );
+    const walk = f.walk.split(',').map((e) => cpp(e.trim()));
+    out.push(`  if (a.${name}) in.walk("${name}", a.${name}_len, ${walk.join(', ')});`);
   }
   if (f.indexBelow) {
     const count = f.length ? cpp(f.length) : `a.${name}_len`;
     const except = f.indexExcept ? `true, ${cpp(f.indexExcept)}` : 'false, 0';
-    out.push(
-      `  if (a.${name}) check_index(env, K, "${name}", a.${name}, ${count}, ${cpp(f.indexBelow)}, ${except});`,
-    );
+    out.push(`  if (a.${name}) in.index("${name}", a.${name}, ${count}, ${cpp(f.indexBelow)}, ${except});`);
   }
   return out;
 }
 
 function glueFunction(kernel, spec) {
   const fields = Object.entries(spec.args);
-  const lines = [
+  const [first, ...same] = spec.sameDtype ?? [];
+  return [
     `void ${pascal(kernel)}Glue(const Napi::CallbackInfo& info) {`,
-    `  static const char* const K = "${kernel}";`,
-  ];
-  lines.push(`  const Napi::Env env = info.Env();`, `  ${pascal(kernel)}Args a;`);
-  fields.forEach(([name, f], i) => lines.push(read(kernel, name, f, i)));
-  const same = spec.sameDtype ?? [];
-  for (const other of same.slice(1))
-    lines.push(
-      `  if (a.${other} && a.${other}_dtype != a.${same[0]}_dtype) type_error(env, K, "${other}", "must have ${same[0]}'s dtype");`,
-    );
-  for (const [name, f] of fields) lines.push(...checks(name, f));
-  for (const [rule, meaning] of spec.requires ?? [])
-    lines.push(`  if (!(${cpp(rule)})) range_error(env, K, nullptr, ${JSON.stringify(meaning)});`);
-  lines.push(`  ${snake(kernel)}(a);`, '}');
-  return lines.join('\n');
+    `  const Reader in{info, "${kernel}"};`,
+    `  ${pascal(kernel)}Args a;`,
+    ...fields.map(([name, f], i) => read(name, f, i)),
+    ...same.map(
+      (o) =>
+        `  if (a.${o} && a.${o}_dtype != a.${first}_dtype) in.fail(false, "${o}", "must have ${first}'s dtype");`,
+    ),
+    ...fields.flatMap(([name, f]) => checks(name, f)),
+    ...(spec.requires ?? []).map(
+      ([rule, meaning]) => `  if (!(${cpp(rule)})) in.fail(true, nullptr, ${JSON.stringify(meaning)});`,
+    ),
+    `  ${snake(kernel)}(a);`,
+    '}',
+  ].join('\n');
 }
 
 function header(table) {

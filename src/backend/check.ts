@@ -6,13 +6,7 @@
  * the wrapper only when checks are on (tests, or ATTN_CHECK_KERNELS=1 in Node), so they cost nothing when off.
  */
 import { KERNELS, type ArraySpec, type FieldSpec, type KernelName, type KernelSpec } from './kernel-table.js';
-import type { Backend, Kernels } from './kernels.js';
-
-interface Strides3 {
-  batch: number;
-  head: number;
-  row: number;
-}
+import type { AttentionStrides as Strides3, Backend, Kernels } from './kernels.js';
 
 /** The rule helpers (see kernel-table.ts): the same names the C++ glue defines. */
 const helpers = {
@@ -46,13 +40,7 @@ function compileRule(spec: KernelSpec, rule: string): Rule {
 const ARRAY_TYPES = { f32: Float32Array, i32: Int32Array, u8: Uint8Array } as const;
 const DTYPE_NAMES = { f32: 'a Float32Array', i32: 'an Int32Array', u8: 'a Uint8Array', any: 'a typed array' };
 
-function isInteger(x: unknown): x is number {
-  return typeof x === 'number' && Number.isInteger(x);
-}
-
-function isDataArray(x: unknown): boolean {
-  return x instanceof Float32Array || x instanceof Int32Array || x instanceof Uint8Array;
-}
+const isInteger = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x);
 
 /** True when a strided walk over shape from offset stays inside [0, length). */
 function walkFits(
@@ -63,26 +51,22 @@ function walkFits(
 ): boolean {
   if (strides.length !== shape.length) return false;
   if (helpers.prod(shape) === 0) return true;
-  let lo = offset;
-  let hi = offset;
-  shape.forEach((n, d) => {
-    const reach = (n - 1) * strides[d]!;
-    if (reach > 0) hi += reach;
-    else lo += reach;
-  });
-  return lo >= 0 && hi < length;
+  const reach = shape.map((n, d) => (n - 1) * strides[d]!);
+  const lo = reach.reduce((s, r) => s + Math.min(r, 0), offset);
+  return lo >= 0 && reach.reduce((s, r) => s + Math.max(r, 0), offset) < length;
 }
 
 type Check = (args: Record<string, unknown>) => void;
 
 function arrayChecks(kernel: string, spec: KernelSpec, name: string, f: ArraySpec): Check[] {
   const where = `${kernel}: ${name}`;
+  const types = f.dtype === 'any' ? Object.values(ARRAY_TYPES) : [ARRAY_TYPES[f.dtype]];
   const checks: Check[] = [];
   checks.push((a) => {
     const x = a[name];
     if ((x === null || x === undefined) && (f.nullable || f.optional)) return;
-    const ok = f.dtype === 'any' ? isDataArray(x) : x instanceof ARRAY_TYPES[f.dtype];
-    if (!ok) throw new TypeError(`${where} must be ${DTYPE_NAMES[f.dtype]}${f.nullable ? ' or null' : ''}`);
+    if (!types.some((T) => x instanceof T))
+      throw new TypeError(`${where} must be ${DTYPE_NAMES[f.dtype]}${f.nullable ? ' or null' : ''}`);
   });
   const present = (a: Record<string, unknown>) => a[name] as ArrayLike<number> | null | undefined;
   const need = f.length === undefined ? null : compileRule(spec, f.length);
@@ -120,36 +104,31 @@ function arrayChecks(kernel: string, spec: KernelSpec, name: string, f: ArraySpe
   return checks;
 }
 
+/** A scalar kind's test, error and message. */
+type ScalarRule = readonly [(x: unknown) => boolean, typeof TypeError, (x: unknown) => string];
+const got = (what: string) => (x: unknown) => `${what}, got ${String(x)}`;
+const SCALAR_RULES: Record<Exclude<FieldSpec['kind'], 'array' | 'enum'>, ScalarRule> = {
+  count: [(x) => isInteger(x) && x >= 0, RangeError, got('must be an integer ≥ 0')],
+  int: [isInteger, RangeError, got('must be an integer')],
+  number: [(x) => typeof x === 'number', TypeError, got('must be a number')],
+  boolean: [(x) => typeof x === 'boolean', TypeError, got('must be a boolean')],
+  ints: [(x) => Array.isArray(x) && x.every(isInteger), TypeError, got('must be an array of integers')],
+  layout: [(x) => typeof x === 'object' && x !== null, TypeError, () => 'must be a layout object'],
+};
+
 function scalarCheck(kernel: string, name: string, f: Exclude<FieldSpec, ArraySpec>): Check {
-  const where = `${kernel}: ${name}`;
+  const [ok, error, what]: ScalarRule =
+    f.kind === 'enum'
+      ? [
+          (x) => f.values.includes(x as string) || (x === null && f.nullable === true),
+          RangeError,
+          (x) => `is unknown: '${String(x)}' (expected ${f.values.join(', ')})`,
+        ]
+      : SCALAR_RULES[f.kind];
+  const optional = 'optional' in f && f.optional === true;
   return (a) => {
     const x = a[name];
-    if (x === undefined && 'optional' in f && f.optional) return;
-    switch (f.kind) {
-      case 'count':
-        if (!isInteger(x) || x < 0) throw new RangeError(`${where} must be an integer ≥ 0, got ${String(x)}`);
-        return;
-      case 'int':
-        if (!isInteger(x)) throw new RangeError(`${where} must be an integer, got ${String(x)}`);
-        return;
-      case 'number':
-        if (typeof x !== 'number') throw new TypeError(`${where} must be a number, got ${String(x)}`);
-        return;
-      case 'boolean':
-        if (typeof x !== 'boolean') throw new TypeError(`${where} must be a boolean, got ${String(x)}`);
-        return;
-      case 'ints':
-        if (!Array.isArray(x) || !x.every(isInteger))
-          throw new TypeError(`${where} must be an array of integers, got ${String(x)}`);
-        return;
-      case 'enum':
-        if (!(f.values.includes(x as string) || (x === null && f.nullable)))
-          throw new RangeError(`${where} is unknown: '${String(x)}' (expected ${f.values.join(', ')})`);
-        return;
-      case 'layout':
-        if (typeof x !== 'object' || x === null) throw new TypeError(`${where} must be a layout object`);
-        return;
-    }
+    if (!(x === undefined && optional) && !ok(x)) throw new error(`${kernel}: ${name} ${what(x)}`);
   };
 }
 

@@ -29,12 +29,10 @@ export interface AttentionStrides {
   row: number;
 }
 
-export interface AttentionLayout {
-  q: AttentionStrides;
-  k: AttentionStrides;
-  v: AttentionStrides;
-  out: AttentionStrides;
-}
+/** Where each operand's rows lie: strides for each set of the attention kernels' layout field (q, k, v, out). */
+export type AttentionLayout = {
+  -readonly [S in keyof Table['attention']['args']['layout']['sets']]: AttentionStrides;
+};
 
 type Nullable<F, T> = F extends { nullable: true } ? T | null : T;
 
@@ -71,7 +69,6 @@ export type UnaryOp = EnumOf<'unary', 'op'>;
 export type BinaryOp = EnumOf<'binary', 'op'>;
 export type CompareOp = EnumOf<'compare', 'op'>;
 export type ReduceOp = EnumOf<'reduce', 'op'>;
-export type ArgReduceOp = EnumOf<'argReduce', 'op'>;
 
 /** The shape record of a (batched) matmul: batch, m, n, k, transA, transB, strideA, strideB. */
 export type MatmulArgs = Omit<KernelArgs<'matmul'>, 'a' | 'b' | 'out'>;

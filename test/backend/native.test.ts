@@ -1283,6 +1283,12 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
 describe.skipIf(!loaded.ok)('native binding rejects bad arguments with JS errors, not crashes', () => {
   const native = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
 
+  it('checks an empty array as present, not as left out', () => {
+    expect(() => native.unary({ op: 'neg', x: new Float32Array(4), out: new Float32Array(0) })).toThrow(
+      /out has 0 elements, needs 4/,
+    );
+  });
+
   it('checks array lengths', () => {
     const args = { batch: 1, m: 4, n: 4, k: 4, transA: false, transB: false, strideA: 16, strideB: 16 };
     expect(() =>

@@ -6,14 +6,8 @@
  */
 import { jsBackend } from '../js/index.js';
 import { KERNELS, type FieldSpec, type KernelName, type KernelSpec } from '../kernel-table.js';
-import type { AttentionLayout, Backend, Kernels } from '../kernels.js';
+import type { Backend, Kernels } from '../kernels.js';
 import type { NativeAddon, NativeKernel } from './addon.js';
-
-/** The addon's flat form of a layout: batch, head and row strides of each set in table order, or undefined. */
-function flatLayout(layout: AttentionLayout | undefined): number[] | undefined {
-  if (!layout) return undefined;
-  return [layout.q, layout.k, layout.v, layout.out].flatMap((s) => [s.batch, s.head, s.row]);
-}
 
 /** The JavaScript expression that hands field `name` of the argument object `a` to the addon. */
 function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]): string {
@@ -27,8 +21,11 @@ function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]):
       const c = `code${codes.length - 1}`;
       return spec.nullable ? `(a.${name} === null ? 0 : ${c}[a.${name}])` : `${c}[a.${name}]`;
     }
-    case 'layout':
-      return `flatLayout(a.${name})`;
+    case 'layout': {
+      // The addon's flat form: batch, head and row strides of each set in table order, or undefined.
+      const sets = Object.keys(spec.sets).map((s) => `a.${name}.${s}`);
+      return `a.${name} && [${sets.map((s) => `${s}.batch, ${s}.head, ${s}.row`).join(', ')}]`;
+    }
     case 'array':
       return spec.optional ? `a.${name} ?? null` : `a.${name}`;
     case 'boolean':
@@ -45,19 +42,13 @@ function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]):
 function forwarder(name: KernelName, spec: KernelSpec, f: NativeKernel): (args: object) => void {
   const codes: Record<string, number>[] = [];
   const fields = Object.entries(spec.args).map(([field, s]) => passed(field, s, codes));
-  const same = spec.sameDtype ?? [];
-  const guard = same.length
-    ? `if (${same
-        .slice(1)
-        .map((o) => `a.${o}.constructor !== a.${same[0]!}.constructor`)
-        .join(' || ')}) return reference(a);\n`
-    : '';
+  const [first, ...others] = spec.sameDtype ?? [];
+  const differ = others.map((o) => `a.${o}.constructor !== a.${first}.constructor`);
+  const guard = differ.length ? `if (${differ.join(' || ')}) return reference(a);\n` : '';
   const reference = jsBackend[name] as (args: object) => void;
   const body = `return function ${name}(a) {\n${guard}f(${fields.join(', ')});\n};`;
   const names = codes.map((_, i) => `code${i}`);
-  return new Function('f', 'reference', 'flatLayout', ...names, body)(f, reference, flatLayout, ...codes) as (
-    args: object,
-  ) => void;
+  return new Function('f', 'reference', ...names, body)(f, reference, ...codes) as (args: object) => void;
 }
 
 export function createNativeBackend(addon: NativeAddon): Backend {
