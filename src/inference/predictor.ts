@@ -116,39 +116,10 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
   // The longest output a request may ask for.
   const lengthLimit = Math.min(built.maxLength, 10_000);
 
-  /** Runs `fn` over batches of similar length and returns its results in the order of `items`. */
-  const inBatches = <R>(items: Encoded[], fn: (batch: Encoded[]) => R[]): R[] => {
-    const order = items.map((_, i) => i).sort((a, b) => items[a]!.ids.length - items[b]!.ids.length);
-    const out = new Array<R>(items.length);
-    for (let start = 0; start < order.length; start += batchSize) {
-      const positions = order.slice(start, start + batchSize);
-      fn(positions.map((p) => items[p]!)).forEach((r, i) => (out[positions[i]!] = r));
-    }
-    return out;
-  };
-
-  /** One request's options checked, with its defaults filled in. */
-  const resolveOptions = (op: string, options: TranslateOptions): ResolvedOptions => {
-    const beamSize = numberOption(op, 'beamSize', options.beamSize, 1, {
-      min: 1,
-      max: MAX_BEAM_SIZE,
-      integer: true,
-    });
-    const nBest = numberOption(op, 'nBest', options.nBest, 1, { min: 1, max: beamSize, integer: true });
-    const attention = options.attention ?? 'all';
-    if (!ATTENTION_CHOICES.includes(attention))
-      fail(op, `attention must be one of ${ATTENTION_CHOICES.join(', ')}, got ${String(attention)}`);
-    const maxLength =
-      options.maxLength === undefined
-        ? undefined
-        : numberOption(op, 'maxLength', options.maxLength, 0, { min: 1, max: lengthLimit, integer: true });
-    return { beamSize, nBest, attention, maxLength };
-  };
-
   const translateEach = (requests: readonly TranslationRequest[]): TranslationResult[] => {
     const op = 'Predictor.translate';
     if (built.task !== 'translate' || !('source' in tokenizers)) return wrongTask('translate', 'classify');
-    const options = requests.map((r) => resolveOptions(op, r.options ?? {}));
+    const options = requests.map((r) => resolveTranslateOptions(op, r.options ?? {}, lengthLimit));
     const { source, target } = tokenizers;
     const model = built.model;
     model.eval();
@@ -163,7 +134,7 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const results = new Array<TranslationResult>(requests.length);
     for (const beamSize of new Set(options.map((o) => o.beamSize))) {
       const group = encoded.filter((e) => options[e.index]!.beamSize === beamSize);
-      const answers = inBatches(group, (batch) =>
+      const answers = inBatches(group, batchSize, (batch) =>
         noGrad(() => {
           const { ids, padding } = padBatch(batch);
           const own = batch.map((item) => options[item.index]!);
@@ -210,7 +181,7 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     const model = built.model;
     model.eval();
     const encoded = encode(op, tokenizer, texts, false);
-    return inBatches(encoded, (batch) =>
+    return inBatches(encoded, batchSize, (batch) =>
       noGrad(() => {
         const { ids, padding } = padBatch(batch);
         const out = model.forward(ids, padding);
@@ -241,6 +212,39 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
     translateEach,
     classifyBatch,
   };
+}
+
+/** Runs `fn` over batches of similar length and returns its results in the order of `items`. */
+function inBatches<R>(items: Encoded[], batchSize: number, fn: (batch: Encoded[]) => R[]): R[] {
+  const order = items.map((_, i) => i).sort((a, b) => items[a]!.ids.length - items[b]!.ids.length);
+  const out = new Array<R>(items.length);
+  for (let start = 0; start < order.length; start += batchSize) {
+    const positions = order.slice(start, start + batchSize);
+    fn(positions.map((p) => items[p]!)).forEach((r, i) => (out[positions[i]!] = r));
+  }
+  return out;
+}
+
+/** One request's options checked, with their defaults filled in; maxLength at most `lengthLimit`. */
+function resolveTranslateOptions(
+  op: string,
+  options: TranslateOptions,
+  lengthLimit: number,
+): ResolvedOptions {
+  const beamSize = numberOption(op, 'beamSize', options.beamSize, 1, {
+    min: 1,
+    max: MAX_BEAM_SIZE,
+    integer: true,
+  });
+  const nBest = numberOption(op, 'nBest', options.nBest, 1, { min: 1, max: beamSize, integer: true });
+  const attention = options.attention ?? 'all';
+  if (!ATTENTION_CHOICES.includes(attention))
+    fail(op, `attention must be one of ${ATTENTION_CHOICES.join(', ')}, got ${String(attention)}`);
+  const maxLength =
+    options.maxLength === undefined
+      ? undefined
+      : numberOption(op, 'maxLength', options.maxLength, 0, { min: 1, max: lengthLimit, integer: true });
+  return { beamSize, nBest, attention, maxLength };
 }
 
 /** Right-padded ids [B, S] (pad id 0) and their padding. */

@@ -184,19 +184,7 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
   });
   app.addHook('onClose', () => host.close());
 
-  if (corsOrigins.length > 0)
-    await app.register(fastifyCors, {
-      origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
-      methods: ['GET', 'POST'],
-      exposedHeaders: ['X-Request-Id'],
-    });
-  if (options.rateLimit)
-    await app.register(fastifyRateLimit, {
-      max: options.rateLimit.max,
-      timeWindow: options.rateLimit.windowSeconds * 1000,
-      // Only the API costs model time; the page, the probes and the metrics are not limited.
-      allowList: (request) => !request.url.startsWith('/api/'),
-    });
+  await registerClientPolicies(app, corsOrigins, options.rateLimit);
   addOperatorRoutes(app, () => host.readiness(), metrics);
 
   app.get('/api/info', async (): Promise<PredictorInfo> => info);
@@ -247,6 +235,27 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     listen: (port, hostName = '127.0.0.1') => app.listen({ port, host: hostName }),
     close: () => app.close(),
   };
+}
+
+/** CORS for the origins given (none: off) and the optional per-client rate limit on the API. */
+async function registerClientPolicies(
+  app: FastifyInstance,
+  corsOrigins: readonly string[],
+  rateLimit: RateLimit | undefined,
+): Promise<void> {
+  if (corsOrigins.length > 0)
+    await app.register(fastifyCors, {
+      origin: corsOrigins.includes('*') ? '*' : [...corsOrigins],
+      methods: ['GET', 'POST'],
+      exposedHeaders: ['X-Request-Id'],
+    });
+  if (rateLimit)
+    await app.register(fastifyRateLimit, {
+      max: rateLimit.max,
+      timeWindow: rateLimit.windowSeconds * 1000,
+      // Only the API costs model time; the page, the probes and the metrics are not limited.
+      allowList: (request) => !request.url.startsWith('/api/'),
+    });
 }
 
 /** Each origin is `*` or a URL origin exactly (`https://example.org`, no path, no trailing slash). */
