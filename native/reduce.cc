@@ -112,6 +112,7 @@ void reduce(const ReduceArgs& a) {
     });
     return;
   }
+  if (a.outer == 0 || a.inner == 0) return;  // nothing to write (and the block sizes below divide by both)
   // Columns of each outer slice, accumulated a row at a time so that the reads stay contiguous. Tasks take a
   // block of columns of one slice: a bias gradient (outer = 1, n = 4096 rows, inner = 1024 columns) then runs on
   // every thread, where splitting over slices alone left it on one. Each column is still summed over j in order,

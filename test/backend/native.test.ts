@@ -1289,6 +1289,22 @@ describe.skipIf(!loaded.ok)('native binding rejects bad arguments with JS errors
     );
   });
 
+  it('reduces an empty [outer, n, inner] view without touching memory, as the reference does', () => {
+    for (const [outer, n, inner] of [
+      [0, 3, 2],
+      [2, 3, 0],
+      [0, 0, 5],
+    ] as const)
+      for (const op of ['sum', 'max', 'min', 'logsumexp'] as const) {
+        const x = new Float32Array(outer * n * inner);
+        const got = new Float32Array(outer * inner);
+        const want = new Float32Array(outer * inner);
+        native.reduce({ op, x, outer, n, inner, out: got });
+        jsBackend.reduce({ op, x, outer, n, inner, out: want });
+        expect(got).toEqual(want);
+      }
+  });
+
   it('checks array lengths', () => {
     const args = { batch: 1, m: 4, n: 4, k: 4, transA: false, transB: false, strideA: 16, strideB: 16 };
     expect(() =>
