@@ -66,7 +66,7 @@ export interface RunOutcome {
   built: BuiltModel;
   data: PreparedData;
   config: ModelCheckpointConfig;
-  /** Why the run stopped early: 'time budget', a stopWhen reason, 'SIGINT', ... */
+  /** Why a stopped run stopped: a stopWhen reason, 'SIGINT', ... (a spent time budget is its own status) */
   stopReason?: string;
 }
 
@@ -130,7 +130,6 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
 
   const log = jsonlLog(join(options.out, LOG_FILE));
   let stopReason: string | undefined;
-  let started = 0;
   const trainer: Trainer<unknown> = new Trainer<unknown>({
     task,
     optimizer,
@@ -139,6 +138,7 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
     // Without epochs the run is bounded by max-steps or the time budget.
     epochs: t.epochs ?? (t.maxSteps === undefined ? 1e9 : undefined),
     maxSteps: t.maxSteps,
+    timeBudget: t.timeBudget,
     seed: t.seed,
     generators: { model: generator },
     evalEvery: t.evalEvery,
@@ -163,12 +163,6 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
     logEvery: t.logEvery,
     progress: options.progress === false ? undefined : process.stderr,
     signals: processSignals,
-    onStep: () => {
-      if (t.timeBudget !== undefined && (performance.now() - started) / 1000 >= t.timeBudget) {
-        stopReason ??= 'time budget';
-        trainer.stop('time budget');
-      }
-    },
   });
   if (options.resume) {
     try {
@@ -178,7 +172,6 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
       throw err;
     }
   }
-  started = performance.now();
   const result = await trainer.fit();
   stopReason ??= result.stopReason;
   const last = result.evaluations[result.evaluations.length - 1];

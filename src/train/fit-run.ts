@@ -156,8 +156,9 @@ export class FitRun<B> {
   }
 
   /**
-   * Ends the run with `status`: the last log window, a last evaluation for a run cut short by maxSteps, the
-   * final checkpoint (when the run moved: always for an interrupted run, else unless checkpointAtEnd is false),
+   * Ends the run with `status`: the last log window, a last evaluation for a run cut short by maxSteps or its
+   * time budget, the final checkpoint (when the run moved: always for an interrupted run or a spent budget, else
+   * unless checkpointAtEnd is false),
    * the end record, and the result.
    */
   async end(ended: FitStatus, stopRequest: string | null): Promise<FitResult> {
@@ -165,17 +166,17 @@ export class FitRun<B> {
     let status = ended;
     await this.flushWindow();
     // A run ending at an epoch's end was evaluated there.
-    if (
-      status === 'completed' &&
-      this.hitStepLimit &&
-      ((o.evalEveryEpoch ?? true) || o.evalEvery !== undefined)
-    ) {
+    const evaluates = (o.evalEveryEpoch ?? true) || o.evalEvery !== undefined;
+    if (status === 'completed' && this.hitStepLimit && evaluates) {
       if (await this.evaluate()) status = 'early-stopped';
     }
+    // A spent budget ends the run where it is, evaluated once there.
+    if (status === 'time-budget' && evaluates && this.evaluations.at(-1)?.step !== st.step)
+      await this.evaluate();
     st.earlyStopped = status === 'early-stopped';
     st.elapsedSeconds = this.elapsed();
-    if (o.checkpoints && this.dirty && ((o.checkpointAtEnd ?? true) || status === 'interrupted'))
-      await this.save();
+    const mustSave = status === 'interrupted' || status === 'time-budget';
+    if (o.checkpoints && this.dirty && ((o.checkpointAtEnd ?? true) || mustSave)) await this.save();
     await this.log({ kind: 'end', ...this.stamp(), status });
     const stopReason = status === 'interrupted' ? (stopRequest ?? 'stop') : undefined;
     const where = st.position > 0 ? `epoch ${st.epoch + 1}, batch ${st.position}` : `${st.epoch} epochs done`;

@@ -68,8 +68,11 @@ export interface EndLogRecord {
 export type TrainerLogRecord =
   TrainLogRecord | EvalLogRecord | CheckpointLogRecord | ResumeLogRecord | EndLogRecord;
 
-/** How fit() ended: ran to its epochs/maxSteps, stopped early on the metric, or stopped by a signal/abort. */
-export type FitStatus = 'completed' | 'early-stopped' | 'interrupted';
+/**
+ * How fit() ended: ran to its epochs/maxSteps, stopped early on the metric, spent its timeBudget, or stopped by a
+ * signal/abort.
+ */
+export type FitStatus = 'completed' | 'early-stopped' | 'time-budget' | 'interrupted';
 
 /** Receives each log record; may be async (the trainer awaits it). */
 export type LogSink = (record: TrainerLogRecord) => void | Promise<void>;

@@ -29,6 +29,11 @@ export interface TrainerOptions<B> {
   epochs?: number;
   /** Updates to make in the whole run (resumed runs count from where they left off). */
   maxSteps?: number;
+  /**
+   * Seconds of training one fit() call may take: after the step that spends it, the run is evaluated,
+   * checkpointed and ends with status 'time-budget'.
+   */
+  timeBudget?: number;
   /** Seed of the data order (default 0): epoch e's batches are drawn with `epochGenerator(seed, e)`. */
   seed?: number;
   /**

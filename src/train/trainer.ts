@@ -10,7 +10,7 @@
  * Around the steps: evaluation on a split at the end of every epoch and/or every `evalEvery` steps, early
  * stopping on a named metric, checkpoints every `checkpointEvery` steps and at the end, a log record every
  * `logEvery` steps, and a progress display. The run ends after `epochs` epochs or `maxSteps` steps (whichever
- * comes first), on early stopping, or when stopped (a signal through `signals`, or `abortSignal`): the step under
+ * comes first), on early stopping, when its `timeBudget` is spent (status 'time-budget'), or when stopped (a signal through `signals`, or `abortSignal`): the step under
  * way finishes, a checkpoint is written and fit() returns with status 'interrupted'.
  *
  * Resuming is exact: the data order of epoch e is drawn from `epochGenerator(seed, e)`, the checkpoint records
@@ -64,6 +64,8 @@ export class Trainer<B> {
   private pendingResume: { source: string | null } | null = null;
   private stopReason: string | null = null;
   private running = false;
+  /** When the fit() under way started (performance.now()), for the time budget. */
+  private fitStarted = 0;
 
   constructor(options: TrainerOptions<B>) {
     checkOptions(options);
@@ -162,6 +164,7 @@ export class Trainer<B> {
     if (this.running) fail(`${OP}.fit`, 'fit() is already running');
     this.running = true;
     this.stopReason = null;
+    this.fitStarted = performance.now();
     const onAbort = (): void => this.stop('abort');
     const abort = this.options.abortSignal;
     if (abort?.aborted) onAbort();
@@ -222,6 +225,9 @@ export class Trainer<B> {
       await run.recordStep({ step: st.step, epoch, ...info }, epochLength);
       if (o.evalEvery !== undefined && st.step % o.evalEvery === 0 && (await run.evaluate())) {
         return 'early-stopped';
+      }
+      if (o.timeBudget !== undefined && (performance.now() - this.fitStarted) / 1000 >= o.timeBudget) {
+        return 'time-budget';
       }
       if (run.hitStepLimit) return 'completed';
       if (o.checkpointEvery !== undefined && st.step % o.checkpointEvery === 0) await run.save();
@@ -371,6 +377,12 @@ function checkOptions<B>(o: TrainerOptions<B>): void {
     if (v !== undefined && !(Number.isInteger(v) && v >= 1)) {
       fail(OP, `${key} must be an integer >= 1, got ${String(v)}`);
     }
+  }
+  if (
+    o.timeBudget !== undefined &&
+    !(typeof o.timeBudget === 'number' && o.timeBudget > 0 && o.timeBudget < Infinity)
+  ) {
+    fail(OP, `timeBudget must be a finite number of seconds > 0, got ${String(o.timeBudget)}`);
   }
   if (o.maxGradNorm !== undefined && !(typeof o.maxGradNorm === 'number' && o.maxGradNorm > 0)) {
     fail(OP, `maxGradNorm must be a number > 0, got ${String(o.maxGradNorm)}`);

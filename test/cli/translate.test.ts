@@ -78,6 +78,27 @@ describe('attn train → translate → eval (translation)', () => {
     expect(text.stdout).toMatch(/^examples 10\nbleu [\d.]+\nexactMatch [\d.]+\n$/);
   });
 
+  it('ends on --time-budget with its own status, exit 0, a checkpoint and the end record saying so', async () => {
+    const dir = join(tmp.dir, 'budget');
+    const r = await attn([
+      'train',
+      ...TINY_REVERSAL,
+      '--max-steps',
+      '1000000',
+      '--time-budget',
+      '0.3',
+      '--quiet',
+      '--out',
+      dir,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^gru-bahdanau: time-budget at step (\d+), \d+ epochs done\ndev: loss /);
+    const step = Number(/at step (\d+)/.exec(r.stdout)![1]);
+    expect(r.stdout).toContain(`checkpoint: ${join(dir, `step-${String(step).padStart(8, '0')}`)}`);
+    const records = readFileSync(join(dir, 'log.jsonl'), 'utf8').trimEnd().split('\n');
+    expect(JSON.parse(records.at(-1)!)).toMatchObject({ kind: 'end', status: 'time-budget', step });
+  });
+
   it('resumes a run from its checkpoint, and refuses one with other settings', async () => {
     const dir = join(tmp.dir, 'resume');
     expect((await attn(['train', ...TINY_REVERSAL, '--max-steps', '4', '--out', dir])).code).toBe(0);

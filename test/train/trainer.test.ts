@@ -152,6 +152,44 @@ describe('Trainer', () => {
     ]);
   });
 
+  it('ends on its time budget after the step that spends it: evaluated, checkpointed, status time-budget', async () => {
+    const path = join(tempDir(), 'budget.jsonl');
+    const { task, optimizer } = quadratic();
+    const store = new MemoryStore();
+    const trainer = new Trainer({
+      task,
+      optimizer,
+      epochs: 1000,
+      timeBudget: 0.05,
+      checkpoints: store,
+      checkpointAtEnd: false,
+      log: jsonlLog(path),
+      // Each step takes 20 ms, so the budget is spent on the third.
+      onStep: () => {
+        const until = performance.now() + 20;
+        while (performance.now() < until);
+      },
+    });
+    const result = await trainer.fit();
+    expect(result).toMatchObject({ status: 'time-budget', step: 3, epoch: 0 });
+    expect(result).not.toHaveProperty('stopReason');
+    // Evaluated where it ended, once; checkpointed even with checkpointAtEnd false (nothing trained is lost).
+    expect(result.evaluations.map((e) => e.step)).toEqual([3]);
+    expect(store.saved.map((s) => s.trainer.step)).toEqual([3]);
+    const records = readFileSync(path, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records.at(-1)).toMatchObject({ kind: 'end', status: 'time-budget', step: 3 });
+    // A later fit() call has a budget of its own.
+    const again = await trainer.fit();
+    expect(again).toMatchObject({ status: 'time-budget', step: 6 });
+    for (const bad of [0, -1, Infinity, NaN])
+      expect(() => new Trainer({ task, optimizer, epochs: 1, timeBudget: bad })).toThrow(
+        /timeBudget must be a finite number of seconds > 0/,
+      );
+  });
+
   it('installs signal handlers only while fit runs', async () => {
     const { task, optimizer } = quadratic(3);
     const before = process.listenerCount('SIGINT');
