@@ -13,6 +13,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import type { PredictorInfo } from '../inference/types.js';
+import { requirePositiveIntegers } from '../tensor/errors.js';
 import { HttpError } from './http-error.js';
 import { spawnPredictorWorker } from './spawn-worker.js';
 import type { Job, JobResult, WorkerMessage, WorkerStart } from './worker-protocol.js';
@@ -86,10 +87,9 @@ export class PredictorHost {
   /** Starts the workers and waits until each has loaded the model; rejects with the loader's message if one cannot. */
   static async start(options: PredictorHostOptions): Promise<PredictorHost> {
     const { workers = 1, maxBatch = 1, batchWaitMs = 0 } = options;
-    const integers = { workers, maxBatch, maxQueue: options.maxQueue };
-    for (const [name, value] of Object.entries(integers))
-      if (!Number.isInteger(value) || value < (name === 'maxQueue' ? 0 : 1))
-        throw new Error(`PredictorHost: ${name} must be a positive integer, got ${String(value)}`);
+    requirePositiveIntegers('PredictorHost', { workers, maxBatch });
+    if (!(Number.isInteger(options.maxQueue) && options.maxQueue >= 0))
+      throw new Error(`PredictorHost: maxQueue must be an integer ≥ 0, got ${String(options.maxQueue)}`);
     if (!(Number.isFinite(batchWaitMs) && batchWaitMs >= 0))
       throw new Error(`PredictorHost: batchWaitMs must be a non-negative number, got ${String(batchWaitMs)}`);
     const start = PredictorHost.workerStart(options);

@@ -16,6 +16,7 @@ import { boundedTranslationJson, PendingAnswers } from './answer-budget.js';
 import { hostAllowList } from './host-check.js';
 import { HttpError } from './http-error.js';
 import { countWords, resolveLimits, type ServeLimits } from './limits.js';
+import { requirePositiveIntegers } from '../tensor/errors.js';
 import { ServerMetrics } from './metrics.js';
 import { addOperatorRoutes, PROBE_PATHS } from './operator-routes.js';
 import { checkPageDirectory } from './page-files.js';
@@ -95,7 +96,13 @@ const CONTENT_SECURITY_POLICY =
 export async function createServer(options: ServeOptions): Promise<AttnServer> {
   const limits = resolveLimits(options.limits);
   const corsOrigins = checkCorsOrigins(options.corsOrigins ?? []);
-  if (options.rateLimit) checkRateLimit(options.rateLimit);
+  if (options.rateLimit) {
+    const { max, windowSeconds } = options.rateLimit;
+    requirePositiveIntegers('createServer', {
+      'rateLimit.max': max,
+      'rateLimit.windowSeconds': windowSeconds,
+    });
+  }
   const pageDirectory = options.page === false ? undefined : checkPageDirectory();
   // The gauges read the host and the answer budget, created below, only when scraped.
   const metrics = new ServerMetrics(() => ({ ...host.stats(), pendingAnswerBytes: pending.bytes }));
@@ -274,16 +281,6 @@ export function checkCorsOrigins(origins: readonly string[]): readonly string[] 
       );
   }
   return origins;
-}
-
-function checkRateLimit({ max, windowSeconds }: RateLimit): void {
-  for (const [name, value] of [
-    ['max', max],
-    ['windowSeconds', windowSeconds],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1)
-      throw new Error(`createServer: rateLimit.${name} must be a positive integer, got ${String(value)}`);
-  }
 }
 
 function requireTask(info: PredictorInfo, task: PredictorInfo['task']): void {

@@ -7,19 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Architecture } from '../../src/node.js';
+import { ARCHITECTURES, type Architecture } from '../../src/models/registry.js';
 import { HttpError } from '../../src/serve/http-error.js';
 import { PredictorHost } from '../../src/serve/predictor-host.js';
 import { createServer, type AttnServer } from '../../src/serve/index.js';
 import { CLASSIFY_TEXTS, tinyCheckpoint } from './checkpoints.js';
-
-const ARCHITECTURES: Architecture[] = [
-  'gru-bahdanau',
-  'gru-luong',
-  'transformer',
-  'bigru-attention',
-  'transformer-cls',
-];
 
 let root: string;
 const dirs = {} as Record<Architecture, string>;

@@ -20,6 +20,7 @@ import {
   type Architecture,
   type ModelCheckpointConfig,
 } from '../../src/node.js';
+import { architectureInfo } from '../../src/models/registry.js';
 
 export interface TinyCheckpoints {
   /** A Transformer translating the reversal task: 2 decoder layers × 2 heads of cross-attention, 32 positions. */
@@ -32,91 +33,12 @@ export interface TinyCheckpoints {
 /** Source sentences of the reversal task's vocabulary: tokens 'a' … 'f'. */
 export const REVERSAL_SENTENCE = 'a b c d';
 
-async function trainTranslator(dir: string): Promise<void> {
-  const task = reversalTask({ count: 48, seed: 5, minLength: 2, maxLength: 6, vocabSize: 6 });
-  const tok = task.sourceTokenizer;
-  const model = validateConfig(
-    'transformer',
-    {
-      dModel: 16,
-      nhead: 2,
-      numEncoderLayers: 1,
-      numDecoderLayers: 2,
-      dimFeedforward: 32,
-      dropout: 0,
-      maxLen: 32,
-    },
-    'model',
-  );
-  const generator = new Generator(1);
-  const sizes = { srcVocabSize: tok.vocabulary.size, tgtVocabSize: tok.vocabulary.size };
-  const built = buildModel('transformer', model, sizes, generator);
-  if (built.task !== 'translate') throw new Error('expected a translation model');
-  const config: ModelCheckpointConfig = {
-    format: MODEL_CONFIG_FORMAT,
-    version: MODEL_CONFIG_VERSION,
-    task: 'translate',
-    architecture: 'transformer',
-    model,
-    sourceEos: true,
-    maxDecodeLength: 12,
-  };
-  const train = task.pairs.map((p) => ({ source: tok.encode(p.source), target: tok.encode(p.target) }));
-  await new Trainer({
-    task: new TranslationTask({
-      model: built.model,
-      train,
-      batching: { batchSize: 8, sourceEos: true },
-    }) as never,
-    optimizer: new Adam(built.model.parameters(), { lr: 0.01 }),
-    maxSteps: 6,
-    evalEveryEpoch: false,
-    generators: { model: generator },
-    checkpoints: new DirectoryCheckpoints(dir),
-    config,
-    tokenizers: { source: tok, target: tok },
-  }).fit();
-}
-
-async function trainClassifier(dir: string): Promise<void> {
-  const texts = ['a good film', 'a bad film', 'good plot', 'bad plot', 'very good acting', 'very bad acting'];
-  const tok = WordTokenizer.train(texts);
-  const model = validateConfig('bigru-attention', { embeddingDim: 8, hiddenSize: 8, dropout: 0 }, 'model');
-  const generator = new Generator(2);
-  const built = buildModel(
-    'bigru-attention',
-    model,
-    { vocabSize: tok.vocabulary.size, numClasses: 2 },
-    generator,
-  );
-  if (built.task !== 'classify') throw new Error('expected a classifier');
-  const config: ModelCheckpointConfig = {
-    format: MODEL_CONFIG_FORMAT,
-    version: MODEL_CONFIG_VERSION,
-    task: 'classify',
-    architecture: 'bigru-attention',
-    model,
-    labels: ['negative', 'positive'],
-  };
-  const train = texts.map((text) => ({ ids: tok.encode(text), label: text.includes('good') ? 1 : 0 }));
-  await new Trainer({
-    task: new ClassificationTask({ model: built.model, train, batching: { batchSize: 3 } }) as never,
-    optimizer: new Adam(built.model.parameters(), { lr: 0.01 }),
-    maxSteps: 6,
-    evalEveryEpoch: false,
-    generators: { model: generator },
-    checkpoints: new DirectoryCheckpoints(dir),
-    config,
-    tokenizers: { text: tok },
-  }).fit();
-}
-
 export async function tinyCheckpoints(): Promise<TinyCheckpoints> {
   const root = await mkdtemp(join(tmpdir(), 'attn-serve-'));
   const translate = join(root, 'translate');
   const classify = join(root, 'classify');
-  await trainTranslator(translate);
-  await trainClassifier(classify);
+  await tinyCheckpoint('transformer', translate, 1);
+  await tinyCheckpoint('bigru-attention', classify, 2);
   return { translate, classify, remove: () => rm(root, { recursive: true, force: true }) };
 }
 
@@ -148,11 +70,11 @@ export const CLASSIFY_TEXTS = [
 ];
 
 /**
- * A checkpoint of `arch` trained for a few steps into `dir`: translation architectures on the reversal task
- * (tokens 'a' … 'f'), classifiers on CLASSIFY_TEXTS.
+ * A checkpoint of `arch` trained for a few steps into `dir` (its weights drawn from `seed`): translation
+ * architectures on the reversal task (tokens 'a' … 'f'), classifiers on CLASSIFY_TEXTS.
  */
-export async function tinyCheckpoint(arch: Architecture, dir: string): Promise<void> {
-  const generator = new Generator(3);
+export async function tinyCheckpoint(arch: Architecture, dir: string, seed = 3): Promise<void> {
+  const generator = new Generator(seed);
   const model = validateConfig(arch, TINY[arch], 'model');
   const common = {
     maxSteps: 6,
@@ -160,7 +82,7 @@ export async function tinyCheckpoint(arch: Architecture, dir: string): Promise<v
     generators: { model: generator },
     checkpoints: new DirectoryCheckpoints(dir),
   };
-  if (arch === 'bigru-attention' || arch === 'transformer-cls') {
+  if (architectureInfo(arch).task === 'classify') {
     const tok = WordTokenizer.train(CLASSIFY_TEXTS);
     const built = buildModel(arch, model, { vocabSize: tok.vocabulary.size, numClasses: 2 }, generator);
     if (built.task !== 'classify') throw new Error('expected a classifier');
