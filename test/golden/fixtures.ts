@@ -13,6 +13,12 @@ export const FIXTURE_DIR =
   process.env.ATTN_TORCH_FIXTURES ??
   fileURLToPath(new URL('../../../shared/fixtures/torch/', import.meta.url));
 
+/**
+ * attn's own PyTorch cases, for what the shared fixtures do not cover: committed safetensors in the same format,
+ * each written by a generator in scripts/golden/ (run with Debian's /usr/bin/python3 and torch) kept beside it.
+ */
+export const OWN_FIXTURE_DIR = fileURLToPath(new URL('./own/', import.meta.url));
+
 export interface GoldenCase {
   name: string;
   op: string;
@@ -24,8 +30,9 @@ export interface GoldenCase {
   names(prefix: string): string[];
 }
 
-export async function loadCase(name: string): Promise<GoldenCase> {
-  const path = join(FIXTURE_DIR, `${name}.safetensors`);
+/** Loads a case from the shared fixtures, or from `dir` (e.g. OWN_FIXTURE_DIR). */
+export async function loadCase(name: string, dir: string = FIXTURE_DIR): Promise<GoldenCase> {
+  const path = join(dir, `${name}.safetensors`);
   if (!existsSync(path)) {
     throw new Error(
       `golden case ${name} not found at ${path}: put shared/ beside the repository or set ATTN_TORCH_FIXTURES`,
