@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   accuracy,
   bleuFromStatistics,
+  chrfFromStatistics,
   corpusBleu,
+  corpusChrf,
   exactMatch,
   macroF1,
   tensor,
@@ -303,5 +305,141 @@ describe('classification and sequence metrics', () => {
     ).toBe(0.5);
     expect(exactMatch([new Int32Array([1, 2])], [[1, 2]])).toBe(1);
     expect(() => exactMatch(['a'], [])).toThrow('exactMatch: pred has 1 items, gold has 0');
+  });
+});
+
+// Published values: sacrebleu's own tests (test/test_chrf.py: test_cases and test_cases_effective_order with
+// char_order 6, word_order 0, beta 3, eps_smoothing on and off; test_cases_keep_whitespace; the sentence-level
+// cases with the defaults and eps_smoothing), checked there to 1e-4, and the chrF/chrF++ examples of Hugging Face
+// evaluate's chrf metric card (metrics/chrf/README.md), which runs sacrebleu with its defaults.
+describe('corpusChrf against sacrebleu’s published values', () => {
+  const near = (actual: number, expected: number) => expect(Math.abs(actual - expected)).toBeLessThan(1e-4);
+
+  it('test_chrf: ε smoothing, β 3', () => {
+    const cases: [string[], string[], number][] = [
+      [['abcdefg'], ['hijklmnop'], 0.0],
+      [['a'], ['b'], 0.0],
+      [[''], ['b'], 0.0],
+      [[''], ['ref'], 0.0],
+      [[''], ['reference'], 0.0],
+      [['aa'], ['ab'], 8.3333],
+      [['a', 'b'], ['a', 'c'], 8.3333],
+      [['a'], ['a'], 16.6667],
+      [['a b c'], ['a b c'], 50.0],
+      [['a b c'], ['abc'], 50.0],
+      [
+        [
+          ' risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .',
+        ],
+        [
+          'risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .',
+        ],
+        63.36173,
+      ],
+      [
+        [' Die    Beziehung zwischen  Obama und Netanjahu ist nicht gerade  freundlich. '],
+        ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'],
+        64.1302698,
+      ],
+      [
+        ['Niemand hat die Absicht, eine Mauer zu errichten'],
+        ['Niemand hat die Absicht, eine Mauer zu errichten'],
+        100.0,
+      ],
+    ];
+    for (const [hyps, refs, expected] of cases)
+      near(
+        corpusChrf(hyps, refs, { charOrder: 6, wordOrder: 0, beta: 3, epsSmoothing: true }).score,
+        expected,
+      );
+  });
+
+  it('test_chrf_eff_order: the default effective-order mean, β 3', () => {
+    const cases: [string[], string[], number][] = [
+      [['a'], ['a'], 100.0],
+      [[''], ['reference'], 0.0],
+      [['a b c'], ['a b c'], 100.0],
+      [['a b c'], ['abc'], 100.0],
+      [[''], ['c'], 0.0],
+      [['a', 'b'], ['a', 'c'], 50.0],
+      [['aa'], ['ab'], 25.0],
+    ];
+    for (const [hyps, refs, expected] of cases) near(corpusChrf(hyps, refs, { beta: 3 }).score, expected);
+  });
+
+  it('test_chrf_keep_whitespace', () => {
+    near(
+      corpusChrf(
+        ['Die Beziehung zwischen Obama und Netanjahu ist nicht gerade freundlich.'],
+        ['Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich.'],
+        { beta: 3, whitespace: true },
+      ).score,
+      67.3481606,
+    );
+    near(
+      corpusChrf(
+        [
+          'risk assessment must be made of those who are qualified and expertise in the sector - these are the scientists .',
+        ],
+        [
+          'risk assessment has to be undertaken by those who are qualified and expert in that area - that is the scientists .',
+        ],
+        { beta: 3, whitespace: true },
+      ).score,
+      65.2414427,
+    );
+  });
+
+  it('test_chrf_sentence_level: the defaults (β 2) with ε smoothing', () => {
+    const cases: [string, string, number][] = [
+      [
+        'Co nás nejvíc trápí, protože lékaři si vybírají, kdo bude žít a kdo zemře.',
+        'Nejvíce smutní jsme z toho, že musíme rozhodovat o tom, kdo bude žít a kdo zemře.',
+        39.14078509,
+      ],
+      [
+        'Nebo prostě nemají vybavení, které by jim pomohlo, uvedli lékaři.',
+        'A někdy nemáme ani potřebný materiál, abychom jim pomohli, popsali lékaři.',
+        31.22557079,
+      ],
+      [
+        'Lapali po dechu, jejich životy skončily dřív, než skutečně začaly.',
+        'Lapali po dechu a pak jejich život skončil - dřív, než skutečně mohl začít, připomněli.',
+        57.15704367,
+      ],
+    ];
+    for (const [hyp, ref, expected] of cases)
+      near(corpusChrf([hyp], [[ref]], { epsSmoothing: true }).score, expected);
+  });
+
+  it('chrF and chrF++ with the defaults (the evaluate metric card)', () => {
+    const hyps = [
+      'The relationship between cats and dogs is not exactly friendly.',
+      'a good bookshop is just a genteel black hole that knows how to read.',
+    ];
+    const refs = [
+      ['The relationship between dogs and cats is not exactly friendly.'],
+      ['A good bookshop is just a genteel Black Hole that knows how to read.'],
+    ];
+    near(corpusChrf(hyps, refs).score, 84.64214891738334);
+    near(corpusChrf(hyps, refs, { wordOrder: 2 }).score, 82.87263732906315);
+    near(corpusChrf(hyps, refs, { wordOrder: 2, lowercase: true }).score, 92.12853119829202);
+  });
+
+  it('statistics, punctuation split off words, the best of several references, bad input', () => {
+    const r = corpusChrf(['ab.'], ['ab'], { charOrder: 2, wordOrder: 1 });
+    // chars a b . / ab b. ; words "ab" "." against "ab".
+    expect(r.statistics).toEqual([
+      [3, 2, 2],
+      [2, 1, 1],
+      [2, 1, 1],
+    ]);
+    expect(r.score).toBeCloseTo(chrfFromStatistics(r.statistics), 12);
+    expect(corpusChrf(['a b'], [['x y', 'a b']]).score).toBe(100);
+    expect(() => corpusChrf(['a'], ['a'], { order: 3 } as never)).toThrow(
+      "corpusChrf: unknown option 'order' (expected charOrder, wordOrder, beta, lowercase, whitespace, epsSmoothing)",
+    );
+    expect(() => corpusChrf(['a'], [])).toThrow('corpusChrf: 1 hypotheses but 0 references');
+    expect(() => corpusChrf(['a'], ['a'], { charOrder: 0 })).toThrow('charOrder and wordOrder are both 0');
   });
 });
