@@ -13,6 +13,7 @@ import { createPredictor, type BatchPredictor, type PredictorTokenizers } from '
 import { loadCheckpoint } from '../train/node/checkpoint-dir.js';
 import { accuracy } from '../train/metrics/accuracy.js';
 import { corpusBleu } from '../train/metrics/bleu.js';
+import { corpusChrf } from '../train/metrics/chrf.js';
 import { macroF1 } from '../train/metrics/macro-f1.js';
 import { runEach } from './batch-safe.js';
 import {
@@ -59,8 +60,9 @@ const SPECS: readonly OptionSpec[] = [
 
 const HELP = `Usage: attn eval --checkpoint DIR --data FILE [options]
 
-Scores a trained model on a data file. Translation: BLEU (0-100, sacrebleu's 13a tokenisation) and exact match
-(0-1) of the translations; classification: accuracy and macro-F1 (0-1). Malformed lines stop with file:line
+Scores a trained model on a data file. Translation: BLEU (0-100, sacrebleu's 13a tokenisation), chrF and chrF++
+(0-100, sacrebleu's defaults: character 6-grams, β 2; chrF++ adds word 1- and 2-grams) and exact match (0-1) of
+the translations; classification: accuracy and macro-F1 (0-1). Malformed lines stop with file:line
 unless --skip-malformed; a classification label the model does not know is malformed.
 
 Options:
@@ -113,6 +115,8 @@ async function evaluateTranslation(
   return {
     examples: pairs.length,
     bleu: corpusBleu(hyps, refs, { tokenize: '13a' }).score,
+    chrf: corpusChrf(hyps, refs).score,
+    'chrf++': corpusChrf(hyps, refs, { wordOrder: 2 }).score,
     exactMatch: exact / pairs.length,
   };
 }

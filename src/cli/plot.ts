@@ -1,7 +1,7 @@
 /**
  * `attn plot`: the training curves of a run, from its JSONL log (the run directory's log.jsonl), as a picture
  * (PNG or SVG by the --out extension). Series are named as the log gives them: `loss`, `lr`, `tokensPerSecond`
- * from training records, `dev/loss`, `dev/bleu`, `dev/accuracy`, … from evaluations (the eval records'
+ * from training records, `dev/loss`, `dev/bleu`, `dev/chrf`, `dev/accuracy`, … from evaluations (the eval records'
  * `metrics/` level dropped from the names).
  */
 import { readFile, stat } from 'node:fs/promises';
@@ -40,7 +40,7 @@ const SPECS: readonly OptionSpec[] = [
 const HELP = `Usage: attn plot RUN [--out FILE.png|FILE.svg] [options]
 
 Draws training curves from RUN, a run directory of attn train (its ${LOG_FILE}) or a JSONL log file. Series
-from training records are loss, lr, tokensPerSecond, examplesPerSecond; from evaluations dev/loss, dev/bleu,
+from training records are loss, lr, tokensPerSecond, examplesPerSecond; from evaluations dev/loss, dev/bleu, dev/chrf,
 dev/exactMatch, dev/accuracy, ... (--list shows those of the log). Plot metrics of one scale together.
 
 Options:

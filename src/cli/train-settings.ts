@@ -35,7 +35,7 @@ export const TOKENIZERS = ['word', 'char', 'bpe'] as const;
 export const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
 export const SCHEDULES = ['constant', 'cosine', 'inverse-sqrt'] as const;
 export const METRICS: Record<TaskKind, readonly string[]> = {
-  translate: ['bleu', 'exactMatch', 'tokenAccuracy', 'loss'],
+  translate: ['bleu', 'chrf', 'exactMatch', 'tokenAccuracy', 'loss'],
   classify: ['accuracy', 'macroF1', 'loss'],
 };
 

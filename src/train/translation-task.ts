@@ -9,6 +9,8 @@
  * exactMatch     fraction of greedy decodings equal to the reference, token for token
  * bleu           corpus BLEU (0–100) of the greedy decodings (13a-tokenised text with a target tokenizer,
  *                else the ids as whitespace-separated tokens)
+ * chrf           corpus chrF (0–100, sacrebleu's defaults) of the decoded text, with a target tokenizer only
+ *                (the characters of ids written out mean nothing)
  * ```
  *
  * A model only needs the two methods of `TranslationModel` (and to be a Module, for its parameters).
@@ -26,6 +28,7 @@ import { argmax } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { corpusBleu } from './metrics/bleu.js';
+import { corpusChrf } from './metrics/chrf.js';
 import { exactMatch } from './metrics/exact-match.js';
 import { tokenAccuracy } from './metrics/token-accuracy.js';
 import type { BatchLoss, EvalMetrics, TaskAdapter, TrainBatches } from './task.js';
@@ -192,8 +195,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
       if (predicted.length > 0) metrics.tokenAccuracy = tokenAccuracy(predicted, gold, padId);
       if (decode) {
         metrics.exactMatch = exactMatch(hypotheses, references);
-        const bleu = this.bleu(hypotheses, references);
-        if (bleu !== null) metrics.bleu = bleu;
+        Object.assign(metrics, this.textScores(hypotheses, references));
       }
       return metrics;
     });
@@ -204,8 +206,11 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
     return this.model.loss(source, sourcePadding, decoderInput, decoderOutput, this.lossOptions);
   }
 
-  /** Corpus BLEU over the pairs whose reference is not empty (BLEU has nothing to match otherwise). */
-  private bleu(hypotheses: number[][], references: number[][]): number | null {
+  /**
+   * Corpus BLEU (and chrF, with a target tokenizer) over the pairs whose reference is not empty (BLEU has nothing
+   * to match otherwise); none when every reference is empty.
+   */
+  private textScores(hypotheses: number[][], references: number[][]): { bleu?: number; chrf?: number } {
     const tokenizer = this.options.targetTokenizer;
     const text = (ids: number[]): string => (tokenizer ? tokenizer.decode(ids) : ids.join(' '));
     const hyps: string[] = [];
@@ -216,7 +221,8 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
       hyps.push(text(hypotheses[i]!));
       refs.push(r);
     });
-    if (refs.length === 0) return null;
-    return corpusBleu(hyps, refs, { tokenize: tokenizer ? '13a' : 'none' }).score;
+    if (refs.length === 0) return {};
+    const bleu = corpusBleu(hyps, refs, { tokenize: tokenizer ? '13a' : 'none' }).score;
+    return tokenizer ? { bleu, chrf: corpusChrf(hyps, refs).score } : { bleu };
   }
 }

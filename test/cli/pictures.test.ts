@@ -76,6 +76,10 @@ describe('attn attention', () => {
       `${translation}\npicture: ${png}\n`,
     );
     expect(readFileSync(png).subarray(1, 4).toString()).toBe('PNG');
+    const chrf = join(tmp.dir, 'chrf.svg');
+    expect((await attn(['plot', run, '-o', chrf, '--series', 'dev/chrf'])).stdout).toBe(
+      `picture: ${chrf} (dev/chrf)\n`,
+    );
   });
 
   it('picks a Transformer layer and head, or draws the grid of all', async () => {
@@ -130,7 +134,8 @@ describe('attn plot', () => {
       .trim()
       .split('\n')
       .map((l) => l.split(' ')[0]);
-    for (const n of ['loss', 'lr', 'dev/loss', 'dev/bleu', 'dev/exactMatch']) expect(names).toContain(n);
+    for (const n of ['loss', 'lr', 'dev/loss', 'dev/bleu', 'dev/chrf', 'dev/exactMatch'])
+      expect(names).toContain(n);
     const svg = join(tmp.dir, 'curves.svg');
     const r = await attn(['plot', run, '--out', svg]);
     expect(r.code).toBe(0);

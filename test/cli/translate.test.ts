@@ -17,7 +17,7 @@ beforeAll(async () => {
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(
-    /^gru-bahdanau: completed at step 12, \d+ epochs done\ndev: loss [\d.]+ {2}tokenAccuracy [\d.]+ {2}exactMatch [\d.]+ {2}bleu [\d.]+\ncheckpoint: .*step-00000012\n$/,
+    /^gru-bahdanau: completed at step 12, \d+ epochs done\ndev: loss [\d.]+ {2}tokenAccuracy [\d.]+ {2}exactMatch [\d.]+ {2}bleu [\d.]+ {2}chrf [\d.]+\ncheckpoint: .*step-00000012\n$/,
   );
 });
 
@@ -74,8 +74,11 @@ describe('attn train → translate → eval (translation)', () => {
     expect(m.examples).toBe(30);
     expect(m.bleu).toBeGreaterThanOrEqual(0);
     expect(m.exactMatch).toBeGreaterThanOrEqual(0);
+    for (const key of ['chrf', 'chrf++']) expect(m[key]).toBeGreaterThanOrEqual(0);
     const text = await attn(['eval', '--checkpoint', run, '--data', pairsFile, '--limit', '10']);
-    expect(text.stdout).toMatch(/^examples 10\nbleu [\d.]+\nexactMatch [\d.]+\n$/);
+    expect(text.stdout).toMatch(
+      /^examples 10\nbleu [\d.]+\nchrf [\d.]+\nchrf\+\+ [\d.]+\nexactMatch [\d.]+\n$/,
+    );
   });
 
   it('ends on --time-budget with its own status, exit 0, a checkpoint and the end record saying so', async () => {

@@ -38,11 +38,13 @@ describe('TranslationTask', () => {
     const optimizer = new Adam(model.parameters(), { lr: 0.03 });
     const result = await new Trainer({ task, optimizer, epochs: 8, maxGradNorm: 1 }).fit();
     const last = result.evaluations.at(-1)!.metrics;
-    expect(Object.keys(last).sort()).toEqual(['bleu', 'exactMatch', 'loss', 'tokenAccuracy']);
+    expect(Object.keys(last).sort()).toEqual(['bleu', 'chrf', 'exactMatch', 'loss', 'tokenAccuracy']);
     expect(last.loss).toBeLessThan(initial.loss!);
     expect(last.tokenAccuracy).toBeGreaterThan(initial.tokenAccuracy!);
     for (const k of ['tokenAccuracy', 'exactMatch'] as const) expect(last[k]).toBeGreaterThanOrEqual(0);
     expect(last.bleu).toBeGreaterThanOrEqual(0);
+    expect(last.chrf).toBeGreaterThan(0);
+    expect(last.chrf).toBeLessThanOrEqual(100);
     expect(last.bleu).toBeLessThanOrEqual(100);
     // Evaluation leaves the model in training mode and draws no dropout.
     expect(model.training).toBe(true);
