@@ -4,7 +4,34 @@ import { slice, squeeze } from '../tensor/ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { DecodeOptions } from './stepper.js';
 
-export function checkDecodeOptions(op: string, options: DecodeOptions): void {
+/** The options each search takes, so that one meant for another search is named as such. */
+export const DECODE_OPTIONS = {
+  greedyDecode: ['sos', 'eos', 'maxLength'],
+  beamSearch: ['sos', 'eos', 'maxLength', 'beamSize', 'lengthPenalty', 'nBest'],
+  sampleDecode: ['sos', 'eos', 'maxLength', 'temperature', 'topK', 'topP', 'seed', 'generator'],
+} as const;
+
+export type DecodeStrategy = keyof typeof DECODE_OPTIONS;
+
+/**
+ * Checks the options every search takes (sos, eos) and that `options` holds no key the search `op` does not take
+ * (one left undefined is as if absent): an unknown key, or one of another search (topP with beam search), is an
+ * error naming it and the allowed keys, never silently ignored.
+ */
+export function checkDecodeOptions(op: DecodeStrategy, options: DecodeOptions): void {
+  if (typeof options !== 'object' || options === null)
+    fail(op, `options must be an object, got ${String(options)}`);
+  const allowed: readonly string[] = DECODE_OPTIONS[op];
+  for (const [key, value] of Object.entries(options)) {
+    if (allowed.includes(key) || value === undefined) continue;
+    const owner = (Object.keys(DECODE_OPTIONS) as DecodeStrategy[]).find((s) =>
+      (DECODE_OPTIONS[s] as readonly string[]).includes(key),
+    );
+    fail(
+      op,
+      `${owner ? `option '${key}' applies only to ${owner}` : `unknown option '${key}'`}; ${op} takes ${allowed.join(', ')}`,
+    );
+  }
   for (const key of ['sos', 'eos'] as const) {
     const v = options[key];
     if (!Number.isInteger(v) || v < 0) fail(op, `${key} must be a non-negative integer, got ${v}`);

@@ -197,4 +197,110 @@ describe('decoding', () => {
       /temperature/,
     );
   });
+
+  it('rejects an unknown option and one of another search, naming it and the allowed keys', () => {
+    const s = new ToyStepper([tables[0]!]);
+    const base = { sos: SOS, eos: EOS, maxLength: 3 };
+    expect(() => greedyDecode(s, { ...base, topP: 0.9 } as never)).toThrow(
+      "greedyDecode: option 'topP' applies only to sampleDecode; greedyDecode takes sos, eos, maxLength",
+    );
+    expect(() => beamSearch(s, { ...base, beamSize: 2, temperature: 0.5 } as never)).toThrow(
+      "beamSearch: option 'temperature' applies only to sampleDecode; beamSearch takes sos, eos, maxLength, beamSize, lengthPenalty, nBest",
+    );
+    expect(() => sampleDecode(s, { ...base, beamSize: 2 } as never)).toThrow(
+      "sampleDecode: option 'beamSize' applies only to beamSearch; sampleDecode takes sos, eos, maxLength, temperature, topK, topP, seed, generator",
+    );
+    expect(() => sampleDecode(s, { ...base, topp: 0.9 } as never)).toThrow(
+      "sampleDecode: unknown option 'topp'; sampleDecode takes",
+    );
+    // A key left undefined is as if absent.
+    expect(greedyDecode(s, { ...base, topP: undefined } as never)).toEqual(greedyDecode(s, base));
+    for (const topP of [0, -0.1, 1.5, NaN])
+      expect(() => sampleDecode(s, { ...base, topP })).toThrow(
+        `sampleDecode: topP must be a number in (0, 1], got ${topP}`,
+      );
+    expect(() => sampleDecode(s, { ...base, seed: 1, generator: new Generator(1) })).toThrow(
+      'sampleDecode: give seed or generator, not both',
+    );
+    expect(() => sampleDecode(s, { ...base, seed: 0.5 })).toThrow(
+      'sampleDecode: seed must be a safe integer, got 0.5',
+    );
+    expect(() => sampleDecode(s, { ...base, generator: [new Generator(1), new Generator(2)] })).toThrow(
+      'sampleDecode: generator must be one Generator or one per source (1), got a list of 2',
+    );
+  });
+});
+
+/** One step over `rows` identical rows with the given next-token probabilities (token 4 is <eos>, never drawn). */
+class FixedStepper implements DecoderStepper<null> {
+  constructor(
+    readonly batchSize: number,
+    private readonly probs: number[],
+  ) {}
+  start(): null {
+    return null;
+  }
+  step(tokens: Int32Array) {
+    const lp = new Float32Array(tokens.length * this.probs.length);
+    tokens.forEach((_, r) => this.probs.forEach((p, v) => (lp[r * this.probs.length + v] = Math.log(p))));
+    return { logProbs: new Tensor(lp, [tokens.length, this.probs.length]), state: null };
+  }
+  select(): null {
+    return null;
+  }
+}
+
+describe('nucleus (top-p) sampling', () => {
+  const tables = [logitTable(1), logitTable(2), logitTable(3)];
+  const N = 4000;
+  const draws = (
+    probs: number[],
+    options: { topK?: number; topP?: number; temperature?: number },
+    seed = 11,
+  ) =>
+    sampleDecode(new FixedStepper(N, probs), { sos: 0, eos: 4, maxLength: 1, seed, ...options }).map(
+      (h) => h.tokens[0]!,
+    );
+  const frequencies = (tokens: number[]) => [0, 1, 2, 3].map((v) => tokens.filter((t) => t === v).length / N);
+
+  it('keeps the smallest set of most probable tokens whose mass reaches p and renormalises', () => {
+    // 0.4 + 0.3 = 0.7 >= 0.65: tokens 0 and 1, drawn 4:3.
+    const f = frequencies(draws([0.4, 0.3, 0.2, 0.1, 1e-9], { topP: 0.65 }));
+    expect(f[2]).toBe(0);
+    expect(f[3]).toBe(0);
+    expect(Math.abs(f[0]! - 4 / 7)).toBeLessThan(0.03);
+    expect(Math.abs(f[1]! - 3 / 7)).toBeLessThan(0.03);
+    // p = 1 keeps every token (each drawn about as often as its probability), and equals no topP at all.
+    const all = draws([0.4, 0.3, 0.2, 0.1, 1e-9], { topP: 1 });
+    expect(all).toEqual(draws([0.4, 0.3, 0.2, 0.1, 1e-9], {}));
+    frequencies(all).forEach((x, v) => expect(Math.abs(x - [0.4, 0.3, 0.2, 0.1][v]!)).toBeLessThan(0.03));
+    // A tiny p keeps the most probable token only.
+    expect(new Set(draws([0.3, 0.4, 0.2, 0.1, 1e-9], { topP: 1e-6 }))).toEqual(new Set([1]));
+  });
+
+  it('applies top-k first, then top-p over the renormalised top k, after the temperature', () => {
+    // Top-2 renormalised is 4/7, 3/7: p = 0.5 keeps token 0 alone (top-p first would keep 0 and 1).
+    expect(new Set(draws([0.4, 0.3, 0.2, 0.1, 1e-9], { topK: 2, topP: 0.5 }))).toEqual(new Set([0]));
+    // Temperature 2 flattens 0.4, 0.3, 0.2, 0.1 to ∝ √p, i.e. 0.325, 0.282, 0.230, 0.163: the first two hold
+    // 0.607 < 0.65, so p = 0.65 keeps three tokens; without the temperature (0.4 + 0.3 = 0.7) it keeps two.
+    expect(new Set(draws([0.4, 0.3, 0.2, 0.1, 1e-9], { topP: 0.65, temperature: 2 }))).toEqual(
+      new Set([0, 1, 2]),
+    );
+    expect(new Set(draws([0.4, 0.3, 0.2, 0.1, 1e-9], { topP: 0.65 }))).toEqual(new Set([0, 1]));
+  });
+
+  it('is reproducible for a seed, and a batch with one generator per source decodes each source as alone', () => {
+    const opts = { sos: SOS, eos: EOS, maxLength: 6, topK: 3, topP: 0.8, temperature: 1.5 };
+    expect(sampleDecode(new ToyStepper(tables), { ...opts, seed: 5 })).toEqual(
+      sampleDecode(new ToyStepper(tables), { ...opts, seed: 5 }),
+    );
+    const seeds = [3, 4, 5];
+    const batch = sampleDecode(new ToyStepper(tables), {
+      ...opts,
+      generator: seeds.map((s) => new Generator(s)),
+    });
+    tables.forEach((table, b) =>
+      expect(batch[b]).toEqual(sampleDecode(new ToyStepper([table]), { ...opts, seed: seeds[b]! })[0]),
+    );
+  });
 });
