@@ -9,10 +9,12 @@ import { EOS_ID, SOS_ID } from '../data/vocabulary.js';
 import type { Tokenizer } from '../data/tokenizer.js';
 import { beamSearch } from '../decode/beam.js';
 import { greedyDecode } from '../decode/greedy.js';
+import { sampleDecode } from '../decode/sample.js';
 import type { Hypothesis } from '../decode/stepper.js';
 import { noGrad } from '../tensor/autograd.js';
 import { fail, numberOption } from '../tensor/errors.js';
 import { softmax } from '../tensor/ops/index.js';
+import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ModelCheckpointConfig } from './model-config.js';
 import type { BuiltModel } from '../models/registry.js';
@@ -57,7 +59,10 @@ export interface TranslationRequest {
 export interface BatchPredictor extends Predictor {
   /** One result per text, in order. */
   translateBatch(texts: readonly string[], options?: TranslateOptions): TranslationResult[];
-  /** One result per request, in order: requests searching alike (greedy, or one beam size) decode together. */
+  /**
+   * One result per request, in order: requests searching alike (greedy, one beam size, or sampling with the same
+   * temperature, topK and topP, each from its own seed) decode together.
+   */
   translateEach(requests: readonly TranslationRequest[]): TranslationResult[];
   classifyBatch(texts: readonly string[]): ClassificationResult[];
 }
@@ -67,7 +72,26 @@ interface ResolvedOptions {
   nBest: number;
   attention: NonNullable<TranslateOptions['attention']>;
   maxLength: number | undefined;
+  sampling: { temperature: number; topK: number; topP: number; seed: number } | null;
+  /** Requests with the same key decode together. */
+  key: string;
 }
+
+const TRANSLATE_OPTIONS = [
+  'beamSize',
+  'maxLength',
+  'nBest',
+  'attention',
+  'sample',
+  'temperature',
+  'topK',
+  'topP',
+  'seed',
+];
+const SAMPLING_OPTIONS = ['temperature', 'topK', 'topP', 'seed'] as const;
+
+/** The highest sampling temperature accepted (beyond it every distribution is practically uniform). */
+export const MAX_TEMPERATURE = 100;
 
 /** The largest beam the predictor accepts (beam search keeps beamSize × vocabulary candidates per step). */
 export const MAX_BEAM_SIZE = 64;
@@ -129,11 +153,12 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
       requests.map((r) => r.text),
       config.sourceEos ?? false,
     );
-    // Requests decode together when they search alike (greedy, or beams of one size); each keeps its own bound
-    // on the output length and its own nBest, which the searches take per source.
+    // Requests decode together when they search alike (greedy, beams of one size, or sampling alike); each keeps
+    // its own bound on the output length, its own nBest and its own generator, which the searches take per source.
     const results = new Array<TranslationResult>(requests.length);
-    for (const beamSize of new Set(options.map((o) => o.beamSize))) {
-      const group = encoded.filter((e) => options[e.index]!.beamSize === beamSize);
+    for (const key of new Set(options.map((o) => o.key))) {
+      const group = encoded.filter((e) => options[e.index]!.key === key);
+      const { beamSize, sampling } = options[group[0]!.index]!;
       const answers = inBatches(group, batchSize, (batch) =>
         noGrad(() => {
           const { ids, padding } = padBatch(batch);
@@ -146,8 +171,15 @@ export function createPredictor(parts: PredictorParts): BatchPredictor {
           );
           const stepper = model.stepper(ids, padding);
           const search = { sos: SOS_ID, eos: EOS_ID, maxLength };
-          const found: Hypothesis[][] =
-            beamSize > 1
+          const found: Hypothesis[][] = sampling
+            ? sampleDecode(stepper, {
+                ...search,
+                temperature: sampling.temperature,
+                topK: sampling.topK,
+                topP: sampling.topP,
+                generator: own.map((o) => new Generator(o.sampling!.seed)),
+              }).map((h) => [h])
+            : beamSize > 1
               ? beamSearch(stepper, { ...search, beamSize, nBest: own.map((o) => o.nBest) })
               : greedyDecode(stepper, search).map((h) => [h]);
           return batch.map((item, b) => ({
@@ -231,6 +263,11 @@ function resolveTranslateOptions(
   options: TranslateOptions,
   lengthLimit: number,
 ): ResolvedOptions {
+  if (typeof options !== 'object' || options === null)
+    fail(op, `options must be an object, got ${String(options)}`);
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined && !TRANSLATE_OPTIONS.includes(key))
+      fail(op, `unknown option '${key}'; the options are ${TRANSLATE_OPTIONS.join(', ')}`);
   const beamSize = numberOption(op, 'beamSize', options.beamSize, 1, {
     min: 1,
     max: MAX_BEAM_SIZE,
@@ -244,7 +281,44 @@ function resolveTranslateOptions(
     options.maxLength === undefined
       ? undefined
       : numberOption(op, 'maxLength', options.maxLength, 0, { min: 1, max: lengthLimit, integer: true });
-  return { beamSize, nBest, attention, maxLength };
+  const sample = options.sample ?? false;
+  if (typeof sample !== 'boolean') fail(op, `sample must be true or false, got ${String(sample)}`);
+  let sampling: ResolvedOptions['sampling'] = null;
+  if (sample) {
+    if (beamSize > 1) fail(op, `sample draws one output: it does not go with beamSize ${beamSize}`);
+    if (nBest > 1) fail(op, `sample draws one output: it does not go with nBest ${nBest}`);
+    const temperature = numberOption(op, 'temperature', options.temperature, 1, {
+      min: 0,
+      max: MAX_TEMPERATURE,
+    });
+    if (temperature === 0)
+      fail(op, 'temperature must be > 0 (use greedy decoding for the most probable tokens)');
+    sampling = {
+      temperature,
+      topK: numberOption(op, 'topK', options.topK, 0, {
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+        integer: true,
+      }),
+      topP: numberOption(op, 'topP', options.topP, 1, { min: 0, max: 1 }),
+      // Without a seed, a fresh one: two calls draw differently.
+      seed: numberOption(op, 'seed', options.seed, Math.floor(Math.random() * 2 ** 32), {
+        min: 0,
+        max: Number.MAX_SAFE_INTEGER,
+        integer: true,
+      }),
+    };
+    if (sampling.topP === 0) fail(op, 'topP must be > 0 (it keeps the tokens whose mass reaches topP)');
+  } else {
+    for (const key of SAMPLING_OPTIONS)
+      if (options[key] !== undefined) fail(op, `${key} applies only when sampling (sample: true)`);
+  }
+  const key = sampling
+    ? `sample ${sampling.temperature} ${sampling.topK} ${sampling.topP}`
+    : beamSize > 1
+      ? `beam ${beamSize}`
+      : 'greedy';
+  return { beamSize, nBest, attention, maxLength, sampling, key };
 }
 
 /** Right-padded ids [B, S] (pad id 0) and their padding. */

@@ -16,6 +16,19 @@ export const ATTENTION_CHOICES: readonly AttentionChoice[] = ['all', 'best', 'no
 export interface TranslateOptions {
   /** 1 (the default) decodes greedily; more runs beam search with that many hypotheses. */
   beamSize?: number;
+  /**
+   * Draw each token instead of searching (sampleDecode): from softmax(logits / temperature), among the topK most
+   * probable tokens, then within the topP nucleus. Not with beamSize > 1 or nBest > 1.
+   */
+  sample?: boolean;
+  /** With sample: > 0, default 1 (lower is closer to greedy). */
+  temperature?: number;
+  /** With sample: keep the k most probable tokens (default 0: all). */
+  topK?: number;
+  /** With sample: keep the most probable tokens whose mass reaches p, in (0, 1] (default 1: all); after topK. */
+  topP?: number;
+  /** With sample: the seed of the draws (a non-negative safe integer); the same seed gives the same output. */
+  seed?: number;
   /** Most target tokens to generate (EOS not counted). */
   maxLength?: number;
   /** With beam search: how many of the best hypotheses to return (default 1, at most beamSize). */

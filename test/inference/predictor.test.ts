@@ -16,6 +16,7 @@ import {
   createPredictor,
   greedyDecode,
   loadPredictor,
+  sampleDecode,
   noGrad,
   validateConfig,
   reversalTask,
@@ -213,6 +214,60 @@ describe('predictors from checkpoints', () => {
       } finally {
         setBatchInvariantKernels(false);
       }
+      // Sampling: the seed fixes the draws, which are sampleDecode's with that seed; requests sampling alike
+      // decode together, each from its own seed, as alone.
+      const sampling = { sample: true, temperature: 1.5, topK: 4, topP: 0.9, seed: 7, maxLength: 6 };
+      const sampled = predictor.translate(text, sampling);
+      expect(predictor.translate(text, sampling)).toEqual(sampled);
+      const [drawn] = noGrad(() =>
+        sampleDecode(built.model.stepper(src, mask), {
+          sos: 1,
+          eos: 2,
+          maxLength: 6,
+          temperature: 1.5,
+          topK: 4,
+          topP: 0.9,
+          seed: 7,
+        }),
+      );
+      expect(sampled.hypotheses[0]!.tokens).toEqual(drawn!.tokens.map((id) => tok.vocabulary.token(id)));
+      expect(sampled.hypotheses[0]!.logProb).toBeCloseTo(drawn!.logProb, 4);
+      const seeds = [1, 2, 3, 4, 5, 6].map((seed) => predictor.translate(text, { ...sampling, seed }));
+      expect(new Set(seeds.map((r) => r.hypotheses[0]!.text)).size).toBeGreaterThan(1);
+      const samplingRequests = [
+        { text: 'a b c', options: { sample: true, seed: 1 } },
+        { text: 'd e', options: { sample: true, seed: 2, topP: 0.5 } },
+        { text: 'f', options: { maxLength: 3 } },
+        { text: 'c b a d', options: { sample: true, seed: 3 } },
+        { text: 'a', options: { sample: true, seed: 4, temperature: 0.5, topK: 2 } },
+      ];
+      setBatchInvariantKernels(true);
+      try {
+        const each = predictor.translateEach(samplingRequests);
+        samplingRequests.forEach((r, i) => expect(each[i]).toEqual(predictor.translate(r.text, r.options)));
+      } finally {
+        setBatchInvariantKernels(false);
+      }
+      const bad: [Record<string, unknown>, string][] = [
+        [{ topP: 0.9 }, 'Predictor.translate: topP applies only when sampling (sample: true)'],
+        [{ seed: 1 }, 'Predictor.translate: seed applies only when sampling (sample: true)'],
+        [
+          { sample: true, beamSize: 2 },
+          'Predictor.translate: sample draws one output: it does not go with beamSize 2',
+        ],
+        [{ sample: true, topP: 0 }, 'Predictor.translate: topP must be > 0'],
+        [{ sample: true, topP: 1.5 }, 'Predictor.translate: topP must be a number in [0, 1], got 1.5'],
+        [{ sample: true, temperature: 0 }, 'Predictor.translate: temperature must be > 0'],
+        [{ sample: true, topK: 1.5 }, 'Predictor.translate: topK must be an integer in [0, '],
+        [{ sample: true, seed: -1 }, 'Predictor.translate: seed must be an integer in [0, '],
+        [{ sample: 'yes' }, 'Predictor.translate: sample must be true or false, got yes'],
+        [
+          { beam: 4 },
+          "Predictor.translate: unknown option 'beam'; the options are beamSize, maxLength, nBest, attention, sample, temperature, topK, topP, seed",
+        ],
+      ];
+      for (const [options, message] of bad)
+        expect(() => predictor.translate('a', options as never)).toThrow(message);
       expect(() => predictor.translateEach([{ text: 'a' }, { text: 'b', options: { beamSize: 0 } }])).toThrow(
         /beamSize must be an integer in \[1, 64\]/,
       );
