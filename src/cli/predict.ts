@@ -6,7 +6,7 @@
  */
 import { AttnError } from '../tensor/errors.js';
 import { loadPredictor } from '../inference/node/load-predictor.js';
-import { MAX_BEAM_SIZE, type BatchPredictor } from '../inference/predictor.js';
+import { MAX_BEAM_SIZE, MAX_TEMPERATURE, type BatchPredictor } from '../inference/predictor.js';
 import type { LoadCheckpointOptions } from '../train/node/checkpoint-dir.js';
 import type {
   ClassificationResult,
@@ -18,7 +18,15 @@ import { runEach } from './batch-safe.js';
 import { inputChunks, writeOut } from './input-lines.js';
 import { lineTokensProblem, MAX_LINE_TOKENS_OPTION, maxLineTokensValue } from './line-bound.js';
 import { maxLineBytesFor } from '../data/length-filter.js';
-import { HELP_OPTION, intValue, optionHelp, parseOptions, stringValue, type OptionSpec } from './options.js';
+import {
+  HELP_OPTION,
+  intValue,
+  numberValue,
+  optionHelp,
+  parseOptions,
+  stringValue,
+  type OptionSpec,
+} from './options.js';
 import { UsageError } from './usage.js';
 
 /** The model to load: a run directory (its newest checkpoint) or one checkpoint directory. */
@@ -66,10 +74,42 @@ export const DECODE_OPTIONS: readonly OptionSpec[] = [
   { name: 'max-length', type: 'string', value: 'N', help: 'most output tokens (default: 2 × input + 10)' },
 ];
 
+/** Sampling instead of searching (attn translate only). */
+export const SAMPLE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'sample', type: 'boolean', help: 'draw each token from the model instead of searching' },
+  {
+    name: 'temperature',
+    type: 'string',
+    value: 'T',
+    help: `with --sample: divide the logits by T, in (0, ${MAX_TEMPERATURE}] (default 1; lower is nearer greedy)`,
+  },
+  {
+    name: 'top-k',
+    type: 'string',
+    value: 'K',
+    help: 'with --sample: draw among the K most probable tokens (default all)',
+  },
+  {
+    name: 'top-p',
+    type: 'string',
+    value: 'P',
+    help: 'with --sample: then among the most probable tokens whose mass reaches P, in (0, 1] (default 1)',
+  },
+  {
+    name: 'seed',
+    type: 'string',
+    value: 'S',
+    help: 'with --sample: seed of the draws (default: a new one each run)',
+  },
+];
+
+const SAMPLE_NAMES = ['temperature', 'top-k', 'top-p', 'seed'];
+
 const SPECS: Record<TaskKind, readonly OptionSpec[]> = {
   translate: [
     CHECKPOINT_OPTION,
     ...DECODE_OPTIONS,
+    ...SAMPLE_OPTIONS,
     JSON_OPTION,
     MAX_LINE_TOKENS_OPTION,
     ALLOW_NON_FINITE,
@@ -87,8 +127,9 @@ line per input line, in order (blank lines stay blank).
 Options:
 ${optionHelp(SPECS.translate)}
 
-Example:
+Examples:
   echo "the 3rd of May, 1998" | attn translate --checkpoint attn-demo
+  attn translate --checkpoint attn-demo --sample --temperature 0.8 --top-p 0.9 --seed 1 "3/5/98"
 `,
   classify: `Usage: attn classify --checkpoint DIR [options] [TEXT ...]
 
@@ -107,6 +148,28 @@ export function decodeOptions(values: Record<string, string | boolean | undefine
   if (nBest !== undefined && nBest > beamSize)
     throw new UsageError(`--n-best ${nBest} needs --beam of at least ${nBest} (beam is ${beamSize})`);
   return { beamSize, nBest, maxLength: intValue(values, 'max-length', 1, 10_000) };
+}
+
+/** Decode options with sampling (--sample and its settings), for attn translate. */
+export function translateOptions(values: Record<string, string | boolean | undefined>): TranslateOptions {
+  const options = decodeOptions(values);
+  if (values.sample !== true) {
+    const given = SAMPLE_NAMES.find((name) => values[name] !== undefined);
+    if (given !== undefined) throw new UsageError(`--${given} applies only with --sample`);
+    return options;
+  }
+  if (values.beam !== undefined && options.beamSize! > 1)
+    throw new UsageError('--sample draws one translation: it does not go with --beam');
+  if (options.nBest !== undefined && options.nBest > 1)
+    throw new UsageError('--sample draws one translation: it does not go with --n-best');
+  return {
+    ...options,
+    sample: true,
+    temperature: numberValue(values, 'temperature', 0, MAX_TEMPERATURE, true),
+    topK: intValue(values, 'top-k', 0, Number.MAX_SAFE_INTEGER),
+    topP: numberValue(values, 'top-p', 0, 1, true),
+    seed: intValue(values, 'seed', 0, Number.MAX_SAFE_INTEGER),
+  };
 }
 
 /** A checkpoint directory option, required. */
@@ -141,7 +204,7 @@ export async function runPredict(task: TaskKind, args: readonly string[]): Promi
     return 0;
   }
   const dir = checkpointOption(values);
-  const options = task === 'translate' ? decodeOptions(values) : {};
+  const options = task === 'translate' ? translateOptions(values) : {};
   const json = values.json === true;
   const predictor = await loadPredictor(dir, loadOptions(values));
   expectTask(predictor, task, dir);

@@ -58,6 +58,21 @@ describe('usage errors exit 2 and name the option', () => {
       ['translate', '--checkpoint', 'x', '--beam', '2', '--n-best', '3'],
       '--n-best 3 needs --beam of at least 3',
     ],
+    [['translate', '--checkpoint', 'x', '--top-p', '0.9', 'hi'], '--top-p applies only with --sample'],
+    [['translate', '--checkpoint', 'x', '--seed', '1', 'hi'], '--seed applies only with --sample'],
+    [
+      ['translate', '--checkpoint', 'x', '--sample', '--beam', '4', 'hi'],
+      '--sample draws one translation: it does not go with --beam',
+    ],
+    [
+      ['translate', '--checkpoint', 'x', '--sample', '--top-p', '0'],
+      "--top-p must be a number in (0, 1], got '0'",
+    ],
+    [
+      ['translate', '--checkpoint', 'x', '--sample', '--temperature', '0'],
+      "--temperature must be a number in (0, 100], got '0'",
+    ],
+    [['translate', '--checkpoint', 'x', '--sample', '--top-k', '1.5'], '--top-k must be an integer in [0, '],
     [['eval', '--checkpoint', 'x'], '--data FILE is required'],
     [['attention', '--checkpoint', 'x', '--out', 'a.jpg', 'hi'], 'use a .svg or .png file name'],
     [['plot', 'run'], '--out FILE.png|FILE.svg is required'],

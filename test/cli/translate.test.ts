@@ -66,6 +66,21 @@ describe('attn train → translate → eval (translation)', () => {
     expect(first.hypotheses[0]!.attention.layers[0]![0]![0]).toHaveLength(4);
   });
 
+  it('samples with --sample: the same --seed gives the same translations', async () => {
+    const args = ['translate', '--checkpoint', run, '--sample', '--temperature', '1.5', '--top-k', '5'];
+    const input = 'a b c\nd e\nb a\n';
+    const a = await attn([...args, '--top-p', '0.9', '--seed', '3'], { input });
+    expect(a.stderr).toBe('');
+    expect(a.code).toBe(0);
+    expect(a.stdout.split('\n')).toHaveLength(4);
+    expect((await attn([...args, '--top-p', '0.9', '--seed', '3'], { input })).stdout).toBe(a.stdout);
+    // Seeds 1..6 do not all draw the same (the flattened distribution of an untrained model is wide).
+    const outs = new Set<string>();
+    for (const seed of ['1', '2', '3', '4', '5', '6'])
+      outs.add((await attn([...args, '--seed', seed], { input })).stdout);
+    expect(outs.size).toBeGreaterThan(1);
+  });
+
   it('scores a pairs file with --json, and the same as text', async () => {
     const json = await attn(['eval', '--checkpoint', run, '--data', pairsFile, '--json']);
     expect(json.code).toBe(0);
