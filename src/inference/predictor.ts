@@ -27,7 +27,9 @@ import type {
   TranslationHypothesis,
   TranslationResult,
 } from './types.js';
-import { ATTENTION_CHOICES } from './types.js';
+import { ATTENTION_CHOICES, MAX_TEMPERATURE } from './types.js';
+
+export { MAX_TEMPERATURE };
 
 /** The tokenizers of a model: source and target for translation, text for classification. */
 export type PredictorTokenizers = { source: Tokenizer; target: Tokenizer } | { text: Tokenizer };
@@ -89,9 +91,6 @@ const TRANSLATE_OPTIONS = [
   'seed',
 ];
 const SAMPLING_OPTIONS = ['temperature', 'topK', 'topP', 'seed'] as const;
-
-/** The highest sampling temperature accepted (beyond it every distribution is practically uniform). */
-export const MAX_TEMPERATURE = 100;
 
 /** The largest beam the predictor accepts (beam search keeps beamSize × vocabulary candidates per step). */
 export const MAX_BEAM_SIZE = 64;

@@ -13,6 +13,9 @@ export type AttentionChoice = 'all' | 'best' | 'none';
 
 export const ATTENTION_CHOICES: readonly AttentionChoice[] = ['all', 'best', 'none'];
 
+/** The highest sampling temperature accepted (beyond it every distribution is practically uniform). */
+export const MAX_TEMPERATURE = 100;
+
 export interface TranslateOptions {
   /** 1 (the default) decodes greedily; more runs beam search with that many hypotheses. */
   beamSize?: number;

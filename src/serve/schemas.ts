@@ -3,6 +3,7 @@
  * message a user can act on ("beamSize must be at most 8", "unknown field 'beam'; the fields are ...").
  */
 import { ATTENTION_CHOICES, type AttentionChoice } from './answer-budget.js';
+import { MAX_TEMPERATURE } from '../inference/types.js';
 import type { ServeLimits } from './limits.js';
 
 export interface TranslateBody {
@@ -11,7 +12,15 @@ export interface TranslateBody {
   maxLength?: number;
   nBest?: number;
   attention?: AttentionChoice;
+  sample?: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  seed?: number;
 }
+
+/** The fields that only sampling takes. */
+export const SAMPLING_FIELDS = ['temperature', 'topK', 'topP', 'seed'] as const;
 
 export interface ClassifyBody {
   text: string;
@@ -33,6 +42,11 @@ export function translateBodySchema(limits: ServeLimits) {
       maxLength: { type: 'integer', minimum: 1, maximum: limits.maxLength },
       nBest: { type: 'integer', minimum: 1, maximum: limits.maxBeamSize },
       attention: { type: 'string', enum: ATTENTION_CHOICES },
+      sample: { type: 'boolean' },
+      temperature: { type: 'number', exclusiveMinimum: 0, maximum: MAX_TEMPERATURE },
+      topK: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
+      topP: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
+      seed: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER },
     },
   } as const;
 }
@@ -74,6 +88,8 @@ export function describeSchemaError(error: SchemaError, allowed: readonly string
       return `${name} must be at least ${String(p.limit)}`;
     case 'maximum':
       return `${name} must be at most ${String(p.limit)}`;
+    case 'exclusiveMinimum':
+      return `${name} must be greater than ${String(p.limit)}`;
     case 'maxLength':
       return `${name} is longer than ${String(p.limit)} characters`;
     case 'minLength':

@@ -11,7 +11,12 @@ import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import type { ClassificationResult, PredictorInfo, TranslationResult } from '../inference/types.js';
+import type {
+  ClassificationResult,
+  PredictorInfo,
+  TranslateOptions,
+  TranslationResult,
+} from '../inference/types.js';
 import { boundedTranslationJson, PendingAnswers } from './answer-budget.js';
 import { hostAllowList } from './host-check.js';
 import { HttpError } from './http-error.js';
@@ -25,6 +30,7 @@ import { requestId } from './request-id.js';
 import {
   classifyBodySchema,
   describeSchemaError,
+  SAMPLING_FIELDS,
   translateBodySchema,
   type ClassifyBody,
   type SchemaError,
@@ -202,14 +208,27 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     { schema: { body: translateBodySchema(limits) } },
     async (request, reply): Promise<FastifyReply> => {
       requireTask(info, 'translate');
-      const { text, beamSize = 1, maxLength, nBest = 1, attention = 'all' } = request.body;
+      const { text, beamSize = 1, maxLength, nBest = 1, attention = 'all', sample = false } = request.body;
       checkWords(text, limits);
       if (nBest > beamSize)
         throw new HttpError(400, `nBest (${nBest}) must not exceed beamSize (${beamSize})`);
+      const sampling: TranslateOptions = {};
+      for (const field of SAMPLING_FIELDS) {
+        const value = request.body[field];
+        if (value === undefined) continue;
+        if (!sample) throw new HttpError(400, `${field} applies only when sampling ("sample": true)`);
+        sampling[field] = value;
+      }
+      if (sample && beamSize > 1)
+        throw new HttpError(
+          400,
+          `"sample": true draws one translation: it does not go with beamSize ${beamSize}`,
+        );
       checkRoom();
       // The worker leaves out the attention this answer will not carry, so it never builds it.
-      const options =
-        maxLength === undefined ? { beamSize, nBest, attention } : { beamSize, nBest, maxLength, attention };
+      const options: TranslateOptions = { beamSize, nBest, attention };
+      if (maxLength !== undefined) options.maxLength = maxLength;
+      if (sample) Object.assign(options, { sample: true }, sampling);
       const result = await host.run({ kind: 'translate', text, options }, clientGone(reply));
       metrics.generated(result.hypotheses.reduce((sum, h) => sum + h.tokens.length, 0));
       return sendCounted(

@@ -88,6 +88,16 @@ describe('attn serve API', () => {
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
   });
 
+  it('samples with "sample": true as the predictor does; the same seed gives the same answer', async () => {
+    const options = { sample: true, temperature: 1.5, topK: 4, topP: 0.9, seed: 5, maxLength: 8 };
+    const response = await post(translator, '/api/translate', { text: 'b a d', ...options });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(translatePredictor.translate('b a d', options));
+    expect((await post(translator, '/api/translate', { text: 'b a d', ...options })).json()).toEqual(
+      response.json(),
+    );
+  });
+
   it('maxLength bounds the output', async () => {
     const result = (await post(translator, '/api/translate', { text: 'a b c d e f', maxLength: 1 })).json();
     expect(result.hypotheses[0].tokens.length).toBeLessThanOrEqual(1);
@@ -268,6 +278,48 @@ describe('attn serve API refuses bad requests with 4xx and a message', () => {
       send: () => post(classifier, '/api/translate', { text: 'good' }),
       status: 404,
       message: /runs a classify model \(bigru-attention\), which cannot translate; use POST \/api\/classify/,
+    },
+    {
+      name: 'a sampling field without "sample": true',
+      send: () => post(translator, '/api/translate', { text: 'a', topP: 0.9 }),
+      status: 400,
+      message: /^topP applies only when sampling \("sample": true\)$/,
+    },
+    {
+      name: 'sampling with beam search',
+      send: () => post(translator, '/api/translate', { text: 'a', sample: true, beamSize: 2 }),
+      status: 400,
+      message: /^"sample": true draws one translation: it does not go with beamSize 2$/,
+    },
+    {
+      name: 'topP of 0',
+      send: () => post(translator, '/api/translate', { text: 'a', sample: true, topP: 0 }),
+      status: 400,
+      message: /^topP must be greater than 0$/,
+    },
+    {
+      name: 'topP above 1',
+      send: () => post(translator, '/api/translate', { text: 'a', sample: true, topP: 1.5 }),
+      status: 400,
+      message: /^topP must be at most 1$/,
+    },
+    {
+      name: 'a temperature that is not a number',
+      send: () => post(translator, '/api/translate', { text: 'a', sample: true, temperature: 'hot' }),
+      status: 400,
+      message: /^temperature must be a number$/,
+    },
+    {
+      name: 'a seed that is not an integer',
+      send: () => post(translator, '/api/translate', { text: 'a', sample: true, seed: 1.5 }),
+      status: 400,
+      message: /^seed must be an integer$/,
+    },
+    {
+      name: 'sample that is not a boolean',
+      send: () => post(translator, '/api/translate', { text: 'a', sample: 'yes' }),
+      status: 400,
+      message: /^sample must be a boolean$/,
     },
     {
       name: 'an unknown field in a classify request',
