@@ -156,6 +156,33 @@ describe.skipIf(!available && !required)('the web page in Chromium', () => {
     await page.close();
   });
 
+  it('samples with the Sample box: temperature, top-k, top-p and seed go to the API', async () => {
+    const { page, foreign, errors } = await open(translatorUrl);
+    await expect.poll(() => page.locator('#submit').isEnabled()).toBe(true);
+    expect(await page.locator('#sampling').isVisible()).toBe(false);
+    await page.check('#sample');
+    expect(await page.locator('#sampling').isVisible()).toBe(true);
+    expect(await page.locator('#beam-size').isDisabled()).toBe(true);
+    await page.fill('#text', 'a b c d');
+    await page.fill('#temperature', '1.5');
+    await page.fill('#top-k', '4');
+    await page.fill('#top-p', '0.9');
+    await page.fill('#seed', '3');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/api/translate'));
+    await page.click('#submit');
+    const body = (await sent).postDataJSON() as Record<string, unknown>;
+    expect(body).toEqual({ text: 'a b c d', sample: true, temperature: 1.5, topK: 4, topP: 0.9, seed: 3 });
+    await page.locator('#heatmap .cell').first().waitFor();
+    const result = await apiTranslate(body);
+    expect(await page.locator('#hypotheses li').count()).toBe(1);
+    expect(await page.locator('#hypotheses li').first().textContent()).toContain(
+      result.hypotheses[0]!.text || '(empty)',
+    );
+    expect(foreign).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows the server message when a request is refused', async () => {
     const { page, foreign, errors } = await open(translatorUrl);
     await expect.poll(() => page.locator('#submit').isEnabled()).toBe(true);

@@ -1,5 +1,10 @@
 /** The page's calls to its server's JSON API; a non-2xx answer becomes an Error carrying the server's message. */
-import type { ClassificationResult, PredictorInfo, TranslationResult } from '../../inference/types.js';
+import type {
+  ClassificationResult,
+  PredictorInfo,
+  TranslateOptions,
+  TranslationResult,
+} from '../../inference/types.js';
 import type { ServeLimits } from '../limits.js';
 
 async function call<T>(path: string, body?: unknown): Promise<T> {
@@ -18,9 +23,10 @@ async function call<T>(path: string, body?: unknown): Promise<T> {
 
 export const getInfo = (): Promise<PredictorInfo> => call('/api/info');
 export const getLimits = (): Promise<ServeLimits> => call('/api/limits');
-export const translate = (body: {
-  text: string;
-  beamSize: number;
-  nBest: number;
-}): Promise<TranslationResult> => call('/api/translate', body);
+export const translate = (
+  body: { text: string } & Pick<
+    TranslateOptions,
+    'beamSize' | 'nBest' | 'sample' | 'temperature' | 'topK' | 'topP' | 'seed'
+  >,
+): Promise<TranslationResult> => call('/api/translate', body);
 export const classify = (text: string): Promise<ClassificationResult> => call('/api/classify', { text });

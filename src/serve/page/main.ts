@@ -18,6 +18,7 @@ const submit = byId<HTMLButtonElement>('submit');
 const status = byId('status');
 const errorBox = byId('error');
 const beamSize = byId<HTMLSelectElement>('beam-size');
+const sample = byId<HTMLInputElement>('sample');
 const layerSelect = byId<HTMLSelectElement>('layer');
 const headSelect = byId<HTMLSelectElement>('head');
 
@@ -39,6 +40,12 @@ async function start(): Promise<void> {
       for (let k = 1; k <= limits.maxBeamSize; k++)
         beamSize.append(option(String(k), k === 1 ? '1 (greedy)' : String(k)));
       byId('beam-controls').hidden = false;
+      byId('sample-controls').hidden = false;
+      // Sampling draws one translation: the beam size does not apply while it is on.
+      sample.onchange = () => {
+        byId('sampling').hidden = !sample.checked;
+        beamSize.disabled = sample.checked;
+      };
       setupLayerHeadSelectors(modelInfo);
     }
     submit.textContent = modelInfo.task === 'translate' ? 'Translate' : 'Classify';
@@ -132,6 +139,21 @@ function showTranslation(result: TranslationResult): void {
   drawHeatmap();
 }
 
+/** The sampling fields filled in (an empty one is left to the server's default; no seed: a new draw each time). */
+function samplingSettings(): { temperature?: number; topK?: number; topP?: number; seed?: number } {
+  const read = (id: string): number | undefined => {
+    const value = byId<HTMLInputElement>(id).value.trim();
+    return value === '' ? undefined : Number(value);
+  };
+  const settings = {
+    temperature: read('temperature'),
+    topK: read('top-k'),
+    topP: read('top-p'),
+    seed: read('seed'),
+  };
+  return Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined));
+}
+
 form.onsubmit = async (event) => {
   event.preventDefault();
   if (!info || !text.value.trim()) return;
@@ -142,7 +164,11 @@ form.onsubmit = async (event) => {
     if (info.task === 'translate') {
       const k = Number(beamSize.value) || 1;
       showTranslation(
-        await api.translate({ text: text.value, beamSize: k, nBest: Math.min(k, MAX_SHOWN_HYPOTHESES) }),
+        await api.translate(
+          sample.checked
+            ? { text: text.value, sample: true, ...samplingSettings() }
+            : { text: text.value, beamSize: k, nBest: Math.min(k, MAX_SHOWN_HYPOTHESES) },
+        ),
       );
     } else {
       renderClassification(
