@@ -135,8 +135,8 @@ export async function runTraining(settings: TrainSettings, options: RunOptions):
     optimizer,
     scheduler,
     maxGradNorm: t.clip > 0 ? t.clip : undefined,
-    // Without epochs the run is bounded by max-steps or the time budget.
-    epochs: t.epochs ?? (t.maxSteps === undefined ? 1e9 : undefined),
+    // Without epochs the run is bounded by max-steps or the time budget (train-settings sees to one of them).
+    epochs: t.epochs,
     maxSteps: t.maxSteps,
     timeBudget: t.timeBudget,
     seed: t.seed,

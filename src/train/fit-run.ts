@@ -198,21 +198,30 @@ export class FitRun<B> {
     };
   }
 
+  /**
+   * The progress line follows whichever bound ends the run first: the step bound (from maxSteps or epochs, the
+   * ETA at this fit's pace: steps left × seconds per step) or the time budget (the ETA its remaining seconds,
+   * the bar elapsed / budget, and no step total, which the budget does not fix).
+   */
   private showProgress(info: StepInfo, epochLength: number | undefined): void {
     if (!this.progress) return;
     const { st, options: o, window } = this;
     const seconds = (this.now() - this.start) / 1000;
     const total = totalSteps(o, st, epochLength);
+    const stepsEta =
+      total !== undefined && this.fitSteps > 0 ? ((total - st.step) * seconds) / this.fitSteps : undefined;
+    const budgetLeft = o.timeBudget !== undefined ? Math.max(0, o.timeBudget - seconds) : undefined;
+    const byBudget = budgetLeft !== undefined && (stepsEta === undefined || budgetLeft < stepsEta);
     this.progress.update({
       step: st.step,
-      totalSteps: total,
+      ...(byBudget
+        ? { fraction: Math.min(1, seconds / o.timeBudget!), etaSeconds: budgetLeft }
+        : { totalSteps: total, etaSeconds: stepsEta }),
       epoch: info.epoch,
       epochs: o.epochs,
       loss: window.steps > 0 ? window.loss / window.steps : info.loss,
       lr: info.lr,
       tokensPerSecond: seconds > 0 ? this.fitTokens / seconds : 0,
-      etaSeconds:
-        total !== undefined && this.fitSteps > 0 ? ((total - st.step) * seconds) / this.fitSteps : undefined,
     });
   }
 

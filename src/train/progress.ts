@@ -27,8 +27,13 @@ export interface ProgressOptions {
 /** What one progress update shows. */
 export interface ProgressUpdate {
   step: number;
-  /** The step the run ends at, when known (for the bar and the ETA). */
+  /** The step the run ends at, when a step bound (or epochs) ends it (for the bar and the step count). */
   totalSteps?: number;
+  /**
+   * The part of the run done, in [0, 1], when something other than the step count measures it (a time budget:
+   * elapsed / budget); otherwise the bar shows step / totalSteps.
+   */
+  fraction?: number;
   /** 0-based epoch under way. */
   epoch: number;
   /** Number of epochs, when the run is bounded by epochs. */
@@ -119,8 +124,10 @@ function statsText(u: ProgressUpdate): string {
 /** `epoch 2/5 [========>           ] 45% step 90/200 loss 1.2345 lr 1.00e-3 1.2k tok/s ETA 0:42` */
 export function ttyLine(u: ProgressUpdate): string {
   let bar = '';
-  if (u.totalSteps !== undefined && u.totalSteps > 0) {
-    const fraction = Math.min(1, u.step / u.totalSteps);
+  const part =
+    u.fraction ?? (u.totalSteps !== undefined && u.totalSteps > 0 ? u.step / u.totalSteps : undefined);
+  if (part !== undefined) {
+    const fraction = Math.min(1, Math.max(0, part));
     const filled = Math.floor(fraction * BAR_WIDTH);
     const head = filled < BAR_WIDTH ? '>' : '';
     const body = '='.repeat(filled) + head;

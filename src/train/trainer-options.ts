@@ -25,13 +25,16 @@ export interface TrainerOptions<B> {
   scheduler?: LRScheduler;
   /** Clip the gradients' total 2-norm to this before each update (clipGradNorm); default: no clipping. */
   maxGradNorm?: number;
-  /** Epochs to train (the run ends at whichever of epochs and maxSteps comes first; give at least one). */
+  /**
+   * Epochs to train (the run ends at whichever of epochs, maxSteps and timeBudget comes first; give at least
+   * one of the three).
+   */
   epochs?: number;
   /** Updates to make in the whole run (resumed runs count from where they left off). */
   maxSteps?: number;
   /**
    * Seconds of training one fit() call may take: after the step that spends it, the run is evaluated,
-   * checkpointed and ends with status 'time-budget'.
+   * checkpointed and ends with status 'time-budget'. Measured with `now` when given.
    */
   timeBudget?: number;
   /** Seed of the data order (default 0): epoch e's batches are drawn with `epochGenerator(seed, e)`. */

@@ -9,9 +9,10 @@
  *
  * Around the steps: evaluation on a split at the end of every epoch and/or every `evalEvery` steps, early
  * stopping on a named metric, checkpoints every `checkpointEvery` steps and at the end, a log record every
- * `logEvery` steps, and a progress display. The run ends after `epochs` epochs or `maxSteps` steps (whichever
- * comes first), on early stopping, when its `timeBudget` is spent (status 'time-budget'), or when stopped (a signal through `signals`, or `abortSignal`): the step under
- * way finishes, a checkpoint is written and fit() returns with status 'interrupted'.
+ * `logEvery` steps, and a progress display. The run ends after `epochs` epochs, `maxSteps` steps or its
+ * `timeBudget` seconds (whichever comes first; status 'time-budget' for the last), on early stopping, or when
+ * stopped (a signal through `signals`, or `abortSignal`): the step under way finishes, a checkpoint is written
+ * and fit() returns with status 'interrupted'.
  *
  * Resuming is exact: the data order of epoch e is drawn from `epochGenerator(seed, e)`, the checkpoint records
  * how many of the epoch's batches were trained on, and it holds the weights, the optimiser and scheduler state
@@ -164,7 +165,8 @@ export class Trainer<B> {
     if (this.running) fail(`${OP}.fit`, 'fit() is already running');
     this.running = true;
     this.stopReason = null;
-    this.fitStarted = performance.now();
+    // Read only for a budget, so that a run without one reads its `now` as before.
+    this.fitStarted = this.options.timeBudget !== undefined ? this.clock() : 0;
     const onAbort = (): void => this.stop('abort');
     const abort = this.options.abortSignal;
     if (abort?.aborted) onAbort();
@@ -193,6 +195,11 @@ export class Trainer<B> {
       status = this.runDone() ? 'completed' : await this.trainEpoch(run);
     }
     return run.end(status, this.stopReason);
+  }
+
+  /** Milliseconds on the run's clock (`now`, default performance.now). */
+  private clock(): number {
+    return this.options.now ? this.options.now() : performance.now();
   }
 
   /** Whether the run has made its epochs or its steps. */
@@ -226,7 +233,7 @@ export class Trainer<B> {
       if (o.evalEvery !== undefined && st.step % o.evalEvery === 0 && (await run.evaluate())) {
         return 'early-stopped';
       }
-      if (o.timeBudget !== undefined && (performance.now() - this.fitStarted) / 1000 >= o.timeBudget) {
+      if (o.timeBudget !== undefined && (this.clock() - this.fitStarted) / 1000 >= o.timeBudget) {
         return 'time-budget';
       }
       if (run.hitStepLimit) return 'completed';
@@ -370,7 +377,8 @@ function checkOptions<B>(o: TrainerOptions<B>): void {
     );
   }
   if (!o.optimizer || typeof o.optimizer.step !== 'function') fail(OP, 'optimizer is required');
-  if (o.epochs === undefined && o.maxSteps === undefined) fail(OP, 'give epochs or maxSteps (or both)');
+  if (o.epochs === undefined && o.maxSteps === undefined && o.timeBudget === undefined)
+    fail(OP, 'give epochs or maxSteps (or both), or a timeBudget');
   const positive = ['epochs', 'maxSteps', 'evalEvery', 'checkpointEvery', 'logEvery'] as const;
   for (const key of positive) {
     const v = o[key];

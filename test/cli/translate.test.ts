@@ -117,6 +117,28 @@ describe('attn train → translate → eval (translation)', () => {
     expect(JSON.parse(records.at(-1)!)).toMatchObject({ kind: 'end', status: 'time-budget', step });
   });
 
+  it('with only --time-budget, the progress lines follow the budget: no epoch or step total, ETA within it', async () => {
+    const args = TINY_REVERSAL.filter(
+      (a, i) => a !== '--quiet' && a !== '--max-steps' && TINY_REVERSAL[i - 1] !== '--max-steps',
+    );
+    const r = await attn([
+      'train',
+      ...args,
+      '--time-budget',
+      '0.5',
+      '--log-every',
+      '1',
+      '--out',
+      join(tmp.dir, 'budget-progress'),
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^gru-bahdanau: time-budget at step \d+/);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('epoch'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines)
+      expect(line).toMatch(/^epoch \d+ step \d+ loss [\d.]+ lr \S+ \S+ tok\/s ETA 0:0[01]$/);
+  });
+
   it('resumes a run from its checkpoint, and refuses one with other settings', async () => {
     const dir = join(tmp.dir, 'resume');
     expect((await attn(['train', ...TINY_REVERSAL, '--max-steps', '4', '--out', dir])).code).toBe(0);

@@ -223,6 +223,11 @@ describe('Trainer', () => {
   it('rejects bad options with clear errors', () => {
     const { task, optimizer } = quadratic();
     expect(() => new Trainer({ task, optimizer })).toThrow(/give epochs or maxSteps/);
+    expect(() => new Trainer({ task, optimizer })).toThrow(
+      'give epochs or maxSteps (or both), or a timeBudget',
+    );
+    // A time budget alone bounds a run.
+    expect(() => new Trainer({ task, optimizer, timeBudget: 1 })).not.toThrow();
     expect(() => new Trainer({ task, optimizer, epochs: 0 })).toThrow(/epochs must be an integer >= 1/);
     expect(() => new Trainer({ task, optimizer, epochs: 1, checkpointEvery: 5 })).toThrow(
       /needs a checkpoints/,
