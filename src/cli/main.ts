@@ -16,7 +16,7 @@ Commands:
   train       train a translation or classification model (a data file or a built-in task)
   translate   translate text with a trained model (arguments or stdin lines)
   classify    classify text with a trained model (arguments or stdin lines)
-  eval        metrics of a trained model on a data file (BLEU, exact match; accuracy, macro-F1)
+  eval        metrics of a trained model on a data file (BLEU, chrF, chrF++, exact match; accuracy, macro-F1)
   attention   draw the attention of one input as a heatmap (PNG or SVG)
   plot        draw the training curves of a run (PNG or SVG)
   info        version, backend, threads and CPU features
