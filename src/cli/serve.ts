@@ -16,7 +16,9 @@ const HELP = `Usage: attn serve --checkpoint DIR [--port N] [--host H] [options]
 Serves the model in DIR (a directory written by attn train or attn demo) over HTTP:
   /                     a web page: type a sentence, see the translation or label and the attention
   POST /api/translate   {"text": "...", "beamSize"?: 1, "maxLength"?: N, "nBest"?: 1, "attention"?: "all"}
-                        → tokens, scores, attention ("all" hypotheses, the "best" one's, or "none")
+                        → tokens, scores, attention ("all" hypotheses, the "best" one's, or "none");
+                        or "sample": true with "temperature"?: 1, "topK"?: 0, "topP"?: 1, "seed"?: S
+                        instead of a beam (one drawn translation; the same seed, the same draw)
   POST /api/classify    {"text": "..."} → label, probabilities, pooling weight per token
   GET  /api/info        the model: task, architecture, parameters, attention layers and heads
   GET  /api/limits      the request limits below
