@@ -81,7 +81,7 @@ export const SAMPLE_OPTIONS: readonly OptionSpec[] = [
     name: 'temperature',
     type: 'string',
     value: 'T',
-    help: `with --sample: divide the logits by T, in (0, ${MAX_TEMPERATURE}] (default 1; lower is nearer greedy)`,
+    help: `with --sample: logits / T, T in (0, ${MAX_TEMPERATURE}] (default 1; lower: nearer greedy)`,
   },
   {
     name: 'top-k',
@@ -93,7 +93,7 @@ export const SAMPLE_OPTIONS: readonly OptionSpec[] = [
     name: 'top-p',
     type: 'string',
     value: 'P',
-    help: 'with --sample: then among the most probable tokens whose mass reaches P, in (0, 1] (default 1)',
+    help: 'with --sample: then the likeliest tokens holding P of the mass, P in (0, 1] (default 1)',
   },
   {
     name: 'seed',
