@@ -16,9 +16,9 @@ export const positionFields = () => ({
   positions: choice(
     'sinusoidal',
     TRANSFORMER_POSITIONS,
-    'positions: added to the embeddings (sinusoidal, learned) or in the self-attention (rope, alibi, relative)',
+    'sinusoidal|learned (added to the embeddings), rope|alibi|relative (in self-attention)',
   ),
-  maxRelativeDistance: int(16, 1, 1024, 'k of relative positions: distances clipped to [-k, k]'),
+  maxRelativeDistance: int(16, 1, 1024, 'k of relative positions (distances clipped to [-k, k])'),
 });
 
 export const TRANSFORMER_CONFIG = {
