@@ -33,6 +33,10 @@ describe('attn train --positions', () => {
       ['--arch', 'transformer', '--positions', 'relative', '--max-relative-distance', '0'],
       "--max-relative-distance must be an integer in [1, 1024], got '0'",
     ],
+    [
+      ['--arch', 'transformer', '--positions', 'rope', '--max-relative-distance', '4'],
+      'maxRelativeDistance 4 applies to positions relative only (positions is rope)',
+    ],
   ])('%j is a usage error', async (args, message) => {
     const r = await attn(['train', '--builtin', 'reversal', '--out', join(tmp.dir, 'never'), ...args]);
     expect(r.code).toBe(2);

@@ -35,6 +35,13 @@ export const TRANSFORMER_CONFIG = {
 
 export type TransformerConfig = ConfigOf<typeof TRANSFORMER_CONFIG>;
 
+/** maxRelativeDistance is read by relative positions only: set for another scheme, it would be ignored. */
+export function checkPositions(c: { positions: string; maxRelativeDistance: number }): string | null {
+  return c.positions !== 'relative' && c.maxRelativeDistance !== 16
+    ? `maxRelativeDistance ${c.maxRelativeDistance} applies to positions relative only (positions is ${c.positions})`
+    : null;
+}
+
 /** Heads split the width: each head attends over dModel / nhead features. */
 export function checkHeads(width: number, nhead: number, widthName: string): string | null {
   return width % nhead === 0 ? null : `nhead ${nhead} must divide the model width ${width} (${widthName})`;
