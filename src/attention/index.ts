@@ -37,3 +37,12 @@ export {
   type NormalizeOptions,
   type GumbelSoftmaxOptions,
 } from './normalizers.js';
+export {
+  ATTENTION_POSITIONS,
+  alibiSlopes,
+  alibiBias,
+  relativeIndex,
+  attendWithPositions,
+  type AttentionPositions,
+  type PositionedAttention,
+} from './positions.js';

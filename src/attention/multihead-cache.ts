@@ -10,6 +10,10 @@
  *
  * Every product is the one MultiHeadAttention.forward computes for that position (same parameters, sliced the
  * same way, scaledDotProductAttention over the heads), so a step costs O(t) instead of re-running the prefix.
+ *
+ * With positions (positions.ts) the new queries and keys sit at the positions t, t + 1, … after the t cached:
+ * RoPE rotates them there (the cache keeps rotated keys, never rotated again), and ALiBi's bias and Shaw's
+ * relative terms take p_i = t + i. A memory cache has no positions (cross-attention takes none).
  */
 import { fail } from '../tensor/errors.js';
 import { add, concat, matmul, mean, permute, reshape, slice } from '../tensor/ops/index.js';
@@ -21,6 +25,7 @@ import type {
   MultiHeadAttentionForwardOptions,
   MultiHeadAttentionResult,
 } from './multihead.js';
+import { rotary } from '../tensor/ops/rotary.js';
 import { scaledDotProductAttention } from './scaled-dot-product.js';
 
 const OP = 'MultiHeadAttention';
@@ -72,7 +77,11 @@ export function attendCached(
   let q: Tensor;
   let keys: Tensor;
   let values: Tensor;
+  /** Position of the first query: the keys cached before this call. */
+  let queryOffset = 0;
   if (cache.kind === 'memory') {
+    if (mha.positions !== 'none')
+      fail(OP, `a memory cache takes no positions (this attention has positions '${mha.positions}')`);
     if (!cache.keys || !cache.values) fail(OP, 'a memory cache needs its keys and values (cacheMemory)');
     const wq = cache.query ?? { weight: mha.projectionWeights()[0], bias: projectionBiases(mha)[0] };
     q = projectHeads(mha, query, wq.weight, wq.bias);
@@ -84,6 +93,11 @@ export function attendCached(
     let k: Tensor;
     let v: Tensor;
     [q, k, v] = selfProjections(mha, query, key, value);
+    queryOffset = cache.keys ? cache.keys.shape[2]! : 0;
+    if (mha.positions === 'rope') {
+      q = rotary(q, { offset: queryOffset, base: mha.rotaryBase });
+      k = rotary(k, { offset: queryOffset, base: mha.rotaryBase });
+    }
     keys = cache.keys ? concat([cache.keys, k], 2) : k;
     values = cache.values ? concat([cache.values, v], 2) : v;
   }
@@ -93,12 +107,15 @@ export function attendCached(
       OP,
       `keyPaddingMask must be bool [${B}, ${keys.shape[2]}] with a cache, got ${kpm.dtype} ${formatShape(kpm.shape)}`,
     );
-  const { output: heads, weights } = scaledDotProductAttention(q, keys, values, {
-    keyPaddingMask: kpm,
-    dropout: mha.dropout,
-    training: mha.training,
-    generator,
-  });
+  const { output: heads, weights } =
+    mha.positions === 'alibi' || mha.positions === 'relative'
+      ? mha.attendPositioned(q, keys, values, queryOffset, { keyPaddingMask: kpm })
+      : scaledDotProductAttention(q, keys, values, {
+          keyPaddingMask: kpm,
+          dropout: mha.dropout,
+          training: mha.training,
+          generator,
+        });
   const merged = reshape(permute(heads, [0, 2, 1, 3]), [B, L, mha.embedDim]);
   const output = mha.outProj.forward(merged);
   const next = cache.kind === 'memory' ? cache : { kind: 'self' as const, keys, values };

@@ -26,9 +26,18 @@
  * cache; a step then costs O(t) instead of re-running the prefix (O(t²)), with the same products as the full
  * forward at that position.
  *
+ * Positions (`positions`, see positions.ts; default 'none': whatever positions the inputs carry):
+ *   'rope'      q and k of each head rotated by their positions before the scores (the rotary op), the
+ *               attention itself as above (fused where it can be); a self-attention cache keeps rotated keys
+ *   'alibi'     scores + (−m_h·|i − j|), the slopes m_h of alibiSlopes
+ *   'relative'  Shaw's clipped relative positions: scores (q_i·(k_j + a^K_ij))/√d, outputs Σ_j α_ij (v_j + a^V_ij)
+ * ALiBi and relative layers take the readable path (scores, then pipeline.ts's `attend`), never the fused kernel.
+ * With a cache, the query of a self-attention call sits at the position of the keys cached so far.
+ *
  * Parameters (state-dict names as torch): `in_proj_weight` [3E, E] when kdim = vdim = E, otherwise
  * `q_proj_weight` [E, E], `k_proj_weight` [E, kdim], `v_proj_weight` [E, vdim]; `in_proj_bias` [3E] when bias;
- * `out_proj.weight` [E, E] and `out_proj.bias` [E].
+ * `out_proj.weight` [E, E] and `out_proj.bias` [E]; with 'relative' positions `relative_key` and
+ * `relative_value` [2k + 1, E/H] (a^K and a^V, shared by the heads).
  */
 import { Linear } from '../nn/linear.js';
 import { constant, xavierUniform } from '../nn/init.js';
@@ -52,6 +61,13 @@ import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { attendCached, cacheMemory, type MultiHeadAttentionCache } from './multihead-cache.js';
+import { rotary } from '../tensor/ops/rotary.js';
+import {
+  alibiSlopes,
+  ATTENTION_POSITIONS,
+  attendWithPositions,
+  type AttentionPositions,
+} from './positions.js';
 
 export type { MultiHeadAttentionCache };
 import { scaledDotProductAttention } from './scaled-dot-product.js';
@@ -75,6 +91,12 @@ export interface MultiHeadAttentionOptions {
   batchFirst?: boolean;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
+  /** Positions applied inside the attention (default 'none'; see the header and positions.ts). */
+  positions?: AttentionPositions;
+  /** Largest relative distance k of 'relative' positions (default 16): r_ij = clip(j − i, −k, k). */
+  maxRelativeDistance?: number;
+  /** Base of RoPE's frequencies θ_c = base^(−2c/d) (default 10000). */
+  rotaryBase?: number;
 }
 
 export interface MultiHeadAttentionForwardOptions {
@@ -118,6 +140,16 @@ export class MultiHeadAttention extends Module {
   /** [3E] (query, key, value biases), or null without bias. */
   readonly inProjBias: Tensor | null;
   readonly outProj: Linear;
+  /** Positions applied inside the attention ('none', 'rope', 'alibi' or 'relative'). */
+  readonly positions: AttentionPositions;
+  /** k of 'relative' positions (their tables have 2k + 1 rows). */
+  readonly maxRelativeDistance: number;
+  readonly rotaryBase: number;
+  /** 'relative' positions' tables a^K and a^V [2k + 1, E/H]; null otherwise. */
+  readonly relativeKey: Tensor | null;
+  readonly relativeValue: Tensor | null;
+  /** ALiBi's slope of every head; null unless 'alibi'. */
+  readonly alibiSlopes: readonly number[] | null;
   private readonly generator: Generator | undefined;
 
   constructor(options: MultiHeadAttentionOptions) {
@@ -166,6 +198,31 @@ export class MultiHeadAttention extends Module {
     }
     if (this.inProjBias) constant(this.inProjBias, 0);
     if (this.outProj.bias) constant(this.outProj.bias, 0);
+
+    const positions = options.positions ?? 'none';
+    if (!(ATTENTION_POSITIONS as readonly string[]).includes(positions))
+      fail(
+        OP,
+        `positions must be one of ${ATTENTION_POSITIONS.join(', ')}, got ${JSON.stringify(positions)}`,
+      );
+    const maxRelativeDistance = options.maxRelativeDistance ?? 16;
+    requirePositiveIntegers(OP, { maxRelativeDistance });
+    const rotaryBase = options.rotaryBase ?? 10000;
+    if (!(Number.isFinite(rotaryBase) && rotaryBase > 1))
+      fail(OP, `rotaryBase must be > 1, got ${rotaryBase}`);
+    if (positions === 'rope' && this.headDim % 2 !== 0)
+      fail(OP, `positions 'rope' needs an even head width, got embedDim ${embedDim} / numHeads ${numHeads}`);
+    this.positions = positions;
+    this.maxRelativeDistance = maxRelativeDistance;
+    this.rotaryBase = rotaryBase;
+    this.alibiSlopes = positions === 'alibi' ? alibiSlopes(numHeads) : null;
+    // Drawn after every other parameter, so that the other schemes' initial weights stay those of torch.
+    const table = () =>
+      positions === 'relative'
+        ? xavierUniform(matrix(2 * maxRelativeDistance + 1, this.headDim), 1, options.generator)
+        : null;
+    this.relativeKey = this.registerParameter('relative_key', table());
+    this.relativeValue = this.registerParameter('relative_value', table());
   }
 
   forward(
@@ -221,26 +278,43 @@ export class MultiHeadAttention extends Module {
     const dropping = this.training && this.dropout > 0;
     // The fused kernel reads the heads in place and writes them merged: no copies, one in-projection GEMM for
     // self-attention. It takes a bool key padding mask and the causal mask; its weights are outside the graph.
-    if (mask.additive === null && !dropping && !(needWeights && this.recordsGradient(query, key, value)))
+    if (
+      this.positions === 'none' &&
+      mask.additive === null &&
+      !dropping &&
+      !(needWeights && this.recordsGradient(query, key, value))
+    )
       return this.forwardFused(query, key, value, mask.keyPadding, options, needWeights);
 
     // Projections and head split: [.., .., E] → [B, H, T, E/H].
     const [wq, wk, wv] = this.projectionWeights();
     const bias = (i: number) => (this.inProjBias ? slice(this.inProjBias, 0, i * E, (i + 1) * E) : null);
-    const q = this.splitHeads(project(query, wq, bias(0)));
-    const k = this.splitHeads(project(key, wk, bias(1)));
+    let q = this.splitHeads(project(query, wq, bias(0)));
+    let k = this.splitHeads(project(key, wk, bias(1)));
     const v = this.splitHeads(project(value, wv, bias(2)));
+    // RoPE: q_i ← R(i)·q_i, k_j ← R(j)·k_j, then attention as without positions.
+    if (this.positions === 'rope') {
+      q = rotary(q, { base: this.rotaryBase });
+      k = rotary(k, { base: this.rotaryBase });
+    }
 
     // torch returns the weights after dropout (the ones that multiplied v).
-    const attended = scaledDotProductAttention(q, k, v, {
-      mask: mask.additive,
-      keyPaddingMask: mask.keyPadding,
-      causal: options.isCausal ?? false,
-      needWeights: needWeights || dropping,
-      dropout: dropping ? this.dropout : 0,
-      training: dropping,
-      generator: this.generator,
-    });
+    const attended =
+      this.positions === 'alibi' || this.positions === 'relative'
+        ? this.attendPositioned(q, k, v, 0, {
+            mask: mask.additive,
+            keyPaddingMask: mask.keyPadding,
+            causal: options.isCausal ?? false,
+          })
+        : scaledDotProductAttention(q, k, v, {
+            mask: mask.additive,
+            keyPaddingMask: mask.keyPadding,
+            causal: options.isCausal ?? false,
+            needWeights: needWeights || dropping,
+            dropout: dropping ? this.dropout : 0,
+            training: dropping,
+            generator: this.generator,
+          });
     const heads = attended.output;
     const weights = attended.droppedWeights ?? attended.weights;
 
@@ -249,6 +323,32 @@ export class MultiHeadAttention extends Module {
     const output = this.outProj.forward(reshape(merged, this.batchFirst ? [B, L, E] : [L, B, E]));
     if (!needWeights || !weights) return { output, weights: null };
     return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
+  }
+
+  /**
+   * ALiBi or Shaw's relative positions (positions.ts): q [B, H, L, d] at positions queryOffset … over k, v
+   * [B, H, S, d] at 0 … S − 1, through the readable pipeline. Dropout on the weights in training, as the other
+   * paths.
+   */
+  attendPositioned(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    queryOffset: number,
+    masks: { mask?: Tensor | null; keyPaddingMask?: Tensor | null; causal?: boolean },
+  ): { output: Tensor; weights: Tensor; droppedWeights?: Tensor } {
+    const dropping = this.training && this.dropout > 0;
+    const { context, weights, mixed } = attendWithPositions(q, k, v, {
+      positions: this.positions as 'alibi' | 'relative',
+      queryOffset,
+      slopes: this.alibiSlopes,
+      relativeKey: this.relativeKey,
+      relativeValue: this.relativeValue,
+      maxDistance: this.maxRelativeDistance,
+      ...masks,
+      dropout: dropping ? { p: this.dropout, generator: this.generator } : null,
+    });
+    return { output: context, weights, ...(dropping ? { droppedWeights: mixed } : {}) };
   }
 
   /** Whether this call records a graph that the returned weights would have to be part of. */

@@ -342,6 +342,25 @@ export const KERNELS = {
       dx: f32('out', 'outer*n*inner'),
     },
   },
+  rotary: {
+    doc:
+      'Rotary position embedding (RoPE, Su et al. 2021) of x viewed as [outer, t, d], halves pairing (GPT-NeoX / ' +
+      'LLaMA): feature i < d/2 pairs with i + d/2 and the pair turns by the angle of its row r and frequency i, ' +
+      'given as c = cos[r·d/2 + i], s = sin[r·d/2 + i]: out_i = x_i·c − x_{i+d/2}·s, out_{i+d/2} = x_{i+d/2}·c + ' +
+      'x_i·s. With inverse the pair turns back (s negated): the gradient of the rotation, and its inverse. Each ' +
+      'output is computed in double and rounded once.',
+    args: {
+      x: f32('in', 'outer*t*d'),
+      cos: f32('in', 't*(d/2)'),
+      sin: f32('in', 't*(d/2)'),
+      outer: count,
+      t: count,
+      d: { kind: 'count', doc: 'Features of a row; even (d/2 pairs).' },
+      inverse: { kind: 'boolean', doc: 'Turn by −θ (the backward pass).' },
+      out: f32('out', 'outer*t*d'),
+    },
+    requires: [['d - (d/2)*2 == 0', 'rotary needs an even number of features d']],
+  },
   crossEntropy: {
     doc:
       'Fused log-softmax + cross-entropy over rows of logits [rows, classes] with integer targets: loss_r = lse_r ' +

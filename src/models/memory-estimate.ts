@@ -11,6 +11,8 @@
  * Embedding V × E:                 V·E
  * Transformer encoder layer:       4d² + 4d (attention) + 2dF + F + d (feed-forward) + 4d (two norms)
  * Transformer decoder layer:       8d² + 8d (two attentions) + 2dF + F + d + 6d (three norms)
+ * learned positions:               maxLen·d per table (source and target, or the classifier's one)
+ * relative positions:              2·(2k + 1)·d/H per self-attention (a^K and a^V)
  * ```
  * Small terms that depend on a variant (a bridge, a score's vector) are counted at their largest, so the
  * estimate is close to and not below the real count. The Transformers' sinusoidal position table (maxLen × d) is
@@ -37,6 +39,12 @@ export function estimateParameterCount(
   const n = (key: string): number => (typeof h[key] === 'number' ? h[key] : 0);
   const gru = (input: number, hidden: number): number => 3 * hidden * (input + hidden + 2);
   const linear = (input: number, output: number): number => output * (input + 1);
+  // Learned position tables, and Shaw's a^K, a^V in every self-attention.
+  const learned = h.positions === 'learned' ? n('maxLen') * n('dModel') : 0;
+  const relative =
+    h.positions === 'relative' && n('nhead') > 0
+      ? 2 * (2 * n('maxRelativeDistance') + 1) * Math.ceil(n('dModel') / n('nhead'))
+      : 0;
   switch (architecture) {
     case 'gru-bahdanau':
     case 'gru-luong': {
@@ -59,7 +67,8 @@ export function estimateParameterCount(
       const encoderLayer = 4 * d * d + 4 * d + feedForward + 4 * d;
       const decoderLayer = 8 * d * d + 8 * d + feedForward + 6 * d;
       const layers = n('numEncoderLayers') * encoderLayer + n('numDecoderLayers') * decoderLayer + 4 * d;
-      return (vs + vt) * d + layers + linear(d, vt);
+      const positions = 2 * learned + (n('numEncoderLayers') + n('numDecoderLayers')) * relative;
+      return (vs + vt) * d + layers + positions + linear(d, vt);
     }
     case 'bigru-attention': {
       const [v, classes] = [sizes.vocabSize ?? 0, sizes.numClasses ?? 0];
@@ -75,7 +84,8 @@ export function estimateParameterCount(
       const units = n('attentionUnits') > 0 ? n('attentionUnits') : d;
       const layer = 4 * d * d + 4 * d + 2 * d * f + f + d + 4 * d;
       const pooling = linear(d, units) + linear(units, 1);
-      return v * d + n('numLayers') * layer + 2 * d + pooling + linear(d, classes);
+      const positions = learned + n('numLayers') * relative;
+      return v * d + n('numLayers') * layer + positions + 2 * d + pooling + linear(d, classes);
     }
   }
 }

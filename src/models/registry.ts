@@ -36,7 +36,12 @@ import {
   type GruLuongConfig,
 } from './seq2seq/config.js';
 import { LuongSeq2Seq } from './seq2seq/luong-seq2seq.js';
-import { checkHeads, TRANSFORMER_CONFIG, type TransformerConfig } from './transformer-seq2seq/config.js';
+import {
+  checkHeads,
+  checkPositions,
+  TRANSFORMER_CONFIG,
+  type TransformerConfig,
+} from './transformer-seq2seq/config.js';
 import { TransformerSeq2Seq } from './transformer-seq2seq/model.js';
 
 export type TaskKind = 'translate' | 'classify';
@@ -180,7 +185,7 @@ const REGISTRY = {
     task: 'translate',
     summary: 'Transformer encoder–decoder',
     config: TRANSFORMER_CONFIG,
-    check: (c: TransformerConfig) => checkHeads(c.dModel, c.nhead, 'dModel'),
+    check: (c: TransformerConfig) => checkHeads(c.dModel, c.nhead, 'dModel') ?? checkPositions(c),
     build: (c, sizes, generator) => ({
       task: 'translate',
       model: new TransformerSeq2Seq({
@@ -194,6 +199,8 @@ const REGISTRY = {
         dropout: c.dropout,
         normFirst: c.normFirst,
         maxLen: c.maxLen,
+        positions: c.positions,
+        maxRelativeDistance: c.maxRelativeDistance,
         padId: PAD_ID,
         generator,
       }),
@@ -227,7 +234,7 @@ const REGISTRY = {
     summary: 'Transformer encoder + attention pooling classifier',
     config: TRANSFORMER_CLS_CONFIG,
     formerKeys: { embedDim: 'dModel' },
-    check: (c: TransformerClsConfig) => checkHeads(c.dModel, c.nhead, 'dModel'),
+    check: (c: TransformerClsConfig) => checkHeads(c.dModel, c.nhead, 'dModel') ?? checkPositions(c),
     build: (c, sizes, generator) =>
       builtClassifier(
         {
@@ -237,6 +244,8 @@ const REGISTRY = {
           nhead: c.nhead,
           dimFeedforward: c.dimFeedforward,
           maxLen: c.maxLen,
+          positions: c.positions,
+          maxRelativeDistance: c.maxRelativeDistance,
           attentionUnits: unlessZero(c.attentionUnits),
           dropout: c.dropout,
         },

@@ -32,6 +32,18 @@ const CASES: [Architecture, Record<string, ConfigValue>, ModelSizes][] = [
   ['bigru-attention', { embeddingDim: 8, hiddenSize: 16, numLayers: 2 }, classify],
   ['bigru-attention', { embeddingDim: 8, hiddenSize: 4, attentionUnits: 7 }, classify],
   ['transformer-cls', { dModel: 16, nhead: 2, numLayers: 2, dimFeedforward: 24, maxLen: 10 }, classify],
+  [
+    'transformer',
+    { dModel: 8, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 2, maxLen: 64, positions: 'learned' },
+    translate,
+  ],
+  [
+    'transformer',
+    { dModel: 8, nhead: 2, dimFeedforward: 8, maxRelativeDistance: 64, positions: 'relative' },
+    translate,
+  ],
+  ['transformer-cls', { dModel: 8, nhead: 2, maxLen: 256, positions: 'learned' }, classify],
+  ['transformer-cls', { dModel: 8, nhead: 2, maxRelativeDistance: 100, positions: 'relative' }, classify],
 ];
 
 describe('estimateParameterCount', () => {

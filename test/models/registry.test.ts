@@ -14,6 +14,8 @@ describe('validateConfig', () => {
       dropout: 0.1,
       normFirst: true,
       maxLen: 256,
+      positions: 'sinusoidal',
+      maxRelativeDistance: 16,
     });
     const width: number = config.dModel;
     expect(width).toBe(8);
@@ -100,7 +102,9 @@ describe('attn train flags from the config declarations', () => {
         'hidden-size',
         'layers',
         'max-len',
+        'max-relative-distance',
         'no-input-feeding',
+        'positions',
         'post-norm',
         'score',
       ].sort(),

@@ -14,6 +14,7 @@ import * as matmul from './matmul.js';
 import * as optim from './optim.js';
 import * as recurrent from './recurrent.js';
 import * as reduce from './reduce.js';
+import * as rotary from './rotary.js';
 import * as softmax from './softmax.js';
 import * as sparsemax from './sparsemax.js';
 
@@ -30,6 +31,7 @@ export const jsBackend: Backend = {
   ...optim,
   ...recurrent,
   ...reduce,
+  ...rotary,
   ...softmax,
   ...sparsemax,
 };

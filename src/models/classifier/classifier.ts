@@ -5,8 +5,9 @@
  *   α = attention pooling weights over the tokens (AttentionPooling: vᵀ tanh(W h_j + b), 0 at padding)
  *   logits = Linear(dropout(Σ_j α_j h_j)) → [B, C]
  *
- * The encoder is a bidirectional GRU (D = 2·hiddenSize, default) or a Transformer encoder stack over the
- * embeddings plus sinusoidal positions (D = embeddingDim). forward returns the logits and the pooling weight of every
+ * The encoder is a bidirectional GRU (D = 2·hiddenSize, default) or a Transformer encoder stack (D =
+ * embeddingDim) whose `positions` are sinusoidal (default) or learned encodings added to the embeddings, or
+ * 'rope', 'alibi' or 'relative' positions inside its self-attention (attention/positions.ts). forward returns the logits and the pooling weight of every
  * token, which shows which tokens decided the class.
  *
  * Padding: forward takes a PaddingLike: a Padding, a bool padding mask [B, T] (true = padding), the lengths
@@ -14,7 +15,9 @@
  * whatever they hold. The GRU encoder runs on the lengths, so it needs right padding (each sequence's tokens
  * first); a mask that is not is rejected.
  *
- * Parameters: `embedding.weight`, `encoder.…` (the GRU's `weight_ih_l0`, … or the stack's `layers.0.…`),
+ * Parameters: `embedding.weight`, `positions.embedding.weight` (learned positions), `encoder.…` (the GRU's
+ * `weight_ih_l0`, … or the stack's `layers.0.…`, with relative positions `layers.{i}.self_attn.relative_key`
+ * and `relative_value`),
  * `pooling.W.weight`, `pooling.W.bias`, `pooling.v.weight`, `classifier.weight`, `classifier.bias`.
  */
 import { Padding, type PaddingLike } from '../../attention/padding.js';
@@ -28,7 +31,9 @@ import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { TransformerEncoder } from '../transformer/encoder.js';
+import { LearnedPositionalEncoding } from '../transformer/learned-positional-encoding.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
+import { TRANSFORMER_POSITIONS } from '../transformer-seq2seq/config.js';
 import { defaultsOf } from '../config.js';
 import { AttentionPooling } from './attention-pooling.js';
 import {
@@ -53,7 +58,9 @@ const TRANSFORMER = defaultsOf(TRANSFORMER_CLS_CONFIG);
 export interface AttentionClassifierOptions
   extends
     Partial<Omit<BigruAttentionConfig, 'attentionUnits'>>,
-    Partial<Pick<TransformerClsConfig, 'nhead' | 'dimFeedforward' | 'maxLen'>> {
+    Partial<
+      Pick<TransformerClsConfig, 'nhead' | 'dimFeedforward' | 'maxLen' | 'positions' | 'maxRelativeDistance'>
+    > {
   vocabSize: number;
   numClasses: number;
   /** 'bigru' (default) or 'transformer'. */
@@ -83,8 +90,11 @@ export class AttentionClassifier extends Module {
   /** Features of the encoder's output D. */
   readonly outputDim: number;
   readonly padId: number;
+  /** Longest input of the Transformer encoder (Infinity for the GRU). */
+  readonly maxLen: number;
   readonly embedding: Embedding;
-  readonly positions: SinusoidalPositionalEncoding | null;
+  /** The encoding added to the embeddings (Transformer encoder, sinusoidal or learned); null otherwise. */
+  readonly positions: SinusoidalPositionalEncoding | LearnedPositionalEncoding | null;
   readonly encoder: GRU | TransformerEncoder;
   readonly pooling: AttentionPooling;
   readonly classifier: Linear;
@@ -139,14 +149,33 @@ export class AttentionClassifier extends Module {
         }),
       );
       this.outputDim = 2 * hiddenSize;
+      this.maxLen = Infinity;
     } else {
-      this.positions = this.registerModule(
-        'positions',
-        new SinusoidalPositionalEncoding(embeddingDim, options.maxLen ?? TRANSFORMER.maxLen, {
-          dropout: 0,
-          batchFirst: true,
-        }),
-      );
+      const positions = options.positions ?? TRANSFORMER.positions;
+      if (!TRANSFORMER_POSITIONS.includes(positions))
+        fail(
+          OP,
+          `positions must be one of ${TRANSFORMER_POSITIONS.join(', ')}, got ${JSON.stringify(positions)}`,
+        );
+      const maxLen = options.maxLen ?? TRANSFORMER.maxLen;
+      this.maxLen = maxLen;
+      this.positions =
+        positions === 'sinusoidal'
+          ? this.registerModule(
+              'positions',
+              new SinusoidalPositionalEncoding(embeddingDim, maxLen, { dropout: 0, batchFirst: true }),
+            )
+          : positions === 'learned'
+            ? this.registerModule(
+                'positions',
+                new LearnedPositionalEncoding(maxLen, embeddingDim, {
+                  dropout: 0,
+                  batchFirst: true,
+                  generator,
+                }),
+              )
+            : null;
+      const inAttention = positions === 'rope' || positions === 'alibi' || positions === 'relative';
       this.encoder = this.registerModule(
         'encoder',
         new TransformerEncoder(
@@ -157,6 +186,12 @@ export class AttentionClassifier extends Module {
             dropout: p,
             batchFirst: true,
             generator,
+            ...(inAttention
+              ? {
+                  positions,
+                  maxRelativeDistance: options.maxRelativeDistance ?? TRANSFORMER.maxRelativeDistance,
+                }
+              : {}),
           },
           numLayers,
         ),
@@ -190,7 +225,9 @@ export class AttentionClassifier extends Module {
     if (this.encoder instanceof GRU) {
       h = this.encoder.forward(x, null, { lengths }).output;
     } else {
-      x = this.positions!.forward(x);
+      // The encodings check the length against maxLen themselves; positions inside the attention do not.
+      if (this.positions) x = this.positions.forward(x);
+      else if (t > this.maxLen) fail(OP, `ids has ${t} positions, more than maxLen ${this.maxLen}`);
       h = this.encoder.forward(x, { srcKeyPaddingMask: mask });
     }
     const { pooled, weights } = this.pooling.forward(h, mask);

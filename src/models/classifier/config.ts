@@ -4,6 +4,7 @@
  * ../config.ts for how a declaration is read.
  */
 import { float, int, type ConfigOf } from '../config.js';
+import { positionFields } from '../transformer-seq2seq/config.js';
 
 export const BIGRU_ATTENTION_CONFIG = {
   embeddingDim: int(128, 1, 4096, 'embedding width'),
@@ -21,6 +22,7 @@ export const TRANSFORMER_CLS_CONFIG = {
   attentionUnits: int(0, 0, 4096, 'width of the pooling attention (0: the model width)'),
   dropout: float(0.1, 0, 0.9, 'dropout probability while training'),
   maxLen: int(512, 1, 8192, 'longest input sequence'),
+  ...positionFields(),
 };
 
 export type BigruAttentionConfig = ConfigOf<typeof BIGRU_ATTENTION_CONFIG>;

@@ -1,6 +1,7 @@
 export {
   TransformerSeq2Seq,
   OutputProjection,
+  EmbeddingDropout,
   type TransformerSeq2SeqOptions,
   type TransformerSeq2SeqLossOptions,
   type TransformerSeq2SeqWeights,
@@ -11,4 +12,9 @@ export {
   type TransformerStepperOptions,
   type TransformerStepperState,
 } from './stepper.js';
-export { TRANSFORMER_CONFIG, type TransformerConfig } from './config.js';
+export {
+  TRANSFORMER_CONFIG,
+  TRANSFORMER_POSITIONS,
+  type TransformerConfig,
+  type TransformerPositions,
+} from './config.js';

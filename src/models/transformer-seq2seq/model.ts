@@ -12,19 +12,25 @@
  *
  * Options: `shareEmbeddings` uses one Embedding for both sides (a joint vocabulary: srcVocabSize = tgtVocabSize);
  * `tieOutput` uses the target embedding's weight as the generator's weight (Press & Wolf 2017), keeping only the
- * generator's bias; `positional` picks sinusoidal (default) or learned positional encodings.
+ * generator's bias; `positions` picks sinusoidal (default) or learned positional encodings added to the
+ * embeddings, or positions inside every self-attention: 'rope', 'alibi' or 'relative' (Shaw et al., k =
+ * maxRelativeDistance; see attention/positions.ts), where nothing is added to the embeddings (only dropout
+ * applies there) and the cross-attention takes no positions. `positional` is the older name of the first two.
+ * maxLen bounds the sequences whatever the scheme.
  *
  * Embeddings start N(0, 1/dModel) (the pad row zero), so that after the √dModel scaling they have unit variance,
  * as the positional encodings do (and so that a tied generator starts with small logits).
  *
  * Parameters: `src_embedding.weight`, `tgt_embedding.weight` (absent when shared), `src_pos.embedding.weight`
- * and `tgt_pos.embedding.weight` (learned positions only), `encoder.layers.{i}.…`, `encoder.norm.…`,
+ * and `tgt_pos.embedding.weight` (learned positions only), `encoder.layers.{i}.…` (with relative positions
+ * `….self_attn.relative_key` and `….self_attn.relative_value`, also in the decoder layers), `encoder.norm.…`,
  * `decoder.layers.{i}.…`, `decoder.norm.…`, `generator.weight` (absent when tied) and `generator.bias`.
  *
  * Decoding: `stepper(src, srcPadding)` returns a DecoderStepper for greedyDecode / beamSearch / sampleDecode
  * that keeps a key/value cache per decoder layer (see kv-cache.ts); call eval() first so that dropout is off.
  */
 import { Padding, type PaddingLike } from '../../attention/padding.js';
+import { Dropout } from '../../nn/dropout.js';
 import { Embedding } from '../../nn/embedding.js';
 import { fans, uniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
@@ -39,7 +45,12 @@ import { TransformerEncoder } from '../transformer/encoder.js';
 import { LearnedPositionalEncoding } from '../transformer/learned-positional-encoding.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
 import { defaultsOf } from '../config.js';
-import { TRANSFORMER_CONFIG, type TransformerConfig } from './config.js';
+import {
+  TRANSFORMER_CONFIG,
+  TRANSFORMER_POSITIONS,
+  type TransformerConfig,
+  type TransformerPositions,
+} from './config.js';
 import { TransformerSeq2SeqStepper, type TransformerStepperOptions } from './stepper.js';
 
 const OP = 'TransformerSeq2Seq';
@@ -61,7 +72,7 @@ export interface TransformerSeq2SeqOptions extends Partial<TransformerConfig> {
   activation?: TransformerActivation;
   /** eps of every LayerNorm (default 1e-5). */
   layerNormEps?: number;
-  /** Positional encodings (default 'sinusoidal'). */
+  /** The older name of `positions` 'sinusoidal' or 'learned'; it must agree with `positions` if both are given. */
   positional?: 'sinusoidal' | 'learned';
   /** The padding id of both vocabularies (default 0). */
   padId?: number;
@@ -128,6 +139,23 @@ export class OutputProjection extends Module {
   }
 }
 
+/**
+ * What stands for the positional encoding when positions are inside the attention: dropout(x), the dropout the
+ * encodings apply after their addition. `offset` is accepted and has nothing to do.
+ */
+export class EmbeddingDropout extends Module {
+  readonly dropout: Dropout;
+
+  constructor(p: number, generator?: Generator) {
+    super();
+    this.dropout = this.registerModule('dropout', new Dropout(p, generator));
+  }
+
+  forward(x: Tensor, _options: { offset?: number } = {}): Tensor {
+    return this.dropout.forward(x);
+  }
+}
+
 export class TransformerSeq2Seq extends Module {
   readonly srcVocabSize: number;
   readonly tgtVocabSize: number;
@@ -140,8 +168,11 @@ export class TransformerSeq2Seq extends Module {
   readonly srcEmbedding: Embedding;
   /** The same module as srcEmbedding when shareEmbeddings. */
   readonly tgtEmbedding: Embedding;
-  readonly srcPos: SinusoidalPositionalEncoding | LearnedPositionalEncoding;
-  readonly tgtPos: SinusoidalPositionalEncoding | LearnedPositionalEncoding;
+  /** How positions enter: added to the embeddings, or inside the self-attention (config.ts). */
+  readonly positions: TransformerPositions;
+  /** The positional encodings added to the embeddings (then dropout); only dropout for the in-attention schemes. */
+  readonly srcPos: SinusoidalPositionalEncoding | LearnedPositionalEncoding | EmbeddingDropout;
+  readonly tgtPos: SinusoidalPositionalEncoding | LearnedPositionalEncoding | EmbeddingDropout;
   readonly encoder: TransformerEncoder;
   readonly decoder: TransformerDecoder;
   readonly generator: OutputProjection;
@@ -197,15 +228,30 @@ export class TransformerSeq2Seq extends Module {
       ? this.srcEmbedding
       : this.registerModule('tgt_embedding', embedding(tgtVocab));
 
-    const positional = options.positional ?? 'sinusoidal';
-    if (positional !== 'sinusoidal' && positional !== 'learned')
+    const positional = options.positional;
+    if (positional !== undefined && positional !== 'sinusoidal' && positional !== 'learned')
       fail(OP, `positional must be 'sinusoidal' or 'learned', got ${String(positional)}`);
+    const positions = options.positions ?? positional ?? DEFAULTS.positions;
+    if (!TRANSFORMER_POSITIONS.includes(positions))
+      fail(
+        OP,
+        `positions must be one of ${TRANSFORMER_POSITIONS.join(', ')}, got ${JSON.stringify(positions)}`,
+      );
+    if (positional !== undefined && positional !== positions)
+      fail(
+        OP,
+        `positional '${positional}' and positions '${positions}' disagree (positional is its older name)`,
+      );
+    this.positions = positions;
     const position = () =>
-      positional === 'learned'
+      positions === 'learned'
         ? new LearnedPositionalEncoding(maxLen, dModel, { dropout, batchFirst: true, generator })
-        : new SinusoidalPositionalEncoding(dModel, maxLen, { dropout, batchFirst: true, generator });
+        : positions === 'sinusoidal'
+          ? new SinusoidalPositionalEncoding(dModel, maxLen, { dropout, batchFirst: true, generator })
+          : new EmbeddingDropout(dropout, generator);
     this.srcPos = this.registerModule('src_pos', position());
     this.tgtPos = this.registerModule('tgt_pos', position());
+    const inAttention = positions === 'rope' || positions === 'alibi' || positions === 'relative';
 
     const layer = {
       dModel,
@@ -217,6 +263,8 @@ export class TransformerSeq2Seq extends Module {
       batchFirst: true,
       normFirst: options.normFirst ?? DEFAULTS.normFirst,
       generator,
+      positions: inAttention ? positions : ('none' as const),
+      maxRelativeDistance: options.maxRelativeDistance ?? DEFAULTS.maxRelativeDistance,
     };
     this.encoder = this.registerModule(
       'encoder',

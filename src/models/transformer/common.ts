@@ -3,6 +3,7 @@
  * TransformerDecoderLayer take the same ones), the feed-forward activation, input checks, the stacks' final
  * norm and the positional encodings' addition.
  */
+import { ATTENTION_POSITIONS, type AttentionPositions } from '../../attention/positions.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import { add, gelu, relu, reshape, slice } from '../../tensor/ops/index.js';
@@ -33,6 +34,13 @@ export interface TransformerLayerOptions {
   normFirst?: boolean;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
+  /**
+   * Positions inside the self-attention (default 'none'): 'rope', 'alibi' or 'relative' (see
+   * attention/positions.ts). A decoder layer's cross-attention takes none.
+   */
+  positions?: AttentionPositions;
+  /** k of 'relative' positions (default 16). */
+  maxRelativeDistance?: number;
 }
 
 export interface ResolvedLayerOptions {
@@ -45,6 +53,8 @@ export interface ResolvedLayerOptions {
   batchFirst: boolean;
   normFirst: boolean;
   generator: Generator | undefined;
+  positions: AttentionPositions;
+  maxRelativeDistance: number;
 }
 
 /** Validates the options, naming `op` and the offending option, and fills in torch's defaults. */
@@ -61,9 +71,16 @@ export function resolveLayerOptions(op: string, options: TransformerLayerOptions
     batchFirst: options.batchFirst ?? false,
     normFirst: options.normFirst ?? false,
     generator: options.generator,
+    positions: options.positions ?? 'none',
+    maxRelativeDistance: options.maxRelativeDistance ?? 16,
   };
-  const { dModel, nhead, dimFeedforward } = resolved;
-  requirePositiveIntegers(op, { dModel, nhead, dimFeedforward });
+  const { dModel, nhead, dimFeedforward, maxRelativeDistance } = resolved;
+  requirePositiveIntegers(op, { dModel, nhead, dimFeedforward, maxRelativeDistance });
+  if (!(ATTENTION_POSITIONS as readonly string[]).includes(resolved.positions))
+    fail(
+      op,
+      `positions must be one of ${ATTENTION_POSITIONS.join(', ')}, got ${JSON.stringify(resolved.positions)}`,
+    );
   if (resolved.dModel % resolved.nhead !== 0)
     fail(op, `dModel (${resolved.dModel}) must be divisible by nhead (${resolved.nhead})`);
   if (!(resolved.dropout >= 0 && resolved.dropout <= 1))

@@ -101,7 +101,7 @@ export class TransformerDecoderLayer extends TransformerLayerBase {
     const norm = () => new LayerNorm(o.dModel, { eps: o.layerNormEps });
     // Registered in torch's order, so that namedParameters() lists them as torch's state_dict does.
     this.selfAttn = this.registerModule('self_attn', this.newAttention(o));
-    this.multiheadAttn = this.registerModule('multihead_attn', this.newAttention(o));
+    this.multiheadAttn = this.registerModule('multihead_attn', this.newAttention(o, false));
     this.linear1 = this.registerModule('linear1', new Linear(o.dModel, o.dimFeedforward, { generator }));
     this.dropout = this.registerModule('dropout', new Dropout(o.dropout, generator));
     this.linear2 = this.registerModule('linear2', new Linear(o.dimFeedforward, o.dModel, { generator }));

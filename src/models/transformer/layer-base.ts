@@ -41,14 +41,20 @@ export abstract class TransformerLayerBase extends Module {
     this.normFirst = o.normFirst;
   }
 
-  /** A new attention block of the layer: dModel wide, nhead heads, with the layer's dropout and layout. */
-  protected newAttention(o: ResolvedLayerOptions): MultiHeadAttention {
+  /**
+   * A new attention block of the layer: dModel wide, nhead heads, with the layer's dropout and layout, and for
+   * self-attention the layer's positions (cross-attention takes none).
+   */
+  protected newAttention(o: ResolvedLayerOptions, self = true): MultiHeadAttention {
     return new MultiHeadAttention({
       embedDim: o.dModel,
       numHeads: o.nhead,
       dropout: o.dropout,
       batchFirst: o.batchFirst,
       generator: o.generator,
+      ...(self && o.positions !== 'none'
+        ? { positions: o.positions, maxRelativeDistance: o.maxRelativeDistance }
+        : {}),
     });
   }
 

@@ -33,6 +33,7 @@ export {
 export { sum, mean, max, min, logsumexp, variance, argmax, argmin, sumTo, type Axes } from './reduce.js';
 export { softmax, logSoftmax } from './softmax.js';
 export { entmax15, sparsemax } from './sparsemax.js';
+export { rotary, type RotaryOptions } from './rotary.js';
 export { unbind } from './unbind.js';
 export { gruCell, lstmCell } from './recurrent.js';
 export { linear, type LinearOpOptions } from './linear.js';
