@@ -14,6 +14,10 @@
  *   weights: [B, L, S] averaged over heads, [B, H, L, S] per head (averageAttnWeights false), null when
  *   needWeights is false; without the batch axis for unbatched inputs.
  *
+ * `normalizer` replaces the softmax of every head (sparsemax, entmax15, α-entmax, …; see normalizers.ts). Such a
+ * layer always takes the readable path (projections, scaledDotProductAttention's composed path, out_proj): the
+ * fused kernel's online softmax has no threshold τ to find. With softmax, the default, nothing changes.
+ *
  * Masks follow PyTorch: in a bool mask `true` means "may not attend"; a float mask is added to the scores.
  *   keyPaddingMask [B, S] (unbatched [S]): keys of each batch element to ignore.
  *   attnMask [L, S], or [B·H, L, S] (unbatched [H, L, S]) with one mask per batch element and head (b·H + h).
@@ -51,6 +55,7 @@ import { multiHeadAttentionCore } from '../fused/multi-head-attention.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkNormalizer, type Normalizer } from './normalizers.js';
 import { attendCached, cacheMemory, type MultiHeadAttentionCache } from './multihead-cache.js';
 
 export type { MultiHeadAttentionCache };
@@ -75,6 +80,10 @@ export interface MultiHeadAttentionOptions {
   batchFirst?: boolean;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
+  /** How each head's scores become weights (default 'softmax'); any other takes the readable path. */
+  normalizer?: Normalizer;
+  /** α > 1 of the 'entmax' normaliser (default 1.5); an error with any other normaliser. */
+  alpha?: number;
 }
 
 export interface MultiHeadAttentionForwardOptions {
@@ -118,6 +127,9 @@ export class MultiHeadAttention extends Module {
   /** [3E] (query, key, value biases), or null without bias. */
   readonly inProjBias: Tensor | null;
   readonly outProj: Linear;
+  /** The normaliser of every head, and its α (entmax only). */
+  readonly normalizer: Normalizer;
+  readonly alpha: number | undefined;
   private readonly generator: Generator | undefined;
 
   constructor(options: MultiHeadAttentionOptions) {
@@ -141,6 +153,9 @@ export class MultiHeadAttention extends Module {
     this.dropout = p;
     this.batchFirst = options.batchFirst ?? false;
     this.generator = options.generator;
+    this.normalizer = options.normalizer ?? 'softmax';
+    checkNormalizer(OP, this.normalizer, options.alpha);
+    this.alpha = options.alpha;
 
     const matrix = (rows: number, cols: number) => new Tensor(new Float32Array(rows * cols), [rows, cols]);
     const packed = kdim === embedDim && vdim === embedDim;
@@ -220,8 +235,14 @@ export class MultiHeadAttention extends Module {
     const needWeights = options.needWeights ?? true;
     const dropping = this.training && this.dropout > 0;
     // The fused kernel reads the heads in place and writes them merged: no copies, one in-projection GEMM for
-    // self-attention. It takes a bool key padding mask and the causal mask; its weights are outside the graph.
-    if (mask.additive === null && !dropping && !(needWeights && this.recordsGradient(query, key, value)))
+    // self-attention. It takes a bool key padding mask and the causal mask; its weights are outside the graph. Its
+    // online softmax is the only normaliser it has.
+    if (
+      this.normalizer === 'softmax' &&
+      mask.additive === null &&
+      !dropping &&
+      !(needWeights && this.recordsGradient(query, key, value))
+    )
       return this.forwardFused(query, key, value, mask.keyPadding, options, needWeights);
 
     // Projections and head split: [.., .., E] → [B, H, T, E/H].
@@ -240,6 +261,7 @@ export class MultiHeadAttention extends Module {
       dropout: dropping ? this.dropout : 0,
       training: dropping,
       generator: this.generator,
+      ...this.normalizerOptions(),
     });
     const heads = attended.output;
     const weights = attended.droppedWeights ?? attended.weights;
@@ -249,6 +271,20 @@ export class MultiHeadAttention extends Module {
     const output = this.outProj.forward(reshape(merged, this.batchFirst ? [B, L, E] : [L, B, E]));
     if (!needWeights || !weights) return { output, weights: null };
     return { output, weights: (options.averageAttnWeights ?? true) ? mean(weights, 1) : weights };
+  }
+
+  /**
+   * The normaliser options of scaledDotProductAttention: none for softmax (its call stays as it was); otherwise
+   * the normaliser, its α, and the training mode ('gumbel' samples only in training; dropout is passed as 0 when
+   * it does not apply, so this does not turn it on).
+   */
+  normalizerOptions(): { normalizer?: Normalizer; alpha?: number; training?: boolean } {
+    if (this.normalizer === 'softmax') return {};
+    return {
+      normalizer: this.normalizer,
+      training: this.training,
+      ...(this.alpha === undefined ? {} : { alpha: this.alpha }),
+    };
   }
 
   /** Whether this call records a graph that the returned weights would have to be part of. */
