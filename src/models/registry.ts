@@ -30,6 +30,7 @@ import { checkFields, type ConfigOf, type ConfigSpec, type ConfigValue } from '.
 import { BahdanauSeq2Seq } from './seq2seq/bahdanau-seq2seq.js';
 import {
   checkGruLuong,
+  checkRnnSeq2Seq,
   GRU_BAHDANAU_CONFIG,
   GRU_LUONG_CONFIG,
   type GruBahdanauConfig,
@@ -118,6 +119,8 @@ function rnnSeq2Seq(c: GruBahdanauConfig | GruLuongConfig, sizes: ModelSizes, ge
     numLayers: c.numLayers,
     bidirectional: c.bidirectional,
     dropout: c.dropout,
+    normalizer: c.normalizer,
+    ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
     cell: 'gru' as const,
     padId: PAD_ID,
     generator,
@@ -154,6 +157,7 @@ const REGISTRY = {
     task: 'translate',
     summary: 'GRU encoder + Bahdanau (additive) attention decoder',
     config: GRU_BAHDANAU_CONFIG,
+    check: checkRnnSeq2Seq,
     build: (c, sizes, generator) =>
       builtRnnTranslator(
         new BahdanauSeq2Seq({
@@ -173,6 +177,7 @@ const REGISTRY = {
           ...rnnSeq2Seq(c, sizes, generator),
           score: c.score,
           inputFeeding: c.inputFeeding,
+          ...(c.score === 'location' ? { maxSourceLength: c.maxSourceLength } : {}),
         }),
       ),
   }),
