@@ -27,6 +27,7 @@ import {
   type TransformerClsConfig,
 } from './classifier/config.js';
 import { checkFields, type ConfigOf, type ConfigSpec, type ConfigValue } from './config.js';
+import { checkNormalizerConfig } from './normalizer-config.js';
 import { BahdanauSeq2Seq } from './seq2seq/bahdanau-seq2seq.js';
 import {
   checkGruLuong,
@@ -212,6 +213,7 @@ const REGISTRY = {
     summary: 'BiGRU encoder + attention pooling classifier',
     config: BIGRU_ATTENTION_CONFIG,
     formerKeys: { embedDim: 'embeddingDim' },
+    check: checkNormalizerConfig,
     build: (c: BigruAttentionConfig, sizes, generator) =>
       builtClassifier(
         {
@@ -221,6 +223,8 @@ const REGISTRY = {
           numLayers: c.numLayers,
           attentionUnits: unlessZero(c.attentionUnits),
           dropout: c.dropout,
+          normalizer: c.normalizer,
+          ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
         },
         sizes,
         generator,
@@ -232,7 +236,7 @@ const REGISTRY = {
     summary: 'Transformer encoder + attention pooling classifier',
     config: TRANSFORMER_CLS_CONFIG,
     formerKeys: { embedDim: 'dModel' },
-    check: (c: TransformerClsConfig) => checkHeads(c.dModel, c.nhead, 'dModel'),
+    check: (c: TransformerClsConfig) => checkHeads(c.dModel, c.nhead, 'dModel') ?? checkNormalizerConfig(c),
     build: (c, sizes, generator) =>
       builtClassifier(
         {
@@ -244,6 +248,8 @@ const REGISTRY = {
           maxLen: c.maxLen,
           attentionUnits: unlessZero(c.attentionUnits),
           dropout: c.dropout,
+          normalizer: c.normalizer,
+          ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
         },
         sizes,
         generator,

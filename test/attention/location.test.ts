@@ -3,6 +3,7 @@
 // seq2seq models.
 import { describe, expect, it } from 'vitest';
 import {
+  type AttentionClassifier,
   BahdanauSeq2Seq,
   buildModel,
   Generator,
@@ -122,7 +123,7 @@ describe('LocationAttention', () => {
   });
 });
 
-describe('gru-luong with the location score, and the RNN seq2seq normalisers', () => {
+describe('gru-luong with the location score, and the normalisers of the models', () => {
   const src = new Tensor(Int32Array.from([3, 4, 5, 6, 7, 8, 9, 0, 0, 0]), [2, 5], 'int32');
   const lengths = [5, 2];
   const tgtIn = new Tensor(Int32Array.from([1, 5, 6, 1, 9, 8]), [2, 3], 'int32');
@@ -178,6 +179,37 @@ describe('gru-luong with the location score, and the RNN seq2seq normalisers', (
     for (let t = 0; t < 3; t++) expect(w.slice((3 + t) * 5 + 2, (3 + t) * 5 + 5)).toEqual([0, 0, 0]);
     loss.backward();
     for (const [name, p] of model.namedParameters()) expect(p.grad, name).not.toBeNull();
+  });
+
+  it('the classifiers take the normaliser for their attention pooling from their config', () => {
+    const ids = new Tensor(Int32Array.from([3, 4, 5, 6, 3, 5, 0, 0]), [2, 4], 'int32');
+    const sizes = { vocabSize: 7, numClasses: 3 };
+    for (const [architecture, given] of [
+      ['bigru-attention', { embeddingDim: 4, hiddenSize: 4, normalizer: 'sparsemax' }],
+      [
+        'transformer-cls',
+        { dModel: 4, nhead: 2, dimFeedforward: 4, numLayers: 1, normalizer: 'entmax', entmaxAlpha: 1.3 },
+      ],
+    ] as const) {
+      const built = buildModel(
+        architecture,
+        validateConfig(architecture, given, 'test'),
+        sizes,
+        new Generator(3),
+      );
+      const model = built.model as AttentionClassifier;
+      expect(model.pooling.normalizer).toBe(given.normalizer);
+      model.eval();
+      const { weights } = model.forward(ids);
+      expect(Array.from(weights.data.subarray(6))).toEqual([0, 0]);
+      for (const row of [0, 1]) {
+        const w = Array.from(weights.data.subarray(row * 4, row * 4 + 4));
+        expect(w.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+      }
+    }
+    expect(() => validateConfig('bigru-attention', { entmaxAlpha: 1.3 }, 'f')).toThrow(
+      'f: entmaxAlpha applies to normalizer entmax only, got entmaxAlpha 1.3 with softmax',
+    );
   });
 
   it('rejects entmaxAlpha without the entmax normaliser', () => {

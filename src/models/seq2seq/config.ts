@@ -3,6 +3,7 @@
  * vocabulary sizes from the tokenizers. See ../config.ts for how a declaration is read.
  */
 import { bool, choice, float, int, type ConfigOf } from '../config.js';
+import { checkNormalizerConfig, NORMALIZER_CONFIG } from '../normalizer-config.js';
 
 /** What both share, and RNNSeq2Seq's options take (with these defaults). */
 export const RNN_SEQ2SEQ_CONFIG = {
@@ -11,8 +12,7 @@ export const RNN_SEQ2SEQ_CONFIG = {
   numLayers: int(1, 1, 8, 'recurrent layers of encoder and decoder', { flag: 'layers' }),
   bidirectional: bool(false, 'a bidirectional encoder'),
   dropout: float(0.1, 0, 0.9, 'dropout probability while training'),
-  normalizer: choice('softmax', ['softmax', 'sparsemax', 'entmax15', 'entmax'], 'attention normaliser'),
-  entmaxAlpha: float(1.5, 1.001, 10, 'α of --normalizer entmax (α-entmax: 2 is sparsemax, → 1 softmax)'),
+  ...NORMALIZER_CONFIG,
 };
 
 export const GRU_BAHDANAU_CONFIG = {
@@ -36,12 +36,9 @@ export type RNNSeq2SeqConfig = ConfigOf<typeof RNN_SEQ2SEQ_CONFIG>;
 export type GruBahdanauConfig = ConfigOf<typeof GRU_BAHDANAU_CONFIG>;
 export type GruLuongConfig = ConfigOf<typeof GRU_LUONG_CONFIG>;
 
-/** α is the entmax normaliser's alone: another value with another normaliser is a mistake, not a no-op. */
+/** entmaxAlpha goes with the entmax normaliser only (../normalizer-config.ts). */
 export function checkRnnSeq2Seq(config: RNNSeq2SeqConfig): string | null {
-  const alphaDefault = RNN_SEQ2SEQ_CONFIG.entmaxAlpha.default;
-  return config.entmaxAlpha !== alphaDefault && config.normalizer !== 'entmax'
-    ? `entmaxAlpha applies to normalizer entmax only, got entmaxAlpha ${config.entmaxAlpha} with ${config.normalizer}`
-    : null;
+  return checkNormalizerConfig(config);
 }
 
 /**
