@@ -14,6 +14,8 @@ import {
   paddingMaskFromLengths,
   teacherForcedFused,
   Tensor,
+  TransformerDecoderLayer,
+  TransformerEncoderLayer,
   validateConfig,
 } from '../../src/index.js';
 import { checkParameterGradients, cube, entmaxRow, expectValues, input, softmaxRow } from './reference.js';
@@ -216,5 +218,30 @@ describe('gru-luong with the location score, and the normalisers of the models',
     expect(
       () => new LuongSeq2Seq({ srcVocabSize: 12, embeddingDim: 4, hiddenSize: 4, entmaxAlpha: 1.3 }),
     ).toThrow("LuongSeq2Seq: entmaxAlpha applies to normalizer 'entmax' only, got normalizer 'softmax'");
+  });
+});
+
+describe('Transformer layers with another normaliser', () => {
+  it('hand it to every attention block, which then runs the readable path', () => {
+    const x = input([2, 4, 8], 30);
+    const layer = new TransformerDecoderLayer({
+      dModel: 8,
+      nhead: 2,
+      dimFeedforward: 8,
+      batchFirst: true,
+      dropout: 0,
+      normalizer: 'entmax',
+      alpha: 1.7,
+      generator: new Generator(31),
+    });
+    expect([layer.selfAttn.normalizer, layer.multiheadAttn.normalizer]).toEqual(['entmax', 'entmax']);
+    expect(layer.selfAttn.alpha).toBe(1.7);
+    const softmax = new TransformerEncoderLayer({ dModel: 8, nhead: 2, dimFeedforward: 8, batchFirst: true });
+    expect(softmax.selfAttn.normalizer).toBe('softmax');
+    const y = layer.forward(x, x);
+    expect(Array.from(y.data).every(Number.isFinite)).toBe(true);
+    expect(
+      () => new TransformerEncoderLayer({ dModel: 8, nhead: 2, normalizer: 'sparsemax', alpha: 2 }),
+    ).toThrow("TransformerEncoderLayer: alpha applies to the 'entmax' normaliser only");
   });
 });

@@ -3,6 +3,7 @@
  * TransformerDecoderLayer take the same ones), the feed-forward activation, input checks, the stacks' final
  * norm and the positional encodings' addition.
  */
+import { checkNormalizer, type Normalizer } from '../../attention/normalizers.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import { add, gelu, relu, reshape, slice } from '../../tensor/ops/index.js';
@@ -31,6 +32,12 @@ export interface TransformerLayerOptions {
   batchFirst?: boolean;
   /** Pre-norm (LayerNorm before each block) when true, post-norm (after each residual) when false (default). */
   normFirst?: boolean;
+  /**
+   * How every attention block's heads normalise their scores (default 'softmax'; see attention/normalizers.ts),
+   * and α of 'entmax'. Another normaliser than softmax runs MultiHeadAttention's readable path.
+   */
+  normalizer?: Normalizer;
+  alpha?: number;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
 }
@@ -44,6 +51,8 @@ export interface ResolvedLayerOptions {
   layerNormEps: number;
   batchFirst: boolean;
   normFirst: boolean;
+  normalizer: Normalizer;
+  alpha: number | undefined;
   generator: Generator | undefined;
 }
 
@@ -60,6 +69,8 @@ export function resolveLayerOptions(op: string, options: TransformerLayerOptions
     layerNormEps: options.layerNormEps ?? 1e-5,
     batchFirst: options.batchFirst ?? false,
     normFirst: options.normFirst ?? false,
+    normalizer: options.normalizer ?? 'softmax',
+    alpha: options.alpha,
     generator: options.generator,
   };
   const { dModel, nhead, dimFeedforward } = resolved;
@@ -72,6 +83,7 @@ export function resolveLayerOptions(op: string, options: TransformerLayerOptions
   const a = resolved.activation;
   if (a !== 'relu' && a !== 'gelu' && typeof a !== 'function')
     fail(op, `activation must be 'relu', 'gelu' or a function, got ${String(a)}`);
+  checkNormalizer(op, resolved.normalizer, resolved.alpha);
   return resolved;
 }
 

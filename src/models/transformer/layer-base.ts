@@ -49,6 +49,8 @@ export abstract class TransformerLayerBase extends Module {
       dropout: o.dropout,
       batchFirst: o.batchFirst,
       generator: o.generator,
+      // Only a non-softmax normaliser is passed on: a softmax layer is built exactly as before.
+      ...(o.normalizer === 'softmax' ? {} : { normalizer: o.normalizer, alpha: o.alpha }),
     });
   }
 
