@@ -4,7 +4,7 @@
  *   k̂_j  = prepareKeys(k)_j               the key side of the score, once per set of keys (W1·k, W·k, …)
  *   e_ij = scorePrepared(q_i, k̂_j) (+ b)  the subclass's scoring function, plus an optional learned bias
  *   e_ij = -∞ where masked                 padding, causal, arbitrary masks, or outside a local window
- *   α_i  = normalise(e_i)                  softmax, sparsemax, hard (straight-through) or Gumbel-softmax
+ *   α_i  = normalise(e_i)                  softmax, sparsemax, entmax15, α-entmax, hard or Gumbel-softmax
  *   c_i  = Σ_j α_ij v_j                    the context vector
  *
  * The last three lines are pipeline.ts's `attend`, shared by every attention in attn. A decoder that attends
@@ -37,12 +37,14 @@ import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkWindow, type LocalWindow } from './local.js';
 import { checkMasks } from './masks.js';
-import type { Normalizer } from './normalizers.js';
+import { checkNormalizer, type Normalizer } from './normalizers.js';
 import { attend } from './pipeline.js';
 
 export interface AttentionOptions {
   /** How scores become weights (default 'softmax'). */
   normalizer?: Normalizer;
+  /** α > 1 of the 'entmax' normaliser (default 1.5); an error with any other normaliser. */
+  alpha?: number;
   /** Gumbel-softmax temperature τ (default 1). */
   temperature?: number;
   /** Gumbel-softmax: one-hot forward value with a straight-through gradient. */
@@ -100,6 +102,7 @@ export abstract class Attention extends Module {
     requirePositiveIntegers(this.constructor.name, { queryDim, keyDim });
     this.options = options;
     this.normalizer = options.normalizer ?? 'softmax';
+    checkNormalizer(this.constructor.name, this.normalizer, options.alpha);
     this.window = options.window ?? null;
     if (this.window) checkWindow(this.constructor.name, this.window);
     const bias = options.scoreBias ?? false;
@@ -191,6 +194,7 @@ export abstract class Attention extends Module {
       normalize: {
         temperature: this.options.temperature,
         hard: this.options.hard,
+        alpha: this.options.alpha,
         generator: this.options.generator,
         training: this.training,
       },

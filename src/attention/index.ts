@@ -18,7 +18,8 @@ export { DotAttention, ScaledDotAttention } from './dot.js';
 export { GeneralAttention, BilinearAttention } from './general.js';
 export { AdditiveAttention, BahdanauAttention } from './additive.js';
 export { ConcatAttention } from './concat.js';
-export { luongAttention, type LuongScore } from './luong.js';
+export { luongAttention, LUONG_SCORES, type LuongScore, type LuongAttentionOptions } from './luong.js';
+export { LocationAttention } from './location.js';
 export { outsideWindow, gaussianWindow, type LocalWindow, type LocalKind } from './local.js';
 export {
   MultiHeadAttention,
@@ -33,6 +34,9 @@ export {
   hardAttention,
   gumbelSoftmax,
   normalize,
+  checkNormalizer,
+  NORMALIZERS,
+  DEFAULT_ENTMAX_ALPHA,
   type Normalizer,
   type NormalizeOptions,
   type GumbelSoftmaxOptions,

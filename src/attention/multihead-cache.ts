@@ -115,6 +115,7 @@ export function attendCached(
           dropout: mha.dropout,
           training: mha.training,
           generator,
+          ...mha.normalizerOptions(),
         });
   const merged = reshape(permute(heads, [0, 2, 1, 3]), [B, L, mha.embedDim]);
   const output = mha.outProj.forward(merged);

@@ -14,6 +14,10 @@
  *   weights: [B, L, S] averaged over heads, [B, H, L, S] per head (averageAttnWeights false), null when
  *   needWeights is false; without the batch axis for unbatched inputs.
  *
+ * `normalizer` replaces the softmax of every head (sparsemax, entmax15, α-entmax, …; see normalizers.ts). Such a
+ * layer always takes the readable path (projections, scaledDotProductAttention's composed path, out_proj): the
+ * fused kernel's online softmax has no threshold τ to find. With softmax, the default, nothing changes.
+ *
  * Masks follow PyTorch: in a bool mask `true` means "may not attend"; a float mask is added to the scores.
  *   keyPaddingMask [B, S] (unbatched [S]): keys of each batch element to ignore.
  *   attnMask [L, S], or [B·H, L, S] (unbatched [H, L, S]) with one mask per batch element and head (b·H + h).
@@ -60,6 +64,7 @@ import { multiHeadAttentionCore } from '../fused/multi-head-attention.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkNormalizer, type Normalizer } from './normalizers.js';
 import { attendCached, cacheMemory, type MultiHeadAttentionCache } from './multihead-cache.js';
 import { rotary } from '../tensor/ops/rotary.js';
 import {
@@ -97,6 +102,10 @@ export interface MultiHeadAttentionOptions {
   maxRelativeDistance?: number;
   /** Base of RoPE's frequencies θ_c = base^(−2c/d) (default 10000). */
   rotaryBase?: number;
+  /** How each head's scores become weights (default 'softmax'); any other takes the readable path. */
+  normalizer?: Normalizer;
+  /** α > 1 of the 'entmax' normaliser (default 1.5); an error with any other normaliser. */
+  alpha?: number;
 }
 
 export interface MultiHeadAttentionForwardOptions {
@@ -150,6 +159,9 @@ export class MultiHeadAttention extends Module {
   readonly relativeValue: Tensor | null;
   /** ALiBi's slope of every head; null unless 'alibi'. */
   readonly alibiSlopes: readonly number[] | null;
+  /** The normaliser of every head, and its α (entmax only). */
+  readonly normalizer: Normalizer;
+  readonly alpha: number | undefined;
   private readonly generator: Generator | undefined;
 
   constructor(options: MultiHeadAttentionOptions) {
@@ -173,6 +185,9 @@ export class MultiHeadAttention extends Module {
     this.dropout = p;
     this.batchFirst = options.batchFirst ?? false;
     this.generator = options.generator;
+    this.normalizer = options.normalizer ?? 'softmax';
+    checkNormalizer(OP, this.normalizer, options.alpha);
+    this.alpha = options.alpha;
 
     const matrix = (rows: number, cols: number) => new Tensor(new Float32Array(rows * cols), [rows, cols]);
     const packed = kdim === embedDim && vdim === embedDim;
@@ -212,6 +227,13 @@ export class MultiHeadAttention extends Module {
       fail(OP, `rotaryBase must be > 1, got ${rotaryBase}`);
     if (positions === 'rope' && this.headDim % 2 !== 0)
       fail(OP, `positions 'rope' needs an even head width, got embedDim ${embedDim} / numHeads ${numHeads}`);
+    if ((positions === 'alibi' || positions === 'relative') && this.normalizer !== 'softmax') {
+      // Their scores go through positions.ts's own softmax pipeline.
+      fail(
+        OP,
+        `positions '${positions}' take the softmax normaliser only, got normalizer '${this.normalizer}'`,
+      );
+    }
     this.positions = positions;
     this.maxRelativeDistance = maxRelativeDistance;
     this.rotaryBase = rotaryBase;
@@ -277,9 +299,11 @@ export class MultiHeadAttention extends Module {
     const needWeights = options.needWeights ?? true;
     const dropping = this.training && this.dropout > 0;
     // The fused kernel reads the heads in place and writes them merged: no copies, one in-projection GEMM for
-    // self-attention. It takes a bool key padding mask and the causal mask; its weights are outside the graph.
+    // self-attention. It takes a bool key padding mask and the causal mask; its weights are outside the graph. Its
+    // online softmax is the only normaliser it has.
     if (
       this.positions === 'none' &&
+      this.normalizer === 'softmax' &&
       mask.additive === null &&
       !dropping &&
       !(needWeights && this.recordsGradient(query, key, value))
@@ -314,6 +338,7 @@ export class MultiHeadAttention extends Module {
             dropout: dropping ? this.dropout : 0,
             training: dropping,
             generator: this.generator,
+            ...this.normalizerOptions(),
           });
     const heads = attended.output;
     const weights = attended.droppedWeights ?? attended.weights;
@@ -349,6 +374,20 @@ export class MultiHeadAttention extends Module {
       dropout: dropping ? { p: this.dropout, generator: this.generator } : null,
     });
     return { output: context, weights, ...(dropping ? { droppedWeights: mixed } : {}) };
+  }
+
+  /**
+   * The normaliser options of scaledDotProductAttention: none for softmax (its call stays as it was); otherwise
+   * the normaliser, its α, and the training mode ('gumbel' samples only in training; dropout is passed as 0 when
+   * it does not apply, so this does not turn it on).
+   */
+  normalizerOptions(): { normalizer?: Normalizer; alpha?: number; training?: boolean } {
+    if (this.normalizer === 'softmax') return {};
+    return {
+      normalizer: this.normalizer,
+      training: this.training,
+      ...(this.alpha === undefined ? {} : { alpha: this.alpha }),
+    };
   }
 
   /** Whether this call records a graph that the returned weights would have to be part of. */

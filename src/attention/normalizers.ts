@@ -5,10 +5,15 @@
  *
  *   softmax    a_j = exp(e_j) / Σ_i exp(e_i)                                 dense
  *   sparsemax  a = argmin_{p ∈ Δ} ‖p - e‖², i.e. a_j = max(e_j - τ(e), 0)   sparse (Martins & Astudillo 2016)
+ *   entmax15   a_j = max(e_j/2 - τ(e), 0)²   (1.5-entmax, τ exact by sorting) sparse, smooth on its support
+ *   entmax     a_j = max((α-1)e_j - τ(e), 0)^{1/(α-1)}, any α > 1 (bisection)  α-entmax (Peters et al. 2019)
  *   hard       a = onehot(argmax e), with the gradient of softmax(e)        straight-through
  *   gumbel     a = softmax((e + g) / τ), g_j = -log(-log U_j), U_j ~ U(0,1)  a sample (Jang et al. 2017)
  *
- * `softmax` and `sparsemax` are the tensor ops themselves (their axis defaults to the last).
+ * τ(e) makes each row sum to 1. α-entmax runs from softmax (α → 1) through entmax15 (α = 1.5) to sparsemax
+ * (α = 2) and sparser beyond; 'entmax' with α = 1.5 finds the same weights as 'entmax15' to float32 rounding,
+ * by bisection instead of sorting. `softmax`, `sparsemax`, `entmax15` and `entmaxBisect` are the tensor ops
+ * themselves (their axis defaults to the last).
  */
 import { noGrad } from '../tensor/autograd.js';
 import { zeros } from '../tensor/creation.js';
@@ -18,6 +23,8 @@ import {
   add,
   argmax,
   div,
+  entmax15,
+  entmaxBisect,
   eq,
   max,
   maskedFill,
@@ -26,15 +33,26 @@ import {
   sparsemax,
   sub,
 } from '../tensor/ops/index.js';
+import { checkAlpha } from '../tensor/ops/sparsemax.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export { softmax, sparsemax };
+export { entmax15, entmaxBisect, softmax, sparsemax };
 
 /** The normalisers `normalize` knows by name. */
-export type Normalizer = 'softmax' | 'sparsemax' | 'hard' | 'gumbel';
+export type Normalizer = 'softmax' | 'sparsemax' | 'entmax15' | 'entmax' | 'hard' | 'gumbel';
 
-const NORMALIZERS: readonly Normalizer[] = ['softmax', 'sparsemax', 'hard', 'gumbel'];
+export const NORMALIZERS: readonly Normalizer[] = [
+  'softmax',
+  'sparsemax',
+  'entmax15',
+  'entmax',
+  'hard',
+  'gumbel',
+];
+
+/** α of the 'entmax' normaliser when none is given: 1.5, as the entmax package's EntmaxBisect. */
+export const DEFAULT_ENTMAX_ALPHA = 1.5;
 
 export interface GumbelSoftmaxOptions {
   /** τ > 0 (default 1): small values sharpen the sample towards a one-hot vector, large ones flatten it. */
@@ -46,6 +64,8 @@ export interface GumbelSoftmaxOptions {
 }
 
 export interface NormalizeOptions extends GumbelSoftmaxOptions {
+  /** α > 1 of 'entmax' (default 1.5); given with any other normaliser it is an error. */
+  alpha?: number;
   /**
    * Training mode (default false). Only 'gumbel' looks at it: it samples only in training. In evaluation it
    * is deterministic and adds no noise (g = 0): softmax(e / τ), or with `hard` the one-hot of argmax e, i.e.
@@ -135,12 +155,31 @@ function gumbelNoise(shape: readonly number[], generator: Generator): Tensor {
 }
 
 /**
+ * Checks a normaliser's name and its α, as a layer does when it is built: an unknown name, an α ≤ 1 or not
+ * finite, or an α given with a normaliser other than 'entmax' is an error naming `op`.
+ */
+export function checkNormalizer(op: string, name: unknown, alpha: unknown): void {
+  if (!NORMALIZERS.includes(name as Normalizer)) {
+    const known = NORMALIZERS.map((n) => `'${n}'`).join(', ');
+    fail(op, `unknown normaliser '${String(name)}'; expected one of ${known}`);
+  }
+  if (alpha === undefined) return;
+  if (name !== 'entmax')
+    fail(
+      op,
+      `alpha applies to the 'entmax' normaliser only, got alpha ${String(alpha)} with '${String(name)}'`,
+    );
+  checkAlpha(op, alpha);
+}
+
+/**
  * Applies the normaliser `name` to `scores` along the last axis. `temperature`, `hard` and `generator`
  * concern 'gumbel' only (and are validated only there); 'gumbel' samples only when `training` is true (see
- * `NormalizeOptions.training`).
+ * `NormalizeOptions.training`). `alpha` concerns 'entmax' only.
  */
 export function normalize(name: Normalizer, scores: Tensor, options: NormalizeOptions = {}): Tensor {
   const op = 'normalize';
+  if (options.alpha !== undefined) checkNormalizer(op, name, options.alpha);
   switch (name) {
     case 'softmax':
       checkScores(op, scores);
@@ -148,6 +187,12 @@ export function normalize(name: Normalizer, scores: Tensor, options: NormalizeOp
     case 'sparsemax':
       checkScores(op, scores);
       return sparsemax(scores, -1);
+    case 'entmax15':
+      checkScores(op, scores);
+      return entmax15(scores, -1);
+    case 'entmax':
+      checkScores(op, scores);
+      return entmaxBisect(scores, options.alpha ?? DEFAULT_ENTMAX_ALPHA, -1);
     case 'hard':
       return hardAttention(scores);
     case 'gumbel':

@@ -7,7 +7,7 @@
  *   e = scores                                          [..., Tq, Tk], from any score
  *   e = -∞ where masked                                 key padding, causal, bool masks; float masks are added
  *   e = -∞ outside the local window |j - p_i| > D       local attention (p_i: the aligned positions)
- *   α = normalise(e)                                    softmax, sparsemax, hard or Gumbel-softmax
+ *   α = normalise(e)                                    softmax, sparsemax, entmax15, α-entmax, hard or Gumbel
  *   α = α ⊙ exp(-(j - p_i)² / (2σ²))                    local-p only: the Gaussian that learns p_i
  *   c = α · v                                           (dropout on α first, in training, when asked)
  *
@@ -33,7 +33,7 @@ export interface AttendOptions {
   step?: number;
   /** Local attention: the window and the aligned position p_i of every query, float32 [B, Tq]. */
   window?: { window: LocalWindow; positions: Tensor } | null;
-  /** How scores become weights (default 'softmax'), with its options (temperature, hard, training, …). */
+  /** How scores become weights (default 'softmax'), with its options (temperature, hard, alpha, training, …). */
   normalizer?: Normalizer;
   normalize?: NormalizeOptions;
   /** Dropout on the weights before they mix the values (training only; the weights returned are before it). */

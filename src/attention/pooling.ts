@@ -4,7 +4,7 @@
  * vector rather than a decoder state:
  *
  *   score_j = vᵀ tanh(W h_j + b)        (the learned query folded into b: AdditiveAttention with a fixed query)
- *   α = softmax(score) over the tokens that are not padding (α_j = 0 at padding)
+ *   α = softmax(score) over the tokens that are not padding (α_j = 0 at padding; or another normaliser)
  *   pooled = Σ_j α_j h_j
  *
  * Shapes: h [B, T, D], paddingMask bool [B, T] (true = padding) → pooled [B, D], weights [B, T]. A sequence with
@@ -20,6 +20,7 @@ import { reshape, squeeze, tanh } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkNormalizer, type Normalizer } from './normalizers.js';
 import { attend } from './pipeline.js';
 
 const OP = 'AttentionPooling';
@@ -31,17 +32,32 @@ export interface AttentionPoolingResult {
   weights: Tensor;
 }
 
+export interface AttentionPoolingOptions {
+  generator?: Generator;
+  /** How the scores become weights (default 'softmax'; see normalizers.ts). */
+  normalizer?: Normalizer;
+  /** α > 1 of the 'entmax' normaliser (default 1.5). */
+  alpha?: number;
+}
+
 export class AttentionPooling extends Module {
   readonly W: Linear;
   readonly v: Linear;
+  readonly normalizer: Normalizer;
+  private readonly alpha: number | undefined;
+  private readonly generator: Generator | undefined;
 
   constructor(
     readonly inputDim: number,
     readonly units: number = inputDim,
-    options: { generator?: Generator } = {},
+    options: AttentionPoolingOptions = {},
   ) {
     super();
     requirePositiveIntegers(OP, { inputDim, units });
+    this.normalizer = options.normalizer ?? 'softmax';
+    checkNormalizer(OP, this.normalizer, options.alpha);
+    this.alpha = options.alpha;
+    this.generator = options.generator;
     this.W = this.registerModule('W', new Linear(inputDim, units, { generator: options.generator }));
     this.v = this.registerModule('v', new Linear(units, 1, { bias: false, generator: options.generator }));
   }
@@ -69,7 +85,11 @@ export class AttentionPooling extends Module {
       );
     // One query per sequence: scores [B, 1, T].
     const scores = reshape(squeeze(this.v.forward(tanh(this.W.forward(h))), -1), [b, 1, t]);
-    const { context, weights } = attend(scores, h, { keyPaddingMask: paddingMask });
+    const { context, weights } = attend(scores, h, {
+      keyPaddingMask: paddingMask,
+      normalizer: this.normalizer,
+      normalize: { alpha: this.alpha, generator: this.generator, training: this.training },
+    });
     return { pooled: reshape(context, [b, this.inputDim]), weights: reshape(weights, [b, t]) };
   }
 }

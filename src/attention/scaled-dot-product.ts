@@ -1,7 +1,7 @@
 /**
  * Scaled dot-product attention.
  *
- *   weights = softmax(q·kᵀ · scale + mask),  scale = 1/√d by default
+ *   weights = softmax(q·kᵀ · scale + mask),  scale = 1/√d by default   (or another normaliser, see `normalizer`)
  *   output  = weights · v
  *
  * Shapes: q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv]; leading axes broadcast (typically [B, H]).
@@ -9,9 +9,9 @@
  * A query whose keys are all masked gets zero weights and a zero output, never NaN.
  *
  * Two paths give the same numbers: the fused kernel (tiled with an online softmax: memory grows with T, not T²),
- * taken when the inputs are [B, H, T, d] (or [B, T, d]) without broadcasting, the masks are only key padding
- * and/or causal, there is no dropout, and the weights are not needed as a differentiable result; and the
- * composition of ops otherwise (the scores, then pipeline.ts's `attend`), whose weights take part in autograd.
+ * taken when the normaliser is softmax, the inputs are [B, H, T, d] (or [B, T, d]) without broadcasting, the masks
+ * are only key padding and/or causal, there is no dropout, and the weights are not needed as a differentiable
+ * result; and the composition of ops otherwise (the scores, then pipeline.ts's `attend`), whose weights take part in autograd.
  */
 import { fail } from '../tensor/errors.js';
 import { isGradEnabled } from '../tensor/autograd.js';
@@ -20,6 +20,7 @@ import { matmul, mul, reshape } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkNormalizer, type Normalizer } from './normalizers.js';
 import { attend } from './pipeline.js';
 
 export interface ScaledDotProductOptions {
@@ -37,6 +38,13 @@ export interface ScaledDotProductOptions {
   generator?: Generator;
   /** Return the weights (default true). With false, `weights` is null and the fused kernel can run. */
   needWeights?: boolean;
+  /**
+   * How the scores become weights (default 'softmax'; see normalizers.ts). Any other normaliser takes the
+   * composed path: the fused kernel's online softmax has no threshold τ to find.
+   */
+  normalizer?: Normalizer;
+  /** α > 1 of the 'entmax' normaliser (default 1.5). */
+  alpha?: number;
 }
 
 export interface AttentionResult {
@@ -96,11 +104,13 @@ export function scaledDotProductAttention(
       `keyPaddingMask must be bool [${q.shape[0]}, ${tk}], got ${kpm.dtype} ${formatShape(kpm.shape)}`,
     );
   }
+  const normalizer = options.normalizer ?? 'softmax';
+  checkNormalizer(op, normalizer, options.alpha);
   const scale = options.scale ?? 1 / Math.sqrt(d);
   const needWeights = options.needWeights ?? true;
   const dropping = (options.dropout ?? 0) > 0 && (options.training ?? false);
 
-  if (canFuse(q, k, v, options, needWeights, dropping)) {
+  if (normalizer === 'softmax' && canFuse(q, k, v, options, needWeights, dropping)) {
     const as4 = (t: Tensor) => (t.ndim === 4 ? t : reshape(t, [t.shape[0]!, 1, t.shape[1]!, t.shape[2]!]));
     const fused = fusedAttention(as4(q), as4(k), as4(v), {
       keyPaddingMask: kpm,
@@ -112,12 +122,14 @@ export function scaledDotProductAttention(
     return { output: back(fused.output), weights: fused.weights ? back(fused.weights) : null };
   }
 
-  // The composed path: the scores, then the pipeline every attention shares (masks, softmax, dropout, context).
+  // The composed path: the scores, then the pipeline every attention shares (masks, normaliser, dropout, context).
   const scores = mul(matmul(q, k, { transB: true }), scale);
   const { context, weights, mixed } = attend(scores, v, {
     keyPaddingMask: kpm,
     mask: options.mask,
     causal: options.causal,
+    normalizer,
+    normalize: { alpha: options.alpha, training: options.training ?? false, generator: options.generator },
     dropout: dropping ? { p: options.dropout!, generator: options.generator } : null,
   });
   return {

@@ -361,6 +361,34 @@ export const KERNELS = {
     },
     requires: [['d - (d/2)*2 == 0', 'rotary needs an even number of features d']],
   },
+  entmaxBisect: {
+    doc:
+      'α-entmax for any α > 1 (Peters, Niculae & Martins, 2019; Blondel et al., 2019) of x viewed as [outer, n, ' +
+      'inner] along n: y_j = [(α − 1)x_j − τ]_+^{1/(α−1)} with τ such that the slice sums to 1, found by 50 ' +
+      'halvings of [max − 1, max − n^{1−α}] (max the largest (α − 1)x_j, n the unmasked entries) in double, then ' +
+      'y divided by its sum. -∞ entries get exactly 0; an all -∞ slice gives zeros; a NaN or +∞ gives NaN ' +
+      'throughout.',
+    args: {
+      x: f32('in', 'outer*n*inner'),
+      ...outerNInner,
+      alpha: { kind: 'number', doc: 'α > 1: 2 is sparsemax, α → 1 approaches softmax.' },
+      out: f32('out', 'outer*n*inner'),
+    },
+    requires: [['alpha > 1', 'alpha must be greater than 1']],
+  },
+  entmaxBisectGrad: {
+    doc:
+      'Gradient of entmaxBisect given its output y: with s = y^{2−α} on the support y > 0 (0 off it), ' +
+      'dx = s ⊙ dy − s · (Σ s ⊙ dy) / (Σ s).',
+    args: {
+      y: f32('in', 'outer*n*inner'),
+      dy: f32('in', 'outer*n*inner'),
+      ...outerNInner,
+      alpha: { kind: 'number' },
+      dx: f32('out', 'outer*n*inner'),
+    },
+    requires: [['alpha > 1', 'alpha must be greater than 1']],
+  },
   crossEntropy: {
     doc:
       'Fused log-softmax + cross-entropy over rows of logits [rows, classes] with integer targets: loss_r = lse_r ' +

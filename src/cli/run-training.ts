@@ -111,11 +111,22 @@ function checkTrainingMemory(settings: TrainSettings, hyper: ModelConfig, sizes:
   }
 }
 
+/**
+ * The longest pair (in tokens, with the end token) the model takes, beyond which training drops a pair: a
+ * Transformer's maxLen, the location score's maxSourceLength (it scores that many source positions), no limit
+ * otherwise.
+ */
+function longestPair(modelConfig: ModelConfig): number {
+  if ('maxLen' in modelConfig) return modelConfig.maxLen;
+  if ('score' in modelConfig && modelConfig.score === 'location') return modelConfig.maxSourceLength;
+  return Infinity;
+}
+
 export async function runTraining(settings: TrainSettings, options: RunOptions): Promise<RunOutcome> {
   const t = settings.training;
   const modelConfig = modelOptions(settings);
   checkTrainingMemory(settings, modelConfig, {});
-  const maxLength = 'maxLen' in modelConfig ? modelConfig.maxLen : Infinity;
+  const maxLength = longestPair(modelConfig);
   const data = await prepareData(settings.task, settings.data, t.seed, maxLength, options.resume?.vocabulary);
   for (const note of data.notes) options.note(note);
 

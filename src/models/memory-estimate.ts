@@ -55,7 +55,10 @@ export function estimateParameterCount(
       const units = n('attentionUnits') > 0 ? n('attentionUnits') : hidden;
       const encoder = directions * (gru(e, hidden) + (layers - 1) * gru(encoderOut, hidden));
       const bridge = directions > 1 ? linear(encoderOut, hidden) : 0;
-      const attention = linear(encoderOut, units) + linear(hidden, units) + linear(units, 1);
+      const scorer = linear(encoderOut, units) + linear(hidden, units) + linear(units, 1);
+      // The location score's W_a [maxSourceLength, H] can outgrow every other score.
+      const location = h.score === 'location' ? n('maxSourceLength') * hidden : 0;
+      const attention = Math.max(scorer, location);
       const combine = linear(encoderOut + hidden, hidden);
       const decoder = gru(e + encoderOut + hidden, hidden) + (layers - 1) * gru(hidden, hidden);
       return (vs + vt) * e + encoder + bridge + attention + combine + decoder + linear(hidden, vt);

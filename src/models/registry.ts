@@ -27,9 +27,11 @@ import {
   type TransformerClsConfig,
 } from './classifier/config.js';
 import { checkFields, type ConfigOf, type ConfigSpec, type ConfigValue } from './config.js';
+import { checkNormalizerConfig } from './normalizer-config.js';
 import { BahdanauSeq2Seq } from './seq2seq/bahdanau-seq2seq.js';
 import {
   checkGruLuong,
+  checkRnnSeq2Seq,
   GRU_BAHDANAU_CONFIG,
   GRU_LUONG_CONFIG,
   type GruBahdanauConfig,
@@ -123,6 +125,8 @@ function rnnSeq2Seq(c: GruBahdanauConfig | GruLuongConfig, sizes: ModelSizes, ge
     numLayers: c.numLayers,
     bidirectional: c.bidirectional,
     dropout: c.dropout,
+    normalizer: c.normalizer,
+    ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
     cell: 'gru' as const,
     padId: PAD_ID,
     generator,
@@ -159,6 +163,7 @@ const REGISTRY = {
     task: 'translate',
     summary: 'GRU encoder + Bahdanau (additive) attention decoder',
     config: GRU_BAHDANAU_CONFIG,
+    check: checkRnnSeq2Seq,
     build: (c, sizes, generator) =>
       builtRnnTranslator(
         new BahdanauSeq2Seq({
@@ -178,6 +183,7 @@ const REGISTRY = {
           ...rnnSeq2Seq(c, sizes, generator),
           score: c.score,
           inputFeeding: c.inputFeeding,
+          ...(c.score === 'location' ? { maxSourceLength: c.maxSourceLength } : {}),
         }),
       ),
   }),
@@ -214,6 +220,7 @@ const REGISTRY = {
     summary: 'BiGRU encoder + attention pooling classifier',
     config: BIGRU_ATTENTION_CONFIG,
     formerKeys: { embedDim: 'embeddingDim' },
+    check: checkNormalizerConfig,
     build: (c: BigruAttentionConfig, sizes, generator) =>
       builtClassifier(
         {
@@ -223,6 +230,8 @@ const REGISTRY = {
           numLayers: c.numLayers,
           attentionUnits: unlessZero(c.attentionUnits),
           dropout: c.dropout,
+          normalizer: c.normalizer,
+          ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
         },
         sizes,
         generator,
@@ -234,7 +243,8 @@ const REGISTRY = {
     summary: 'Transformer encoder + attention pooling classifier',
     config: TRANSFORMER_CLS_CONFIG,
     formerKeys: { embedDim: 'dModel' },
-    check: (c: TransformerClsConfig) => checkHeads(c.dModel, c.nhead, 'dModel') ?? checkPositions(c),
+    check: (c: TransformerClsConfig) =>
+      checkHeads(c.dModel, c.nhead, 'dModel') ?? checkPositions(c) ?? checkNormalizerConfig(c),
     build: (c, sizes, generator) =>
       builtClassifier(
         {
@@ -248,6 +258,8 @@ const REGISTRY = {
           maxRelativeDistance: c.maxRelativeDistance,
           attentionUnits: unlessZero(c.attentionUnits),
           dropout: c.dropout,
+          normalizer: c.normalizer,
+          ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
         },
         sizes,
         generator,

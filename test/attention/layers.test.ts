@@ -681,7 +681,7 @@ describe('errors', () => {
 
   it('rejects an unknown Luong score', () => {
     expect(() => luongAttention('bogus' as LuongScore, 4)).toThrow(
-      /^luongAttention: score must be 'dot', 'general' or 'concat', got bogus$/,
+      /^luongAttention: score must be 'dot', 'general', 'concat' or 'location', got bogus$/,
     );
   });
 });

@@ -29,6 +29,7 @@ import {
   mat,
   rowOf,
   scoreFnOf,
+  entmaxRow,
   sparsemaxRow,
 } from './reference.js';
 
@@ -240,6 +241,8 @@ describe.each(LAYERS)('$label: masks', ({ make }) => {
   });
 });
 
+const EVERY_NORMALIZER = ['softmax', 'sparsemax', 'entmax15', 'entmax', 'hard', 'gumbel'] as const;
+
 describe('fully masked queries', () => {
   // Batch 1 is all padding; query 0 of batch 0 is blocked from every key by the mask.
   const keyPaddingMask = paddingMaskFromLengths([5, 0], 5);
@@ -249,7 +252,7 @@ describe('fully masked queries', () => {
     [0, 1, 0, 0, 0],
   ]);
 
-  describe.each(['softmax', 'sparsemax', 'hard', 'gumbel'] as const)('%s', (normalizer) => {
+  describe.each(EVERY_NORMALIZER)('%s', (normalizer) => {
     it.each(LAYERS)('$label: zero weights, zero context, finite gradients', ({ make }) => {
       const layer = make(new Generator(12), normalizer);
       if (normalizer === 'gumbel') layer.eval();
@@ -346,6 +349,24 @@ describe('masked gradients', () => {
     });
     expectValues(r.weights, hand.weights, 'weights');
     expectZeroWhere(r.weights, blocked);
+  });
+  it('entmax15 and α-entmax under masks match the hand computation', () => {
+    for (const [normalizer, alpha] of [
+      ['entmax15', 1.5],
+      ['entmax', 1.5],
+    ] as const) {
+      const layer = new DotAttention(4, { normalizer });
+      const { query, keys, values } = data(22);
+      const keyPaddingMask = paddingMaskFromLengths([5, 4]);
+      const blocked = (b: number, i: number, j: number) => (b === 1 && j === 4) || j > i + 1;
+      const r = layer.forward(query, keys, values, { keyPaddingMask, causal: true, step: 1 });
+      const hand = handAttention(scoreFnOf(layer), cube(query), cube(keys), cube(values), {
+        blocked,
+        normalise: (e) => entmaxRow(e, alpha),
+      });
+      expectValues(r.weights, hand.weights, 'weights');
+      expectZeroWhere(r.weights, blocked);
+    }
   });
 });
 

@@ -274,8 +274,8 @@ describe('normalizers: errors', () => {
   const ints = tensor([[1, 2, 3]], { dtype: 'int32' });
 
   it('rejects unknown normalisers with the known names', () => {
-    expect(() => normalize('entmax' as Normalizer, x)).toThrow(
-      /normalize: unknown normaliser 'entmax'; expected one of 'softmax', 'sparsemax', 'hard', 'gumbel'/,
+    expect(() => normalize('maxout' as Normalizer, x)).toThrow(
+      /normalize: unknown normaliser 'maxout'; expected one of 'softmax', 'sparsemax', 'entmax15', 'entmax', 'hard', 'gumbel'/,
     );
   });
 

@@ -221,6 +221,24 @@ export function sparsemaxRow(e: Vec): Vec {
   return e.map((x) => Math.max(x - tau, 0));
 }
 
+/**
+ * α-entmax of a row (Peters, Niculae & Martins 2019) in double, by 200 halvings of τ:
+ * max((α-1)e_j - τ, 0)^{1/(α-1)} with Σ = 1; -∞ gets 0.
+ */
+export function entmaxRow(e: Vec, alpha: number): Vec {
+  const z = e.filter((x) => x !== -Infinity).map((x) => (alpha - 1) * x);
+  if (z.length === 0) return e.map(() => 0);
+  const p = (tau: number) => z.reduce((s, x) => s + Math.max(x - tau, 0) ** (1 / (alpha - 1)), 0);
+  let lo = Math.max(...z) - 1; // the sum is ≥ 1 here
+  let hi = Math.max(...z); // and 0 here
+  for (let it = 0; it < 200; it++) {
+    const mid = (lo + hi) / 2;
+    if (p(mid) >= 1) lo = mid;
+    else hi = mid;
+  }
+  return e.map((x) => (x === -Infinity ? 0 : Math.max((alpha - 1) * x - lo, 0) ** (1 / (alpha - 1))));
+}
+
 /** The Gumbel-softmax sample of one row, drawing U from `generator` as the library does (τ = 1 by default). */
 export function gumbelRow(e: Vec, generator: Generator, tau = 1): Vec {
   const z = e.map((x) => (x - Math.log(-Math.log(generator.uniform() + 2 ** -25))) / tau);

@@ -157,6 +157,68 @@ describe('attn train → translate → eval (translation)', () => {
     expect(readFileSync(join(dir, 'latest.json'), 'utf8')).toBe(before);
   });
 
+  it('trains gru-luong with the location score and an entmax normaliser, saved in its config', async () => {
+    const dir = join(tmp.dir, 'location');
+    const train = await attn([
+      'train',
+      '--arch',
+      'gru-luong',
+      '--score',
+      'location',
+      '--max-source-length',
+      '12',
+      '--normalizer',
+      'entmax',
+      '--entmax-alpha',
+      '1.3',
+      '--builtin',
+      'reversal',
+      '--count',
+      '60',
+      '--embedding-dim',
+      '8',
+      '--hidden-size',
+      '8',
+      '--max-steps',
+      '2',
+      '--quiet',
+      '--out',
+      dir,
+    ]);
+    expect(train.stderr).toBe('');
+    expect(train.code).toBe(0);
+    const latest = JSON.parse(readFileSync(join(dir, 'latest.json'), 'utf8')) as { latest: string };
+    const config = JSON.parse(readFileSync(join(dir, latest.latest, 'config.json'), 'utf8')) as {
+      model: Record<string, unknown>;
+    };
+    expect(config.model).toMatchObject({
+      score: 'location',
+      maxSourceLength: 12,
+      normalizer: 'entmax',
+      entmaxAlpha: 1.3,
+    });
+    const r = await attn(['translate', '--checkpoint', dir, '--max-length', '3', 'a b c']);
+    expect(r.code).toBe(0);
+    const long = await attn(['translate', '--checkpoint', dir, 'a b c d e f g h i j k l m n o p']);
+    expect(long.code).not.toBe(0);
+    expect(long.stderr).toContain(
+      'LocationAttention: the source has 17 positions, more than maxSourceLength 12',
+    );
+    const wrong = await attn([
+      'train',
+      '--arch',
+      'gru-luong',
+      '--max-source-length',
+      '12',
+      '--builtin',
+      'reversal',
+      '--out',
+      join(dir, 'x'),
+    ]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('maxSourceLength applies to the location score only, got score general');
+  });
+
   it('trains and runs a Transformer, whose attention has layers and heads', async () => {
     const dir = join(tmp.dir, 'tf');
     const train = await attn([

@@ -24,6 +24,7 @@ const CASES: [Architecture, Record<string, ConfigValue>, ModelSizes][] = [
   ],
   ['gru-luong', { embeddingDim: 8, hiddenSize: 16, score: 'dot', inputFeeding: false }, translate],
   ['gru-luong', { embeddingDim: 12, hiddenSize: 8, score: 'general' }, translate],
+  ['gru-luong', { embeddingDim: 12, hiddenSize: 8, score: 'location', maxSourceLength: 300 }, translate],
   [
     'transformer',
     { dModel: 16, nhead: 2, numEncoderLayers: 2, numDecoderLayers: 1, dimFeedforward: 24, maxLen: 10 },

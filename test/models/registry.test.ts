@@ -40,7 +40,16 @@ describe('validateConfig', () => {
       'run/config.json: hiddenSize must be an integer in [1, 4096], got 0',
     );
     expect(() => validateConfig('gru-luong', { score: 'cosine' }, 'f')).toThrow(
-      'f: score must be one of dot, general, concat, got "cosine"',
+      'f: score must be one of dot, general, concat, location, got "cosine"',
+    );
+    expect(() => validateConfig('gru-luong', { score: 'dot', maxSourceLength: 50 }, 'f')).toThrow(
+      'f: maxSourceLength applies to the location score only, got score dot',
+    );
+    expect(() => validateConfig('gru-bahdanau', { entmaxAlpha: 1.3 }, 'f')).toThrow(
+      'f: entmaxAlpha applies to normalizer entmax only, got entmaxAlpha 1.3 with softmax',
+    );
+    expect(() => validateConfig('gru-luong', { normalizer: 'entmax', entmaxAlpha: 1 }, 'f')).toThrow(
+      'f: entmaxAlpha must be a number in [1.001, 10], got 1',
     );
     expect(() => validateConfig('transformer', { normFirst: 1 }, 'f')).toThrow(
       'f: normFirst must be true or false, got 1',
@@ -97,13 +106,16 @@ describe('attn train flags from the config declarations', () => {
         'dropout',
         'embedding-dim',
         'encoder-layers',
+        'entmax-alpha',
         'ff-dim',
         'heads',
         'hidden-size',
         'layers',
         'max-len',
         'max-relative-distance',
+        'max-source-length',
         'no-input-feeding',
+        'normalizer',
         'positions',
         'post-norm',
         'score',

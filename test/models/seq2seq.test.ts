@@ -372,12 +372,19 @@ describe('LuongSeq2Seq', () => {
     ['local-m', { kind: 'local-m', halfWidth: 1 }],
     ['local-p', { kind: 'local-p', halfWidth: 2 }],
   ];
-  const scores: LuongScore[] = ['dot', 'general', 'concat'];
+  const scores: LuongScore[] = ['dot', 'general', 'concat', 'location'];
+  /** The location score scores a fixed number of source positions: more than the 5 of these batches. */
+  const sourceLength = (score: LuongScore) => (score === 'location' ? { maxSourceLength: 7 } : {});
 
   for (const score of scores) {
     for (const [label, window] of windows) {
       it(`${score}, ${label}: shapes, masking, and gradients to every parameter`, () => {
-        const model = luong({ score, window, cell: score === 'concat' ? 'lstm' : 'gru' });
+        const model = luong({
+          score,
+          window,
+          cell: score === 'concat' ? 'lstm' : 'gru',
+          ...sourceLength(score),
+        });
         const tgtOut = ids([
           [5, 6, 7, EOS],
           [9, 8, 4, EOS],
@@ -419,6 +426,7 @@ describe('LuongSeq2Seq', () => {
             encoderDim: D,
             score,
             window,
+            ...sourceLength(score),
             generator: new Generator(9),
           });
           const g = new Generator(10);

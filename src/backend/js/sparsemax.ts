@@ -151,3 +151,109 @@ export function entmax15Grad({ y, dy, outer, n, inner, dx }: KernelArgs<'entmax1
     }
   }
 }
+
+/** Halvings of τ's bracket in entmaxBisect (see its comment for why this many). */
+const BISECTIONS = 50;
+
+/**
+ * α-entmax for any α > 1 (Peters, Niculae & Martins, 2019; Blondel, Martins & Niculae, 2019) along n of x viewed
+ * as [outer, n, inner], by bisection on the threshold:
+ *
+ *   y_j = [z_j − τ]_+^{1/(α−1)},  z = (α − 1)(x − max x),  τ such that Σ_j y_j = 1.
+ *
+ * Σ_j [z_j − τ]_+^{1/(α−1)} falls as τ rises; at τ = −1 the top entry alone gives 1, and at τ = −m^{1−α} (m the
+ * entries that are not -∞) each term is at most 1/m, so τ lies in [−1, −m^{1−α}], a bracket narrower than 1.
+ * Each step halves it, keeping the end where the sum is ≥ 1. The count is fixed (50, as in the entmax
+ * package), not a tolerance: after 50 halvings the bracket is under 2⁻⁵⁰, and a shift δ of τ moves y_j by
+ * y_j^{2−α}·δ/(α − 1), under 2⁻⁵⁰·10³ ≈ 10⁻¹² for α ≥ 1.001, far below float32's 2⁻²⁴ ≈ 6·10⁻⁸; a fixed count
+ * also makes the work, and so the bits, the same on every input. y at the low end, divided by its sum, then sums
+ * to 1 to the rounding of float32.
+ *
+ * -∞ entries take no part and get exactly 0; an all -∞ slice gives zeros; a NaN or +∞ gives NaN throughout.
+ * Everything is in double, rounded to float once per output. α = 2 gives sparsemax, α = 1.5 entmax15 (exactly,
+ * up to the bisection's error), and α → 1 approaches softmax.
+ */
+export function entmaxBisect({ x, outer, n, inner, alpha, out }: KernelArgs<'entmaxBisect'>): void {
+  const power = 1 / (alpha - 1);
+  const z = new Float64Array(n);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      const end = base + n * inner;
+      let m = 0;
+      let max = -Infinity;
+      let invalid = false;
+      for (let p = base; p < end; p += inner) {
+        const v = x[p]!;
+        if (v === -Infinity) continue;
+        if (v !== v || v === Infinity) invalid = true;
+        if (v > max) max = v;
+        m++;
+      }
+      if (invalid || m === 0) {
+        for (let p = base; p < end; p += inner) out[p] = invalid ? NaN : 0;
+        continue;
+      }
+      m = 0;
+      for (let p = base; p < end; p += inner) if (x[p]! !== -Infinity) z[m++] = (alpha - 1) * (x[p]! - max);
+      let lo = -1;
+      let width = 1 - Math.pow(m, 1 - alpha);
+      for (let it = 0; it < BISECTIONS; it++) {
+        width /= 2;
+        const tau = lo + width;
+        let sum = 0;
+        for (let j = 0; j < m; j++) if (z[j]! > tau) sum += Math.pow(z[j]! - tau, power);
+        if (sum >= 1) lo = tau;
+      }
+      let sum = 0;
+      for (let j = 0; j < m; j++) {
+        const y = z[j]! > lo ? Math.pow(z[j]! - lo, power) : 0;
+        z[j] = y;
+        sum += y;
+      }
+      m = 0;
+      for (let p = base; p < end; p += inner) out[p] = x[p]! === -Infinity ? 0 : z[m++]! / sum;
+    }
+  }
+}
+
+/**
+ * Gradient of α-entmax given its output y. On the support y_j = (z_j − τ)^{1/(α−1)} with z = (α − 1)x, so
+ * dy_j = y_j^{2−α}(dx_j − dτ/(α − 1)), and Σ dy = 0 fixes dτ; with s = y^{2−α} on the support (0 off it):
+ *
+ *   dx = s ⊙ g − s · (Σ s ⊙ g) / (Σ s)
+ *
+ * (the Jacobian diag(s) − s·sᵀ/Σs is symmetric). α = 1.5 gives entmax15Grad's s = √y, α = 2 sparsemax's 0/1.
+ * The sums are in double.
+ */
+export function entmaxBisectGrad({
+  y,
+  dy,
+  outer,
+  n,
+  inner,
+  alpha,
+  dx,
+}: KernelArgs<'entmaxBisectGrad'>): void {
+  const power = 2 - alpha;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      const end = base + n * inner;
+      let sumS = 0;
+      let sumSG = 0;
+      for (let p = base; p < end; p += inner) {
+        const v = y[p]!;
+        if (!(v > 0)) continue;
+        const s = Math.pow(v, power);
+        sumS += s;
+        sumSG += s * dy[p]!;
+      }
+      const q = sumS > 0 ? sumSG / sumS : 0;
+      for (let p = base; p < end; p += inner) {
+        const v = y[p]!;
+        dx[p] = v > 0 ? Math.pow(v, power) * (dy[p]! - q) : 0;
+      }
+    }
+  }
+}

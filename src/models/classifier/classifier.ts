@@ -200,7 +200,11 @@ export class AttentionClassifier extends Module {
     }
     this.pooling = this.registerModule(
       'pooling',
-      new AttentionPooling(this.outputDim, options.attentionUnits ?? this.outputDim, { generator }),
+      new AttentionPooling(this.outputDim, options.attentionUnits ?? this.outputDim, {
+        generator,
+        normalizer: options.normalizer,
+        ...(options.entmaxAlpha === undefined ? {} : { alpha: options.entmaxAlpha }),
+      }),
     );
     this.classifier = this.registerModule(
       'classifier',

@@ -61,7 +61,11 @@ export class BahdanauDecoder extends RNNAttentionDecoderBase {
       fail(this.op, `attentionUnits must be a positive integer, got ${units}`);
     this.attention = this.registerModule(
       'attention',
-      new AdditiveAttention(hiddenSize, encoderDim, units, { generator: options.generator }),
+      new AdditiveAttention(hiddenSize, encoderDim, units, {
+        generator: options.generator,
+        normalizer: options.normalizer,
+        alpha: options.alpha,
+      }),
     );
   }
 

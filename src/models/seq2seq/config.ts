@@ -3,6 +3,7 @@
  * vocabulary sizes from the tokenizers. See ../config.ts for how a declaration is read.
  */
 import { bool, choice, float, int, type ConfigOf } from '../config.js';
+import { checkNormalizerConfig, NORMALIZER_CONFIG } from '../normalizer-config.js';
 
 /** What both share, and RNNSeq2Seq's options take (with these defaults). */
 export const RNN_SEQ2SEQ_CONFIG = {
@@ -11,6 +12,7 @@ export const RNN_SEQ2SEQ_CONFIG = {
   numLayers: int(1, 1, 8, 'recurrent layers of encoder and decoder', { flag: 'layers' }),
   bidirectional: bool(false, 'a bidirectional encoder'),
   dropout: float(0.1, 0, 0.9, 'dropout probability while training'),
+  ...NORMALIZER_CONFIG,
 };
 
 export const GRU_BAHDANAU_CONFIG = {
@@ -20,7 +22,13 @@ export const GRU_BAHDANAU_CONFIG = {
 
 export const GRU_LUONG_CONFIG = {
   ...RNN_SEQ2SEQ_CONFIG,
-  score: choice('general', ['dot', 'general', 'concat'], 'Luong score'),
+  score: choice('general', ['dot', 'general', 'concat', 'location'], 'Luong score'),
+  maxSourceLength: int(
+    100,
+    1,
+    8192,
+    'source positions the location score covers (longer training pairs are dropped, longer inputs an error)',
+  ),
   inputFeeding: bool(true, 'feed the attentional state back in', { flag: 'no-input-feeding' }),
 };
 
@@ -28,9 +36,19 @@ export type RNNSeq2SeqConfig = ConfigOf<typeof RNN_SEQ2SEQ_CONFIG>;
 export type GruBahdanauConfig = ConfigOf<typeof GRU_BAHDANAU_CONFIG>;
 export type GruLuongConfig = ConfigOf<typeof GRU_LUONG_CONFIG>;
 
-/** The dot score compares decoder and encoder states directly, so both must be H wide. */
+/** entmaxAlpha goes with the entmax normaliser only (../normalizer-config.ts). */
+export function checkRnnSeq2Seq(config: RNNSeq2SeqConfig): string | null {
+  return checkNormalizerConfig(config);
+}
+
+/**
+ * The dot score compares decoder and encoder states directly, so both must be H wide; maxSourceLength is the
+ * location score's alone.
+ */
 export function checkGruLuong(config: GruLuongConfig): string | null {
-  return config.score === 'dot' && config.bidirectional
-    ? 'the dot score needs a unidirectional encoder (bidirectional false)'
-    : null;
+  if (config.score === 'dot' && config.bidirectional)
+    return 'the dot score needs a unidirectional encoder (bidirectional false)';
+  if (config.score !== 'location' && config.maxSourceLength !== GRU_LUONG_CONFIG.maxSourceLength.default)
+    return `maxSourceLength applies to the location score only, got score ${config.score}`;
+  return checkRnnSeq2Seq(config);
 }

@@ -13,6 +13,7 @@
  *
  * Dropout (training mode only) applies to the target embeddings, between layers, and to the vector fed to `fc`.
  */
+import type { Normalizer } from '../../attention/normalizers.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Embedding } from '../../nn/embedding.js';
 import { Linear } from '../../nn/linear.js';
@@ -47,6 +48,9 @@ export interface RNNDecoderOptions {
   dropout?: number;
   /** The <pad> id: its embedding row stays zero and gets no gradient. */
   paddingIdx?: number;
+  /** How the attention's scores become weights (default 'softmax'), and α of 'entmax'. */
+  normalizer?: Normalizer;
+  alpha?: number;
   generator?: Generator;
 }
 

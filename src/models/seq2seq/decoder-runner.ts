@@ -4,7 +4,8 @@
  *
  *   teacher forcing throughout (ratio 1): the target embeddings' terms of every step are projected at once, then
  *     - fused, when a fused sequence op computes this decoder: `bahdanauGruSequence` for a one-layer GRU
- *       Bahdanau decoder (the same arithmetic as the step loop, in one kernel call per direction of autograd);
+ *       Bahdanau decoder with softmax attention (the same arithmetic as the step loop, in one kernel call per
+ *       direction of autograd);
  *     - otherwise the step loop: `decoder.core` (the formula of the decoder's header) once per step;
  *     and `fc` is applied once to every step's output.
  *   scheduled sampling (ratio < 1): `decoder.step` per step, fed the gold token or the model's own argmax.
@@ -81,6 +82,8 @@ export function teacherForcedFused(
   w: RNNDecoderWeights = decoder.prepare(),
 ): RNNDecoderForwardResult | null {
   if (decoder.kind !== 'bahdanau' || decoder.cell !== 'gru' || decoder.numLayers !== 1) return null;
+  // The fused op normalises with softmax only.
+  if (decoder.attention.normalizer !== 'softmax') return null;
   const embedded = embedSequence(decoder, decoder.embeddingPart, tgtIn, w);
   const { W2, V } = decoder.attention;
   const r = bahdanauGruSequence({

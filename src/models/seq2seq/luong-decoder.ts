@@ -3,7 +3,8 @@
  *
  *   x_t   = [Embedding(y_{t−1}); h̃_{t−1}]        input feeding (h̃_0 = 0); just the embedding without it
  *   h_t   = GRU/LSTM step(x_t, h_{t−1})          (every layer; the top layer's h_t is the query)
- *   α_t   = normalise(score(h_t, k_j))           'dot' h·k, 'general' h·(W k), 'concat' vᵀ tanh(W [h; k]);
+ *   α_t   = normalise(score(h_t, k_j))           'dot' h·k, 'general' h·(W k), 'concat' vᵀ tanh(W [h; k]),
+ *                                                 'location' (W_a h_t)_j (the state alone, j < maxSourceLength);
  *                                                 padding masked; global, or local (window) around p_t:
  *                                                 local-m p_t = t, local-p p_t = (S − 1)·σ(v_pᵀ tanh(W_p h_t))
  *                                                 with the weights scaled by a Gaussian (see attention/local.ts)
@@ -11,12 +12,12 @@
  *   h̃_t   = tanh(W_c [c_t; h_t])                 the attentional state (W_c without bias, as the paper)
  *   logits_t = fc(h̃_t)                           (the paper's W_s)
  *
- * The attention layer is attention/'s DotAttention, GeneralAttention or ConcatAttention (its parameters, names
- * and window). Its encoder-side half — W k for 'general', W_k k + b for 'concat' — is `prepareKeys`, run once per
+ * The attention layer is attention/'s DotAttention, GeneralAttention, ConcatAttention or LocationAttention (its
+ * parameters, names, window and normaliser). Its encoder-side half — W k for 'general', W_k k + b for 'concat' — is `prepareKeys`, run once per
  * batch (`init`), so a step costs O(S·H) instead of O(S·H²). decoder-runner.ts runs whole sequences.
  *
  * Parameters (standalone): `embedding.weight`, `rnn.*` (weight_ih_l0 [G·H, embeddingDim + H], embedding columns
- * first), `fc.*`, `attention.*` (`W.weight` for general; `W.*`, `v.weight` for concat; `Wp.weight`, `vp.weight`
+ * first), `fc.*`, `attention.*` (`W.weight` for general and location; `W.*`, `v.weight` for concat; `Wp.weight`, `vp.weight`
  * for local-p), `W_c.weight` [H, encoderDim + H].
  */
 import { lastKeyPositions, type Attention } from '../../attention/attention.js';
@@ -24,6 +25,7 @@ import { ConcatAttention } from '../../attention/concat.js';
 import { DotAttention } from '../../attention/dot.js';
 import { GeneralAttention } from '../../attention/general.js';
 import { checkWindow, type LocalWindow } from '../../attention/local.js';
+import { LocationAttention } from '../../attention/location.js';
 import type { LuongScore } from '../../attention/luong.js';
 import { Linear } from '../../nn/linear.js';
 import { fail } from '../../tensor/errors.js';
@@ -51,6 +53,8 @@ export interface LuongDecoderOptions extends RNNDecoderOptions {
   window?: LocalWindow | null;
   /** Feed h̃_{t−1} into the recurrence beside the embedding (default true). */
   inputFeeding?: boolean;
+  /** 'location' only (and required there): the longest source W_a scores. */
+  maxSourceLength?: number;
 }
 
 /** Layer 0's input x_t = [embedding; h̃_{t−1}]: the embedding is part 0, the fed-back h̃ part 1. */
@@ -78,7 +82,14 @@ export class LuongDecoder extends RNNAttentionDecoderBase {
     this.score = options.score ?? 'general';
     this.window = options.window ?? null;
     if (this.window) checkWindow(op, this.window);
-    const attentionOptions = { window: this.window, generator: options.generator };
+    const attentionOptions = {
+      window: this.window,
+      generator: options.generator,
+      ...(options.normalizer === undefined ? {} : { normalizer: options.normalizer }),
+      ...(options.alpha === undefined ? {} : { alpha: options.alpha }),
+    };
+    if (options.maxSourceLength !== undefined && this.score !== 'location')
+      fail(op, `maxSourceLength applies to the 'location' score only, got score '${String(this.score)}'`);
     switch (this.score) {
       case 'dot':
         if (D !== H)
@@ -91,8 +102,13 @@ export class LuongDecoder extends RNNAttentionDecoderBase {
       case 'concat':
         this.attention = new ConcatAttention(H, D, H, attentionOptions);
         break;
+      case 'location':
+        if (options.maxSourceLength === undefined)
+          fail(op, "the 'location' score needs maxSourceLength (the longest source it scores)");
+        this.attention = new LocationAttention(H, D, options.maxSourceLength, attentionOptions);
+        break;
       default:
-        fail(op, `score must be 'dot', 'general' or 'concat', got ${String(this.score)}`);
+        fail(op, `score must be 'dot', 'general', 'concat' or 'location', got ${String(this.score)}`);
     }
     this.registerModule('attention', this.attention);
     this.Wc = this.registerModule('W_c', new Linear(D + H, H, { bias: false, generator: options.generator }));

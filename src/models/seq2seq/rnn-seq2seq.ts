@@ -119,7 +119,11 @@ export abstract class RNNSeq2Seq extends Module {
       numLayers: options.numLayers ?? DEFAULTS.numLayers,
       bidirectional: options.bidirectional ?? DEFAULTS.bidirectional,
       dropout: options.dropout ?? DEFAULTS.dropout,
+      normalizer: options.normalizer ?? DEFAULTS.normalizer,
+      entmaxAlpha: options.entmaxAlpha ?? DEFAULTS.entmaxAlpha,
     });
+    if (options.entmaxAlpha !== undefined && hyper.normalizer !== 'entmax')
+      fail(op, `entmaxAlpha applies to normalizer 'entmax' only, got normalizer '${hyper.normalizer}'`);
     this.encoder = new RNNEncoder({
       vocabSize: options.srcVocabSize,
       embeddingDim: hyper.embeddingDim,
@@ -144,6 +148,8 @@ export abstract class RNNSeq2Seq extends Module {
       numLayers: this.hyper.numLayers,
       dropout: this.hyper.dropout,
       paddingIdx: options.padId,
+      normalizer: this.hyper.normalizer,
+      ...(this.hyper.normalizer === 'entmax' ? { alpha: this.hyper.entmaxAlpha } : {}),
       generator: options.generator,
     };
   }

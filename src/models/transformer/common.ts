@@ -4,6 +4,7 @@
  * norm and the positional encodings' addition.
  */
 import { ATTENTION_POSITIONS, type AttentionPositions } from '../../attention/positions.js';
+import { checkNormalizer, type Normalizer } from '../../attention/normalizers.js';
 import { LayerNorm } from '../../nn/layer-norm.js';
 import { fail, requirePositiveIntegers } from '../../tensor/errors.js';
 import { add, gelu, relu, reshape, slice } from '../../tensor/ops/index.js';
@@ -32,6 +33,12 @@ export interface TransformerLayerOptions {
   batchFirst?: boolean;
   /** Pre-norm (LayerNorm before each block) when true, post-norm (after each residual) when false (default). */
   normFirst?: boolean;
+  /**
+   * How every attention block's heads normalise their scores (default 'softmax'; see attention/normalizers.ts),
+   * and α of 'entmax'. Another normaliser than softmax runs MultiHeadAttention's readable path.
+   */
+  normalizer?: Normalizer;
+  alpha?: number;
   /** Source of randomness for initialisation and dropout (the global seeded generator by default). */
   generator?: Generator;
   /**
@@ -52,6 +59,8 @@ export interface ResolvedLayerOptions {
   layerNormEps: number;
   batchFirst: boolean;
   normFirst: boolean;
+  normalizer: Normalizer;
+  alpha: number | undefined;
   generator: Generator | undefined;
   positions: AttentionPositions;
   maxRelativeDistance: number;
@@ -70,6 +79,8 @@ export function resolveLayerOptions(op: string, options: TransformerLayerOptions
     layerNormEps: options.layerNormEps ?? 1e-5,
     batchFirst: options.batchFirst ?? false,
     normFirst: options.normFirst ?? false,
+    normalizer: options.normalizer ?? 'softmax',
+    alpha: options.alpha,
     generator: options.generator,
     positions: options.positions ?? 'none',
     maxRelativeDistance: options.maxRelativeDistance ?? 16,
@@ -89,6 +100,7 @@ export function resolveLayerOptions(op: string, options: TransformerLayerOptions
   const a = resolved.activation;
   if (a !== 'relu' && a !== 'gelu' && typeof a !== 'function')
     fail(op, `activation must be 'relu', 'gelu' or a function, got ${String(a)}`);
+  checkNormalizer(op, resolved.normalizer, resolved.alpha);
   return resolved;
 }
 

@@ -55,6 +55,8 @@ export abstract class TransformerLayerBase extends Module {
       ...(self && o.positions !== 'none'
         ? { positions: o.positions, maxRelativeDistance: o.maxRelativeDistance }
         : {}),
+      // Only a non-softmax normaliser is passed on: a softmax layer is built exactly as before.
+      ...(o.normalizer === 'softmax' ? {} : { normalizer: o.normalizer, alpha: o.alpha }),
     });
   }
 

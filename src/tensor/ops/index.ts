@@ -32,7 +32,7 @@ export {
 } from './elementwise.js';
 export { sum, mean, max, min, logsumexp, variance, argmax, argmin, sumTo, type Axes } from './reduce.js';
 export { softmax, logSoftmax } from './softmax.js';
-export { entmax15, sparsemax } from './sparsemax.js';
+export { entmax15, entmaxBisect, sparsemax } from './sparsemax.js';
 export { rotary, type RotaryOptions } from './rotary.js';
 export { unbind } from './unbind.js';
 export { gruCell, lstmCell } from './recurrent.js';
