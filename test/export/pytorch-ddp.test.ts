@@ -147,7 +147,7 @@ describe.skipIf(skipWithoutTorch('pytorch-ddp.test.ts'))('train_ddp.py of the Py
     ]);
   }, 120_000);
 
-  it('refuses a label the model does not know, naming the file and line', async () => {
+  it('refuses a label the model does not know and an empty column, naming the file and line', async () => {
     const dir = join(root, 'bigru-attention-2', 'export');
     const tsv = join(root, 'bad.tsv');
     await writeFile(tsv, 'a good film\tpositive\na bad film\tawful\n');
@@ -157,5 +157,12 @@ describe.skipIf(skipWithoutTorch('pytorch-ddp.test.ts'))('train_ddp.py of the Py
     });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain(`${tsv}:2: label 'awful' is not one of the model's (negative, positive)`);
+    await writeFile(tsv, 'a good film\tpositive\n\tnegative\n');
+    const empty = spawnSync(PYTHON, ['train_ddp.py', '--data', tsv, '--out', join(root, 'never')], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
+    expect(empty.status).not.toBe(0);
+    expect(empty.stderr).toContain(`${tsv}:2: column 1 is empty`);
   });
 });

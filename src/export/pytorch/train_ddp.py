@@ -53,6 +53,8 @@ def read_examples(path, model):
             fields = line.split("\t")
             if len(fields) < 2:
                 raise SystemExit(f"train_ddp: {path}:{number}: expected tab-separated columns, got {len(fields)}")
+            if not fields[0].strip() or not fields[1].strip():
+                raise SystemExit(f"train_ddp: {path}:{number}: column {1 if not fields[0].strip() else 2} is empty")
             if translate:
                 examples.append((model.tokenizers["source"].encode(fields[0]),
                                  model.tokenizers["target"].encode(fields[1])))
@@ -132,9 +134,14 @@ def main():
     config = model.config
     examples = read_examples(args.data, model)
     max_len = config["model"].get("maxLen")
-    if max_len:  # the Transformers' positions end at maxLen
-        examples = [e for e in examples if len(e[0]) + 1 <= max_len and
-                    (config["task"] != "translate" or len(e[1]) + 1 <= max_len)]
+    if max_len:  # the Transformers' positions end at maxLen: longer examples are left out
+        if config["task"] == "translate":
+            eos = 1 if config.get("sourceEos") else 0
+            examples = [e for e in examples if len(e[0]) + eos <= max_len and len(e[1]) + 1 <= max_len]
+        else:
+            examples = [e for e in examples if len(e[0]) <= max_len]
+        if not examples:
+            raise SystemExit(f"train_ddp: every example of {args.data} is longer than maxLen {max_len}")
     net = torch.nn.parallel.DistributedDataParallel(model) if distributed else model
     optimizer = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=args.weight_decay)
 
