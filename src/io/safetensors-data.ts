@@ -19,7 +19,8 @@ export interface DecodedElements {
 /**
  * Decodes `bytes` (exactly the tensor's byte range) holding elements of `dtype`. `tensor` and `file` name the
  * tensor in errors. U8 becomes bool when every byte is 0 or 1 (PyTorch fixtures store masks as U8), otherwise
- * int32; I64 becomes int32 and every value must fit.
+ * int32; I64 becomes int32 and every value must fit. F16 and BF16 become float32 exactly (every half and bfloat16
+ * value is a float32 value); F64 is rounded to the nearest float32, as PyTorch's `.float()` does.
  */
 export function decodeElements(
   bytes: Uint8Array,
@@ -36,6 +37,12 @@ export function decodeElements(
         ),
         dtype: 'float32',
       };
+    case 'F16':
+      return { data: decodeFloat16(bytes), dtype: 'float32' };
+    case 'BF16':
+      return { data: decodeBfloat16(bytes), dtype: 'float32' };
+    case 'F64':
+      return { data: decodeFloat64(bytes), dtype: 'float32' };
     case 'I32':
       return {
         data: decodeWords(bytes, littleEndianHost, new Int32Array(bytes.length / 4), (v, o) =>
@@ -67,6 +74,44 @@ function decodeWords<T extends Float32Array | Int32Array>(
   }
   const view = viewOf(bytes);
   for (let i = 0; i < out.length; i++) out[i] = read(view, 4 * i);
+  return out;
+}
+
+/**
+ * IEEE 754 half precision: 1 sign bit, 5 exponent bits (bias 15), 10 fraction bits.
+ *   normal     (e in 1…30): (−1)^s · 2^(e−15) · (1 + f/1024)
+ *   subnormal  (e = 0):     (−1)^s · 2^(−14) · (f/1024)
+ *   e = 31: ±Infinity when f = 0, else NaN.
+ */
+function decodeFloat16(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length / 2);
+  const view = viewOf(bytes);
+  for (let i = 0; i < out.length; i++) {
+    const bits = view.getUint16(2 * i, true);
+    const sign = bits & 0x8000 ? -1 : 1;
+    const exponent = (bits >> 10) & 0x1f;
+    const fraction = bits & 0x3ff;
+    if (exponent === 0) out[i] = sign * fraction * 2 ** -24;
+    else if (exponent === 31) out[i] = fraction === 0 ? sign * Infinity : NaN;
+    else out[i] = sign * (1024 + fraction) * 2 ** (exponent - 25);
+  }
+  return out;
+}
+
+/** bfloat16 is the top half of a float32's bits: shifting them back up gives the float32 exactly. */
+function decodeBfloat16(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length / 2);
+  const bits = new Uint32Array(out.buffer);
+  const view = viewOf(bytes);
+  for (let i = 0; i < out.length; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+  return out;
+}
+
+/** Doubles rounded to the nearest float32 (the Float32Array store rounds; out of range becomes ±Infinity). */
+function decodeFloat64(bytes: Uint8Array): Float32Array {
+  const out = new Float32Array(bytes.length / 8);
+  const view = viewOf(bytes);
+  for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(8 * i, true);
   return out;
 }
 

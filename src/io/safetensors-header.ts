@@ -27,8 +27,20 @@ export const SAFETENSORS_MAX_TENSORS = 100_000;
  */
 const MAX_HEADER_DEPTH = 3;
 
-/** The safetensors dtypes attn reads, with their element sizes in bytes. */
-export const SAFETENSORS_ELEMENT_BYTES = { F32: 4, I32: 4, I64: 8, U8: 1, BOOL: 1 } as const;
+/**
+ * The safetensors dtypes attn reads, with their element sizes in bytes. F16, BF16 and F64 (what PyTorch writes
+ * for half, bfloat16 and double weights) are converted to float32 on load.
+ */
+export const SAFETENSORS_ELEMENT_BYTES = {
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  F64: 8,
+  I32: 4,
+  I64: 8,
+  U8: 1,
+  BOOL: 1,
+} as const;
 
 /** A safetensors dtype attn can read. */
 export type SafetensorsDType = keyof typeof SAFETENSORS_ELEMENT_BYTES;

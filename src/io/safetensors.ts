@@ -32,8 +32,9 @@ export type NamedTensors = Record<string, Tensor> | ReadonlyMap<string, Tensor>;
 
 /**
  * Decodes a whole safetensors file held in `bytes`. Every tensor gets freshly allocated storage (nothing
- * aliases `bytes`). F32 → float32, I32 → int32, BOOL → bool, U8 → bool when all bytes are 0/1 else int32,
- * I64 → int32 (values must fit). Malformed input throws an `AttnError` naming `name` and the problem.
+ * aliases `bytes`). F32, F16, BF16, F64 → float32 (F64 rounded), I32 → int32, BOOL → bool, U8 → bool when
+ * all bytes are 0/1 else int32, I64 → int32 (values must fit). Any other dtype is an error naming the file, the
+ * tensor and the dtype. Malformed input throws an `AttnError` naming `name` and the problem.
  */
 export function parseSafetensors(bytes: Uint8Array, name = '<buffer>'): SafetensorsContents {
   const header = readSafetensorsHeader(bytes, name);

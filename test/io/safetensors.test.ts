@@ -9,6 +9,7 @@ import {
 import { decodeElements, encodeElements } from '../../src/io/safetensors-data.js';
 import { AttnError } from '../../src/tensor/errors.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { loadCase, OWN_FIXTURE_DIR } from '../golden/fixtures.js';
 
 const FIXTURES = new URL('../../../shared/fixtures/torch/', import.meta.url);
 const FILE = 'bad.safetensors';
@@ -209,6 +210,42 @@ describe('parseSafetensors decoding', () => {
     },
   );
 
+  it('converts F16, BF16 and F64 to float32: subnormals, signed zeros, infinities, NaN and rounding', () => {
+    const half = new Uint8Array(
+      new Uint16Array([0x3c00, 0x8000, 0x0001, 0x83ff, 0x7bff, 0xfc00, 0x7e00, 0x3555]).buffer,
+    );
+    const f16 = parseSafetensors(build({ h: { dtype: 'F16', shape: [8], data_offsets: [0, 16] } }, half));
+    expect(Array.from(f16.tensors.get('h')!.data)).toEqual([
+      1,
+      -0,
+      2 ** -24,
+      -(1023 * 2 ** -24),
+      65504,
+      -Infinity,
+      NaN,
+      Math.fround(0.333251953125),
+    ]);
+    expect(f16.tensors.get('h')!.dtype).toBe('float32');
+    const brain = new Uint8Array(new Uint16Array([0x3f80, 0xc049, 0x0001, 0x7f80, 0xffc0]).buffer);
+    const bf16 = parseSafetensors(build({ b: { dtype: 'BF16', shape: [5], data_offsets: [0, 10] } }, brain));
+    expect(Array.from(bf16.tensors.get('b')!.data)).toEqual([1, -3.140625, 2 ** -133, Infinity, NaN]);
+    const doubles = new Uint8Array(new Float64Array([0.1, -1e300, 1e-50, 1 + 2 ** -24, -0]).buffer);
+    const f64 = parseSafetensors(build({ d: { dtype: 'F64', shape: [5], data_offsets: [0, 40] } }, doubles));
+    expect(Array.from(f64.tensors.get('d')!.data)).toEqual([Math.fround(0.1), -Infinity, 0, 1, -0]);
+  });
+
+  it('converts F16, BF16 and F64 exactly as PyTorch does (`.float()`, torch-written golden file)', async () => {
+    const golden = await loadCase('safetensors_dtypes', OWN_FIXTURE_DIR);
+    for (const dtype of ['f16', 'bf16', 'f64']) {
+      const decoded = golden.get(`input.${dtype}`);
+      const torch = golden.get(`output.${dtype}`);
+      expect(decoded.dtype).toBe('float32');
+      expect(decoded.shape).toEqual(torch.shape);
+      // Bit for bit: NaN, -0 and every rounding as torch's.
+      expect(new Uint8Array(decoded.data.buffer)).toEqual(new Uint8Array(torch.data.buffer));
+    }
+  });
+
   it('maps U8 to bool when all bytes are 0 or 1, else widens to int32', () => {
     const masks = build({ m: { dtype: 'U8', shape: [2, 2], data_offsets: [0, 4] } }, [0, 1, 1, 0]);
     const m = parseSafetensors(masks).tensors.get('m')!;
@@ -358,9 +395,14 @@ describe('malformed input', () => {
     expectMalformed(build({ x: entry }, eight), problem);
   });
 
-  it.each(['F16', 'BF16', 'F64', 'Q7'])('an unsupported dtype %s', (dtype) => {
+  it.each(['I16', 'U16', 'F8_E4M3', 'C64', 'Q7'])('an unsupported dtype %s', (dtype) => {
     const bytes = build({ x: { dtype, shape: [2], data_offsets: [0, 8] } }, eight);
-    expectMalformed(bytes, new RegExp(`tensor "x" has unsupported dtype ${dtype} \\(attn reads F32, `));
+    expectMalformed(
+      bytes,
+      new RegExp(
+        `tensor "x" has unsupported dtype ${dtype} \\(attn reads F32, F16, BF16, F64, I32, I64, U8, BOOL\\)`,
+      ),
+    );
   });
 
   it.each([
