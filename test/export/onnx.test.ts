@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { greedyDecode } from '../../src/decode/greedy.js';
 import { exportOnnx, type OnnxExportConfig } from '../../src/export/onnx/index.js';
+import { modelProto } from '../../src/export/onnx/schema.js';
 import type { Architecture } from '../../src/models/registry.js';
 import { softmax } from '../../src/tensor/ops/index.js';
 import { noGrad } from '../../src/tensor/autograd.js';
@@ -84,6 +85,31 @@ describe('ONNX export checked by ONNX Runtime', () => {
       const { out, files, config, built, session } = await exported(c, index);
       expect((await readdir(out)).sort()).toEqual([...files].sort());
       expect(config.opset).toBe(17);
+      // Each graph states IR version 8 and opset 17, and its initializers are attn's parameters under their
+      // state-dict names (plus the positional tables, and the small constants the graph builder names const_*).
+      const stateDict = new Set(built.model.namedParameters().map(([name]) => name));
+      const seen = new Set<string>();
+      for (const file of files.filter((f) => f.endsWith('.onnx'))) {
+        const proto = modelProto().toObject(modelProto().decode(await readFile(join(out, file))), {
+          longs: Number,
+        }) as {
+          ir_version: number;
+          opset_import: { version: number }[];
+          graph: { initializer: { name: string }[] };
+        };
+        expect(proto.ir_version, file).toBe(8);
+        expect(
+          proto.opset_import.map((o) => o.version),
+          file,
+        ).toEqual([17]);
+        for (const { name } of proto.graph.initializer) {
+          if (/^const_\d+$/.test(name) || name.endsWith('.pe')) continue;
+          expect(stateDict.has(name), `${file}: initializer ${name}`).toBe(true);
+          seen.add(name);
+        }
+      }
+      // Every parameter is in some graph.
+      expect([...stateDict].filter((name) => !seen.has(name))).toEqual([]);
       const rand = randomInts(100 + index);
       if (built.task === 'classify') {
         expect(files).toContain('model.onnx');
