@@ -139,8 +139,11 @@ export function onnxReadme(config: OnnxExportConfig): string {
   const translate = config.task === 'translate';
   const intro = translate
     ? `A ${config.architecture} translation model exported by attn ${config.attn}: \`encoder.onnx\` runs once per batch of
-sources; \`decoder_step.onnx\` runs once per generated token, its state fed back in (the recurrent state, or the
-Transformer's past keys and values named as Hugging Face Optimum names them for Marian).`
+sources; \`decoder_step.onnx\` runs once per generated token, its state fed back in (${
+        config.architecture === 'transformer'
+          ? 'the past keys and values of every layer, named as Hugging Face Optimum names them for Marian'
+          : 'the recurrent state'
+      }).`
     : `A ${config.architecture} classifier exported by attn ${config.attn}: \`model.onnx\` maps token ids and their
 mask to class probabilities and the attention-pooling weight of every token. Labels by class id: ${config.labels!.map((l) => `\`${l}\``).join(', ')}.`;
   const ids = translate

@@ -74,6 +74,15 @@ function lengthsOf(m: ModelGraph, mask: string): { lengths: string; keep: string
   return { lengths, keep };
 }
 
+/** Features of the score's prepared keys: the units of W1, W or concat's W; the encoder's width for dot. */
+function keyWidth(model: BahdanauSeq2Seq | LuongSeq2Seq): number {
+  const attention = model.decoder.attention;
+  if (attention instanceof AdditiveAttention) return attention.W1.outFeatures;
+  if (attention instanceof GeneralAttention || attention instanceof ConcatAttention)
+    return attention.W.outFeatures;
+  return model.encoder.outputSize;
+}
+
 /** The encoder graph of gru-bahdanau and gru-luong. */
 function rnnEncoder(model: BahdanauSeq2Seq | LuongSeq2Seq): ExportedGraph {
   const enc = model.encoder;
@@ -107,13 +116,10 @@ function rnnEncoder(model: BahdanauSeq2Seq | LuongSeq2Seq): ExportedGraph {
   const attention = model.decoder.attention;
   checkAttention(attention);
   let keys: string;
-  let keyWidth: number;
   if (attention instanceof AdditiveAttention) {
     keys = m.module(memory, attention.W1); // W1 k + b1
-    keyWidth = attention.W1.outFeatures;
   } else if (attention instanceof GeneralAttention) {
     keys = m.module(memory, attention.W); // W k
-    keyWidth = attention.W.outFeatures;
   } else if (attention instanceof ConcatAttention) {
     // W_k k + b, W_k the key columns of W [units, dq + dk].
     const wk = m.slice(m.param(attention.W.weight), 1, model.decoder.hiddenSize, attention.W.inFeatures);
@@ -121,13 +127,11 @@ function rnnEncoder(model: BahdanauSeq2Seq | LuongSeq2Seq): ExportedGraph {
       g.op('MatMul', [memory, g.op('Transpose', [wk], { perm: [1, 0] })]),
       m.param(attention.W.bias),
     ]);
-    keyWidth = attention.W.outFeatures;
   } else if (attention instanceof DotAttention) {
     keys = memory; // k
-    keyWidth = enc.outputSize;
   } else return fail(OP, `the attention ${attention.constructor.name} is not exported`);
   g.output('last_hidden_state', memory, DataType.FLOAT, ['batch', 'source_length', enc.outputSize]);
-  g.output('attention_keys', keys, DataType.FLOAT, ['batch', 'source_length', keyWidth]);
+  g.output('attention_keys', keys, DataType.FLOAT, ['batch', 'source_length', keyWidth(model)]);
   g.output('hidden_state', state, DataType.FLOAT, [
     model.decoder.numLayers,
     'batch',
@@ -155,7 +159,7 @@ function rnnDecoderStep(model: BahdanauSeq2Seq | LuongSeq2Seq): ExportedGraph {
     'the previous target token (<sos> = 1 first)',
   );
   const memory = g.input('encoder_hidden_states', DataType.FLOAT, ['batch', 'source_length', dec.encoderDim]);
-  const keys = g.input('attention_keys', DataType.FLOAT, ['batch', 'source_length', 'key_width']);
+  const keys = g.input('attention_keys', DataType.FLOAT, ['batch', 'source_length', keyWidth(model)]);
   const mask = g.input('encoder_attention_mask', DataType.INT64, ['batch', 'source_length']);
   const past = g.input('past_hidden_state', DataType.FLOAT, [L, 'batch', H]);
   const feed = feeding
