@@ -18,3 +18,4 @@ installDefaultBackend();
 if (!hasUninitialisedAllocator()) {
   setUninitialisedAllocator((n) => new Float32Array(Buffer.allocUnsafeSlow(n * 4).buffer, 0, n));
 }
+export { exportOnnx, exportPyTorch, EXPORT_FORMATS } from './export/index.js';

@@ -100,6 +100,21 @@ export function clsStep(): () => void {
 
 /** One decode of a 20-token sentence (encoding included), greedy or beam 4, with or without the KV cache. */
 export function decodeRun(beam: boolean, useCache: boolean): () => void {
+  const model = decodeModel();
+  const src = ids(tokenIds(DECODE.srcLen, DECODE.vocab, 5), [1, DECODE.srcLen]);
+  // The end-of-sentence id is outside the vocabulary: every decode takes exactly DECODE.steps steps.
+  const options = { sos: DECODE.sos, eos: DECODE.vocab, maxLength: DECODE.steps };
+  return () => {
+    const stepper = model.stepper(src, { useCache });
+    const hyps = beam
+      ? beamSearch(stepper, { ...options, beamSize: DECODE.beam })[0]![0]!
+      : greedyDecode(stepper, options)[0]!;
+    if (hyps.tokens.length !== DECODE.steps) throw new Error('decode stopped early');
+  };
+}
+
+/** The decode benches' Transformer-base (eval mode), its weights drawn from seed 0 (the ONNX Runtime peer exports it). */
+export function decodeModel(): TransformerSeq2Seq {
   manualSeed(0);
   const model = new TransformerSeq2Seq({
     srcVocabSize: DECODE.vocab,
@@ -114,16 +129,7 @@ export function decodeRun(beam: boolean, useCache: boolean): () => void {
     padId: 0,
   });
   model.eval();
-  const src = ids(tokenIds(DECODE.srcLen, DECODE.vocab, 5), [1, DECODE.srcLen]);
-  // The end-of-sentence id is outside the vocabulary: every decode takes exactly DECODE.steps steps.
-  const options = { sos: DECODE.sos, eos: DECODE.vocab, maxLength: DECODE.steps };
-  return () => {
-    const stepper = model.stepper(src, { useCache });
-    const hyps = beam
-      ? beamSearch(stepper, { ...options, beamSize: DECODE.beam })[0]![0]!
-      : greedyDecode(stepper, options)[0]!;
-    if (hyps.tokens.length !== DECODE.steps) throw new Error('decode stopped early');
-  };
+  return model;
 }
 
 export function runAttnE2E(name: E2EName, quick: boolean): number {

@@ -36,7 +36,9 @@ export function renderE2E(rows: E2ERow[], quick: boolean, rounds: number): strin
   const impl = (p: PeerName) =>
     rows.map((r) => r.peers[p]).find((x): x is E2EResult => typeof x !== 'string')?.impl ?? p;
   const notes = rows.flatMap((r) =>
-    PEERS.filter((p) => typeof r.peers[p] === 'string').map((p) => `${r.name}: ${p} ${String(r.peers[p])}`),
+    PEERS.filter((p) => typeof r.peers[p] === 'string' && r.peers[p] !== 'n/a').map(
+      (p) => `${r.name}: ${p} ${String(r.peers[p])}`,
+    ),
   );
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   return [
@@ -61,15 +63,17 @@ export function renderE2E(rows: E2ERow[], quick: boolean, rounds: number): strin
       `${DECODE.heads} heads, ${DECODE.encoderLayers}+${DECODE.decoderLayers} layers, feed-forward ${DECODE.ff}, ` +
       `vocabulary ${DECODE.vocab}), one ${DECODE.srcLen}-token source, ${DECODE.steps} generated tokens ` +
       `(encoding included); greedy or beam ${DECODE.beam}; with the KV cache, or rerunning the decoder over the ` +
-      'prefix at every step (nocache).',
+      'prefix at every step (nocache). ONNX Runtime decodes (cached only) with the graphs `attn export --format ' +
+      'onnx` writes for that model (encoder once, then the step graph with its past keys and values fed back).',
     '',
-    '| bench | unit | attn | PyTorch | PyTorch, default OpenMP wait | TF.js | jax-js | attn vs PyTorch | attn vs faster JS peer |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| bench | unit | attn | PyTorch | PyTorch, default OpenMP wait | TF.js | jax-js | ONNX Runtime | attn vs PyTorch | attn vs faster JS peer | attn vs ONNX Runtime |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows.map(
       (r) =>
         `| ${r.name} | ${r.attn.unit} | ${fmt(r.attn.value)} | ${cell(r.peers.pytorch)} | ` +
         `${cell(r.peers['pytorch-default'])} | ${cell(r.peers.tfjs)} | ${cell(r.peers['jax-js'])} | ` +
-        `${ratio(vsTorch(r))} | ${ratio(vsJs(r))} |`,
+        `${cell(r.peers.onnxruntime)} | ${ratio(vsTorch(r))} | ${ratio(vsJs(r))} | ` +
+        `${ratio(vsFastest(r, ['onnxruntime']))} |`,
     ),
     '',
     `attn and PyTorch (OMP_WAIT_POLICY=PASSIVE) ran ${rounds} alternating rounds of each bench, each in a fresh`,

@@ -24,9 +24,14 @@ export interface E2ERow {
   peers: Record<PeerName, E2EResult | string>;
 }
 
-/** pytorch-default is PyTorch again with libgomp's default (spinning) wait policy: see torchEnv. */
-export type PeerName = 'pytorch' | 'pytorch-default' | 'tfjs' | 'jax-js';
-export const PEERS: readonly PeerName[] = ['pytorch', 'pytorch-default', 'tfjs', 'jax-js'];
+/**
+ * pytorch-default is PyTorch again with libgomp's default (spinning) wait policy: see torchEnv. onnxruntime is
+ * ONNX Runtime (onnxruntime-node, CPU) on attn's own ONNX export of the decode benches' model (ort-e2e.ts).
+ */
+export type PeerName = 'pytorch' | 'pytorch-default' | 'tfjs' | 'jax-js' | 'onnxruntime';
+export const PEERS: readonly PeerName[] = ['pytorch', 'pytorch-default', 'tfjs', 'jax-js', 'onnxruntime'];
+/** The benches ONNX Runtime runs: decoding with the cache, the step the export's decoder graph takes. */
+const ORT_BENCHES: readonly E2EName[] = ['decode_greedy_ms', 'decode_beam4_ms'];
 const TORCH_PEERS: readonly PeerName[] = ['pytorch', 'pytorch-default'];
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -56,7 +61,9 @@ function peerCommand(peer: PeerName, name: E2EName, quick: boolean, threads: num
     const python = process.env.ATTN_BENCH_PYTHON ?? '/usr/bin/python3';
     return [python, [here('../torch_e2e.py'), ...q, '--threads', String(threads), name]];
   }
-  const script = here(peer === 'tfjs' ? './tfjs-e2e.ts' : './jaxjs-e2e.ts');
+  const script = here(
+    peer === 'tfjs' ? './tfjs-e2e.ts' : peer === 'onnxruntime' ? './ort-e2e.ts' : './jaxjs-e2e.ts',
+  );
   return [process.execPath, ['--import', 'tsx', script, ...q, name]];
 }
 
@@ -132,15 +139,21 @@ export function runE2E(
     options.emit(attn!);
     const peers = {} as Record<PeerName, E2EResult | string>;
     for (const peer of PEERS) {
-      // --quick keeps within two minutes: PyTorch only in its tuned configuration, no JavaScript peers.
-      if (options.quick && peer !== 'pytorch') {
+      if (peer === 'onnxruntime' && !ORT_BENCHES.includes(name)) {
+        peers[peer] = 'n/a';
+        continue;
+      }
+      // --quick keeps within two minutes: PyTorch only in its tuned configuration, ONNX Runtime (decoding, a few
+      // seconds), no JavaScript peers.
+      if (options.quick && peer !== 'pytorch' && peer !== 'onnxruntime') {
         peers[peer] = 'skipped with --quick';
         continue;
       }
       const r = peer === 'pytorch' ? torch! : runPeer(peer, name, options.quick, threads);
       peers[peer] = r;
-      if (typeof r === 'string') options.note(`${name}: ${peer} ${r}`);
-      else options.emit(r);
+      if (typeof r === 'string') {
+        if (r !== 'n/a') options.note(`${name}: ${peer} ${r}`);
+      } else options.emit(r);
     }
     rows.push({ name, attn: attn!, peers });
   }

@@ -21,6 +21,7 @@ Commands:
   plot        draw the training curves of a run (PNG or SVG)
   info        version, backend, threads and CPU features
   serve       the JSON API and web page over a checkpoint
+  export      write a trained model for another runtime (ONNX)
 
 Options:
   -h, --help     show help (also after a command: attn info --help)
@@ -65,6 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'serve':
         // Loaded on demand: the HTTP server's dependencies would slow every other command's start.
         return await (await import('./serve.js')).runServe(rest);
+      case 'export':
+        return await (await import('./export.js')).runExport(rest);
       default:
         throw new UsageError(`unknown command '${command}'. Run 'attn --help' for the list.`);
     }

@@ -71,13 +71,21 @@ export const CLASSIFY_TEXTS = [
 
 /**
  * A checkpoint of `arch` trained for a few steps into `dir` (its weights drawn from `seed`): translation
- * architectures on the reversal task (tokens 'a' … 'f'), classifiers on CLASSIFY_TEXTS.
+ * architectures on the reversal task (tokens 'a' … 'f'), classifiers on CLASSIFY_TEXTS. `overrides` changes
+ * hyper-parameters of the tiny config (e.g. a bidirectional encoder); `steps` trains longer (a model that has
+ * learnt some reversal writes more than <eos>).
  */
-export async function tinyCheckpoint(arch: Architecture, dir: string, seed = 3): Promise<void> {
+export async function tinyCheckpoint(
+  arch: Architecture,
+  dir: string,
+  seed = 3,
+  overrides: Record<string, number | string | boolean> = {},
+  steps = 6,
+): Promise<void> {
   const generator = new Generator(seed);
-  const model = validateConfig(arch, TINY[arch], 'model');
+  const model = validateConfig(arch, { ...TINY[arch], ...overrides }, 'model');
   const common = {
-    maxSteps: 6,
+    maxSteps: steps,
     evalEveryEpoch: false,
     generators: { model: generator },
     checkpoints: new DirectoryCheckpoints(dir),
