@@ -1,6 +1,8 @@
 #include "gemm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -11,7 +13,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#if !defined(ATTN_SINGLE_THREAD)
 #include <thread>
+#endif
 
 #include "cpu.h"
 #include "kernels.h"
@@ -433,7 +437,11 @@ struct Scratch {
       const bool big = bytes >= huge;
       if (big) bytes = (bytes + huge - 1) / huge * huge;
       data = static_cast<float*>(std::aligned_alloc(big ? huge : 64, bytes));
+#if defined(__cpp_exceptions)
       if (data == nullptr) throw std::bad_alloc();
+#else
+      if (data == nullptr) std::abort();
+#endif
       size = bytes / sizeof(float);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
       if (big) madvise(data, bytes, MADV_HUGEPAGE);
@@ -566,10 +574,14 @@ bool gemv_nt(int, int, int, float, const Matrix&, const Matrix&, float*, long, b
 // and then the first task packs everything), so the wait ends.
 void wait_for(const std::atomic<int>& counter, int target) {
   for (int spins = 0; counter.load(std::memory_order_acquire) < target; spins++) {
+#if defined(ATTN_SINGLE_THREAD)
+    (void)spins;
+#else
     if (spins < 4096)
       cpu_relax();
     else
       std::this_thread::yield();
+#endif
   }
 }
 
