@@ -8,6 +8,7 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 
 const loaded = loadAddon();
 
@@ -175,5 +176,34 @@ describe.skipIf(!loaded.ok)('prepacked matmul (native)', () => {
     expect(one.split(' ')[0]).toBe('1');
     expect(three.split(' ')[0]).toBe('3');
     expect(three.split(' ')[1]).toBe(one.split(' ')[1]);
+  });
+});
+
+describe('prepacked matmul (wasm)', () => {
+  const wasm = loadWasm();
+  const backend = wasm.ok ? createNativeBackend(wasm.addon, 'wasm') : jsBackend;
+  it('loads', () => expect(wasm.ok).toBe(true));
+  packedAgrees(backend, 'wasm');
+
+  it('reads a PackedMatrix that another backend made as a plain product', () => {
+    const [m, n, k] = [9, 32, 40];
+    const a = randomF32(m * k, 3);
+    const b = randomF32(k * n, 4);
+    const args = { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 };
+    const want = new Float32Array(m * n);
+    backend.matmul({ a, b, out: want, ...args });
+    const got = new Float32Array(m * n);
+    backend.matmulPacked(a, jsBackend.packMatmulB(b, k, n, true), got, m, false);
+    expect(got).toEqual(want);
+  });
+
+  it('rejects a packed buffer that is too short', () => {
+    if (!wasm.ok) return;
+    const addon = wasm.addon;
+    const size = addon.packedBFloats(10, 17);
+    expect(size).toBeGreaterThanOrEqual(10 * 17);
+    expect(() => addon.packB(new Float32Array(170), 10, 17, false, new Float32Array(170))).toThrow(
+      new RegExp(`packed has 170 elements, needs ${size}`),
+    );
   });
 });
