@@ -197,6 +197,31 @@ describe('prepacked matmul (wasm)', () => {
     expect(got).toEqual(want);
   });
 
+  it('the SIMD128 micro-kernel gives the portable kernel’s bits (a multiply then an add, p in order)', () => {
+    if (!wasm.ok) return;
+    for (const [m, n, k, transA, transB] of [
+      [61, 333, 1300, false, true],
+      [100, 90, 517, true, false],
+      [6, 8, 3, false, false],
+    ] as const) {
+      const a = randomF32(m * k, 5);
+      const b = randomF32(k * n, 6);
+      const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
+      const simd = new Float32Array(m * n);
+      const portable = new Float32Array(m * n);
+      expect(wasm.addon.info().simd).toBe('simd128');
+      backend.matmul({ a, b, out: simd, ...args });
+      wasm.addon.setPortableOnly(true);
+      try {
+        expect(wasm.addon.info()).toMatchObject({ simd: 'portable', portableReason: 'forced' });
+        backend.matmul({ a, b, out: portable, ...args });
+      } finally {
+        wasm.addon.setPortableOnly(false);
+      }
+      expect(Buffer.from(simd.buffer).equals(Buffer.from(portable.buffer))).toBe(true);
+    }
+  });
+
   it('rejects a packed buffer that is too short', () => {
     if (!wasm.ok) return;
     const addon = wasm.addon;
