@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { matmul, randn, scaledDotProductAttention } from '../src/node.js';
+import { backendInfo, matmul, randn, scaledDotProductAttention, useBackend } from '../src/node.js';
 import type { BenchName } from './names.js';
 
 function bestMs(fn: () => void, reps: number, warmup = 1): number {
@@ -30,6 +30,31 @@ function matmulGflops(n: number): number {
   const reps = Math.max(10, Math.floor(3e10 / (2 * n ** 3)));
   const ms = bestMs(() => matmul(a, b), reps, 3);
   return (2 * n ** 3) / (ms / 1000) / 1e9;
+}
+
+/**
+ * matmul n³ GFLOP/s on the wasm backend and on native (null when its addon does not load), `rounds` alternating
+ * rounds each keeping its best; the backend that ran before is installed again after.
+ */
+export function wasmVsNative(n: number, rounds: number): { wasm: number; native: number | null } {
+  const before = backendInfo().name as 'js' | 'native' | 'wasm';
+  let wasm = 0;
+  let native: number | null = null;
+  try {
+    for (let r = 0; r < rounds; r++) {
+      useBackend('wasm');
+      wasm = Math.max(wasm, matmulGflops(n));
+      try {
+        useBackend('native');
+      } catch {
+        continue;
+      }
+      native = Math.max(native ?? 0, matmulGflops(n));
+    }
+  } finally {
+    useBackend(before);
+  }
+  return { wasm, native };
 }
 
 /**

@@ -12,6 +12,12 @@ export const BENCHES = [
 
 export type BenchName = (typeof BENCHES)[number];
 
+/**
+ * The WebAssembly backend against the native one in the same run (no PyTorch peer): `matmul` 1024³ on each
+ * backend in turn, in alternating rounds.
+ */
+export const WASM_BENCHES = ['node_wasm_matmul_1024'] as const;
+
 export interface Result {
   bench: string;
   value: number;

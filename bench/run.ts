@@ -10,8 +10,8 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../src/node.js';
-import { runAttn } from './attn-benches.js';
-import { BENCHES, type BenchName, type Result } from './names.js';
+import { runAttn, wasmVsNative } from './attn-benches.js';
+import { BENCHES, WASM_BENCHES, type BenchName, type Result } from './names.js';
 import { E2E_BENCHES } from './e2e/config.js';
 import { renderE2E, spliceE2E } from './e2e/report.js';
 import { runE2E, torchEnv } from './e2e/run-e2e.js';
@@ -28,9 +28,10 @@ const { values } = parseArgs({
 });
 const names: BenchName[] = values.only ? BENCHES.filter((b) => b === values.only) : [...BENCHES];
 const e2eNames = values.only ? E2E_BENCHES.filter((b) => b === values.only) : [...E2E_BENCHES];
-if (names.length === 0 && e2eNames.length === 0) {
+const wasmNames = values.only ? WASM_BENCHES.filter((b) => b === values.only) : [...WASM_BENCHES];
+if (names.length === 0 && e2eNames.length === 0 && wasmNames.length === 0) {
   process.stderr.write(
-    `bench: unknown name '${values.only}'; one of: ${[...BENCHES, ...E2E_BENCHES].join(', ')}\n`,
+    `bench: unknown name '${values.only}'; one of: ${[...BENCHES, ...WASM_BENCHES, ...E2E_BENCHES].join(', ')}\n`,
   );
   process.exit(2);
 }
@@ -97,6 +98,14 @@ for (const name of names) {
   rows.push({ name, attn: a!, torch: t! });
 }
 
+// The wasm backend beside native, in the same process and run (the issue's floor: wasm ≥ 0.3× native).
+const wasmRows = wasmNames.map((name) => {
+  const { wasm, native } = wasmVsNative(Number(name.split('_').at(-1)), rounds);
+  emit({ bench: name, value: wasm, unit: 'GFLOP/s', impl: 'attn (wasm)' });
+  if (native !== null) emit({ bench: name, value: native, unit: 'GFLOP/s', impl: 'attn (native)' });
+  return { name, wasm, native };
+});
+
 // Ratio > 1 means attn is better: higher GFLOP/s, lower time, lower memory.
 function ratio(a: Result, t: Result | string): string {
   if (typeof t === 'string') return 'n/a';
@@ -142,6 +151,22 @@ const md = [
   '',
   'The last column is attn’s advantage: GFLOP/s ratio for matmul, time or memory ratio (peer / attn) otherwise.',
   '',
+  ...(wasmRows.length
+    ? [
+        '## WebAssembly backend',
+        '',
+        'attn’s wasm backend (wasm/attn.wasm: the same kernels compiled to WebAssembly SIMD128, one thread) against',
+        'its native backend in the same run, `matmul(a, b)` on square float32 matrices, alternating rounds.',
+        '',
+        '| bench | attn (wasm) | attn (native) | unit | wasm / native |',
+        '| --- | --- | --- | --- | --- |',
+        ...wasmRows.map(
+          (r) =>
+            `| ${r.name} | ${r.wasm.toFixed(1)} | ${r.native === null ? 'n/a' : r.native.toFixed(1)} | GFLOP/s | ${r.native === null ? 'n/a' : `${(r.wasm / r.native).toFixed(2)}×`} |`,
+        ),
+        '',
+      ]
+    : []),
 ].join('\n');
 /**
  * The hand-written section of docs/benchmarks.md (how the code got fast, between the notes markers), which a

@@ -73,7 +73,18 @@ void set_batch_invariant(bool on) { invariant = on; }
 
 bool batch_invariant() { return invariant; }
 
+bool has_simd128() {
+#if defined(__wasm_simd128__)
+  return !forced.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
 const char* portable_reason() {
+#if defined(__wasm_simd128__)
+  return forced.load(std::memory_order_relaxed) ? "forced" : "";
+#endif
   if (!cpu_ok()) return "cpu";
   if (env_off()) return "ATTN_NO_SIMD";
   if (forced.load(std::memory_order_relaxed)) return "forced";
@@ -81,6 +92,7 @@ const char* portable_reason() {
 }
 
 const char* simd_level() {
+  if (has_simd128()) return "simd128";
   if (has_avx512f()) return "avx512f+avx2+fma";
   return has_avx2_fma() ? "avx2+fma" : "portable";
 }

@@ -14,6 +14,11 @@ bool has_avx2_fma();
 // and run 10-15% faster on Zen 4, where the AVX2 kernels spend issue slots on separate broadcasts and loads.
 bool has_avx512f();
 
+// True in the WebAssembly build compiled with SIMD128 (-msimd128) unless set_portable_only(true): the GEMM
+// micro-kernel then runs on f32x4 vectors (the same multiply and add per element as the portable one, so the
+// same bits; WebAssembly SIMD128 has no fused multiply-add).
+bool has_simd128();
+
 // Forces the AVX2 kernels on an AVX-512 machine (true) or gives the choice back to detection (false), as
 // set_portable_only does for the portable kernels (tests of both paths on one machine).
 void set_avx512_off(bool off);
@@ -32,11 +37,12 @@ void set_portable_only(bool portable);
 void set_batch_invariant(bool on);
 bool batch_invariant();
 
-// Why the portable kernels run: "ATTN_NO_SIMD", "forced", "cpu" (no AVX2+FMA), or "" when they do not.
+// Why the portable kernels run: "ATTN_NO_SIMD", "forced", "cpu" (no AVX2+FMA), or "" when they do not (in the
+// WebAssembly build: "forced", or "" when the SIMD128 kernels run).
 const char* portable_reason();
 
 // The SIMD level the kernels run: "avx512f+avx2+fma" (the AVX-512 kernels of has_avx512f, AVX2 for the rest),
-// "avx2+fma" or "portable".
+// "avx2+fma", "simd128" (the WebAssembly build) or "portable".
 const char* simd_level();
 
 }  // namespace attn

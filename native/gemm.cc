@@ -1,6 +1,11 @@
 #include "gemm.h"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+#endif
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
+#endif
 #if defined(__linux__)
 #include <sys/mman.h>
 #endif
@@ -11,7 +16,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#if !defined(ATTN_SINGLE_THREAD)
 #include <thread>
+#endif
 
 #include "cpu.h"
 #include "kernels.h"
@@ -21,8 +28,14 @@
 namespace attn {
 namespace {
 
+// The register tile. WebAssembly engines map v128 values onto 16 SSE/NEON registers on x86-64 (V8): a 6×8 tile
+// keeps its 12 f32x4 accumulators, two B vectors and a broadcast A value in registers, where 6×16 would spill.
 constexpr int MR = 6;
+#if defined(__wasm_simd128__)
+constexpr int NR = 8;
+#else
 constexpr int NR = 16;
+#endif
 // A KC×NR panel of B (32 KiB) streams through L1 while an MC×KC block of A (about 290 KiB) sits in L2 and the
 // whole KC×NC block of B in L3. KC = 512 rather than BLIS's 256 for these cores (Zen 3: 32 KiB L1, 512 KiB L2):
 // half as many passes over C, 2-4% faster at n = 1024 on two threads.
@@ -375,12 +388,70 @@ __attribute__((target("avx512f"))) void kernel_avx512(int kc, const float* a, co
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// The portable kernel's arithmetic on f32x4 vectors: per element of C, acc = acc + a·b (a multiply, then an add:
+// SIMD128 has no fused multiply-add) over p in order from 0, so it gives kernel_portable's bits.
+void kernel_simd128(int kc, const float* a, const float* b, float* c, long ldc, int rows, int cols, bool accumulate,
+                    const float* bias, bool relu) {
+  v128_t c00 = wasm_f32x4_splat(0.0f), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+  v128_t c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+  for (int p = 0; p < kc; p++) {
+    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t x;
+    x = wasm_v128_load32_splat(a + 0);
+    c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x, b0));
+    c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x, b1));
+    x = wasm_v128_load32_splat(a + 1);
+    c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x, b0));
+    c11 = wasm_f32x4_add(c11, wasm_f32x4_mul(x, b1));
+    x = wasm_v128_load32_splat(a + 2);
+    c20 = wasm_f32x4_add(c20, wasm_f32x4_mul(x, b0));
+    c21 = wasm_f32x4_add(c21, wasm_f32x4_mul(x, b1));
+    x = wasm_v128_load32_splat(a + 3);
+    c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x, b0));
+    c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x, b1));
+    x = wasm_v128_load32_splat(a + 4);
+    c40 = wasm_f32x4_add(c40, wasm_f32x4_mul(x, b0));
+    c41 = wasm_f32x4_add(c41, wasm_f32x4_mul(x, b1));
+    x = wasm_v128_load32_splat(a + 5);
+    c50 = wasm_f32x4_add(c50, wasm_f32x4_mul(x, b0));
+    c51 = wasm_f32x4_add(c51, wasm_f32x4_mul(x, b1));
+    a += MR;
+    b += NR;
+  }
+  const v128_t acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+  if (rows == MR && cols == NR) {
+    for (int r = 0; r < MR; r++) {
+      float* dst = c + r * ldc;
+      v128_t lo = acc[r][0], hi = acc[r][1];
+      if (accumulate) {
+        lo = wasm_f32x4_add(wasm_v128_load(dst), lo);
+        hi = wasm_f32x4_add(wasm_v128_load(dst + 4), hi);
+      }
+      wasm_v128_store(dst, lo);
+      wasm_v128_store(dst + 4, hi);
+    }
+  } else {
+    alignas(16) float tile[MR * NR];
+    for (int r = 0; r < MR; r++) {
+      wasm_v128_store(tile + r * NR, acc[r][0]);
+      wasm_v128_store(tile + r * NR + 4, acc[r][1]);
+    }
+    store_tile(tile, c, ldc, rows, cols, accumulate);
+  }
+  if (bias || relu) bias_act_rows(c, ldc, bias, rows, cols, relu);
+}
+#endif
+
 using Kernel = void (*)(int, const float*, const float*, float*, long, int, int, bool, const float*, bool);
 
 Kernel micro_kernel() {
 #if defined(__x86_64__)
   if (has_avx512f()) return kernel_avx512;
   if (has_avx2_fma()) return kernel_avx2;
+#endif
+#if defined(__wasm_simd128__)
+  if (has_simd128()) return kernel_simd128;
 #endif
   return kernel_portable;
 }
@@ -433,7 +504,11 @@ struct Scratch {
       const bool big = bytes >= huge;
       if (big) bytes = (bytes + huge - 1) / huge * huge;
       data = static_cast<float*>(std::aligned_alloc(big ? huge : 64, bytes));
+#if defined(__cpp_exceptions)
       if (data == nullptr) throw std::bad_alloc();
+#else
+      if (data == nullptr) std::abort();
+#endif
       size = bytes / sizeof(float);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
       if (big) madvise(data, bytes, MADV_HUGEPAGE);
@@ -566,10 +641,14 @@ bool gemv_nt(int, int, int, float, const Matrix&, const Matrix&, float*, long, b
 // and then the first task packs everything), so the wait ends.
 void wait_for(const std::atomic<int>& counter, int target) {
   for (int spins = 0; counter.load(std::memory_order_acquire) < target; spins++) {
+#if defined(ATTN_SINGLE_THREAD)
+    (void)spins;
+#else
     if (spins < 4096)
       cpu_relax();
     else
       std::this_thread::yield();
+#endif
   }
 }
 

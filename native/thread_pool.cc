@@ -2,6 +2,22 @@
 
 #include "cpu.h"
 
+#if defined(ATTN_SINGLE_THREAD)
+// The WebAssembly build (scripts/build-wasm.mjs) has no threads yet: every task runs on the calling thread, in
+// order, which is what the pool does with one thread, so results have the bits of ATTN_THREADS=1.
+namespace attn {
+
+int thread_count() { return 1; }
+
+void parallel_for(int tasks, const std::function<void(int)>& fn) {
+  for (int t = 0; t < tasks; t++) fn(t);
+}
+
+int chunks_for(double, double) { return 1; }
+
+}  // namespace attn
+#else
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -189,3 +205,5 @@ int chunks_for(double work, double grain) {
 }
 
 }  // namespace attn
+
+#endif  // ATTN_SINGLE_THREAD

@@ -8,8 +8,9 @@ import { parsingUsage } from './usage.js';
 
 const HELP = `Usage: attn info [--json]
 
-Prints the attn version, the kernel backend in use (native or js; ATTN_BACKEND overrides), its thread count
-(ATTN_THREADS overrides), the SIMD path it takes and the CPU's SIMD features.
+Prints the attn version, the kernel backend in use (native, else wasm, else js; ATTN_BACKEND overrides) and why,
+its thread count (ATTN_THREADS overrides; the wasm backend runs one), the SIMD path it takes and the CPU's SIMD
+features.
 
 Options:
   --json      one JSON object instead of lines
@@ -44,6 +45,7 @@ export async function runInfo(args: readonly string[]): Promise<number> {
   const info = {
     version: VERSION,
     backend: backend.name,
+    reason: backend.reason,
     threads: backend.threads,
     simd: backend.simd,
     node: process.version,
@@ -60,6 +62,7 @@ export async function runInfo(args: readonly string[]): Promise<number> {
     [
       `attn ${info.version}`,
       `backend: ${info.backend} (${info.threads} thread${info.threads === 1 ? '' : 's'}, simd: ${info.simd})`,
+      `because: ${info.reason}`,
       `node: ${info.node} on ${info.platform}`,
       `cpu: ${info.cpu}, ${info.cores} cores`,
       `cpu features: ${info.cpuFeatures.join(' ') || 'none detected'}`,

@@ -7,6 +7,7 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 
 const loaded = loadAddon();
 
@@ -105,6 +106,18 @@ describe('batch-invariant kernels', () => {
       expect(softmaxMismatches(native)).toBe(0);
     } finally {
       loaded.addon.setBatchInvariant(false);
+    }
+  });
+
+  it('wasm: the same with the switch on or off (it has no matrix-vector or vector-softmax path)', () => {
+    const wasm = loadWasm();
+    expect(wasm.ok).toBe(true);
+    if (!wasm.ok) return;
+    const backend = createNativeBackend(wasm.addon, 'wasm');
+    for (const on of [true, false]) {
+      wasm.addon.setBatchInvariant(on);
+      expect(productMismatches(backend)).toBe(0);
+      expect(softmaxMismatches(backend)).toBe(0);
     }
   });
 

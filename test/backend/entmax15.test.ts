@@ -5,10 +5,11 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 import { entmax15, Generator, tensor } from '../../src/index.js';
 import { gradcheck } from '../helpers/gradcheck.js';
 
-const loaded = loadAddon();
+const nativeLoaded = loadAddon();
 
 /** 1.5-entmax of one row in double, by bisection on τ: Σ max(x/2 − τ, 0)² = 1. */
 function entmaxRow(x: readonly number[]): number[] {
@@ -90,39 +91,44 @@ describe('entmax15 (reference)', () => {
   });
 });
 
-describe.skipIf(!loaded.ok)('entmax15 (native)', () => {
-  const native = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+const wasm = loadWasm();
+for (const [name, loaded] of [
+  ['native', nativeLoaded],
+  ['wasm', wasm],
+] as const)
+  describe.skipIf(!loaded.ok)(`entmax15 (${name})`, () => {
+    const native = loaded.ok ? createNativeBackend(loaded.addon, name) : jsBackend;
 
-  it('is ported: the addon exports both kernels', () => {
-    expect(loaded.ok && typeof loaded.addon.entmax15).toBe('function');
-    expect(loaded.ok && typeof loaded.addon.entmax15Grad).toBe('function');
-  });
+    it('is ported: the addon exports both kernels', () => {
+      expect(loaded.ok && typeof loaded.addon.entmax15).toBe('function');
+      expect(loaded.ok && typeof loaded.addon.entmax15Grad).toBe('function');
+    });
 
-  it('gives the reference bits forward and backward, with masked, tied and strided slices', () => {
-    for (const [outer, n, inner, scale, seed] of [
-      [7, 13, 1, 6, 1],
-      [3, 64, 5, 20, 2],
-      [300, 40, 2, 4, 3],
-      [2, 1, 3, 1, 4],
-    ] as const) {
-      const x = random(outer * n * inner, seed, scale);
-      for (let i = 0; i < x.length; i += 7) x[i] = -Infinity;
-      x[1] = x[2]!;
-      const y = run(native, x, outer, n, inner);
-      expect(y).toEqual(run(jsBackend, x, outer, n, inner));
-      const dy = random(x.length, seed + 10, 2);
-      const dx = (be: Backend) => {
-        const out = new Float32Array(x.length).fill(Number.NaN);
-        be.entmax15Grad({ y, dy, outer, n, inner, dx: out });
-        return out;
-      };
-      expect(dx(native)).toEqual(dx(jsBackend));
-    }
-  });
+    it('gives the reference bits forward and backward, with masked, tied and strided slices', () => {
+      for (const [outer, n, inner, scale, seed] of [
+        [7, 13, 1, 6, 1],
+        [3, 64, 5, 20, 2],
+        [300, 40, 2, 4, 3],
+        [2, 1, 3, 1, 4],
+      ] as const) {
+        const x = random(outer * n * inner, seed, scale);
+        for (let i = 0; i < x.length; i += 7) x[i] = -Infinity;
+        x[1] = x[2]!;
+        const y = run(native, x, outer, n, inner);
+        expect(y).toEqual(run(jsBackend, x, outer, n, inner));
+        const dy = random(x.length, seed + 10, 2);
+        const dx = (be: Backend) => {
+          const out = new Float32Array(x.length).fill(Number.NaN);
+          be.entmax15Grad({ y, dy, outer, n, inner, dx: out });
+          return out;
+        };
+        expect(dx(native)).toEqual(dx(jsBackend));
+      }
+    });
 
-  it('checks its arguments from the table', () => {
-    expect(() =>
-      native.entmax15({ x: new Float32Array(5), outer: 2, n: 3, inner: 1, out: new Float32Array(6) }),
-    ).toThrow(/x has 5 elements, needs 6/);
+    it('checks its arguments from the table', () => {
+      expect(() =>
+        native.entmax15({ x: new Float32Array(5), outer: 2, n: 3, inner: 1, out: new Float32Array(6) }),
+      ).toThrow(/x has 5 elements, needs 6/);
+    });
   });
-});

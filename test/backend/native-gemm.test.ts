@@ -8,6 +8,7 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 
 const loaded = loadAddon();
 
@@ -175,5 +176,59 @@ describe.skipIf(!loaded.ok)('prepacked matmul (native)', () => {
     expect(one.split(' ')[0]).toBe('1');
     expect(three.split(' ')[0]).toBe('3');
     expect(three.split(' ')[1]).toBe(one.split(' ')[1]);
+  });
+});
+
+describe('prepacked matmul (wasm)', () => {
+  const wasm = loadWasm();
+  const backend = wasm.ok ? createNativeBackend(wasm.addon, 'wasm') : jsBackend;
+  it('loads', () => expect(wasm.ok).toBe(true));
+  packedAgrees(backend, 'wasm');
+
+  it('reads a PackedMatrix that another backend made as a plain product', () => {
+    const [m, n, k] = [9, 32, 40];
+    const a = randomF32(m * k, 3);
+    const b = randomF32(k * n, 4);
+    const args = { batch: 1, m, n, k, transA: false, transB: true, strideA: 0, strideB: 0 };
+    const want = new Float32Array(m * n);
+    backend.matmul({ a, b, out: want, ...args });
+    const got = new Float32Array(m * n);
+    backend.matmulPacked(a, jsBackend.packMatmulB(b, k, n, true), got, m, false);
+    expect(got).toEqual(want);
+  });
+
+  it('the SIMD128 micro-kernel gives the portable kernel’s bits (a multiply then an add, p in order)', () => {
+    if (!wasm.ok) return;
+    for (const [m, n, k, transA, transB] of [
+      [61, 333, 1300, false, true],
+      [100, 90, 517, true, false],
+      [6, 8, 3, false, false],
+    ] as const) {
+      const a = randomF32(m * k, 5);
+      const b = randomF32(k * n, 6);
+      const args = { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 };
+      const simd = new Float32Array(m * n);
+      const portable = new Float32Array(m * n);
+      expect(wasm.addon.info().simd).toBe('simd128');
+      backend.matmul({ a, b, out: simd, ...args });
+      wasm.addon.setPortableOnly(true);
+      try {
+        expect(wasm.addon.info()).toMatchObject({ simd: 'portable', portableReason: 'forced' });
+        backend.matmul({ a, b, out: portable, ...args });
+      } finally {
+        wasm.addon.setPortableOnly(false);
+      }
+      expect(Buffer.from(simd.buffer).equals(Buffer.from(portable.buffer))).toBe(true);
+    }
+  });
+
+  it('rejects a packed buffer that is too short', () => {
+    if (!wasm.ok) return;
+    const addon = wasm.addon;
+    const size = addon.packedBFloats(10, 17);
+    expect(size).toBeGreaterThanOrEqual(10 * 17);
+    expect(() => addon.packB(new Float32Array(170), 10, 17, false, new Float32Array(170))).toThrow(
+      new RegExp(`packed has 170 elements, needs ${size}`),
+    );
   });
 });

@@ -8,8 +8,10 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 
 const loaded = loadAddon();
+const nativeLoaded = loaded;
 const skip = !loaded.ok && process.env.ATTN_BACKEND === 'js';
 
 function randomF32(n: number, seed: number, scale = 2): Float32Array {
@@ -46,8 +48,13 @@ function paddingMask(batch: number, length: number): Uint8Array {
   return mask;
 }
 
-function agrees(path: 'detected' | 'portable'): void {
-  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+/** `loaded`: the addon, or the WebAssembly module that presents the same functions (backend 'wasm'). */
+function agrees(
+  path: 'detected' | 'portable',
+  loaded: ReturnType<typeof loadAddon> | ReturnType<typeof loadWasm> = nativeLoaded,
+  backendName: 'native' | 'wasm' = 'native',
+): void {
+  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon, backendName) : jsBackend;
   beforeAll(() => {
     if (loaded.ok) loaded.addon.setPortableOnly(path === 'portable');
   });
@@ -234,4 +241,13 @@ describe.skipIf(skip)('native seq2seq kernels vs the JavaScript reference (detec
 
 describe.skipIf(skip)('native seq2seq kernels vs the JavaScript reference (portable path)', () => {
   agrees('portable');
+});
+
+// The WebAssembly module is committed: its run is never skipped.
+describe('wasm seq2seq kernels vs the JavaScript reference (SIMD128 path)', () => {
+  agrees('detected', loadWasm(), 'wasm');
+});
+
+describe('wasm seq2seq kernels vs the JavaScript reference (portable path)', () => {
+  agrees('portable', loadWasm(), 'wasm');
 });

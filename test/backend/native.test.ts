@@ -8,9 +8,13 @@ import { jsBackend } from '../../src/backend/js/index.js';
 import type { Backend, BinaryOp, CompareOp, ReduceOp, UnaryOp } from '../../src/backend/kernels.js';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { loadWasm } from '../../src/backend/wasm/load.js';
 
 const loaded = loadAddon();
+const nativeLoaded = loaded;
 const skip = !loaded.ok && process.env.ATTN_BACKEND === 'js';
+// The WebAssembly module is committed, so it always loads: its run of the same cases is never skipped.
+const wasm = loadWasm();
 
 /** A small deterministic generator (LCG) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -131,8 +135,13 @@ const SIZES = [1, 7, 13, 17, 64, 129, 257];
 
 type KernelPath = 'detected' | 'portable';
 
-function agreesWithReference(path: KernelPath): void {
-  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon) : jsBackend;
+/** `loaded`: the addon, or the WebAssembly module that presents the same functions (backend 'wasm'). */
+function agreesWithReference(
+  path: KernelPath,
+  loaded: ReturnType<typeof loadAddon> | ReturnType<typeof loadWasm> = nativeLoaded,
+  backendName: 'native' | 'wasm' = 'native',
+): void {
+  const native: Backend = loaded.ok ? createNativeBackend(loaded.addon, backendName) : jsBackend;
   beforeAll(() => {
     if (loaded.ok) loaded.addon.setPortableOnly(path === 'portable');
   });
@@ -145,7 +154,7 @@ function agreesWithReference(path: KernelPath): void {
     if (!loaded.ok) return;
     const info = loaded.addon.info();
     expect(info.threads).toBeGreaterThanOrEqual(1);
-    expect(['avx512f+avx2+fma', 'avx2+fma', 'portable']).toContain(info.simd);
+    expect(['avx512f+avx2+fma', 'avx2+fma', 'simd128', 'portable']).toContain(info.simd);
     expect(info.portableReason === '').toBe(info.simd !== 'portable');
     if (path === 'portable') expect(info).toMatchObject({ simd: 'portable' });
   });
@@ -1115,6 +1124,12 @@ describe.skipIf(skip)('native backend agrees with the JavaScript reference (dete
 describe.skipIf(skip)('native backend agrees with the JavaScript reference (portable kernels)', () =>
   agreesWithReference('portable'),
 );
+
+describe('wasm backend agrees with the JavaScript reference (SIMD128 kernels)', () =>
+  agreesWithReference('detected', wasm, 'wasm'));
+
+describe('wasm backend agrees with the JavaScript reference (portable kernels)', () =>
+  agreesWithReference('portable', wasm, 'wasm'));
 
 describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
   // A fresh process, so that the environment is read when the addon loads; prints info() and a checksum of the

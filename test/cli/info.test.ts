@@ -34,11 +34,32 @@ describe('attn command', () => {
     const info = JSON.parse(stdout) as Record<string, unknown>;
     expect(info.version).toBe(VERSION);
     // The CLI picks native when the addon loads, unless ATTN_BACKEND says otherwise.
-    const expected = process.env.ATTN_BACKEND === 'js' ? 'js' : loadAddon().ok ? 'native' : 'js';
+    const expected = process.env.ATTN_BACKEND || (loadAddon().ok ? 'native' : 'wasm');
     expect(info.backend).toBe(expected);
+    expect(info.reason).toBe(
+      process.env.ATTN_BACKEND
+        ? 'ATTN_BACKEND'
+        : expected === 'native'
+          ? 'the native addon loaded'
+          : expect.any(String),
+    );
+    if (expected === 'wasm') expect(info.simd).toBe('simd128');
     expect(Number.isInteger(info.threads) && (info.threads as number) >= 1).toBe(true);
     if (expected === 'js') expect(info.threads).toBe(1);
     expect(Array.isArray(info.cpuFeatures)).toBe(true);
+  });
+
+  it('info runs on the backend ATTN_BACKEND names, and says so', async () => {
+    const { code, stdout } = await run(process.execPath, [bin, 'info', '--json'], {
+      env: { ...process.env, ATTN_BACKEND: 'wasm' },
+    }).then((r) => ({ code: 0, ...r }));
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      backend: 'wasm',
+      reason: 'ATTN_BACKEND',
+      threads: 1,
+      simd: 'simd128',
+    });
   });
 
   it('answers --help for the command and for info', async () => {

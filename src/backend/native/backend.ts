@@ -51,7 +51,11 @@ function forwarder(name: KernelName, spec: KernelSpec, f: NativeKernel): (args: 
   return new Function('f', 'reference', ...names, body)(f, reference, ...codes) as (args: object) => void;
 }
 
-export function createNativeBackend(addon: NativeAddon): Backend {
+/**
+ * The Backend over `addon`: the compiled addon ('native'), or the WebAssembly module that presents the same
+ * functions ('wasm', src/backend/wasm/addon.ts).
+ */
+export function createNativeBackend(addon: NativeAddon, backendName: 'native' | 'wasm' = 'native'): Backend {
   const kernels: Record<string, unknown> = { ...jsBackend };
   for (const name of Object.keys(KERNELS) as KernelName[]) {
     const f = addon[name];
@@ -59,17 +63,18 @@ export function createNativeBackend(addon: NativeAddon): Backend {
   }
   return {
     ...(kernels as unknown as Kernels),
-    name: 'native',
+    name: backendName,
     packMatmulB(b, k, n, transB, reuse) {
       const size = addon.packedBFloats(k, n);
-      const fits = reuse?.packedBy === 'native' && reuse.packed?.length === size;
+      const fits = reuse?.packedBy === backendName && reuse.packed?.length === size;
       const packed = fits ? reuse.packed! : new Float32Array(size);
       addon.packB(b, k, n, transB, packed);
-      return { b, k, n, transB, packedBy: 'native', packed };
+      return { b, k, n, transB, packedBy: backendName, packed };
     },
     matmulPacked(a, { b, k, n, transB, packedBy, packed }, out, m, transA) {
       // A PackedMatrix that the reference made (its packed copy is a plain transpose) runs as a plain product.
-      if (packed && packedBy === 'native') addon.matmulPrepacked(a, b, packed, out, m, n, k, transA, transB);
+      if (packed && packedBy === backendName)
+        addon.matmulPrepacked(a, b, packed, out, m, n, k, transA, transB);
       else addon.matmul!(a, b, out, 1, m, n, k, transA, transB, 0, 0);
     },
   };

@@ -1,66 +1,90 @@
 /**
- * Choosing the backend in Node: native when the addon loads, unless ATTN_BACKEND=js|native or a call to
- * useBackend says otherwise. Asking for native where it cannot load is an error; falling back silently is not
- * allowed, but the automatic choice falls back to JavaScript and says so once on stderr.
+ * Choosing the backend in Node: native when the addon loads, else the WebAssembly module, else the JavaScript
+ * reference, unless ATTN_BACKEND=js|native|wasm or a call to useBackend says otherwise. Asking for a backend that
+ * cannot load is an error; falling back silently is not allowed, so the automatic choice says once on stderr
+ * why it did not get native.
  */
 import { getBackend, jsBackend, setBackend, setKernelChecks } from '../registry.js';
 import type { Backend } from '../kernels.js';
+import { loadWasm } from '../wasm/load.js';
+import type { NativeAddon } from './addon.js';
 import { createNativeBackend } from './backend.js';
 import { loadAddon } from './load.js';
 
-export type BackendName = 'js' | 'native';
+export type BackendName = 'js' | 'native' | 'wasm';
 
-let native: Backend | undefined;
+const NAMES: readonly BackendName[] = ['js', 'native', 'wasm'];
+const made: Partial<Record<'native' | 'wasm', Backend>> = {};
 let warned = false;
+/** Why the installed backend runs (attn info prints it). */
+let because = 'the JavaScript reference (no backend installed yet)';
 
-function nativeOrError(): Backend | Error {
-  if (native) return native;
-  const loaded = loadAddon();
-  if (!loaded.ok) return new Error(`the native backend is unavailable: ${loaded.reason}`);
-  native = createNativeBackend(loaded.addon);
-  return native;
+/** The addon or module behind a compiled backend, or why it is unavailable. */
+function loadCompiled(name: 'native' | 'wasm'): { addon: NativeAddon } | { reason: string } {
+  const loaded = name === 'native' ? loadAddon() : loadWasm();
+  return loaded.ok ? { addon: loaded.addon } : { reason: loaded.reason };
 }
 
-/** Makes `name` the backend every op runs on; throws when native is asked for and cannot load. */
+function compiledOrError(name: 'native' | 'wasm'): Backend | Error {
+  const existing = made[name];
+  if (existing) return existing;
+  const loaded = loadCompiled(name);
+  if ('reason' in loaded) return new Error(`the ${name} backend is unavailable: ${loaded.reason}`);
+  return (made[name] = createNativeBackend(loaded.addon, name));
+}
+
+/** Makes `name` the backend every op runs on; throws when native or wasm is asked for and cannot load. */
 export function useBackend(name: BackendName): void {
+  if (!NAMES.includes(name))
+    throw new Error(`unknown backend '${String(name)}' (expected 'js', 'native' or 'wasm')`);
   if (name === 'js') {
     setBackend(jsBackend);
+    because = 'chosen';
     return;
   }
-  if (name !== 'native') throw new Error(`unknown backend '${String(name)}' (expected 'js' or 'native')`);
-  const backend = nativeOrError();
+  const backend = compiledOrError(name);
   if (backend instanceof Error) throw backend;
   setBackend(backend);
+  because = 'chosen';
 }
 
 /**
- * The start-up choice: ATTN_BACKEND when set, else native if it loads, else JavaScript with one warning.
- * ATTN_CHECK_KERNELS=1 also checks every kernel call against the kernel table (see src/backend/check.ts).
+ * The start-up choice: ATTN_BACKEND when set, else native if its addon loads, else wasm if its module loads
+ * (one line on stderr says why native did not), else JavaScript. ATTN_CHECK_KERNELS=1 also checks every kernel
+ * call against the kernel table (see src/backend/check.ts).
  */
 export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): void {
   if (env.ATTN_CHECK_KERNELS === '1') setKernelChecks(true);
   const requested = env.ATTN_BACKEND?.trim();
   if (requested) {
-    if (requested !== 'js' && requested !== 'native')
-      throw new Error(`ATTN_BACKEND must be 'js' or 'native', got '${requested}'`);
-    useBackend(requested);
+    if (!NAMES.includes(requested as BackendName))
+      throw new Error(`ATTN_BACKEND must be 'js', 'native' or 'wasm', got '${requested}'`);
+    useBackend(requested as BackendName);
+    because = 'ATTN_BACKEND';
     return;
   }
-  const backend = nativeOrError();
-  if (backend instanceof Error) {
-    if (!warned) process.stderr.write(`attn: ${backend.message}; using the JavaScript backend\n`);
-    warned = true;
-    setBackend(jsBackend);
+  const native = compiledOrError('native');
+  if (!(native instanceof Error)) {
+    setBackend(native);
+    because = 'the native addon loaded';
     return;
   }
-  setBackend(backend);
+  const wasm = compiledOrError('wasm');
+  const fallback = wasm instanceof Error ? jsBackend : wasm;
+  const note = wasm instanceof Error ? `; ${wasm.message}` : '';
+  if (!warned) process.stderr.write(`attn: ${native.message}; using the ${fallback.name} backend${note}\n`);
+  warned = true;
+  setBackend(fallback);
+  because = `${native.message}${note}`;
 }
 
 export interface BackendInfo {
   name: string;
   threads: number;
-  /** 'avx512f+avx2+fma', 'avx2+fma' or 'portable' for native; 'none' for JavaScript. */
+  /** 'avx512f+avx2+fma', 'avx2+fma' or 'portable' for native; 'simd128' or 'portable' for wasm; 'none' for js. */
   simd: string;
+  /** Why this backend runs: 'ATTN_BACKEND', 'chosen' (useBackend), 'the native addon loaded', or why not native. */
+  reason: string;
 }
 
 /**
@@ -68,22 +92,26 @@ export interface BackendInfo {
  * masked padding follows it, so a request decoded in a batch gets the answer it gets alone. The JavaScript
  * kernels always are (they sum in order); the native addon switches its matrix-vector and vector-softmax paths
  * off (a little slower for one request at a time), for the calling thread only: each worker_thread chooses.
+ * The WebAssembly kernels have no such paths; the switch is passed on all the same.
  */
 export function setBatchInvariantKernels(on: boolean): void {
-  if (getBackend().name !== 'native') return;
-  const loaded = loadAddon();
-  if (!loaded.ok)
-    throw new Error(`setBatchInvariantKernels: the native backend is unavailable: ${loaded.reason}`);
+  const name = getBackend().name;
+  if (name !== 'native' && name !== 'wasm') return;
+  const loaded = loadCompiled(name);
+  if ('reason' in loaded)
+    throw new Error(`setBatchInvariantKernels: the ${name} backend is unavailable: ${loaded.reason}`);
   loaded.addon.setBatchInvariant(on);
 }
 
-/** What the current backend is and how many threads it runs. */
+/** What the current backend is, how many threads it runs and why it runs. */
 export function backendInfo(): BackendInfo {
   const current = getBackend();
-  const loaded = loadAddon();
-  if (current.name === 'native' && loaded.ok) {
-    const { threads, simd } = loaded.addon.info();
-    return { name: current.name, threads, simd };
+  if (current.name === 'native' || current.name === 'wasm') {
+    const loaded = loadCompiled(current.name);
+    if ('addon' in loaded) {
+      const { threads, simd } = loaded.addon.info();
+      return { name: current.name, threads, simd, reason: because };
+    }
   }
-  return { name: current.name, threads: 1, simd: 'none' };
+  return { name: current.name, threads: 1, simd: 'none', reason: because };
 }

@@ -1,0 +1,344 @@
+/**
+ * The WebAssembly module (wasm/attn.wasm, built by scripts/build-wasm.mjs from native/*.cc) as a `NativeAddon`:
+ * the same functions the compiled addon exports, taking a kernel's fields in table order, so that
+ * `createNativeBackend` forwards the Backend's argument objects to either. Browser-safe: no Node imports.
+ *
+ * A call copies its arrays into the module's linear memory, fills the argument block that the generated entry
+ * point reads (native/wasm/glue.h: per field, an array's address, length and dtype, a list's address and count,
+ * or one number), runs the entry point, which checks the table's rules as the addon's glue does, and copies the
+ * out and inout arrays back. Arrays that share bytes of one buffer (k and v as two subarrays of one [B, T, 2·H·d]
+ * buffer, or linearActGrad's dPre = g) are copied as one region, so that they alias in linear memory as they do
+ * in JavaScript and no copy-back overwrites another's result.
+ */
+import { KERNELS, type FieldSpec, type KernelName, type KernelSpec } from '../kernel-table.js';
+import type { NativeAddon, NativeKernel } from '../native/addon.js';
+
+type Pointer = number;
+
+/** The module's exports (native/wasm/exports.cc and the generated entry points). */
+interface Exports {
+  readonly memory: WebAssembly.Memory;
+  _initialize(): void;
+  alloc(bytes: number): Pointer;
+  free(p: Pointer): void;
+  errorCode(): number;
+  errorText(): Pointer;
+  errorLength(): number;
+  threads(): number;
+  simd(): Pointer;
+  portableReason(): Pointer;
+  setPortableOnly(on: number): void;
+  setBatchInvariant(on: number): void;
+  packedBFloats(k: number, n: number): number;
+  packB(b: Pointer, k: number, n: number, transB: number, packed: Pointer): void;
+  matmulPrepacked(...args: number[]): void;
+}
+
+type Typed = Float32Array | Int32Array | Uint8Array;
+type Dtype = 'f32' | 'i32' | 'u8' | 'any';
+
+const DTYPE_CODE = new Map<unknown, number>([
+  [Float32Array, 0],
+  [Int32Array, 1],
+  [Uint8Array, 2],
+]);
+const NAMES = ['a Float32Array', 'an Int32Array', 'a Uint8Array'];
+const WANT: Record<Dtype, string> = {
+  f32: NAMES[0]!,
+  i32: NAMES[1]!,
+  u8: NAMES[2]!,
+  any: 'a Float32Array, Int32Array or Uint8Array',
+};
+
+/**
+ * The imports of wasi-libc that the kernels reach: getenv (an empty environment: ATTN_* switches are Node's,
+ * read by the addon), stdio that nothing writes in practice, and exit. Enough for a browser, which has no WASI.
+ */
+function wasiStubs(): WebAssembly.ModuleImports {
+  const EBADF = 8;
+  let memory: WebAssembly.Memory | undefined;
+  const stubs = {
+    environ_sizes_get(count: Pointer, size: Pointer) {
+      const view = new DataView(memory!.buffer);
+      view.setUint32(count, 0, true);
+      view.setUint32(size, 0, true);
+      return 0;
+    },
+    environ_get: () => 0,
+    fd_close: () => EBADF,
+    fd_seek: () => EBADF,
+    fd_write: () => EBADF,
+    proc_exit(code: number) {
+      throw new Error(`attn wasm: the module exited with status ${code}`);
+    },
+    bind(m: WebAssembly.Memory) {
+      memory = m;
+    },
+  };
+  return stubs;
+}
+
+/** One call's arrays laid out in the arena: each present array's address, by its position in the call. */
+class Arena {
+  private base: Pointer = 0;
+  private size = 0;
+  constructor(private readonly exports: Exports) {}
+
+  /** The arena's start, at least `bytes` long (grown by half again when too short). */
+  reserve(bytes: number): Pointer {
+    if (bytes > this.size) {
+      if (this.base) this.exports.free(this.base);
+      this.size = Math.ceil(bytes * 1.5);
+      this.base = this.exports.alloc(this.size);
+      if (!this.base) throw new RangeError(`attn wasm: out of memory for ${bytes} bytes of arguments`);
+    }
+    return this.base;
+  }
+}
+
+/** A run of bytes of one buffer that one or more of the call's arrays lie in. */
+interface Region {
+  buffer: ArrayBufferLike;
+  start: number;
+  end: number;
+  at: Pointer;
+  written: boolean;
+}
+
+/**
+ * Lays out `arrays` (null entries skipped) from `cursor` on: overlapping ones share a region. Returns the
+ * regions and each array's address.
+ */
+function layout(arrays: readonly (Typed | null)[], written: readonly boolean[], cursor: Pointer) {
+  const regions: Region[] = [];
+  const index: number[] = [];
+  const byBuffer = new Map<ArrayBufferLike, number[]>();
+  arrays.forEach((x, i) => {
+    if (!x) return;
+    const list = byBuffer.get(x.buffer);
+    if (list) list.push(i);
+    else byBuffer.set(x.buffer, [i]);
+  });
+  for (const [buffer, members] of byBuffer) {
+    members.sort((i, j) => arrays[i]!.byteOffset - arrays[j]!.byteOffset);
+    let current: Region | undefined;
+    for (const i of members) {
+      const x = arrays[i]!;
+      const end = x.byteOffset + x.byteLength;
+      if (current && x.byteOffset < current.end) current.end = Math.max(current.end, end);
+      else regions.push((current = { buffer, start: x.byteOffset, end, at: 0, written: false }));
+      current.written ||= written[i]!;
+      index[i] = regions.length - 1;
+    }
+  }
+  // 16-byte aligned, keeping each region's offset mod 16 (an f32x4 load stays as aligned as in JavaScript).
+  for (const r of regions) {
+    r.at = ((cursor + 15) & ~15) + (r.start & 15);
+    cursor = r.at + (r.end - r.start);
+  }
+  const at = arrays.map((x, i) =>
+    x ? regions[index[i]!]!.at + (x.byteOffset - regions[index[i]!]!.start) : 0,
+  );
+  return { regions, at, end: cursor };
+}
+
+function regionBytes(arrays: readonly (Typed | null)[]): number {
+  let bytes = 0;
+  for (const x of arrays) if (x) bytes += x.byteLength + 32;
+  return bytes;
+}
+
+/** Creates the addon over an instantiated module (its `_initialize` not yet run). */
+export function createWasmAddon(
+  instance: WebAssembly.Instance,
+  stubs?: { bind(m: WebAssembly.Memory): void },
+): NativeAddon {
+  const exports = instance.exports as unknown as Exports;
+  stubs?.bind(exports.memory);
+  exports._initialize();
+  const arena = new Arena(exports);
+  const decoder = new TextDecoder();
+  const text = (p: Pointer, n?: number) => {
+    const bytes = new Uint8Array(exports.memory.buffer, p);
+    return decoder.decode(bytes.subarray(0, n ?? bytes.indexOf(0)));
+  };
+
+  /**
+   * Copies `arrays` in, runs `body` with their addresses and the first free byte after them, and copies back
+   * the regions that hold a `written` array (unless body returns false: a failed check ran nothing).
+   */
+  function call(
+    arrays: readonly (Typed | null)[],
+    written: readonly boolean[],
+    extra: number,
+    body: (at: readonly Pointer[], free: Pointer) => boolean,
+  ): void {
+    const base = arena.reserve(extra + regionBytes(arrays) + 16);
+    const { regions, at } = layout(arrays, written, base + extra);
+    let memory = new Uint8Array(exports.memory.buffer);
+    for (const r of regions) memory.set(new Uint8Array(r.buffer, r.start, r.end - r.start), r.at);
+    if (!body(at, base)) return;
+    memory = new Uint8Array(exports.memory.buffer);
+    for (const r of regions)
+      if (r.written)
+        new Uint8Array(r.buffer, r.start, r.end - r.start).set(memory.subarray(r.at, r.at + r.end - r.start));
+  }
+
+  function kernel(name: KernelName, spec: KernelSpec): NativeKernel {
+    const fields = Object.entries(spec.args) as [string, FieldSpec][];
+    const entry = (instance.exports as Record<string, (block: Pointer) => number>)[name]!;
+    const fail = (field: string, what: string, Error: typeof TypeError = TypeError) => {
+      throw new Error(`attn wasm ${name}: ${field} ${what}`);
+    };
+    const slots = fields.reduce(
+      (n, [, f]) => n + (f.kind === 'array' ? 3 : f.kind === 'ints' || f.kind === 'layout' ? 2 : 1),
+      0,
+    );
+    const arrayFields = fields.flatMap(([field, f], i) => (f.kind === 'array' ? [{ field, f, i }] : []));
+    const written = arrayFields.map(({ f }) => f.kind === 'array' && f.role !== 'in');
+    return (...values: unknown[]) => {
+      // JavaScript types first (what the entry point cannot see): arrays and lists.
+      const arrays = arrayFields.map(({ field, f, i }) => {
+        const x = values[i];
+        const spec = f as Extract<FieldSpec, { kind: 'array' }>;
+        if ((x === null || x === undefined) && (spec.nullable || spec.optional)) return null;
+        const code = x !== null && typeof x === 'object' ? DTYPE_CODE.get(x.constructor) : undefined;
+        const want =
+          spec.dtype === 'any'
+            ? undefined
+            : DTYPE_CODE.get({ f32: Float32Array, i32: Int32Array, u8: Uint8Array }[spec.dtype]);
+        if (code === undefined || (want !== undefined && code !== want))
+          fail(
+            field,
+            `must be ${WANT[spec.dtype]}${spec.nullable || spec.optional ? ' or null' : ''}${code === undefined ? '' : `, got ${NAMES[code]}`}`,
+          );
+        return x as Typed;
+      });
+      const lists: (readonly number[] | null)[] = fields.map(([field, f], i) => {
+        if (f.kind !== 'ints' && f.kind !== 'layout') return null;
+        const x = values[i];
+        if (f.kind === 'layout' && (x === null || x === undefined)) return null;
+        if (!Array.isArray(x)) return fail(field, 'must be an array');
+        for (const v of x) if (typeof v !== 'number') fail(field, 'must hold numbers');
+        return x as number[];
+      });
+      let listBytes = 0;
+      for (const l of lists) if (l) listBytes += 8 * l.length;
+      const header = (8 * slots + listBytes + 15) & ~15;
+      call(arrays, written, header, (at, block) => {
+        const f64 = new Float64Array(exports.memory.buffer, block, header / 8);
+        let slot = 0;
+        let list = slots;
+        let a = 0;
+        fields.forEach(([field, f], i) => {
+          const x = values[i];
+          switch (f.kind) {
+            case 'array': {
+              const arr = arrays[a];
+              f64[slot] = at[a]!;
+              f64[slot + 1] = arr ? arr.length : 0;
+              f64[slot + 2] = arr ? DTYPE_CODE.get(arr.constructor)! : 0;
+              a++;
+              slot += 3;
+              return;
+            }
+            case 'ints':
+            case 'layout': {
+              const l = lists[i];
+              f64[slot] = l ? block + 8 * list : 0;
+              f64[slot + 1] = l ? l.length : 0;
+              if (l) f64.set(l, list);
+              list += l ? l.length : 0;
+              slot += 2;
+              return;
+            }
+            case 'number':
+              if (typeof x !== 'number') fail(field, 'must be a number');
+              f64[slot++] = x as number;
+              return;
+            case 'boolean':
+              f64[slot++] = x === true ? 1 : x === false || (x === undefined && f.optional) ? 0 : NaN;
+              return;
+            case 'enum':
+              f64[slot++] = typeof x === 'number' ? x : -1;
+              return;
+            default:
+              f64[slot++] = typeof x === 'number' ? x : NaN;
+          }
+        });
+        if (entry(block)) return true;
+        const message = text(exports.errorText(), exports.errorLength());
+        throw exports.errorCode() === 2 ? new RangeError(message) : new TypeError(message);
+      });
+    };
+  }
+
+  const kernels: Record<string, NativeKernel> = {};
+  for (const name of Object.keys(KERNELS) as KernelName[])
+    if (typeof (instance.exports as Record<string, unknown>)[name] === 'function')
+      kernels[name] = kernel(name, KERNELS[name]);
+
+  /** A Float32Array argument of at least `need` elements (binding.cc's checks of the packed product). */
+  const f32 = (kernel: string, x: unknown, field: string, need: number): Float32Array => {
+    if (!(x instanceof Float32Array))
+      throw new TypeError(`attn wasm ${kernel}: ${field} must be a Float32Array`);
+    if (x.length < need)
+      throw new RangeError(`attn wasm ${kernel}: ${field} has ${x.length} elements, needs ${need}`);
+    return x;
+  };
+  const count = (kernel: string, x: unknown, field: string): number => {
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x > 2147483647)
+      throw new RangeError(`attn wasm ${kernel}: ${field} must be a non-negative integer, got ${String(x)}`);
+    return x;
+  };
+
+  return {
+    ...kernels,
+    info: () => ({
+      threads: exports.threads(),
+      simd: text(exports.simd()),
+      portableReason: text(exports.portableReason()),
+    }),
+    setPortableOnly: (on) => exports.setPortableOnly(on ? 1 : 0),
+    // There are no AVX-512 kernels here.
+    setAvx512Off: () => {},
+    setBatchInvariant: (on) => exports.setBatchInvariant(on ? 1 : 0),
+    packedBFloats: (k, n) =>
+      exports.packedBFloats(count('packedBFloats', k, 'k'), count('packedBFloats', n, 'n')),
+    packB(b, k, n, transB, packed) {
+      count('packB', k, 'k');
+      count('packB', n, 'n');
+      f32('packB', b, 'b', k * n);
+      f32('packB', packed, 'packed', exports.packedBFloats(k, n));
+      call([b, packed], [false, true], 0, ([pb, pp]) => {
+        exports.packB(pb!, k, n, transB ? 1 : 0, pp!);
+        return true;
+      });
+    },
+    matmulPrepacked(a, b, packed, out, m, n, k, transA, transB) {
+      for (const [x, field] of [
+        [m, 'm'],
+        [n, 'n'],
+        [k, 'k'],
+      ] as const)
+        count('matmulPrepacked', x, field);
+      f32('matmulPrepacked', a, 'a', m * k);
+      f32('matmulPrepacked', b, 'b', k * n);
+      f32('matmulPrepacked', packed, 'packed', exports.packedBFloats(k, n));
+      f32('matmulPrepacked', out, 'out', m * n);
+      call([a, b, packed, out], [false, false, false, true], 0, ([pa, pb, pp, po]) => {
+        exports.matmulPrepacked(pa!, pb!, pp!, po!, m, n, k, transA ? 1 : 0, transB ? 1 : 0);
+        return true;
+      });
+    },
+  } as NativeAddon;
+}
+
+/** Instantiates the module's bytes synchronously (Node; a browser compiles large modules asynchronously). */
+export function instantiateWasmAddon(bytes: BufferSource): NativeAddon {
+  const stubs = wasiStubs();
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    wasi_snapshot_preview1: stubs,
+  });
+  return createWasmAddon(instance, stubs as unknown as { bind(m: WebAssembly.Memory): void });
+}

@@ -1,0 +1,2 @@
+/** The WebAssembly backend: the addon's kernels compiled to wasm/attn.wasm, behind the native backend's forwarders. */
+export { createWasmAddon, instantiateWasmAddon } from './addon.js';
