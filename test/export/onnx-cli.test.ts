@@ -128,7 +128,7 @@ describe('attn export: bad input', () => {
   it('usage errors exit 2: a missing or unknown format, a missing --out or --checkpoint', async () => {
     const out = join(tmp.dir, 'never');
     for (const [args, message] of [
-      [['export', '-c', runs.transformer!, '-o', out], '--format is required (onnx)'],
+      [['export', '-c', runs.transformer!, '-o', out], '--format is required (onnx, pytorch)'],
       [
         ['export', '-c', runs.transformer!, '-f', 'tflite', '-o', out],
         "unknown --format 'tflite' (formats: onnx, pytorch)",

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportPyTorch } from '../../src/export/pytorch/index.js';
+import { tinyCheckpoint } from '../serve/checkpoints.js';
 import { TORCH_CASES, torchCaseCheckpoint } from './torch-checkpoints.js';
 
 describe('exportPyTorch', () => {
@@ -67,5 +68,21 @@ describe('exportPyTorch', () => {
     const written = await exportPyTorch(checkpoint, out);
     expect(written.map((p) => p.slice(out.length + 1)).sort()).toEqual((await readdir(out)).sort());
     expect(written).toHaveLength(6);
+  });
+
+  it('refuses a model model.py does not implement (positions, normaliser, score), writing nothing', async () => {
+    for (const [arch, overrides, says] of [
+      ['transformer', { positions: 'rope' }, 'model.py does not implement positions "rope"'],
+      ['transformer-cls', { positions: 'alibi' }, 'model.py does not implement positions "alibi"'],
+      ['gru-bahdanau', { normalizer: 'entmax15' }, 'model.py does not implement normalizer "entmax15"'],
+      ['gru-luong', { score: 'location' }, 'model.py does not implement score "location"'],
+    ] as const) {
+      const run = join(root, `unimplemented-${arch}`);
+      const out = join(root, `out-unimplemented-${arch}`);
+      await tinyCheckpoint(arch, run, 3, overrides, 1);
+      await mkdir(out);
+      await expect(exportPyTorch(run, out)).rejects.toThrow(says);
+      expect(await readdir(out)).toEqual([]);
+    }
   });
 });
