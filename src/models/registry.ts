@@ -191,7 +191,8 @@ const REGISTRY = {
     task: 'translate',
     summary: 'Transformer encoder–decoder',
     config: TRANSFORMER_CONFIG,
-    check: (c: TransformerConfig) => checkHeads(c.dModel, c.nhead, 'dModel') ?? checkPositions(c),
+    check: (c: TransformerConfig) =>
+      checkHeads(c.dModel, c.nhead, 'dModel') ?? checkPositions(c) ?? checkNormalizerConfig(c),
     build: (c, sizes, generator) => ({
       task: 'translate',
       model: new TransformerSeq2Seq({
@@ -207,6 +208,8 @@ const REGISTRY = {
         maxLen: c.maxLen,
         positions: c.positions,
         maxRelativeDistance: c.maxRelativeDistance,
+        normalizer: c.normalizer,
+        ...(c.normalizer === 'entmax' ? { entmaxAlpha: c.entmaxAlpha } : {}),
         padId: PAD_ID,
         generator,
       }),

@@ -197,4 +197,22 @@ describe('attn export: bad input', () => {
     expect(existsSync(out)).toBe(false);
     expect(leftovers(out)).toEqual([]);
   });
+
+  it('a model the export does not implement (RoPE, entmax, the location score) exits 1 naming it', async () => {
+    for (const [arch, overrides, says] of [
+      ['transformer', { positions: 'rope' }, 'positions "rope"'],
+      ['transformer', { normalizer: 'entmax15' }, 'normalizer "entmax15"'],
+      ['gru-luong', { score: 'location' }, 'score "location"'],
+    ] as const) {
+      const run = join(tmp.dir, `unimplemented-${arch}`);
+      rmSync(run, { recursive: true, force: true });
+      await tinyCheckpoint(arch, run, 3, overrides, 1);
+      const out = join(tmp.dir, 'unimplemented-out');
+      const r = await attn(['export', '-c', run, '-f', 'onnx', '-o', out]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`exportOnnx: the ONNX export does not implement ${says}`);
+      expect(existsSync(out)).toBe(false);
+      expect(leftovers(out)).toEqual([]);
+    }
+  });
 });

@@ -76,9 +76,10 @@ describe('exportPyTorch', () => {
       ['transformer-cls', { positions: 'alibi' }, 'model.py does not implement positions "alibi"'],
       ['gru-bahdanau', { normalizer: 'entmax15' }, 'model.py does not implement normalizer "entmax15"'],
       ['gru-luong', { score: 'location' }, 'model.py does not implement score "location"'],
+      ['transformer', { normalizer: 'entmax15' }, 'model.py does not implement normalizer "entmax15"'],
     ] as const) {
-      const run = join(root, `unimplemented-${arch}`);
-      const out = join(root, `out-unimplemented-${arch}`);
+      const run = join(root, `unimplemented-${arch}-${says.length}`);
+      const out = join(root, `out-unimplemented-${arch}-${says.length}`);
       await tinyCheckpoint(arch, run, 3, overrides, 1);
       await mkdir(out);
       await expect(exportPyTorch(run, out)).rejects.toThrow(says);

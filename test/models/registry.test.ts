@@ -16,6 +16,8 @@ describe('validateConfig', () => {
       maxLen: 256,
       positions: 'sinusoidal',
       maxRelativeDistance: 16,
+      normalizer: 'softmax',
+      entmaxAlpha: 1.5,
     });
     const width: number = config.dModel;
     expect(width).toBe(8);

@@ -24,6 +24,7 @@ import { loadCheckpoint } from '../../train/node/checkpoint-dir.js';
 import { VERSION } from '../../version.js';
 import { exportBigruClassifier, exportRnnSeq2Seq, type ExportedGraph } from './rnn.js';
 import { exportTransformerClassifier, exportTransformerSeq2Seq } from './transformer.js';
+import { checkImplemented } from '../implemented.js';
 import { onnxReadme } from './readme.js';
 import { ONNX_IR_VERSION, ONNX_OPSET } from './schema.js';
 
@@ -93,6 +94,7 @@ export async function exportOnnx(checkpointDir: string, outDir: string): Promise
   const snapshot = await loadCheckpoint(checkpointDir);
   const parts = { ...snapshot, source: snapshot.source ?? checkpointDir };
   const config = checkpointConfig(parts);
+  checkImplemented('exportOnnx', 'the ONNX export', config.model);
   const tokenizers = checkpointTokenizers(parts, config);
   const built = checkpointModel(parts, config, tokenizers);
   const graphs = onnxGraphs(built.model);

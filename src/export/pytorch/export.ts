@@ -20,6 +20,7 @@ import { serializeSafetensors } from '../../io/safetensors.js';
 import { checkpointConfig, checkpointModel, checkpointTokenizers } from '../../inference/from-checkpoint.js';
 import { AttnError, fail } from '../../tensor/errors.js';
 import { loadCheckpoint } from '../../train/node/checkpoint-dir.js';
+import { checkImplemented } from '../implemented.js';
 import { exportReadme } from './readme.js';
 
 const OP = 'exportPyTorch';
@@ -50,7 +51,7 @@ export async function exportPyTorch(checkpointDir: string, outDir: string): Prom
   const snapshot = await loadCheckpoint(checkpointDir);
   const parts = { ...snapshot, source: snapshot.source ?? checkpointDir };
   const config = checkpointConfig(parts);
-  checkImplemented(config.model);
+  checkImplemented(OP, 'model.py', config.model);
   // Builds the model and loads the weights: a checkpoint that attn cannot run is refused here, not in Python.
   checkpointModel(parts, config, checkpointTokenizers(parts, config));
 
@@ -72,30 +73,6 @@ export async function exportPyTorch(checkpointDir: string, outDir: string): Prom
     written.push(path);
   }
   return written;
-}
-
-/**
- * The choices model.py implements, for the config keys whose other values it does not: a checkpoint that uses
- * another (RoPE, ALiBi or relative positions, an entmax normaliser, Luong's location score) is refused, never
- * exported as a model.py that would compute something else.
- */
-const IMPLEMENTED: Readonly<Record<string, readonly unknown[]>> = {
-  positions: ['sinusoidal'],
-  normalizer: ['softmax'],
-  score: ['dot', 'general', 'concat'],
-};
-
-function checkImplemented(model: object): void {
-  for (const [key, value] of Object.entries(model)) {
-    const choices = IMPLEMENTED[key];
-    if (choices && !choices.includes(value)) {
-      fail(
-        OP,
-        `model.py does not implement ${key} ${JSON.stringify(value)} (it implements ${choices.join(', ')}); ` +
-          'this checkpoint cannot be exported to PyTorch yet',
-      );
-    }
-  }
 }
 
 /** outDir must be an existing, empty directory: an export never mixes with (or overwrites) other files. */

@@ -3,6 +3,7 @@
  * vocabulary sizes from the tokenizers. See ../config.ts for how a declaration is read.
  */
 import { bool, choice, float, int, type ConfigOf } from '../config.js';
+import { NORMALIZER_CONFIG } from '../normalizer-config.js';
 
 /**
  * How a Transformer knows positions: added to the embeddings ('sinusoidal', 'learned'), or inside every
@@ -31,6 +32,7 @@ export const TRANSFORMER_CONFIG = {
   normFirst: bool(true, 'pre-norm layers (false: post-norm)', { flag: 'post-norm' }),
   maxLen: int(256, 1, 8192, 'longest source or target sequence'),
   ...positionFields(),
+  ...NORMALIZER_CONFIG,
 };
 
 export type TransformerConfig = ConfigOf<typeof TRANSFORMER_CONFIG>;

@@ -251,6 +251,11 @@ export class TransformerSeq2Seq extends Module {
           : new EmbeddingDropout(dropout, generator);
     this.srcPos = this.registerModule('src_pos', position());
     this.tgtPos = this.registerModule('tgt_pos', position());
+    if (options.entmaxAlpha !== undefined && options.normalizer !== 'entmax')
+      fail(
+        OP,
+        `entmaxAlpha applies to normalizer 'entmax' only, got normalizer '${options.normalizer ?? 'softmax'}'`,
+      );
     const inAttention = positions === 'rope' || positions === 'alibi' || positions === 'relative';
 
     const layer = {
@@ -265,6 +270,9 @@ export class TransformerSeq2Seq extends Module {
       generator,
       positions: inAttention ? positions : ('none' as const),
       maxRelativeDistance: options.maxRelativeDistance ?? DEFAULTS.maxRelativeDistance,
+      // Every attention block (self and cross) normalises with it; α only for 'entmax' (an error otherwise).
+      normalizer: options.normalizer ?? DEFAULTS.normalizer,
+      ...(options.normalizer === 'entmax' ? { alpha: options.entmaxAlpha ?? DEFAULTS.entmaxAlpha } : {}),
     };
     this.encoder = this.registerModule(
       'encoder',
