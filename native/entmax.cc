@@ -17,25 +17,37 @@ namespace {
 
 constexpr float kInf = std::numeric_limits<float>::infinity();
 
-// One slice x[base + j·inner], j < n, into out at the same places; sorted is scratch of n doubles.
-void entmax15_slice(const float* x, float* out, long n, long inner, double* sorted) {
+// The first pass of both normalisers over one slice x[j·inner], j < n: its entries that are not −∞, shifted by
+// their max and scaled, z = scale·(x − max x) in double, into z[0 : m] in slice order; returns m and sets *max.
+// A slice with a NaN or +∞ gets NaN throughout, one of nothing but −∞ zeros: both are written here and give 0.
+long shifted_entries(const float* x, float* out, long n, long inner, double scale, double* z, float* max) {
   long m = 0;
-  float max = -kInf;
+  float top = -kInf;
   bool invalid = false;
   for (long j = 0; j < n; j++) {
     const float v = x[j * inner];
     if (v == -kInf) continue;
     if (std::isnan(v) || v == kInf) invalid = true;
-    if (v > max) max = v;
+    if (v > top) top = v;
     m++;
   }
   if (invalid || m == 0) {
     for (long j = 0; j < n; j++) out[j * inner] = invalid ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
-    return;
+    return 0;
   }
   m = 0;
   for (long j = 0; j < n; j++)
-    if (x[j * inner] != -kInf) sorted[m++] = (static_cast<double>(x[j * inner]) - max) / 2;
+    if (x[j * inner] != -kInf) z[m++] = scale * (static_cast<double>(x[j * inner]) - top);
+  *max = top;
+  return m;
+}
+
+// One slice x[base + j·inner], j < n, into out at the same places; sorted is scratch of n doubles.
+void entmax15_slice(const float* x, float* out, long n, long inner, double* sorted) {
+  // z = (x − max x)/2: halving is exact, so 0.5·(x − max x) is the same number.
+  float max = 0;
+  const long m = shifted_entries(x, out, n, inner, 0.5, sorted, &max);
+  if (m == 0) return;
   std::sort(sorted, sorted + m);  // ascending: walked from the end
   double sum = 0, squares = 0, tau = 0;
   for (long k = 1; k <= m; k++) {
@@ -59,24 +71,10 @@ constexpr int kBisections = 50;
 
 // One slice of α-entmax by bisection on τ, as entmax15_slice; z is scratch of n doubles.
 void entmax_bisect_slice(const float* x, float* out, long n, long inner, double alpha, double* z) {
-  long m = 0;
-  float max = -kInf;
-  bool invalid = false;
-  for (long j = 0; j < n; j++) {
-    const float v = x[j * inner];
-    if (v == -kInf) continue;
-    if (std::isnan(v) || v == kInf) invalid = true;
-    if (v > max) max = v;
-    m++;
-  }
-  if (invalid || m == 0) {
-    for (long j = 0; j < n; j++) out[j * inner] = invalid ? std::numeric_limits<float>::quiet_NaN() : 0.0f;
-    return;
-  }
+  float max = 0;
+  const long m = shifted_entries(x, out, n, inner, alpha - 1, z, &max);
+  if (m == 0) return;
   const double power = 1 / (alpha - 1);
-  m = 0;
-  for (long j = 0; j < n; j++)
-    if (x[j * inner] != -kInf) z[m++] = (alpha - 1) * (static_cast<double>(x[j * inner]) - max);
   double lo = -1;
   double width = 1 - std::pow(static_cast<double>(m), 1 - alpha);
   for (int it = 0; it < kBisections; it++) {
@@ -93,8 +91,8 @@ void entmax_bisect_slice(const float* x, float* out, long n, long inner, double 
     z[j] = y;
     sum += y;
   }
-  m = 0;
-  for (long j = 0; j < n; j++) out[j * inner] = x[j * inner] == -kInf ? 0.0f : static_cast<float>(z[m++] / sum);
+  long next = 0;
+  for (long j = 0; j < n; j++) out[j * inner] = x[j * inner] == -kInf ? 0.0f : static_cast<float>(z[next++] / sum);
 }
 
 // Runs f(o0, o1) over chunks of the outer axis (a chunk count fixed by the work, so the same bits every run).

@@ -82,8 +82,22 @@ export async function tinyCheckpoint(
   overrides: Record<string, number | string | boolean> = {},
   steps = 6,
 ): Promise<void> {
+  await trainedCheckpoint(arch, { ...TINY[arch], ...overrides }, dir, seed, steps);
+}
+
+/**
+ * A checkpoint of `arch` with exactly the hyper-parameters `hyper`, trained `steps` steps from `seed` into `dir`
+ * on the data tinyCheckpoint describes.
+ */
+export async function trainedCheckpoint(
+  arch: Architecture,
+  hyper: Record<string, number | string | boolean>,
+  dir: string,
+  seed: number,
+  steps: number,
+): Promise<void> {
   const generator = new Generator(seed);
-  const model = validateConfig(arch, { ...TINY[arch], ...overrides }, 'model');
+  const model = validateConfig(arch, hyper, 'model');
   const common = {
     maxSteps: steps,
     evalEveryEpoch: false,

@@ -72,6 +72,40 @@ export function sparsemaxGrad({ y, dy, outer, n, inner, dx }: KernelArgs<'sparse
 }
 
 /**
+ * The first pass of entmax15 and entmaxBisect over the slice x[base : end : inner]: its entries that are not −∞,
+ * shifted by their max and scaled, z_j = scale·(x_j − max x) in double, into z[0 : count] in slice order. A slice
+ * with a NaN or +∞ has no projection and gets NaN throughout; one of nothing but −∞ gets zeros; for both, `out`
+ * is written here and the result is null.
+ */
+function shiftedEntries(
+  x: Float32Array,
+  out: Float32Array,
+  base: number,
+  end: number,
+  inner: number,
+  scale: number,
+  z: Float64Array,
+): { count: number; max: number } | null {
+  let count = 0;
+  let max = -Infinity;
+  let invalid = false;
+  for (let p = base; p < end; p += inner) {
+    const v = x[p]!;
+    if (v === -Infinity) continue;
+    if (v !== v || v === Infinity) invalid = true;
+    if (v > max) max = v;
+    count++;
+  }
+  if (invalid || count === 0) {
+    for (let p = base; p < end; p += inner) out[p] = invalid ? NaN : 0;
+    return null;
+  }
+  let m = 0;
+  for (let p = base; p < end; p += inner) if (x[p]! !== -Infinity) z[m++] = scale * (x[p]! - max);
+  return { count, max };
+}
+
+/**
  * 1.5-entmax (Peters, Niculae & Martins, 2019) along n of x viewed as [outer, n, inner], by the exact sort-based
  * algorithm: with z = (x − max x)/2 sorted descending (the shift leaves y unchanged and keeps ss_k/k − mean_k²
  * free of cancellation),
@@ -88,22 +122,10 @@ export function entmax15({ x, outer, n, inner, out }: KernelArgs<'entmax15'>): v
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
       const end = base + n * inner;
-      let m = 0;
-      let max = -Infinity;
-      let invalid = false;
-      for (let p = base; p < end; p += inner) {
-        const v = x[p]!;
-        if (v === -Infinity) continue;
-        if (v !== v || v === Infinity) invalid = true;
-        if (v > max) max = v;
-        m++;
-      }
-      if (invalid || m === 0) {
-        for (let p = base; p < end; p += inner) out[p] = invalid ? NaN : 0;
-        continue;
-      }
-      m = 0;
-      for (let p = base; p < end; p += inner) if (x[p]! !== -Infinity) sorted[m++] = (x[p]! - max) / 2;
+      // z = (x − max x)/2: halving is exact, so 0.5·(x − max x) is the same number.
+      const entries = shiftedEntries(x, out, base, end, inner, 0.5, sorted);
+      if (entries === null) continue;
+      const { count: m, max } = entries;
       const z = sorted.subarray(0, m).sort(); // ascending: walk it from the end
       let sum = 0;
       let squares = 0;
@@ -180,22 +202,9 @@ export function entmaxBisect({ x, outer, n, inner, alpha, out }: KernelArgs<'ent
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
       const end = base + n * inner;
-      let m = 0;
-      let max = -Infinity;
-      let invalid = false;
-      for (let p = base; p < end; p += inner) {
-        const v = x[p]!;
-        if (v === -Infinity) continue;
-        if (v !== v || v === Infinity) invalid = true;
-        if (v > max) max = v;
-        m++;
-      }
-      if (invalid || m === 0) {
-        for (let p = base; p < end; p += inner) out[p] = invalid ? NaN : 0;
-        continue;
-      }
-      m = 0;
-      for (let p = base; p < end; p += inner) if (x[p]! !== -Infinity) z[m++] = (alpha - 1) * (x[p]! - max);
+      const entries = shiftedEntries(x, out, base, end, inner, alpha - 1, z);
+      if (entries === null) continue;
+      const m = entries.count;
       let lo = -1;
       let width = 1 - Math.pow(m, 1 - alpha);
       for (let it = 0; it < BISECTIONS; it++) {
@@ -211,8 +220,8 @@ export function entmaxBisect({ x, outer, n, inner, alpha, out }: KernelArgs<'ent
         z[j] = y;
         sum += y;
       }
-      m = 0;
-      for (let p = base; p < end; p += inner) out[p] = x[p]! === -Infinity ? 0 : z[m++]! / sum;
+      let j = 0;
+      for (let p = base; p < end; p += inner) out[p] = x[p]! === -Infinity ? 0 : z[j++]! / sum;
     }
   }
 }

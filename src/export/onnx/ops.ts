@@ -75,6 +75,22 @@ export class ModelGraph {
     );
   }
 
+  /**
+   * The two inputs of a graph that reads padded token ids: `input_ids` and `attention_mask`, both int64
+   * [batch, `lengthAxis`] (the Hugging Face names, so that ONNX Runtime users feed them as they are used to).
+   */
+  tokenInputs(
+    lengthAxis: 'source_length' | 'sequence_length',
+    what = 'token ids',
+  ): { ids: string; mask: string } {
+    const g = this.g;
+    const dims = ['batch', lengthAxis];
+    return {
+      ids: g.input('input_ids', DataType.INT64, dims, `${what}, right-padded with 0`),
+      mask: g.input('attention_mask', DataType.INT64, dims, '1 at tokens, 0 at padding'),
+    };
+  }
+
   /** Rows of an embedding table: W[ids]. */
   embed(weight: Tensor, ids: string): string {
     return this.g.op('Gather', [this.param(weight), ids], { axis: 0 });

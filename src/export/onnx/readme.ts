@@ -36,12 +36,24 @@ ids = np.array([[4, 9, 7], [5, 6, 0]], dtype=np.int64)
 probabilities, = session.run(["probabilities"], {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64)})
 \`\`\``;
 
-function translateNode(config: OnnxExportConfig): string {
+/** What the snippets' decoding loop depends on: the Transformer's KV cache shape, or Luong's input feeding. */
+function decoderShape(config: OnnxExportConfig): {
+  transformer: boolean;
+  feeding: boolean;
+  layers: number;
+  heads: number;
+  headDim: number;
+} {
   const transformer = config.architecture === 'transformer';
   const feeding = config.architecture === 'gru-luong' && config.model.inputFeeding !== false;
   const layers = Number(config.model.numDecoderLayers ?? 0);
   const heads = Number(config.model.nhead ?? 0);
   const headDim = transformer ? Number(config.model.dModel) / heads : 0;
+  return { transformer, feeding, layers, heads, headDim };
+}
+
+function translateNode(config: OnnxExportConfig): string {
+  const { transformer, feeding, layers, heads, headDim } = decoderShape(config);
   const start = transformer
     ? `// Self-attention past: [batch, heads, 0, head_dim] at the first step; cross-attention keys/values from the encoder.
 let feeds = {};
@@ -91,11 +103,7 @@ console.log(output); // target ids: decode them with the target tokenizer of tok
 }
 
 function translatePython(config: OnnxExportConfig): string {
-  const transformer = config.architecture === 'transformer';
-  const feeding = config.architecture === 'gru-luong' && config.model.inputFeeding !== false;
-  const layers = Number(config.model.numDecoderLayers ?? 0);
-  const heads = Number(config.model.nhead ?? 0);
-  const headDim = transformer ? Number(config.model.dModel) / heads : 0;
+  const { transformer, feeding, layers, heads, headDim } = decoderShape(config);
   const start = transformer
     ? `feeds = {}
 for i in range(${layers}):

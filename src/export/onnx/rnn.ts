@@ -89,18 +89,7 @@ function rnnEncoder(model: BahdanauSeq2Seq | LuongSeq2Seq): ExportedGraph {
   if (!(enc.rnn instanceof GRU)) fail(OP, 'only GRU encoders are exported');
   const g = new OnnxGraph('attn_encoder');
   const m = new ModelGraph(g, model);
-  const ids = g.input(
-    'input_ids',
-    DataType.INT64,
-    ['batch', 'source_length'],
-    'source token ids, right-padded with 0',
-  );
-  const mask = g.input(
-    'attention_mask',
-    DataType.INT64,
-    ['batch', 'source_length'],
-    '1 at tokens, 0 at padding',
-  );
+  const { ids, mask } = m.tokenInputs('source_length', 'source token ids');
   const { lengths, keep } = lengthsOf(m, mask);
   // outputs = GRU(Embedding(src)) on the lengths, zero at padding.
   const { out, finals } = gruStack(m, enc.rnn, m.embed(enc.embedding.weight, ids), lengths);
@@ -271,18 +260,7 @@ export function exportBigruClassifier(model: AttentionClassifier): ExportedGraph
   if (!(rnn instanceof GRU)) return fail(OP, 'expected a BiGRU classifier');
   const g = new OnnxGraph('attn_classifier');
   const m = new ModelGraph(g, model);
-  const ids = g.input(
-    'input_ids',
-    DataType.INT64,
-    ['batch', 'sequence_length'],
-    'token ids, right-padded with 0',
-  );
-  const mask = g.input(
-    'attention_mask',
-    DataType.INT64,
-    ['batch', 'sequence_length'],
-    '1 at tokens, 0 at padding',
-  );
+  const { ids, mask } = m.tokenInputs('sequence_length');
   const { lengths, keep } = lengthsOf(m, mask);
   const { out } = gruStack(m, rnn, m.embed(model.embedding.weight, ids), lengths);
   classifierHead(m, model, g.op('Mul', [out, keep]), m.paddingMask(mask));

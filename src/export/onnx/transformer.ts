@@ -92,18 +92,7 @@ function length(m: ModelGraph, x: string, axis: number): string {
 function transformerEncoder(model: TransformerSeq2Seq): ExportedGraph {
   const g = new OnnxGraph('attn_encoder');
   const m = new ModelGraph(g, model);
-  const ids = g.input(
-    'input_ids',
-    DataType.INT64,
-    ['batch', 'source_length'],
-    'source token ids, right-padded with 0',
-  );
-  const mask = g.input(
-    'attention_mask',
-    DataType.INT64,
-    ['batch', 'source_length'],
-    '1 at tokens, 0 at padding',
-  );
+  const { ids, mask } = m.tokenInputs('source_length', 'source token ids');
   // x = Embedding(src)·√E + PE[0 : S]
   const scaled = g.op('Mul', [
     m.embed(model.srcEmbedding.weight, ids),
@@ -205,18 +194,7 @@ export function exportTransformerClassifier(model: AttentionClassifier): Exporte
   if (!(encoder instanceof TransformerEncoder)) return fail(OP, 'expected a Transformer classifier');
   const g = new OnnxGraph('attn_classifier');
   const m = new ModelGraph(g, model);
-  const ids = g.input(
-    'input_ids',
-    DataType.INT64,
-    ['batch', 'sequence_length'],
-    'token ids, right-padded with 0',
-  );
-  const mask = g.input(
-    'attention_mask',
-    DataType.INT64,
-    ['batch', 'sequence_length'],
-    '1 at tokens, 0 at padding',
-  );
+  const { ids, mask } = m.tokenInputs('sequence_length');
   const x = g.op('Add', [
     m.embed(model.embedding.weight, ids),
     positions(m, model.positions, 'positions', g.ints([0]), length(m, ids, 1)),
