@@ -25,6 +25,15 @@ bool cpu_has_avx512f() {
 #endif
 }
 
+bool cpu_has_avx512vl() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512vl");
+#else
+  return false;
+#endif
+}
+
 bool env_set(const char* name) {
   const char* setting = std::getenv(name);
   return setting != nullptr && setting[0] != '\0' && setting[0] != '0';
@@ -63,6 +72,11 @@ bool has_avx2_fma() { return cpu_ok() && !env_off() && !forced.load(std::memory_
 
 bool has_avx512f() {
   return has_avx2_fma() && cpu_512_ok() && !env_512_off() && !forced_512_off.load(std::memory_order_relaxed);
+}
+
+bool has_avx512vl() {
+  static const bool vl = cpu_has_avx512vl();
+  return vl && has_avx512f();
 }
 
 void set_avx512_off(bool off) { forced_512_off.store(off, std::memory_order_relaxed); }

@@ -14,6 +14,10 @@ bool has_avx2_fma();
 // and run 10-15% faster on Zen 4, where the AVX2 kernels spend issue slots on separate broadcasts and loads.
 bool has_avx512f();
 
+// True when has_avx512f() and the CPU has AVX-512VL: 256-bit instructions may then use the 32 EVEX registers
+// (ymm16-31). The matrix-vector product compiles its AVX2 arithmetic with it to hold more accumulators (same bits).
+bool has_avx512vl();
+
 // True in the WebAssembly build compiled with SIMD128 (-msimd128) unless set_portable_only(true): the GEMM
 // micro-kernel then runs on f32x4 vectors (the same multiply and add per element as the portable one, so the
 // same bits; WebAssembly SIMD128 has no fused multiply-add).

@@ -11,6 +11,7 @@
 #endif
 
 #include <algorithm>
+#include <cmath>
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
@@ -575,10 +576,16 @@ bool takes_gemv(int m, const Matrix& a, const Matrix& b) {
 // a memory-bound matrix-vector product and runs at the speed B can be read. NB rows of B at a time share each
 // load of A's rows; every dot product sums eight lanes over k in order, then the lanes in a fixed order, so the
 // bits do not depend on how the rows of C are split between threads.
-template <int M>
-__attribute__((target("avx2,fma"))) void gemv_nt_avx2(int k, float alpha, const Matrix& a, const Matrix& b,
-                                                       float* c, long ldc, bool accumulate, int j0, int j1) {
-  constexpr int NB = M <= 2 ? 4 : 2;
+//
+// NB is how many rows of B share each load of A's rows: M·NB accumulators, NB vectors of B and one of A must stay
+// in registers. The AVX2 register file (16 ymm) holds NB = 4 for one or two rows of A but only NB = 2 for three
+// or four, where each 8 products then cost 1.5 loads; with AVX-512VL the same 256-bit instructions may use 32
+// registers, and NB = 4 or 8 fits. NB changes only which columns share a pass, not any column's sums: the bits
+// are the same for every NB.
+template <int M, int NB>
+__attribute__((target("avx2,fma"), always_inline)) inline void gemv_nt_columns(int k, float alpha, const Matrix& a,
+                                                                               const Matrix& b, float* c, long ldc,
+                                                                               bool accumulate, int j0, int j1) {
   const int k8 = k / 8 * 8;
   for (int j = j0; j < j1; j += NB) {
     const int nb = std::min(NB, j1 - j);
@@ -601,12 +608,28 @@ __attribute__((target("avx2,fma"))) void gemv_nt_avx2(int k, float alpha, const 
         const __m128 half = _mm_add_ps(_mm256_castps256_ps128(acc[r][q]), _mm256_extractf128_ps(acc[r][q], 1));
         const __m128 pair = _mm_add_ps(half, _mm_movehl_ps(half, half));
         float sum = _mm_cvtss_f32(_mm_add_ss(pair, _mm_movehdup_ps(pair)));
-        for (int p = k8; p < k; p++) sum += arow[p] * brow[q][p];
+        // The k mod 8 tail: one rounding per product-and-add, written out so that no build (vectorised or not,
+        // with any register file) rounds it differently.
+        for (int p = k8; p < k; p++) sum = std::fma(arow[p], brow[q][p], sum);
         float* dst = c + static_cast<long>(r) * ldc + j + q;
         *dst = accumulate ? *dst + alpha * sum : alpha * sum;
       }
     }
   }
+}
+
+template <int M>
+__attribute__((target("avx2,fma"))) void gemv_nt_avx2(int k, float alpha, const Matrix& a, const Matrix& b,
+                                                       float* c, long ldc, bool accumulate, int j0, int j1) {
+  gemv_nt_columns<M, M <= 2 ? 4 : 2>(k, alpha, a, b, c, ldc, accumulate, j0, j1);
+}
+
+// The same arithmetic with the EVEX registers: NB = 8 for up to two rows of A (M·8 + 9 ≤ 32), 4 beyond (≤ 21).
+template <int M>
+__attribute__((target("avx512f,avx512vl,avx2,fma"))) void gemv_nt_avx512vl(int k, float alpha, const Matrix& a,
+                                                                            const Matrix& b, float* c, long ldc,
+                                                                            bool accumulate, int j0, int j1) {
+  gemv_nt_columns<M, M <= 2 ? 8 : 4>(k, alpha, a, b, c, ldc, accumulate, j0, j1);
 }
 
 // The matrix-vector path for m ≤ 4 rows of an untransposed A times a transposed B; false when it does not apply
@@ -617,8 +640,18 @@ bool gemv_nt(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b,
   const int tasks = threaded ? chunks_for(static_cast<double>(n) * k, 1 << 17) : 1;
   // Blocks of 4 rows of B, so that every task starts on a block boundary whatever the split.
   const int blocks = (n + 3) / 4;
+  const bool wide = has_avx512vl();
   auto run = [&](int t) {
     const int j0 = std::min(n, blocks * t / tasks * 4), j1 = std::min(n, blocks * (t + 1) / tasks * 4);
+    if (wide) {
+      switch (m) {
+        case 1: gemv_nt_avx512vl<1>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+        case 2: gemv_nt_avx512vl<2>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+        case 3: gemv_nt_avx512vl<3>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+        default: gemv_nt_avx512vl<4>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
+      }
+      return;
+    }
     switch (m) {
       case 1: gemv_nt_avx2<1>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;
       case 2: gemv_nt_avx2<2>(k, alpha, a, b, c, ldc, accumulate, j0, j1); break;

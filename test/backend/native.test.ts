@@ -1211,11 +1211,14 @@ describe.skipIf(!loaded.ok)('native SIMD switches and thread counts', () => {
     if (!loaded.ok) return;
     const native = createNativeBackend(loaded.addon);
     // Every element of C is one FMA chain over k in the same order on both kernels, so the bits match: the
-    // matrix-vector path (m = 3, transposed B), the short-A path (with and without a prepacked B), the
+    // matrix-vector path (m = 1 to 4, transposed B; AVX-512VL gives it more accumulators), the short-A path (with and without a prepacked B), the
     // row-band and shared-A threaded paths, edge tiles (sizes not multiples of 6 or 16, k over two KC slices),
     // and the bias + ReLU epilogue with NaN rows.
     const shapes: [number, number, number][] = [
+      [1, 515, 300],
+      [2, 70, 1100],
       [3, 701, 1100],
+      [4, 1537, 520],
       [7, 33, 600],
       [64, 1536, 512],
       [97, 129, 1100],
