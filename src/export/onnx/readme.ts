@@ -31,9 +31,12 @@ console.log(out.probabilities.data, out.attention_weights.data);
 
 const CLASSIFY_PYTHON = `\`\`\`python
 import numpy as np, onnxruntime as ort
-session = ort.InferenceSession("model.onnx")
+session = ort.InferenceSession("model.onnx", providers=["CPUExecutionProvider"])
+# ids: one row per text, right-padded with 0 (the tokenizer in tokenizers.json gives the ids).
 ids = np.array([[4, 9, 7], [5, 6, 0]], dtype=np.int64)
-probabilities, = session.run(["probabilities"], {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64)})
+probabilities, attention_weights = session.run(["probabilities", "attention_weights"],
+                                               {"input_ids": ids, "attention_mask": (ids != 0).astype(np.int64)})
+print(probabilities, attention_weights)
 \`\`\``;
 
 /** What the snippets' decoding loop depends on: the Transformer's KV cache shape, or Luong's input feeding. */
@@ -119,8 +122,9 @@ for i in range(${layers}):
     : `    feeds["past_hidden_state"] = out["present_hidden_state"]${feeding ? '\n    feeds["past_attentional_state"] = out["present_attentional_state"]' : ''}`;
   return `\`\`\`python
 import numpy as np, onnxruntime as ort
-encoder = ort.InferenceSession("encoder.onnx")
-step = ort.InferenceSession("decoder_step.onnx")
+encoder = ort.InferenceSession("encoder.onnx", providers=["CPUExecutionProvider"])
+step = ort.InferenceSession("decoder_step.onnx", providers=["CPUExecutionProvider"])
+# src: one row per sentence, right-padded with 0${config.sourceEos ? ', each ending with <eos> = 2' : ''}.
 src = np.array([[5, 8, 4, 2], [6, 7, 2, 0]], dtype=np.int64)
 B = src.shape[0]
 mask = (src != 0).astype(np.int64)
@@ -140,6 +144,7 @@ for t in range(${config.maxDecodeLength ?? 50}):
             else: output[b].append(int(tokens[b, 0]))
     if done.all(): break
 ${next}
+print(output)  # target ids: decode them with the target tokenizer of tokenizers.json
 \`\`\``;
 }
 
