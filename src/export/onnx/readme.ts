@@ -55,6 +55,11 @@ function decoderShape(config: OnnxExportConfig): {
   return { transformer, feeding, layers, heads, headDim };
 }
 
+/** Two example sources of the snippets, ids as the model was trained on them: with <eos> = 2 when sourceEos. */
+function exampleSource(config: OnnxExportConfig): string {
+  return config.sourceEos ? '[[5, 8, 4, 2], [6, 7, 2, 0]]' : '[[5, 8, 4], [6, 7, 0]]';
+}
+
 function translateNode(config: OnnxExportConfig): string {
   const { transformer, feeding, layers, heads, headDim } = decoderShape(config);
   const start = transformer
@@ -80,7 +85,7 @@ import * as ort from 'onnxruntime-node';
 const encoder = await ort.InferenceSession.create('encoder.onnx');
 const step = await ort.InferenceSession.create('decoder_step.onnx');
 // src: one row per sentence, right-padded with 0${config.sourceEos ? ', each ending with <eos> = 2' : ''}.
-const src = [[5, 8, 4, 2], [6, 7, 2, 0]];
+const src = ${exampleSource(config)};
 const [B, S] = [src.length, src[0].length];
 const int64 = (values, dims) => new ort.Tensor('int64', BigInt64Array.from(values, BigInt), dims);
 const mask = int64(src.flat().map((id) => (id === 0 ? 0 : 1)), [B, S]);
@@ -125,7 +130,7 @@ import numpy as np, onnxruntime as ort
 encoder = ort.InferenceSession("encoder.onnx", providers=["CPUExecutionProvider"])
 step = ort.InferenceSession("decoder_step.onnx", providers=["CPUExecutionProvider"])
 # src: one row per sentence, right-padded with 0${config.sourceEos ? ', each ending with <eos> = 2' : ''}.
-src = np.array([[5, 8, 4, 2], [6, 7, 2, 0]], dtype=np.int64)
+src = np.array(${exampleSource(config)}, dtype=np.int64)
 B = src.shape[0]
 mask = (src != 0).astype(np.int64)
 names = [o.name for o in encoder.get_outputs()]
