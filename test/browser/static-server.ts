@@ -1,6 +1,6 @@
 // A tiny static HTTP server for the Chromium tests: files under the repository root (dist/browser, examples),
-// the PyTorch golden cases under /fixtures/, and in-memory files (the bundled page harness). GET only, no
-// directory listings, nothing outside its folders; listens on 127.0.0.1 on a free port.
+// the PyTorch golden cases under /fixtures/, and in-memory files (the bundled page harness). GET only, a folder's
+// index.html for its path ending in /, no directory listings, nothing outside its folders; listens on 127.0.0.1 on a free port.
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -30,8 +30,9 @@ export async function startStaticServer(
 ): Promise<StaticServer> {
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
-    requests.push(path);
+    const asked = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
+    requests.push(asked);
+    const path = asked.endsWith('/') && !(asked in memory) ? `${asked}index.html` : asked;
     const send = (status: number, body: string | Buffer, type = 'text/plain; charset=utf-8') => {
       response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       response.end(body);
@@ -54,6 +55,11 @@ export async function startStaticServer(
   return {
     url: `http://127.0.0.1:${address.port}`,
     requests,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    // A browser keeps its connections open: close them too, or close() waits for them.
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
