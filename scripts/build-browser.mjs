@@ -5,6 +5,7 @@
 // bundle: esbuild for the browser platform cannot resolve node: imports, and the bundle is checked for them
 // again here (test/browser/bundle.test.ts checks the built file too).
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +46,12 @@ try {
   // tsc's source map describes its unbundled index.js, which the bundle replaced.
   await rm(join(target, 'index.js.map'), { force: true });
   const wasm = join(target, 'attn.wasm');
-  await copyFile(join(root, 'wasm', 'attn.wasm'), `${wasm}.tmp`);
+  const source = join(root, 'wasm', 'attn.wasm');
+  if (!existsSync(source))
+    throw new Error(
+      `${relative(root, source)} is missing (it ships in the repository; node scripts/build-wasm.mjs)`,
+    );
+  await copyFile(source, `${wasm}.tmp`);
   await rename(`${wasm}.tmp`, wasm);
   console.log(`build-browser: ${relative(root, join(target, 'index.js'))} and attn.wasm written`);
 } catch (error) {
