@@ -12,6 +12,7 @@ WORKDIR /app
 COPY package.json package-lock.json binding.gyp tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY native ./native
+COPY wasm ./wasm
 COPY scripts ./scripts
 COPY src ./src
 RUN npm ci --no-audit --no-fund \

@@ -18,6 +18,12 @@ export type BenchName = (typeof BENCHES)[number];
  */
 export const WASM_BENCHES = ['node_wasm_matmul_1024'] as const;
 
+/**
+ * attn's wasm backend (attn/browser) against TensorFlow.js's wasm backend in one Chromium page (bench/browser/):
+ * `matmul` n³ on each in turn, in alternating rounds.
+ */
+export const BROWSER_BENCHES = ['browser_matmul_512', 'browser_matmul_1024'] as const;
+
 export interface Result {
   bench: string;
   value: number;

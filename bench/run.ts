@@ -11,7 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../src/node.js';
 import { runAttn, wasmVsNative } from './attn-benches.js';
-import { BENCHES, WASM_BENCHES, type BenchName, type Result } from './names.js';
+import { BENCHES, BROWSER_BENCHES, WASM_BENCHES, type BenchName, type Result } from './names.js';
+import { browserAvailable, CHROMIUM } from '../test/browser/chromium.js';
+import { runBrowserBenches, type BrowserRun } from './browser/run.js';
 import { E2E_BENCHES } from './e2e/config.js';
 import { renderE2E, spliceE2E } from './e2e/report.js';
 import { runE2E, torchEnv } from './e2e/run-e2e.js';
@@ -29,10 +31,10 @@ const { values } = parseArgs({
 const names: BenchName[] = values.only ? BENCHES.filter((b) => b === values.only) : [...BENCHES];
 const e2eNames = values.only ? E2E_BENCHES.filter((b) => b === values.only) : [...E2E_BENCHES];
 const wasmNames = values.only ? WASM_BENCHES.filter((b) => b === values.only) : [...WASM_BENCHES];
-if (names.length === 0 && e2eNames.length === 0 && wasmNames.length === 0) {
-  process.stderr.write(
-    `bench: unknown name '${values.only}'; one of: ${[...BENCHES, ...WASM_BENCHES, ...E2E_BENCHES].join(', ')}\n`,
-  );
+const browserNames = values.only ? BROWSER_BENCHES.filter((b) => b === values.only) : [...BROWSER_BENCHES];
+if (names.length === 0 && e2eNames.length === 0 && wasmNames.length === 0 && browserNames.length === 0) {
+  const all = [...BENCHES, ...WASM_BENCHES, ...BROWSER_BENCHES, ...E2E_BENCHES];
+  process.stderr.write(`bench: unknown name '${values.only}'; one of: ${all.join(', ')}\n`);
   process.exit(2);
 }
 
@@ -106,6 +108,24 @@ const wasmRows = wasmNames.map((name) => {
   return { name, wasm, native };
 });
 
+// attn/browser beside TensorFlow.js's wasm backend in one Chromium page (needs npm run build and Chromium).
+let browserRun: BrowserRun | string = 'not run';
+if (browserNames.length > 0) {
+  if (!browserAvailable) browserRun = `${CHROMIUM} is missing (apt-get install -y chromium)`;
+  else {
+    try {
+      browserRun = await runBrowserBenches(browserNames, rounds);
+      for (const r of browserRun.rows) {
+        emit({ bench: r.name, value: r.attn, unit: 'GFLOP/s', impl: 'attn (wasm, Chromium)' });
+        emit({ bench: r.name, value: r.tfjs, unit: 'GFLOP/s', impl: 'tfjs (wasm, Chromium)' });
+      }
+    } catch (error) {
+      browserRun = (error as Error).message;
+    }
+  }
+  if (typeof browserRun === 'string') process.stderr.write(`browser benches not run: ${browserRun}\n`);
+}
+
 // Ratio > 1 means attn is better: higher GFLOP/s, lower time, lower memory.
 function ratio(a: Result, t: Result | string): string {
   if (typeof t === 'string') return 'n/a';
@@ -163,6 +183,24 @@ const md = [
         ...wasmRows.map(
           (r) =>
             `| ${r.name} | ${r.wasm.toFixed(1)} | ${r.native === null ? 'n/a' : r.native.toFixed(1)} | GFLOP/s | ${r.native === null ? 'n/a' : `${(r.wasm / r.native).toFixed(2)}×`} |`,
+        ),
+        '',
+      ]
+    : []),
+  ...(typeof browserRun !== 'string'
+    ? [
+        '## In the browser',
+        '',
+        `attn/browser (wasm/attn.wasm: SIMD128, one thread) against TensorFlow.js's wasm backend (SIMD ${browserRun.tfjsSimd ? 'on' : 'off'};`,
+        `the page is not cross-origin isolated, so one thread too) in one page of ${browserRun.browser}, headless,`,
+        '`matmul(a, b)` / `tf.matMul(a, b)` with `dataSync()` on square float32 matrices, a fresh result each call,',
+        'alternating rounds, best of each.',
+        '',
+        '| bench | attn (wasm, Chromium) | tfjs (wasm, Chromium) | unit | attn / tfjs |',
+        '| --- | --- | --- | --- | --- |',
+        ...browserRun.rows.map(
+          (r) =>
+            `| ${r.name} | ${r.attn.toFixed(1)} | ${r.tfjs.toFixed(1)} | GFLOP/s | ${(r.attn / r.tfjs).toFixed(2)}× |`,
         ),
         '',
       ]

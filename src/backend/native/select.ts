@@ -4,6 +4,7 @@
  * cannot load is an error; falling back silently is not allowed, so the automatic choice says once on stderr
  * why it did not get native.
  */
+import { BACKEND_NAMES as NAMES, type BackendInfo, type BackendName } from '../choice.js';
 import { getBackend, jsBackend, setBackend, setKernelChecks } from '../registry.js';
 import type { Backend } from '../kernels.js';
 import { loadWasm } from '../wasm/load.js';
@@ -11,9 +12,8 @@ import type { NativeAddon } from './addon.js';
 import { createNativeBackend } from './backend.js';
 import { loadAddon } from './load.js';
 
-export type BackendName = 'js' | 'native' | 'wasm';
+export type { BackendInfo, BackendName };
 
-const NAMES: readonly BackendName[] = ['js', 'native', 'wasm'];
 const made: Partial<Record<'native' | 'wasm', Backend>> = {};
 let warned = false;
 /** Why the installed backend runs (attn info prints it). */
@@ -76,15 +76,6 @@ export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): voi
   warned = true;
   setBackend(fallback);
   because = `${native.message}${note}`;
-}
-
-export interface BackendInfo {
-  name: string;
-  threads: number;
-  /** 'avx512f+avx2+fma', 'avx2+fma' or 'portable' for native; 'simd128' or 'portable' for wasm; 'none' for js. */
-  simd: string;
-  /** Why this backend runs: 'ATTN_BACKEND', 'chosen' (useBackend), 'the native addon loaded', or why not native. */
-  reason: string;
 }
 
 /**

@@ -342,3 +342,27 @@ export function instantiateWasmAddon(bytes: BufferSource): NativeAddon {
   });
   return createWasmAddon(instance, stubs as unknown as { bind(m: WebAssembly.Memory): void });
 }
+
+/**
+ * Instantiates asynchronously, as a page should (browsers limit or refuse synchronous compilation on the main
+ * thread, and compile off it when asked asynchronously): from bytes, a compiled module, or a fetch Response
+ * (compiled while it downloads when the server sends it as application/wasm).
+ */
+export async function instantiateWasmAddonAsync(
+  source: BufferSource | WebAssembly.Module | Response,
+): Promise<NativeAddon> {
+  const stubs = wasiStubs();
+  const imports = { wasi_snapshot_preview1: stubs };
+  let instance: WebAssembly.Instance;
+  if (source instanceof WebAssembly.Module) instance = await WebAssembly.instantiate(source, imports);
+  else if (typeof Response !== 'undefined' && source instanceof Response) {
+    if (!source.ok) throw new Error(`${source.url || 'the module'}: HTTP ${source.status}`);
+    const streamed =
+      typeof WebAssembly.instantiateStreaming === 'function' &&
+      source.headers.get('content-type')?.split(';')[0]?.trim() === 'application/wasm';
+    instance = streamed
+      ? (await WebAssembly.instantiateStreaming(source, imports)).instance
+      : (await WebAssembly.instantiate(await source.arrayBuffer(), imports)).instance;
+  } else instance = (await WebAssembly.instantiate(source as BufferSource, imports)).instance;
+  return createWasmAddon(instance, stubs as unknown as { bind(m: WebAssembly.Memory): void });
+}

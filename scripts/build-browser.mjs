@@ -1,0 +1,60 @@
+/* global process, console */
+// `npm run build` runs this after tsc: it bundles attn/browser (src/browser/index.ts and the core it re-exports)
+// into one ES module, dist/browser/index.js, replacing tsc's unbundled copy (tsc's index.d.ts beside it stays the
+// types), and copies wasm/attn.wasm beside it, where initWasm() looks by default. Nothing Node-only may reach the
+// bundle: esbuild for the browser platform cannot resolve node: imports, and the bundle is checked for them
+// again here (test/browser/bundle.test.ts checks the built file too).
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const target = join(root, 'dist', 'browser');
+
+/** Writes through a temporary file and a rename, so a server never reads half a file. */
+async function writeAtomic(path, bytes) {
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temporary, bytes);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+try {
+  const bundle = await build({
+    entryPoints: [join(root, 'src', 'browser', 'index.ts')],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    outfile: join(target, 'index.js'),
+    write: false,
+    metafile: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+  });
+  const nodeInputs = Object.keys(bundle.metafile.inputs).filter((input) => input.startsWith('node:'));
+  if (nodeInputs.length > 0) throw new Error(`Node built-ins reached the bundle: ${nodeInputs.join(', ')}`);
+  await mkdir(target, { recursive: true });
+  for (const file of bundle.outputFiles) await writeAtomic(file.path, file.contents);
+  // tsc's source map describes its unbundled index.js, which the bundle replaced.
+  await rm(join(target, 'index.js.map'), { force: true });
+  const wasm = join(target, 'attn.wasm');
+  const source = join(root, 'wasm', 'attn.wasm');
+  if (!existsSync(source))
+    throw new Error(
+      `${relative(root, source)} is missing (it ships in the repository; node scripts/build-wasm.mjs)`,
+    );
+  await copyFile(source, `${wasm}.tmp`);
+  await rename(`${wasm}.tmp`, wasm);
+  console.log(`build-browser: ${relative(root, join(target, 'index.js'))} and attn.wasm written`);
+} catch (error) {
+  console.error(`build-browser: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+}
