@@ -715,6 +715,46 @@ export const KERNELS = {
       sign: { kind: 'number', doc: '−1 to maximise, else 1.' },
     },
   },
+  dropoutMask: {
+    doc:
+      'The mask of inverted dropout from a xoshiro128** stream (src/tensor/random.ts): for each i in order, ' +
+      'u = (next() >>> 8) · 2⁻²⁴ and out[i] = u < keep ? float32(scale) : 0, where next() is xoshiro128**’s step ' +
+      '(result = rotl(s1·5, 7)·9; t = s1 << 9; s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3; s2 ^= t; s3 = rotl(s3, 11)). ' +
+      'The four state words go in and come back advanced by len(out) steps, so the mask and the stream are those ' +
+      'of Generator.fillUniform followed by the comparison.',
+    args: {
+      state: {
+        kind: 'array',
+        dtype: 'i32',
+        role: 'inout',
+        length: '4',
+        doc: 'The generator’s words s0..s3 (their bits as int32).',
+      },
+      keep: { kind: 'number', doc: 'Probability of keeping an element, 1 − p.' },
+      scale: { kind: 'number', doc: 'The value of a kept element, 1/keep (rounded to float32).' },
+      out: { kind: 'array', dtype: 'f32', role: 'out' },
+    },
+  },
+  sumOfSquares: {
+    doc:
+      'Adds Σ x[i]² to a float64 running sum, one element at a time in index order (each square is exact in ' +
+      'float64, and each addition rounds once, as the JavaScript loop `sum += x[i] * x[i]`): clipGradNorm’s p = 2 ' +
+      'norm over several gradients, one call each.',
+    args: {
+      x: f32In,
+      sum: {
+        kind: 'array',
+        dtype: 'i32',
+        role: 'inout',
+        length: '2',
+        doc: 'The running sum: the 8 bytes of one float64 (a Float64Array(1)’s buffer viewed as two int32).',
+      },
+    },
+  },
+  scaleInPlace: {
+    doc: 'x[i] = float32(float64(x[i]) · factor): the product is taken in float64 and rounded once.',
+    args: { x: { kind: 'array', dtype: 'f32', role: 'inout' }, factor: { kind: 'number' } },
+  },
 } as const satisfies Readonly<Record<string, KernelSpec>>;
 
 export type KernelName = keyof typeof KERNELS;

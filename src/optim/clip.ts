@@ -2,8 +2,13 @@
  * Gradient clipping, in place on the parameters' `.grad`, as `torch.nn.utils.clip_grad_norm_` and
  * `clip_grad_value_`. Parameters whose gradient is null are ignored.
  */
+import { getBackend } from '../backend/registry.js';
 import { fail } from '../tensor/errors.js';
 import { Tensor } from '../tensor/tensor.js';
+
+/** The p = 2 running sum: one float64, whose bytes the kernel reads and writes as two int32 words. */
+const runningSum = new Float64Array(1);
+const runningSumWords = new Int32Array(runningSum.buffer);
 
 export interface ClipGradNormOptions {
   /** Throw if the total norm is NaN or infinite, instead of scaling by it; default false. */
@@ -46,14 +51,18 @@ export function clipGradNorm(
         if (Number.isNaN(total)) break;
       }
     }
+  } else if (normType === 2) {
+    // The sumOfSquares kernel: sum += g[i]² in float64, in order, carried from one gradient to the next.
+    runningSum[0] = 0;
+    for (const g of grads) getBackend().sumOfSquares({ x: g, sum: runningSumWords });
+    total = Math.sqrt(runningSum[0]!);
   } else {
     let sum = 0;
     for (const g of grads) {
-      if (normType === 2) for (let i = 0; i < g.length; i++) sum += g[i]! * g[i]!;
-      else if (normType === 1) for (let i = 0; i < g.length; i++) sum += Math.abs(g[i]!);
+      if (normType === 1) for (let i = 0; i < g.length; i++) sum += Math.abs(g[i]!);
       else for (let i = 0; i < g.length; i++) sum += Math.abs(g[i]!) ** normType;
     }
-    total = normType === 1 ? sum : normType === 2 ? Math.sqrt(sum) : sum ** (1 / normType);
+    total = normType === 1 ? sum : sum ** (1 / normType);
   }
   if (options.errorIfNonfinite && !Number.isFinite(total)) {
     fail(op, `the total norm of order ${normType} of the gradients is ${total}, so they cannot be clipped`);
@@ -61,7 +70,8 @@ export function clipGradNorm(
   const coef = maxNorm / (total + 1e-6);
   // NaN total: PyTorch clamps the NaN factor to NaN and multiplies, making every gradient NaN; do the same.
   if (coef < 1 || Number.isNaN(coef)) {
-    for (const g of grads) for (let i = 0; i < g.length; i++) g[i] = g[i]! * coef;
+    // g[i] = float32(g[i] · coef), the product in float64 (scaleInPlace).
+    for (const g of grads) getBackend().scaleInPlace({ x: g, factor: coef });
   }
   return total;
 }

@@ -8,7 +8,7 @@
  */
 import { getBackend } from '../backend/registry.js';
 import { shapesEqual, stridesOf } from './shape.js';
-import { markGradStorage, recycle, trackBirths } from './storage.js';
+import { isWholeStorage, markGradStorage, recycle, trackBirths } from './storage.js';
 import type { Tensor } from './tensor.js';
 
 export class GradientBuffers {
@@ -132,8 +132,7 @@ export class GradientBuffers {
   private ownsWhole(leaf: Tensor, g: Tensor): boolean {
     return (
       this.handedOut.get(g.data.buffer) === 1 &&
-      g.data.byteOffset === 0 &&
-      g.data.byteLength === g.data.buffer.byteLength &&
+      isWholeStorage(g.data) &&
       g.data.buffer !== leaf.data.buffer &&
       g.dtype === leaf.dtype &&
       g.gradFn === null

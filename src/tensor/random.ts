@@ -73,6 +73,25 @@ export class Generator {
     this.spare = typeof state.spareNormal === 'number' ? state.spareNormal : null;
   }
 
+  /**
+   * Copies the four state words into `words` (their bits as int32), for a kernel that draws the stream itself
+   * (dropoutMask); `loadWords` takes the advanced words back. The spare normal is left as it is.
+   */
+  storeWords(words: Int32Array): void {
+    words[0] = this.s0;
+    words[1] = this.s1;
+    words[2] = this.s2;
+    words[3] = this.s3;
+  }
+
+  /** Sets the four state words from `words` (see storeWords). */
+  loadWords(words: Int32Array): void {
+    this.s0 = words[0]!;
+    this.s1 = words[1]!;
+    this.s2 = words[2]!;
+    this.s3 = words[3]!;
+  }
+
   /** The next 32 random bits as an unsigned integer. */
   nextUint32(): number {
     const s1 = this.s1;

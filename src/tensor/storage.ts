@@ -35,12 +35,65 @@ export function hasUninitialisedAllocator(): boolean {
  */
 export function uninitialisedFloats(length: number): Float32Array {
   if (length < minLength) return new Float32Array(length);
-  const data = takePooled(length) ?? (allocator === null ? new Float32Array(length) : allocator(length));
+  const pooled = takePooled(length);
+  stats.requests++;
+  if (pooled === null) stats.misses++;
+  const data = pooled ?? allocateClass(length);
+  handedLength.set(data.buffer, data.byteLength);
+  births?.add(data.buffer);
+  if (scopes.length > 0) {
+    scopeBytesOut += data.buffer.byteLength;
+    if (scopeBytesOut > scopePeakBytesOut) scopePeakBytesOut = scopeBytesOut;
+  }
+  return data;
+}
+
+/** A new array of `length` floats on storage of its whole size class (see sizeClassBytes), so that it pools. */
+function allocateClass(length: number): Float32Array {
+  const classLength = sizeClassBytes(length * 4) / 4;
+  const full = allocator === null ? new Float32Array(classLength) : allocator(classLength);
+  if (full.length !== classLength) {
+    throw new Error(`uninitialised allocator returned ${full.length} floats for a request of ${classLength}`);
+  }
+  // An allocator that carves arrays out of a shared buffer gets no rounding: its buffer is not ours to pool.
+  if (full.byteOffset !== 0 || full.buffer.byteLength !== full.byteLength) {
+    return classLength === length ? full : allocateExact(length);
+  }
+  return classLength === length ? full : new Float32Array(full.buffer, 0, length);
+}
+
+function allocateExact(length: number): Float32Array {
+  const data = allocator === null ? new Float32Array(length) : allocator(length);
   if (data.length !== length) {
     throw new Error(`uninitialised allocator returned ${data.length} floats for a request of ${length}`);
   }
-  births?.add(data.buffer);
   return data;
+}
+
+/**
+ * The bytes of storage the pool gives a request of `bytes`: rounded up to a multiple of a quarter of its octave,
+ * 2^(⌊log2 bytes⌋ − 2), so at most 25% more. Ragged batches ask for a different size at nearly every sequence
+ * length; with exact sizes a buffer served only its own length, and the pool had to hold every length's set (over
+ * 1 GiB for a Transformer on short sentences, see below). A class serves every request it rounds up from.
+ */
+export function sizeClassBytes(bytes: number): number {
+  if (bytes < 16) return bytes;
+  const step = 2 ** (Math.floor(Math.log2(bytes)) - 2);
+  return Math.ceil(bytes / step) * step;
+}
+
+/** The byte length of the array uninitialisedFloats gave out last on each buffer (a prefix of the buffer). */
+const handedLength = new WeakMap<ArrayBufferLike, number>();
+
+/**
+ * Whether `a` spans all the storage it is on: the whole ArrayBuffer, or all of what uninitialisedFloats gave out
+ * on a pooled buffer of a larger size class. Only such an array's buffer may be recycled or adopted whole.
+ */
+export function isWholeStorage(a: ArrayBufferView): boolean {
+  return (
+    a.byteOffset === 0 &&
+    (a.byteLength === a.buffer.byteLength || handedLength.get(a.buffer) === a.byteLength)
+  );
 }
 
 /**
@@ -60,24 +113,98 @@ export function zeroedFloats(length: number): Float32Array {
  * GiB. V8 starts a collection for every 64 MiB of new ArrayBuffer memory, and each one marks the whole JS heap
  * and frees the dead buffers (4-5 ms here, nine times per step). The autograd engine knows when a gradient buffer
  * it made in a pass is dead (every consumer has run and no leaf adopted it), and hands it back here; the next
- * request for the same size takes it instead of allocating. Only buffers this module gave out during the pass are
- * taken back (see trackBirths), and only exact sizes are reused, so a view never outlives its storage's reuse.
+ * request of the same size class takes it instead of allocating. Only buffers this module gave out during the pass
+ * are taken back (see trackBirths), and only whole buffers, so a view never outlives its storage's reuse.
+ *
+ * How much is kept. A training step in tidy() holds at its peak all the storage it will hand back when it ends,
+ * and the next step of the same shapes asks for the same sizes again; a pool smaller than that peak drops the
+ * excess and the next step allocates it anew (a Transformer on short sentences, 8k-word vocabulary: 300-500 MB
+ * per step against the old fixed 256 MiB, about half of every step's requests missed). So by default the limit
+ * follows the demand: it is the larger of 256 MiB and the most storage any outermost storage scope had out at
+ * once (the bytes uninitialisedFloats gave out during the scope, less those recycled during it, at their peak).
+ * Memory the process needed at that peak anyway stays reserved; nothing beyond it does. When the pool is full,
+ * the sizes used longest ago go first (the pool keeps its sizes in order of last use), so that sizes a run has
+ * stopped asking for (an evaluation's, another batch length's) do not crowd out the ones it asks for now.
  */
+const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
+/** Free buffers by byte length; Map order is the order of last use, least recent first. */
 const pool = new Map<number, ArrayBuffer[]>();
 let pooledBytes = 0;
-let poolLimit = 256 * 1024 * 1024;
+/** A fixed limit set by setStoragePoolLimit, or null: the automatic one (see above). */
+let fixedLimit: number | null = null;
+let autoLimit = DEFAULT_POOL_BYTES;
+/** Bytes given out less bytes recycled since the outermost scope opened, and its peak. */
+let scopeBytesOut = 0;
+let scopePeakBytesOut = 0;
+/** The largest scopePeakBytesOut so far; the automatic limit stays below AUTO_LIMIT_FACTOR times it. */
+let peakBytesOut = 0;
+const AUTO_LIMIT_FACTOR = 2;
+/** How many size classes above its own a request may take a free buffer from (4: up to twice its bytes). */
+const LARGER_CLASSES = 4;
 let births: Set<ArrayBufferLike> | null = null;
 /** The storage scopes (see tidy.ts) now open, outermost first: each one's births and the recorder it replaced. */
 const scopes: { births: Set<ArrayBufferLike>; previous: Set<ArrayBufferLike> | null }[] = [];
 
+/** Counters since start-up or the last resetStoragePoolStats: requests of pooled size, misses, bytes dropped. */
+export interface StoragePoolStats {
+  requests: number;
+  misses: number;
+  droppedBytes: number;
+}
+const stats: StoragePoolStats = { requests: 0, misses: 0, droppedBytes: 0 };
+
+/** The pool's counters (a copy), to measure how often storage is allocated anew. */
+export function storagePoolStats(): StoragePoolStats & { pooledBytes: number; limit: number } {
+  return { ...stats, pooledBytes, limit: poolLimit() };
+}
+
+export function resetStoragePoolStats(): void {
+  stats.requests = stats.misses = stats.droppedBytes = 0;
+}
+
+function poolLimit(): number {
+  return fixedLimit ?? autoLimit;
+}
+
+/** Moves size `bytes` to the most recently used end of the pool's order. */
+function touch(bytes: number, free: ArrayBuffer[]): void {
+  pool.delete(bytes);
+  pool.set(bytes, free);
+}
+
+/** Drops the least recently used free buffers (never of size `keep`) until `bytes` more fit under the limit. */
+function makeRoom(bytes: number, keep: number): boolean {
+  const limit = poolLimit();
+  if (bytes > limit) return false;
+  for (const [size, free] of pool) {
+    if (pooledBytes + bytes <= limit) break;
+    if (size === keep) continue;
+    while (free.length > 0 && pooledBytes + bytes > limit) {
+      free.pop();
+      pooledBytes -= size;
+      stats.droppedBytes += size;
+    }
+    if (free.length === 0) pool.delete(size);
+  }
+  return pooledBytes + bytes <= limit;
+}
+
 let recycledFill: number | null = null;
 
 function takePooled(length: number): Float32Array | null {
-  const free = pool.get(length * 4);
+  // The request's own class, else one of the next few (at most twice the bytes): a longer batch's buffer serves
+  // a shorter one's request, so the pool need not hold a set of buffers for every batch length.
+  let bytes = sizeClassBytes(length * 4);
+  let free = pool.get(bytes);
+  for (let up = 0; up < LARGER_CLASSES && !free?.length; up++) {
+    bytes = sizeClassBytes(bytes + 1);
+    free = pool.get(bytes);
+  }
   const buffer = free?.pop();
   if (!buffer) return null;
+  touch(bytes, free!);
   pooledBytes -= buffer.byteLength;
-  const data = new Float32Array(buffer);
+  const data = new Float32Array(buffer, 0, length);
   if (recycledFill !== null) data.fill(recycledFill);
   return data;
 }
@@ -108,11 +235,18 @@ export function recycle(buffer: ArrayBufferLike): void {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < minLength * 4) return;
   // A scope must not hand it back a second time when it ends.
   for (const scope of scopes) scope.births.delete(buffer);
-  if (pooledBytes + buffer.byteLength > poolLimit) return;
-  const free = pool.get(buffer.byteLength);
-  if (free) free.push(buffer);
-  else pool.set(buffer.byteLength, [buffer]);
-  pooledBytes += buffer.byteLength;
+  if (scopes.length > 0) scopeBytesOut -= buffer.byteLength;
+  const bytes = buffer.byteLength;
+  // Only a whole size class is ever asked for again (a foreign buffer of another length would only take room).
+  if (sizeClassBytes(bytes) !== bytes) return;
+  if (pooledBytes + bytes > poolLimit() && !makeRoom(bytes, bytes)) {
+    stats.droppedBytes += bytes;
+    return;
+  }
+  const free = pool.get(bytes) ?? [];
+  free.push(buffer);
+  touch(bytes, free);
+  pooledBytes += bytes;
 }
 
 /**
@@ -120,19 +254,19 @@ export function recycle(buffer: ArrayBufferLike): void {
  * internal buffers once its backward has run. Views of part of a buffer are ignored.
  */
 export function recycleFloats(...arrays: Float32Array[]): void {
-  for (const a of arrays) if (a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) recycle(a.buffer);
+  for (const a of arrays) if (isWholeStorage(a)) recycle(a.buffer);
 }
 
 /**
- * Sets how many bytes of recycled storage are kept for reuse (256 MiB by default; 0 turns recycling off) and
- * drops what is kept beyond it.
+ * Sets how many bytes of recycled storage are kept for reuse (0 turns recycling off) and drops what is kept
+ * beyond it; 'auto' (the default) restores the limit that follows the demand of tidy() scopes (see above).
  */
-export function setStoragePoolLimit(bytes: number): void {
-  if (!Number.isFinite(bytes) || bytes < 0) {
-    throw new Error(`setStoragePoolLimit: bytes must be a finite number ≥ 0, got ${bytes}`);
+export function setStoragePoolLimit(bytes: number | 'auto'): void {
+  if (bytes !== 'auto' && (!Number.isFinite(bytes) || bytes < 0)) {
+    throw new Error(`setStoragePoolLimit: bytes must be 'auto' or a finite number ≥ 0, got ${bytes}`);
   }
-  poolLimit = bytes;
-  if (pooledBytes > poolLimit) {
+  fixedLimit = bytes === 'auto' ? null : bytes;
+  if (pooledBytes > poolLimit()) {
     pool.clear();
     pooledBytes = 0;
   }
@@ -149,6 +283,7 @@ export function pooledStorageBytes(): number {
  */
 export function openStorageScope(): Set<ArrayBufferLike> {
   const set = new Set<ArrayBufferLike>();
+  if (scopes.length === 0) scopeBytesOut = scopePeakBytesOut = 0;
   scopes.push({ births: set, previous: trackBirths(set) });
   return set;
 }
@@ -163,6 +298,15 @@ export function closeStorageScope(set: Set<ArrayBufferLike>, keep: ReadonlySet<A
   if (scope?.births !== set) throw new Error('closeStorageScope: scopes must close innermost first');
   scopes.pop();
   trackBirths(scope.previous);
+  // All the storage the outermost scope used (what the pool holds now and what the scope gives back) is what the
+  // next one of similar shapes asks for again: keep room for it.
+  if (scopes.length === 0) {
+    let released = 0;
+    for (const buffer of set) if (!keep.has(buffer)) released += buffer.byteLength;
+    peakBytesOut = Math.max(peakBytesOut, scopePeakBytesOut);
+    const wanted = Math.min(pooledBytes + released, AUTO_LIMIT_FACTOR * peakBytesOut);
+    autoLimit = Math.max(autoLimit, wanted);
+  }
   const outer = scopes[scopes.length - 1]?.births;
   for (const buffer of set) {
     if (keep.has(buffer)) outer?.add(buffer);

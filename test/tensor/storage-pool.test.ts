@@ -5,18 +5,35 @@
  * caller passed in survive later allocations.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { add, linear, manualSeed, randn, relu, reshape, split, sum, tanh, Tensor } from '../../src/index.js';
+import {
+  add,
+  linear,
+  tidy,
+  manualSeed,
+  randn,
+  relu,
+  reshape,
+  split,
+  sum,
+  tanh,
+  Tensor,
+} from '../../src/index.js';
 import { gruSequence } from '../../src/fused/gru-sequence.js';
 import {
+  isWholeStorage,
   pooledStorageBytes,
   recycle,
+  recycleFloats,
+  resetStoragePoolStats,
+  sizeClassBytes,
+  storagePoolStats,
   setStoragePoolLimit,
   uninitialisedFloats,
   zeroedFloats,
 } from '../../src/tensor/storage.js';
 
 const DEFAULT_LIMIT = 256 * 1024 * 1024;
-afterEach(() => setStoragePoolLimit(DEFAULT_LIMIT));
+afterEach(() => setStoragePoolLimit('auto'));
 
 /** Fills every buffer the pool holds, so that reuse of a buffer still in use would show as wrong values. */
 function scribbleOverPool(sizes: number[]): void {
@@ -135,6 +152,50 @@ describe('recycled storage', () => {
     expect(pooledStorageBytes()).toBeLessThanOrEqual(1024);
     setStoragePoolLimit(0);
     expect(pooledStorageBytes()).toBe(0);
-    expect(() => setStoragePoolLimit(-1)).toThrow(/bytes must be a finite number ≥ 0/);
+    expect(() => setStoragePoolLimit(-1)).toThrow(/bytes must be 'auto' or a finite number ≥ 0/);
+  });
+
+  it('rounds sizes up to a quarter octave, and serves a request from its class or one up to twice its bytes', () => {
+    expect([16384, 16388, 20480, 20484, 1 << 20, (1 << 20) + 4].map(sizeClassBytes)).toEqual([
+      16384,
+      20480,
+      20480,
+      24576,
+      1 << 20,
+      (1 << 20) + (1 << 18),
+    ]);
+    setStoragePoolLimit(0); // empties the pool
+    setStoragePoolLimit('auto');
+    const big = uninitialisedFloats(9000); // 36000 bytes: class 40960 (steps of 8192)
+    expect(big.buffer.byteLength).toBe(40960);
+    expect(isWholeStorage(big)).toBe(true);
+    expect(isWholeStorage(big.subarray(0, 100))).toBe(false);
+    const buffer = big.buffer;
+    recycleFloats(big);
+    // 6000 floats (24000 bytes, class 24576) may take the 40960-byte one: three classes up (28672, 32768, 40960).
+    const small = uninitialisedFloats(6000);
+    expect(small.buffer).toBe(buffer);
+    expect(small.length).toBe(6000);
+    expect(isWholeStorage(small)).toBe(true);
+  });
+
+  it('in steady state, tidy() steps of ragged lengths allocate nothing new', () => {
+    setStoragePoolLimit('auto');
+    manualSeed(4);
+    const w = randn([64, 64]).requireGrad();
+    const step = (rows: number) =>
+      tidy(() => {
+        w.zeroGrad();
+        sum(tanh(linear(randn([rows, 64]), w))).backward();
+        return 0;
+      });
+    const lengths = [70, 90, 130, 75, 128, 100];
+    for (const rows of lengths) step(rows);
+    resetStoragePoolStats();
+    for (let i = 0; i < 3; i++) for (const rows of lengths) step(rows);
+    const stats = storagePoolStats();
+    expect(stats.requests).toBeGreaterThan(0);
+    expect(stats.misses).toBe(0);
+    expect(stats.droppedBytes).toBe(0);
   });
 });

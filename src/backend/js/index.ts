@@ -5,7 +5,9 @@
 import type { Backend } from '../kernels.js';
 import * as additiveAttention from './additive-attention.js';
 import * as attention from './attention.js';
+import * as clip from './clip.js';
 import * as copy from './copy.js';
+import * as dropout from './dropout.js';
 import * as elementwise from './elementwise.js';
 import * as indexing from './indexing.js';
 import * as layerNorm from './layernorm.js';
@@ -22,7 +24,9 @@ export const jsBackend: Backend = {
   name: 'js',
   ...additiveAttention,
   ...attention,
+  ...clip,
   ...copy,
+  ...dropout,
   ...elementwise,
   ...indexing,
   ...layerNorm,
