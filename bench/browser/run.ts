@@ -4,8 +4,7 @@
  * (SIMD; the page is not cross-origin isolated, so both run one thread) on the same square products, in
  * alternating rounds, each keeping its best. Needs `npm run build` first and /usr/bin/chromium.
  */
-import { build } from 'esbuild';
-import { launchChromium } from '../../test/browser/chromium.js';
+import { bundleForPage, launchChromium } from '../../test/browser/chromium.js';
 import { startStaticServer } from '../../test/browser/static-server.js';
 import type * as Page from './page.js';
 
@@ -23,27 +22,8 @@ export interface BrowserRun {
   tfjsSimd: unknown;
 }
 
-async function bundlePage(): Promise<string> {
-  const result = await build({
-    entryPoints: [`${root}bench/browser/page.ts`],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'attn-from-dist',
-        setup(b) {
-          b.onResolve({ filter: /src\/browser\/index\.js$/ }, () => ({
-            path: '/dist/browser/index.js',
-            external: true,
-          }));
-        },
-      },
-    ],
-  });
-  return result.outputFiles[0]!.text;
+function bundlePage(): Promise<string> {
+  return bundleForPage(root, 'bench/browser/page.ts');
 }
 
 declare const window: { bench: typeof Page };

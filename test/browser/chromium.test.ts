@@ -3,38 +3,18 @@
 // page harness runs (attention, GRU/LSTM, Transformer layers, multi-head attention, layer norm, cross-entropy)
 // match to float32 tolerance on the wasm backend, a matrix product matches the in-page JavaScript reference, and
 // a tiny translation model trains a few steps and decodes. The harness is test/browser/page/golden.ts.
-import { build } from 'esbuild';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_DIR } from '../golden/fixtures.js';
-import { launchChromium, pageErrors, runBrowserTests, type Chromium } from './chromium.js';
+import { bundleForPage, launchChromium, pageErrors, runBrowserTests, type Chromium } from './chromium.js';
 import { startStaticServer, type StaticServer } from './static-server.js';
 import type * as Harness from './page/golden.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
 /** The harness as one ES module that imports attn from the built bundle's URL (not from src/). */
-async function bundleHarness(): Promise<string> {
-  const result = await build({
-    entryPoints: [`${root}test/browser/page/golden.ts`],
-    bundle: true,
-    format: 'esm',
-    platform: 'browser',
-    write: false,
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'attn-from-dist',
-        setup(b) {
-          b.onResolve({ filter: /src\/browser\/index\.js$/ }, () => ({
-            path: '/dist/browser/index.js',
-            external: true,
-          }));
-        },
-      },
-    ],
-  });
-  return result.outputFiles[0]!.text;
+function bundleHarness(): Promise<string> {
+  return bundleForPage(root, 'test/browser/page/golden.ts');
 }
 
 /** Every case whose op the page harness runs. */

@@ -2,6 +2,7 @@
 // does: a fresh profile, headless, no sandbox (containers), nothing in the background. CI installs Chromium
 // (.ci/run) and sets ATTN_REQUIRE_BROWSER=1: there a missing browser fails the test; elsewhere it is skipped
 // with a line saying how to run it.
+import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -60,4 +61,32 @@ export function pageErrors(page: Page): string[] {
     if (message.type() === 'error') errors.push(message.text());
   });
   return errors;
+}
+
+/**
+ * `entry` (a path under the repository) bundled as one ES module for a page, with its import of attn/browser
+ * (src/browser/index.js) left as the URL of the built bundle, /dist/browser/index.js: the page runs what
+ * `npm run build` ships, not src/.
+ */
+export async function bundleForPage(root: string, entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [`${root}${entry}`],
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    write: false,
+    logLevel: 'silent',
+    plugins: [
+      {
+        name: 'attn-from-dist',
+        setup(b) {
+          b.onResolve({ filter: /src\/browser\/index\.js$/ }, () => ({
+            path: '/dist/browser/index.js',
+            external: true,
+          }));
+        },
+      },
+    ],
+  });
+  return result.outputFiles[0]!.text;
 }
