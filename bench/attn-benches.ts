@@ -7,17 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { backendInfo, matmul, randn, scaledDotProductAttention, useBackend } from '../src/node.js';
 import type { BenchName } from './names.js';
-
-function bestMs(fn: () => void, reps: number, warmup = 1): number {
-  for (let i = 0; i < warmup; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
+import { bestMs } from './best-ms.js';
 
 /**
  * Best of about 3·10¹⁰ flops' worth of products (30 at n=1024), the same count as bench/torch_bench.py: enough

@@ -4,27 +4,15 @@
 // types), and copies wasm/attn.wasm beside it, where initWasm() looks by default. Nothing Node-only may reach the
 // bundle: esbuild for the browser platform cannot resolve node: imports, and the bundle is checked for them
 // again here (test/browser/bundle.test.ts checks the built file too).
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeAtomic } from './write-atomic.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const target = join(root, 'dist', 'browser');
-
-/** Writes through a temporary file and a rename, so a server never reads half a file. */
-async function writeAtomic(path, bytes) {
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 try {
   const bundle = await build({
@@ -51,8 +39,7 @@ try {
     throw new Error(
       `${relative(root, source)} is missing (it ships in the repository; node scripts/build-wasm.mjs)`,
     );
-  await copyFile(source, `${wasm}.tmp`);
-  await rename(`${wasm}.tmp`, wasm);
+  await writeAtomic(wasm, await readFile(source));
   console.log(`build-browser: ${relative(root, join(target, 'index.js'))} and attn.wasm written`);
 } catch (error) {
   console.error(`build-browser: ${error instanceof Error ? error.message : String(error)}`);

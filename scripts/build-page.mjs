@@ -2,27 +2,15 @@
 // `npm run build` runs this after tsc: it bundles the web page of `attn serve` (src/serve/page/main.ts and the
 // browser-safe library code it imports) into one script, and puts it beside the page's HTML and CSS in
 // dist/serve/public/. The page then loads three files from its own server and nothing from anywhere else.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeAtomic } from './write-atomic.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const source = join(root, 'src', 'serve', 'page');
 const target = join(root, 'dist', 'serve', 'public');
-
-/** Writes through a temporary file and a rename, so a server never reads half a file. */
-async function writeAtomic(path, bytes) {
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    await writeFile(temporary, bytes);
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
 
 try {
   const bundle = await build({

@@ -5,17 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as attn from '../../src/browser/index.js';
-
-function bestMs(fn: () => void, reps: number, warmup: number): number {
-  for (let i = 0; i < warmup; i++) fn();
-  let best = Infinity;
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    fn();
-    best = Math.min(best, performance.now() - t);
-  }
-  return best;
-}
+import { bestMs } from '../best-ms.js';
 
 const repsFor = (n: number) => Math.max(10, Math.floor(3e10 / (2 * n ** 3)));
 const gflops = (n: number, ms: number) => (2 * n ** 3) / (ms / 1000) / 1e9;

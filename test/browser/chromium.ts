@@ -1,7 +1,7 @@
-// Debian's Chromium driven by playwright-core (no browser download), launched as test/serve/browser.test.ts
-// does: a fresh profile, headless, no sandbox (containers), nothing in the background. CI installs Chromium
-// (.ci/run) and sets ATTN_REQUIRE_BROWSER=1: there a missing browser fails the test; elsewhere it is skipped
-// with a line saying how to run it.
+// Debian's Chromium driven by playwright-core (no browser download), for every browser test (this folder's and
+// test/serve/browser.test.ts) and the browser bench: a fresh profile, headless, no sandbox (containers), nothing
+// in the background. CI installs Chromium (.ci/run) and sets ATTN_REQUIRE_BROWSER=1: there a missing browser
+// fails the test; elsewhere it is skipped with a line saying how to run it.
 import { build } from 'esbuild';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

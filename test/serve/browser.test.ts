@@ -5,35 +5,22 @@
 //
 // CI installs Chromium (.ci/run) and sets ATTN_REQUIRE_BROWSER=1: there a missing browser fails the test. On a
 // machine without /usr/bin/chromium, outside CI, the test is skipped with a message saying how to run it.
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClassificationResult, TranslationResult } from '../../src/inference/types.js';
 import { createServer, type AttnServer } from '../../src/serve/index.js';
+import { launchChromium, pageErrors, runBrowserTests, type Chromium } from '../browser/chromium.js';
 import { tinyCheckpoints, type TinyCheckpoints } from './checkpoints.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const required = process.env.ATTN_REQUIRE_BROWSER === '1' || process.env.CI !== undefined;
-const available = existsSync(CHROMIUM);
-if (!available && !required)
-  console.warn(
-    `browser.test.ts: skipped: ${CHROMIUM} is missing (apt-get install -y chromium); CI installs it and runs this`,
-  );
-
-describe.skipIf(!available && !required)('the web page in Chromium', () => {
+describe.skipIf(!runBrowserTests('browser.test.ts'))('the web page in Chromium', () => {
   let checkpoints: TinyCheckpoints;
   let translator: AttnServer;
   let classifier: AttnServer;
   let translatorUrl: string;
   let classifierUrl: string;
-  let context: BrowserContext;
-  let profile: string;
+  let browser: Chromium;
 
   beforeAll(async () => {
-    if (!available) throw new Error(`${CHROMIUM} is missing: install it with apt-get install -y chromium`);
     checkpoints = await tinyCheckpoints();
     [translator, classifier] = await Promise.all([
       createServer({ checkpoint: checkpoints.translate }),
@@ -41,43 +28,25 @@ describe.skipIf(!available && !required)('the web page in Chromium', () => {
     ]);
     translatorUrl = await translator.listen(0);
     classifierUrl = await classifier.listen(0);
-    profile = await mkdtemp(join(tmpdir(), 'attn-chromium-'));
     // A new, empty profile directory: nothing from an earlier run (cache, service workers) takes part.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await translator?.close();
     await classifier?.close();
     await checkpoints?.remove();
-    if (profile) await rm(profile, { recursive: true, force: true });
   });
 
   /** A new tab on `url`, recording requests to anywhere but its own server, and the errors it logs. */
   async function open(url: string): Promise<{ page: Page; foreign: string[]; errors: string[] }> {
-    const page = await context.newPage();
+    const page = await browser.context.newPage();
     const foreign: string[] = [];
-    const errors: string[] = [];
     page.on('request', (request) => {
       if (!request.url().startsWith(`${url}/`)) foreign.push(request.url());
     });
-    page.on('pageerror', (error) => errors.push(error.message));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(message.text());
-    });
+    const errors = pageErrors(page);
     await page.goto(`${url}/`);
     return { page, foreign, errors };
   }
