@@ -582,6 +582,11 @@ bool takes_gemv(int m, const Matrix& a, const Matrix& b) {
 // or four, where each 8 products then cost 1.5 loads; with AVX-512VL the same 256-bit instructions may use 32
 // registers, and NB = 4 or 8 fits. NB changes only which columns share a pass, not any column's sums: the bits
 // are the same for every NB.
+//
+// While it reads rows j..j+NB, it prefetches rows j+NB..j+2NB (one line of each per 16 floats): rows of k floats
+// are short streams that the hardware prefetchers barely start on before they end, and NB = 4 streams alone
+// leave too few misses in flight to keep memory busy (B comes from memory: a decoder's weights do not fit in
+// cache). The last block prefetches its own last row, never past B.
 template <int M, int NB>
 __attribute__((target("avx2,fma"), always_inline)) inline void gemv_nt_columns(int k, float alpha, const Matrix& a,
                                                                                const Matrix& b, float* c, long ldc,
@@ -590,11 +595,17 @@ __attribute__((target("avx2,fma"), always_inline)) inline void gemv_nt_columns(i
   for (int j = j0; j < j1; j += NB) {
     const int nb = std::min(NB, j1 - j);
     const float* brow[NB];
-    for (int q = 0; q < NB; q++) brow[q] = b.data + static_cast<long>(j + std::min(q, nb - 1)) * b.ld;
+    const float* ahead[NB];
+    for (int q = 0; q < NB; q++) {
+      brow[q] = b.data + static_cast<long>(j + std::min(q, nb - 1)) * b.ld;
+      ahead[q] = b.data + static_cast<long>(std::min(j + NB + q, j1 - 1)) * b.ld;
+    }
     __m256 acc[M][NB];
     for (int r = 0; r < M; r++)
       for (int q = 0; q < NB; q++) acc[r][q] = _mm256_setzero_ps();
     for (int p = 0; p < k8; p += 8) {
+      if ((p & 15) == 0)
+        for (int q = 0; q < NB; q++) _mm_prefetch(reinterpret_cast<const char*>(ahead[q] + p), _MM_HINT_T0);
       __m256 bv[NB];
       for (int q = 0; q < NB; q++) bv[q] = _mm256_loadu_ps(brow[q] + p);
       for (int r = 0; r < M; r++) {

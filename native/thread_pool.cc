@@ -108,9 +108,19 @@ class Pool {
     // Close the job, then wait only for the workers that joined it. Waking a sleeping thread takes tens of
     // microseconds on a VM; a worker that wakes after the calling thread has taken every task finds the job
     // closed and goes back to sleep, so a small job never waits for it (the old pool waited for every worker).
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      open_ = false;
+    }
+    // The workers still inside are running their last task, about as long as the one this thread just ran:
+    // poll for them first. Sleeping on done_ here costs a futex wake-up per product (15-20 µs on a VM), which
+    // for a decoder step of a few hundred small products was a third of its time.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(spin_us_);
+    while (active_.load(std::memory_order_acquire) != 0 && std::chrono::steady_clock::now() < until) {
+      for (int i = 0; i < 32; i++) cpu_pause();
+    }
     std::unique_lock<std::mutex> lock(mutex_);
-    open_ = false;
-    done_.wait(lock, [this] { return active_ == 0; });
+    done_.wait(lock, [this] { return active_.load(std::memory_order_acquire) == 0; });
     fn_ = nullptr;
   }
 
@@ -147,10 +157,10 @@ class Pool {
         active_++;
       }
       drain();
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        active_--;
-      }
+      active_.fetch_sub(1, std::memory_order_acq_rel);
+      // Taking the lock orders this notify after the caller's check of active_ if it is about to sleep, so
+      // the wake-up is not lost; a caller that is polling never sleeps.
+      { std::lock_guard<std::mutex> lock(mutex_); }
       done_.notify_one();
     }
   }
@@ -165,7 +175,7 @@ class Pool {
   int tasks_ = 0;
   std::atomic<int> next_{0};
   bool open_ = false;         // guarded by mutex_: workers may still join the current job
-  int active_ = 0;            // guarded by mutex_: workers inside the current job
+  std::atomic<int> active_{0};  // workers inside the current job (joined under mutex_)
   unsigned long generation_ = 0;                // guarded by mutex_
   std::atomic<unsigned long> published_{0};     // generation_, for polling workers
   const long spin_us_ = configured_spin_us();
