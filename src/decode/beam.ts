@@ -9,6 +9,7 @@
 import { noGrad } from '../tensor/autograd.js';
 import { fail } from '../tensor/errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { TidyChain } from '../tensor/tidy.js';
 import type { DecodeOptions, DecoderStepper, Hypothesis } from './stepper.js';
 import { attentionRow, checkDecodeOptions, checkLogProbs, perSource } from './util.js';
 
@@ -70,76 +71,82 @@ export function beamSearch<S>(stepper: DecoderStepper<S>, options: BeamSearchOpt
     const tokens = new Int32Array(batch * k).fill(options.sos);
 
     const longest = Math.max(0, ...maxLength);
+    // Each step in a scope of the chain: its activations, and the state it superseded, go back to the pool.
+    const chain = new TidyChain();
     for (let t = 0; t < longest; t++) {
       // A source at its own bound is done: its live hypotheses are returned as they are.
       for (let b = 0; b < batch; b++) if (t >= maxLength[b]!) done[b] = true;
       if (done.every(Boolean)) break;
-      const { logProbs, state: next, attention } = stepper.step(tokens, state);
-      const vocab = checkLogProbs(op, logProbs, batch * k);
-      const lp = logProbs.data as Float32Array;
-      const parents = new Int32Array(batch * k);
-      const nextLive: (Live | null)[] = new Array(batch * k).fill(null);
-      for (let b = 0; b < batch; b++) {
-        if (done[b]) {
-          // Its live hypotheses stay as they are (returned when it has fewer than nBest finished ones).
-          for (let j = 0; j < k; j++) {
-            parents[b * k + j] = b * k;
-            nextLive[b * k + j] = live[b * k + j]!;
-          }
-          continue;
-        }
-        const best: { score: number; row: number; token: number }[] = [];
-        for (let j = 0; j < k; j++) {
-          const row = b * k + j;
-          const h = live[row];
-          if (!h) continue;
-          const base = row * vocab;
-          for (let v = 0; v < vocab; v++) pushTop(best, 2 * k, h.logProb + lp[base + v]!, row, v);
-        }
-        let kept = 0;
-        for (const [rank, cand] of best.entries()) {
-          const parent = live[cand.row]!;
-          const stepAttention = attention
-            ? [...parent.attention, attentionRow(attention, cand.row, axis)]
-            : parent.attention;
-          if (cand.token === options.eos) {
-            // Only an ending that ranks among the beam's best counts, so a beam of 1 is exactly greedy search.
-            if (rank >= k) continue;
-            finished[b]!.push({
-              tokens: parent.tokens,
-              logProb: cand.score,
-              score: normalised(cand.score, parent.tokens.length + 1, alpha),
-              attention: stepAttention,
-              finished: true,
-            });
+      ({ state, live } = chain.step(() => {
+        const { logProbs, state: next, attention } = stepper.step(tokens, state);
+        const vocab = checkLogProbs(op, logProbs, batch * k);
+        const lp = logProbs.data as Float32Array;
+        const parents = new Int32Array(batch * k);
+        const nextLive: (Live | null)[] = new Array(batch * k).fill(null);
+        for (let b = 0; b < batch; b++) {
+          if (done[b]) {
+            // Its live hypotheses stay as they are (returned when it has fewer than nBest finished ones).
+            for (let j = 0; j < k; j++) {
+              parents[b * k + j] = b * k;
+              nextLive[b * k + j] = live[b * k + j]!;
+            }
             continue;
           }
-          if (kept === k) continue;
-          const row = b * k + kept++;
-          parents[row] = cand.row;
-          nextLive[row] = {
-            tokens: [...parent.tokens, cand.token],
-            logProb: cand.score,
-            attention: stepAttention,
-          };
-          tokens[row] = cand.token;
+          const best: { score: number; row: number; token: number }[] = [];
+          for (let j = 0; j < k; j++) {
+            const row = b * k + j;
+            const h = live[row];
+            if (!h) continue;
+            const base = row * vocab;
+            for (let v = 0; v < vocab; v++) pushTop(best, 2 * k, h.logProb + lp[base + v]!, row, v);
+          }
+          let kept = 0;
+          for (const [rank, cand] of best.entries()) {
+            const parent = live[cand.row]!;
+            const stepAttention = attention
+              ? [...parent.attention, attentionRow(attention, cand.row, axis)]
+              : parent.attention;
+            if (cand.token === options.eos) {
+              // Only an ending that ranks among the beam's best counts, so a beam of 1 is exactly greedy search.
+              if (rank >= k) continue;
+              finished[b]!.push({
+                tokens: parent.tokens,
+                logProb: cand.score,
+                score: normalised(cand.score, parent.tokens.length + 1, alpha),
+                attention: stepAttention,
+                finished: true,
+              });
+              continue;
+            }
+            if (kept === k) continue;
+            const row = b * k + kept++;
+            parents[row] = cand.row;
+            nextLive[row] = {
+              tokens: [...parent.tokens, cand.token],
+              logProb: cand.score,
+              attention: stepAttention,
+            };
+            tokens[row] = cand.token;
+          }
+          for (let j = kept; j < k; j++) parents[b * k + j] = b * k;
+          if (finished[b]!.length >= k || kept === 0) done[b] = true;
         }
-        for (let j = kept; j < k; j++) parents[b * k + j] = b * k;
-        if (finished[b]!.length >= k || kept === 0) done[b] = true;
-      }
-      live = nextLive;
-      state = stepper.select(next, parents);
+        // The finished hypotheses are returned too: the chain keeps what the result holds.
+        return { state: stepper.select(next, parents), live: nextLive, finished };
+      }));
     }
 
-    return finished.map((list, b) => {
-      const all = [...list];
-      if (all.length < nBest[b]!) {
-        for (let j = 0; j < k; j++) {
-          const h = live[b * k + j];
-          if (h) all.push({ ...h, score: normalised(h.logProb, h.tokens.length, alpha), finished: false });
+    return chain.finish(
+      finished.map((list, b) => {
+        const all = [...list];
+        if (all.length < nBest[b]!) {
+          for (let j = 0; j < k; j++) {
+            const h = live[b * k + j];
+            if (h) all.push({ ...h, score: normalised(h.logProb, h.tokens.length, alpha), finished: false });
+          }
         }
-      }
-      return all.sort((x, y) => y.score - x.score).slice(0, nBest[b]);
-    });
+        return all.sort((x, y) => y.score - x.score).slice(0, nBest[b]);
+      }),
+    );
   });
 }

@@ -3,7 +3,7 @@ export type { DType, DataArray } from './dtype.js';
 export { type Shape, formatShape, broadcastShapes } from './shape.js';
 export { AttnError, NonFiniteError } from './errors.js';
 export { noGrad, isGradEnabled, type GradFn } from './autograd.js';
-export { tidy } from './tidy.js';
+export { tidy, TidyChain } from './tidy.js';
 export { setStoragePoolLimit, pooledStorageBytes } from './storage.js';
 export { setCheckFinite, isCheckFiniteEnabled } from './debug.js';
 export { Generator, defaultGenerator, manualSeed, type GeneratorState } from './random.js';

@@ -19,6 +19,11 @@ import {
   type TransformerSeq2SeqOptions,
 } from '../../src/index.js';
 import { expectClose } from '../helpers/close.js';
+import {
+  resetStoragePoolStats,
+  setUninitialisedAllocator,
+  storagePoolStats,
+} from '../../src/tensor/storage.js';
 
 const PAD = 0;
 const SOS = 1;
@@ -338,6 +343,48 @@ describe('TransformerSeq2Seq: KV-cache decoding', () => {
   it('cached and uncached greedy and beam-4 decoding agree on a random model', () => {
     expectCacheMatches(small().eval(), sources(), 7);
     expectCacheMatches(small({ normFirst: true, positional: 'learned' }, 5).eval(), sources(), 7);
+  });
+
+  it('a decode hands each step and its superseded cache back: a long one asks for no more new storage', () => {
+    // Wide enough that the step's tensors (logits [4, 1024], caches [4, 4, t, 32]) come from the storage pool.
+    const model = new TransformerSeq2Seq({
+      srcVocabSize: 1024,
+      dModel: 128,
+      nhead: 4,
+      numEncoderLayers: 1,
+      numDecoderLayers: 2,
+      dimFeedforward: 1024,
+      dropout: 0,
+      padId: PAD,
+    }).eval();
+    const src = ids([[3, 4, 5, 6, 7, 8, 9, 10]]);
+    // The end-of-sentence id is outside the vocabulary: every decode runs maxLength steps.
+    const decode = (steps: number, beam: boolean) => {
+      const options = { sos: SOS, eos: 1024, maxLength: steps };
+      const stepper = model.stepper(src);
+      const hyp = beam
+        ? beamSearch(stepper, { ...options, beamSize: 4 })[0]![0]!
+        : greedyDecode(stepper, options)[0]!;
+      expect(hyp.tokens).toHaveLength(steps);
+      // The attention of every step survives the chain that made it.
+      expect(hyp.attention.every((a) => a.data.length === 2 * 4 * 8)).toBe(true);
+    };
+    // Only arrays of 4096 floats and more come from the pool (as in Node; the test setup pools all), so that the
+    // small attention rows the hypotheses keep, one per step by design, are not counted.
+    setUninitialisedAllocator((n) => new Float32Array(n).fill(Number.NaN), 4096);
+    try {
+      for (const beam of [false, true]) {
+        const misses = (steps: number) => {
+          resetStoragePoolStats();
+          decode(steps, beam);
+          return storagePoolStats().misses;
+        };
+        misses(48);
+        expect(misses(48), beam ? 'beam 4' : 'greedy').toBeLessThanOrEqual(misses(8));
+      }
+    } finally {
+      setUninitialisedAllocator((n) => new Float32Array(n).fill(Number.NaN), 0);
+    }
   });
 });
 

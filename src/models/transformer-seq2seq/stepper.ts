@@ -14,6 +14,7 @@ import { noGrad } from '../../tensor/autograd.js';
 import { fail } from '../../tensor/errors.js';
 import { concat, indexSelect, logSoftmax, reshape, slice, stack } from '../../tensor/ops/index.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { tidy } from '../../tensor/tidy.js';
 import type { TransformerDecoderLayerCache } from '../transformer/decoder-layer.js';
 import type { TransformerEncoding, TransformerSeq2Seq } from './model.js';
 
@@ -52,13 +53,16 @@ export class TransformerSeq2SeqStepper implements DecoderStepper<TransformerStep
     srcPadding: PaddingLike = null,
   ) {
     this.useCache = options.useCache ?? true;
-    const { encoding, caches } = noGrad(() => {
-      const encoding = model.encode(src, srcPadding);
-      const caches = this.useCache
-        ? model.decoder.layers.map((layer) => layer.cacheMemory(encoding.memory))
-        : null;
-      return { encoding, caches };
-    });
+    // In a tidy scope: the encoder's activations go back to the storage pool; its output and the caches stay.
+    const { encoding, caches } = noGrad(() =>
+      tidy(() => {
+        const encoding = model.encode(src, srcPadding);
+        const caches = this.useCache
+          ? model.decoder.layers.map((layer) => layer.cacheMemory(encoding.memory))
+          : null;
+        return { encoding, caches };
+      }),
+    );
     this.encoding = encoding;
     this.memoryCaches = caches;
     this.batchSize = src.shape[0]!;

@@ -66,6 +66,10 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   if (new Set(perm).size !== perm.length) fail('permute', `axes repeat: [${axes.join(',')}]`);
   if (perm.every((a, i) => a === i)) return x;
   const shape = perm.map((a) => x.shape[a]!);
+  // When only axes of size 1 move, every element keeps its place in memory: the result is a reshape sharing
+  // the storage (a decoder step's [B, 1, H, d] → [B, H, 1, d] head split, a dozen copies per layer).
+  const kept = perm.filter((a) => x.shape[a]! > 1);
+  if (kept.every((a, i) => i === 0 || kept[i - 1]! < a)) return reshape(x, shape);
   const strides = stridesOf(x.shape);
   const out = new Tensor(allocateOverwritten(x.dtype, x.size), shape, x.dtype);
   backend().copy({

@@ -82,6 +82,26 @@ describe('permute and transpose', () => {
     expectTensor(y.permute([3, -2, 0, 1]), [5, 3, 2, 1], naivePermute(y, [3, 2, 0, 1]));
   });
 
+  it('a permutation that moves only axes of size 1 shares the storage (a reshape), with the same values', () => {
+    const x = randomTensor(3, [4, 1, 8, 6]);
+    for (const perm of [
+      [0, 2, 1, 3],
+      [1, 0, 2, 3],
+      [0, 2, 3, 1],
+    ]) {
+      const out = permute(x, perm);
+      expectTensor(
+        out,
+        perm.map((a) => x.shape[a]!),
+        naivePermute(x, perm),
+      );
+      expect(out.data).toBe(x.data);
+    }
+    // Size-1 axes moved, but two others swapped: a copy.
+    expect(permute(x, [0, 1, 3, 2]).data).not.toBe(x.data);
+    expectTensor(permute(x, [2, 1, 0, 3]), [8, 1, 4, 6], naivePermute(x, [2, 1, 0, 3]));
+  });
+
   it('transpose swaps the last two axes by default, or any two', () => {
     const m = tensor([
       [1, 2, 3],
