@@ -1,11 +1,11 @@
-// Where a training step's time goes, per kernel: wraps the current backend so that every kernel call is timed,
-// runs a few steps of one end-to-end bench and prints the time per kernel (grouped by name and shape) and per
-// phase (forward, backward, optimiser), and what lies outside the kernels (JavaScript, allocation, GC).
+// Where a training step's or a decode's time goes, per kernel: wraps the current backend so that every kernel
+// call is timed, runs a few steps of one end-to-end bench (train_* or decode_*) and prints the time per kernel
+// (grouped by name and problem shape) and what lies outside the kernels (JavaScript, allocation, GC).
 //   ATTN_THREADS=2 node --import tsx bench/e2e/profile-kernels.ts [--steps N] [--top N] train_transformer_cls
 // An opt-in tool: the wrapping costs about a microsecond per kernel call, next to milliseconds per step.
 import { parseArgs } from 'node:util';
 import { getBackend, setBackend, type Backend } from '../../src/node.js';
-import { clsStep, nmtStep } from './attn-e2e.js';
+import { clsStep, decodeRun, nmtStep } from './attn-e2e.js';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -18,44 +18,21 @@ const top = Number(values.top);
 const totals = new Map<string, { ms: number; calls: number }>();
 let enabled = false;
 
-/** A short label for a call: the kernel, its op for generic kernels, and its problem shape where it has one. */
+/**
+ * A short label for a call: the kernel and the scalar fields of its argument object (op, shape, flags), which
+ * group calls by problem; arrays are left out, as are the packed products' operands but for their sizes.
+ */
 function label(method: string, args: unknown[]): string {
-  const a0 = args[0];
-  const shape = (o: unknown) =>
-    o && typeof o === 'object' && !ArrayBuffer.isView(o)
-      ? JSON.stringify(o).replace(/"/g, '').replace(/:/g, '=')
-      : '';
-  switch (method) {
-    case 'unary':
-    case 'unaryGrad':
-    case 'binary':
-    case 'compare':
-    case 'reduce':
-      return `${method}.${String(a0)} n=${lengthOf(args[1])}`;
-    case 'matmul':
-    case 'matmulBiasAct':
-      return `${method} ${shape(args[3])}`;
-    case 'matmulPacked': {
-      const b = args[1] as { k: number; n: number };
-      return `matmulPacked m=${String(args[3])},n=${b.n},k=${b.k}`;
-    }
-    case 'attention':
-    case 'attentionGrad':
-      return `${method} ${shape(args[4])}`;
-    case 'softmax':
-    case 'softmaxGrad':
-    case 'layerNorm':
-    case 'layerNormGrad':
-    case 'copy':
-    case 'copyAdd':
-      return `${method} n=${lengthOf(args.find((x) => ArrayBuffer.isView(x)))}`;
-    default:
-      return method;
+  if (method === 'matmulPacked') {
+    const b = args[1] as { k: number; n: number };
+    return `matmulPacked m=${String(args[3])} n=${b.n} k=${b.k}`;
   }
-}
-
-function lengthOf(x: unknown): number {
-  return ArrayBuffer.isView(x) ? (x as Float32Array).length : -1;
+  const a0 = args[0];
+  if (!a0 || typeof a0 !== 'object') return method;
+  const fields = Object.entries(a0 as Record<string, unknown>)
+    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    .map(([k, v]) => `${k}=${String(v)}`);
+  return [method, ...fields].join(' ');
 }
 
 const inner = getBackend();
@@ -80,7 +57,13 @@ const timed = new Proxy(inner, {
 }) as Backend;
 setBackend(timed);
 
-const step = name === 'train_nmt_gru_bahdanau' ? nmtStep() : clsStep();
+const decodes: Record<string, () => () => void> = {
+  decode_greedy_ms: () => decodeRun(false, true),
+  decode_beam4_ms: () => decodeRun(true, true),
+  decode_greedy_nocache_ms: () => decodeRun(false, false),
+  decode_beam4_nocache_ms: () => decodeRun(true, false),
+};
+const step = name === 'train_nmt_gru_bahdanau' ? nmtStep() : name in decodes ? decodes[name]!() : clsStep();
 step();
 step();
 enabled = true;
