@@ -16,7 +16,7 @@
  * relative terms take p_i = t + i. A memory cache has no positions (cross-attention takes none).
  */
 import { fail } from '../tensor/errors.js';
-import { add, concat, matmul, mean, permute, reshape, slice } from '../tensor/ops/index.js';
+import { concat, linear, mean, permute, reshape, slice } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
 import { formatShape, shapesEqual } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -139,8 +139,7 @@ function selfProjections(
   const w = mha.inProjWeight;
   if (w && query === key && key === value) {
     const E = mha.embedDim;
-    let y = matmul(query, w, { transB: true });
-    if (mha.inProjBias) y = add(y, mha.inProjBias);
+    const y = linear(query, w, mha.inProjBias);
     const [B, L] = query.shape as [number, number];
     const heads = (i: number) =>
       permute(reshape(slice(y, 2, i * E, (i + 1) * E), [B, L, mha.numHeads, mha.headDim]), [0, 2, 1, 3]);
@@ -151,11 +150,10 @@ function selfProjections(
   return [projectHeads(mha, query, wq, bq), projectHeads(mha, key, wk, bk), projectHeads(mha, value, wv, bv)];
 }
 
-/** x·Wᵀ + b for batch-first x [B, T, ·], split into heads: [B, H, T, d]. */
+/** x·Wᵀ + b (one linear op) for batch-first x [B, T, ·], split into heads: [B, H, T, d]. */
 function projectHeads(mha: MultiHeadAttention, x: Tensor, weight: Tensor, bias: Tensor | null): Tensor {
   const [b, t] = x.shape as [number, number];
-  let y = matmul(x, weight, { transB: true });
-  if (bias) y = add(y, bias);
+  const y = linear(x, weight, bias);
   return permute(reshape(y, [b, t, mha.numHeads, mha.headDim]), [0, 2, 1, 3]);
 }
 
