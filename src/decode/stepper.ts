@@ -17,6 +17,12 @@ export interface StepResult<State> {
   attention?: Tensor;
 }
 
+/**
+ * The searches run each step (step, then select) in a TidyChain scope: storage that the step's ops make is
+ * released when it ends unless the returned state holds it (tensors in plain objects, arrays or Maps), and a
+ * superseded state is released with it. Keep what later steps read in the state, not in the stepper's fields;
+ * tensors made before the search (constructor, start) are never released.
+ */
 export interface DecoderStepper<State> {
   /** The state for `rows` hypotheses of each of the batch's sources: row r belongs to source ⌊r / rows⌋. */
   start(rowsPerSource: number): State;
