@@ -25,27 +25,33 @@ import { closeStorageScope, openStorageScope } from './storage.js';
 import { Tensor } from './tensor.js';
 
 export function tidy<T>(fn: () => T): T {
+  const { scope, result } = runInScope('tidy', fn);
+  const keep = new Set<ArrayBufferLike>();
+  const carriesGraph = collectStorage(result, keep, 0);
+  closeStorageScope(scope, carriesGraph ? scope : keep);
+  return result;
+}
+
+/**
+ * Runs fn in a new storage scope and returns it open, for the caller to close. When fn throws, or returns a
+ * Promise, the scope closes releasing nothing and the error goes on: tensors made before an error may be held by
+ * whatever handles it, and an async fn goes on running after this returns, so its tensors cannot be released
+ * now, nor safely later.
+ */
+function runInScope<T>(op: string, fn: () => T): { scope: Set<ArrayBufferLike>; result: T } {
   const scope = openStorageScope();
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    // Tensors made before the error may be held by whatever handles it: release nothing.
     closeStorageScope(scope, scope);
     throw err;
   }
   if (isThenable(result)) {
-    // An async fn goes on running after this returns: its tensors cannot be released now, nor safely later.
     closeStorageScope(scope, scope);
-    fail(
-      'tidy',
-      'fn must be synchronous: it returned a Promise (await inside the callback is not supported)',
-    );
+    fail(op, 'fn must be synchronous: it returned a Promise (await inside the callback is not supported)');
   }
-  const keep = new Set<ArrayBufferLike>();
-  const carriesGraph = collectStorage(result, keep, 0);
-  closeStorageScope(scope, carriesGraph ? scope : keep);
-  return result;
+  return { scope, result };
 }
 
 /** Adds the storage of the tensors in `value` to `keep`; true when one of them has a graph not yet run. */
@@ -94,20 +100,14 @@ export class TidyChain {
   private broken = false;
 
   step<T>(fn: () => T): T {
-    const scope = openStorageScope();
-    let result: T;
+    let run: { scope: Set<ArrayBufferLike>; result: T };
     try {
-      result = fn();
+      run = runInScope('TidyChain.step', fn);
     } catch (err) {
-      closeStorageScope(scope, scope);
       this.broken = true;
       throw err;
     }
-    if (isThenable(result)) {
-      closeStorageScope(scope, scope);
-      this.broken = true;
-      fail('TidyChain.step', 'fn must be synchronous: it returned a Promise');
-    }
+    const { scope, result } = run;
     const keep = new Set<ArrayBufferLike>();
     if (collectStorage(result, keep, 0) || this.broken) {
       // A result with an autograd graph keeps all it was made from (as tidy does), and so does a broken chain.
