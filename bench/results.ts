@@ -5,7 +5,9 @@
  * the dev file the same way. Results accumulate in <work>/results.json, so one model can be re-run alone
  * (--only) and the section rewritten from what is saved (--report).
  *
- *   --budget S     training seconds per model and implementation (default 240)
+ *   --translate-budget S   training seconds per translation model and implementation (default 1200)
+ *   --classify-budget S    training seconds per classifier and implementation (default 480)
+ *   --budget S     both at once (a shorter trial run)
  *   --threads N    threads of both implementations (default 2)
  *   --extra-threads N   also time both with N threads, throughput only (default 1; 0: no such runs)
  *   --extra-budget S    seconds of those runs (default 60)
@@ -30,7 +32,9 @@ import { runExtras, runModel, type ModelResult } from './results/run-model.js';
 
 const { values } = parseArgs({
   options: {
-    budget: { type: 'string', default: '240' },
+    'translate-budget': { type: 'string', default: '1200' },
+    'classify-budget': { type: 'string', default: '480' },
+    budget: { type: 'string' },
     threads: { type: 'string', default: '2' },
     'extra-threads': { type: 'string', default: '1' },
     'extras-only': { type: 'boolean', default: false },
@@ -48,9 +52,23 @@ const fail = (message: string): never => {
   process.stderr.write(`results: ${message}\n`);
   process.exit(2);
 };
-const budget = Number(values.budget);
+const seconds = (option: string, value: string): number => {
+  const n = Number(value);
+  if (!(n > 0)) fail(`--${option} must be a positive number of seconds, got ${value}`);
+  return n;
+};
+/** Each task's budget: 20 minutes for translation and 8 for classification unless given. */
+const budgets = {
+  translate: seconds(
+    values.budget ? 'budget' : 'translate-budget',
+    values.budget ?? values['translate-budget']!,
+  ),
+  classify: seconds(
+    values.budget ? 'budget' : 'classify-budget',
+    values.budget ?? values['classify-budget']!,
+  ),
+};
 const threads = Number(values.threads);
-if (!(budget > 0)) fail(`--budget must be a positive number of seconds, got ${values.budget}`);
 if (!(Number.isInteger(threads) && threads > 0))
   fail(`--threads must be a positive integer, got ${values.threads}`);
 const extraThreads = Number(values['extra-threads']);
@@ -83,7 +101,7 @@ if (!values.report) {
     const missing = missingData(model);
     if (missing.length > 0) fail(`${name}: missing data ${missing.join(', ')} (set ATTN_DATA_DIR)`);
     const runner = {
-      budget,
+      budget: budgets[model.task],
       threads,
       work,
       attn,

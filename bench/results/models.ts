@@ -1,5 +1,5 @@
 /**
- * The four runs of docs/results.md: each model's data and the `attn train` options that fix its sizes and
+ * The five runs of docs/results.md, one per architecture of `attn train`: each model's data and the `attn train` options that fix its sizes and
  * training settings. PyTorch (bench/torch_train.py) reads the same settings back from the attn run's checkpoint
  * (config.json), so this table is the only place they are written.
  */
@@ -13,7 +13,7 @@ export interface ModelRun {
   /** Short name: the run's directory and the row in the tables. */
   name: string;
   task: 'translate' | 'classify';
-  arch: 'gru-bahdanau' | 'transformer' | 'bigru-attention' | 'transformer-cls';
+  arch: 'gru-bahdanau' | 'gru-luong' | 'transformer' | 'bigru-attention' | 'transformer-cls';
   title: string;
   train: string;
   dev: string;
@@ -41,6 +41,20 @@ export const MODELS: readonly ModelRun[] = [
     sourceColumn: 1,
     options: [
       ...['--embedding-dim', '128', '--hidden-size', '256', '--dropout', '0.1'],
+      ...['--batch-size', '64', '--optimizer', 'adam', '--lr', '0.001', '--clip', '1', '--seed', '0'],
+    ],
+  },
+  {
+    name: 'nmt-gru-luong',
+    task: 'translate',
+    arch: 'gru-luong',
+    title: 'GRU encoder + Luong decoder (general score, input feeding), French→English',
+    train: tatoeba('train'),
+    dev: tatoeba('dev'),
+    dataOptions: ['--source-column', '1'],
+    sourceColumn: 1,
+    options: [
+      ...['--embedding-dim', '128', '--hidden-size', '256', '--dropout', '0.1', '--score', 'general'],
       ...['--batch-size', '64', '--optimizer', 'adam', '--lr', '0.001', '--clip', '1', '--seed', '0'],
     ],
   },
