@@ -18,11 +18,12 @@
  * a `_reverse` suffix for the reverse direction (G = 3 for GRU, 4 for LSTM); all start U(−1/√H, 1/√H).
  *
  * Cost: per layer and direction, one matmul projects the inputs of all T steps; the loop then does one
- * h·W_hhᵀ matmul and the gate arithmetic per step, reading its slices of the projection without copying. An
- * unpadded GRU runs that loop as one fused op (gruSequence: no per-step nodes, W_hh's gradient as one GEMM).
+ * h·W_hhᵀ matmul and the gate arithmetic per step, reading its slices of the projection without copying. A GRU
+ * runs that loop as one fused op (gruSequence: no per-step nodes, W_hh's gradient as one GEMM) when it is
+ * unpadded, and in the forward direction of a padded batch too (masked afterwards; see forward).
  */
 import { fail, requirePositiveIntegers } from '../tensor/errors.js';
-import { concat, dropout, stack, transpose, where } from '../tensor/ops/index.js';
+import { concat, dropout, indexSelect, reshape, stack, transpose, where } from '../tensor/ops/index.js';
 import { newFloat } from '../tensor/ops/common.js';
 import { gruSequence } from '../fused/gru-sequence.js';
 import type { Generator } from '../tensor/random.js';
@@ -157,7 +158,8 @@ abstract class RecurrentLayer extends Module {
     const lstm = this.mode === 'LSTM';
     const initialH = this.initialStates('h0', h0, batch);
     const initialC = lstm ? this.initialStates('c0', c0, batch) : null;
-    const valid = this.stepMasks(options.lengths, steps, batch);
+    const { masks: valid, lengths } = this.stepMasks(options.lengths, steps, batch);
+    const padded = lengths !== null;
 
     let input = this.batchFirst ? transpose(x, 0, 1) : x;
     const finalH: Tensor[] = [];
@@ -167,13 +169,26 @@ abstract class RecurrentLayer extends Module {
       for (let d = 0; d < this.numDirections; d++) {
         const index = layer * this.numDirections + d;
         const w = this.allWeights[index]!;
-        if (this.mode === 'GRU' && valid.every((m) => m === null)) {
-          // Unpadded GRU: the whole time loop as one fused op (same arithmetic, no per-step nodes).
-          const pre = projectInputRows(this.mode, input, w);
+        if (this.mode === 'GRU' && (!padded || (d === 0 && lengths.every((n) => n > 0)))) {
+          // The whole time loop as one fused op (same arithmetic, no per-step nodes).
           const biasHn = stepWeights(this.mode, w).biasHn;
-          const result = gruSequence(pre, initialH[index]!, w.weightHh, biasHn, d === 1);
-          outputs.push(result.outputs);
-          finalH.push(result.last);
+          if (!padded) {
+            const pre = projectInputRows(this.mode, input, w);
+            const result = gruSequence(pre, initialH[index]!, w.weightHh, biasHn, d === 1);
+            outputs.push(result.outputs);
+            finalH.push(result.last);
+            continue;
+          }
+          // Padded, forward direction: a sequence's real steps do not depend on the padding after it, so the
+          // loop runs over all T steps, then zeroes the outputs past each length and reads each final state at
+          // its sequence's last real step: the values and gradients of the masked loop in direction(). The
+          // padding's pre-activations are zeroed first, so that whatever the padding holds (even NaN), the
+          // steps over it stay finite and send no NaN into the weights' gradients.
+          const real = validSteps(lengths, steps);
+          const pre = where(real, projectInputRows(this.mode, input, w), 0);
+          const result = gruSequence(pre, initialH[index]!, w.weightHh, biasHn, false);
+          outputs.push(where(real, result.outputs, 0));
+          finalH.push(indexSelect(reshape(result.outputs, [steps * batch, -1]), 0, lastSteps(lengths)));
           continue;
         }
         const result = this.direction(
@@ -254,14 +269,17 @@ abstract class RecurrentLayer extends Module {
     return unbind(t);
   }
 
-  /** For each step t, a bool [B, 1] mask of the sequences still running (t < length), or null if all are. */
+  /**
+   * For each step t, a bool [B, 1] mask of the sequences still running (t < length), or null if all are; and
+   * the lengths, or null when no sequence ends before the last step.
+   */
   private stepMasks(
     lengths: Tensor | readonly number[] | null | undefined,
     steps: number,
     batch: number,
-  ): (Tensor | null)[] {
+  ): { masks: (Tensor | null)[]; lengths: number[] | null } {
     const masks = new Array<Tensor | null>(steps).fill(null);
-    if (lengths === null || lengths === undefined) return masks;
+    if (lengths === null || lengths === undefined) return { masks, lengths: null };
     let values: ArrayLike<number>;
     if (lengths instanceof Tensor) {
       if (lengths.dtype !== 'int32' || lengths.ndim !== 1)
@@ -288,8 +306,27 @@ abstract class RecurrentLayer extends Module {
       }
       if (!all) masks[t] = new Tensor(data, [batch, 1], 'bool');
     }
-    return masks;
+    return { masks, lengths: masks.some((m) => m !== null) ? Array.from(values) : null };
   }
+}
+
+/** bool [T, B, 1]: true where step t is a real step of sequence b (t < lengths[b]). */
+function validSteps(lengths: readonly number[], steps: number): Tensor {
+  const batch = lengths.length;
+  const data = new Uint8Array(steps * batch);
+  for (let t = 0; t < steps; t++)
+    for (let b = 0; b < batch; b++) data[t * batch + b] = t < lengths[b]! ? 1 : 0;
+  return new Tensor(data, [steps, batch, 1], 'bool');
+}
+
+/** int32 [B]: the row of [T·B, ·] time-major outputs that holds sequence b's last real step. */
+function lastSteps(lengths: readonly number[]): Tensor {
+  const batch = lengths.length;
+  return new Tensor(
+    Int32Array.from(lengths, (n, b) => (n - 1) * batch + b),
+    [batch],
+    'int32',
+  );
 }
 
 /**

@@ -260,6 +260,33 @@ describe('GRU / LSTM', () => {
       });
     }
 
+    it('padding that holds huge values reaches nothing, gradients included', () => {
+      for (const bidirectional of [false, true]) {
+        const gru = new GRU(2, 3, { numLayers: 2, bidirectional, generator: new Generator(47) });
+        const x = randomInput([5, 3, 2], 48);
+        const lens = [5, 2, 3];
+        // Time-major: step t of sequence b at (t·3 + b)·2.
+        lens.forEach((n, b) => {
+          for (let t = n; t < 5; t++) x.data.fill(1e30, (t * 3 + b) * 2, (t * 3 + b + 1) * 2);
+        });
+        x.requireGrad();
+        const { output, hN } = gru.forward(x, null, { lengths: lens });
+        add(sum(output), sum(hN)).backward();
+        expect(Array.from(output.data).every(Number.isFinite), `output, bidirectional ${bidirectional}`).toBe(
+          true,
+        );
+        for (const [name, p] of gru.namedParameters())
+          expect(Array.from(p.grad!.data).every(Number.isFinite), `${name}.grad`).toBe(true);
+        lens.forEach((n, b) => {
+          for (let t = 0; t < 5; t++) {
+            const g = x.grad!.data[(t * 3 + b) * 2]!;
+            if (t >= n) expect(g, `x.grad at padding (${t}, ${b})`).toBe(0);
+            else expect(Number.isFinite(g)).toBe(true);
+          }
+        });
+      }
+    });
+
     it('full lengths change nothing; length 0 keeps h0 and outputs zeros', () => {
       const gru = new GRU(2, 3, { generator: new Generator(44) });
       const x = randomInput([5, 2, 2], 45);
@@ -307,9 +334,12 @@ describe('GRU / LSTM', () => {
     for (const Layer of [GRU, LSTM]) {
       const short = count(Layer, 4);
       const long = count(Layer, 9);
-      // The projection (a linear, bias in place) once per layer and direction; h·W_hhᵀ at every step.
+      // The projection (a linear, bias in place) once per layer and direction; h·W_hhᵀ at every step, but for
+      // a padded GRU's forward directions, which run fused (one gruSequence per layer).
       expect(long.get('linear')).toBe(2 * 2);
-      expect(long.get('matmul')).toBe(2 * 2 * 9);
+      expect(long.get('matmul')).toBe(Layer === GRU ? 2 * 9 : 2 * 2 * 9);
+      expect((long.get('gruSequence') ?? 0) > 0).toBe(Layer === GRU);
+      expect(long.get('gruSequence')).toBe(short.get('gruSequence'));
       // Copies that do not grow with the number of steps.
       for (const op of ['slice', 'permute', 'concat'])
         expect(long.get(op) ?? 0, `${Layer.name} ${op}`).toBe(short.get(op) ?? 0);
