@@ -16,6 +16,7 @@ import type { BatchingOptions, SequenceBatch, SequenceExample } from '../data/ba
 import { bucketBatches } from '../data/batching.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
+import { tidy } from '../tensor/tidy.js';
 import { fail } from '../tensor/errors.js';
 import { argmax, crossEntropy } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
@@ -109,14 +110,17 @@ export class ClassificationTask implements TaskAdapter<SequenceBatch> {
       const predicted: number[] = [];
       const gold: number[] = [];
       for (const batch of bucketBatches(examples, { batchSize, shuffle: false })) {
-        const labels = this.labels(batch);
-        const logits = this.logits(batch);
-        lossSum += crossEntropy(logits, labels).item() * batch.indices.length;
-        const best = argmax(logits, -1).data;
-        for (let i = 0; i < labels.size; i++) {
-          predicted.push(best[i]!);
-          gold.push(labels.data[i]!);
-        }
+        // Each batch in a tidy scope: its activations go back to the storage pool instead of to the collector.
+        tidy(() => {
+          const labels = this.labels(batch);
+          const logits = this.logits(batch);
+          lossSum += crossEntropy(logits, labels).item() * batch.indices.length;
+          const best = argmax(logits, -1).data;
+          for (let i = 0; i < labels.size; i++) {
+            predicted.push(best[i]!);
+            gold.push(labels.data[i]!);
+          }
+        });
       }
       return {
         loss: lossSum / gold.length,

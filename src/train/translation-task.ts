@@ -23,6 +23,7 @@ import { greedyDecode } from '../decode/greedy.js';
 import type { DecoderStepper } from '../decode/stepper.js';
 import type { Module } from '../nn/module.js';
 import { noGrad } from '../tensor/autograd.js';
+import { tidy } from '../tensor/tidy.js';
 import { fail } from '../tensor/errors.js';
 import { argmax } from '../tensor/ops/index.js';
 import type { Generator } from '../tensor/random.js';
@@ -162,34 +163,37 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
       const references: number[][] = [];
       const batches = bucketBatches(examples, { batchSize, shuffle: false, sourceEos: o.batching.sourceEos });
       for (const batch of batches) {
-        const out = this.teacherForced(batch);
-        const n = batch.targetPadding.tokens;
-        lossSum += out.loss.item() * n;
-        tokens += n;
-        if (out.logits !== undefined) {
-          const best = argmax(out.logits, -1).data;
-          const target = batch.decoderOutput.data;
-          if (best.length !== target.length) {
-            fail(OP, `the model's logits do not match tgtOut ${JSON.stringify(batch.decoderOutput.shape)}`);
+        // Each batch in a tidy scope: its activations go back to the storage pool instead of to the collector.
+        tidy(() => {
+          const out = this.teacherForced(batch);
+          const n = batch.targetPadding.tokens;
+          lossSum += out.loss.item() * n;
+          tokens += n;
+          if (out.logits !== undefined) {
+            const best = argmax(out.logits, -1).data;
+            const target = batch.decoderOutput.data;
+            if (best.length !== target.length) {
+              fail(OP, `the model's logits do not match tgtOut ${JSON.stringify(batch.decoderOutput.shape)}`);
+            }
+            for (let i = 0; i < target.length; i++) {
+              predicted.push(best[i]!);
+              gold.push(target[i]!);
+            }
           }
-          for (let i = 0; i < target.length; i++) {
-            predicted.push(best[i]!);
-            gold.push(target[i]!);
+          if (decode) {
+            const refs = batch.indices.map((i) => Array.from(examples[i]!.target));
+            const longest = Math.max(...refs.map((r) => r.length));
+            const max = o.maxDecodeLength;
+            const maxLength = typeof max === 'function' ? max(longest) : (max ?? longest + 10);
+            const hyps = greedyDecode(this.model.stepper(batch.source, batch.sourcePadding), {
+              sos: o.sosId ?? SOS_ID,
+              eos: o.eosId ?? EOS_ID,
+              maxLength,
+            });
+            for (const h of hyps) hypotheses.push(h.tokens);
+            references.push(...refs);
           }
-        }
-        if (decode) {
-          const refs = batch.indices.map((i) => Array.from(examples[i]!.target));
-          const longest = Math.max(...refs.map((r) => r.length));
-          const max = o.maxDecodeLength;
-          const maxLength = typeof max === 'function' ? max(longest) : (max ?? longest + 10);
-          const hyps = greedyDecode(this.model.stepper(batch.source, batch.sourcePadding), {
-            sos: o.sosId ?? SOS_ID,
-            eos: o.eosId ?? EOS_ID,
-            maxLength,
-          });
-          for (const h of hyps) hypotheses.push(h.tokens);
-          references.push(...refs);
-        }
+        });
       }
       const metrics: EvalMetrics = { loss: lossSum / tokens };
       if (predicted.length > 0) metrics.tokenAccuracy = tokenAccuracy(predicted, gold, padId);

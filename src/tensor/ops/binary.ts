@@ -1,6 +1,6 @@
 /** Elementwise functions of two tensors with NumPy broadcasting, comparisons, where and maskedFill. */
 import type { BinaryOp, CompareOp } from '../../backend/kernels.js';
-import type { DType } from '../dtype.js';
+import { allocateOverwritten, type DType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { broadcastShapes, broadcastStrides, formatShape, shapesEqual, sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
@@ -165,15 +165,8 @@ export function where(cond: Tensor, a: Tensor | number, b: Tensor | number): Ten
   const y = asTensor('where', b, 'second choice', dtype);
   if (x.dtype !== y.dtype) fail('where', `choices must have the same dtype, got ${x.dtype} and ${y.dtype}`);
   const shape = broadcastShapes('where', broadcastShapes('where', c.shape, x.shape), y.shape);
-  const out = new Tensor(
-    dtype === 'float32'
-      ? new Float32Array(sizeOf(shape))
-      : dtype === 'int32'
-        ? new Int32Array(sizeOf(shape))
-        : new Uint8Array(sizeOf(shape)),
-    shape,
-    dtype,
-  );
+  // The kernel writes every element: storage from the pool, as other op outputs.
+  const out = new Tensor(allocateOverwritten(dtype, sizeOf(shape)), shape, dtype);
   backend().where({
     cond: cd,
     condStrides: broadcastStrides(c.shape, shape),

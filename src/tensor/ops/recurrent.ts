@@ -6,6 +6,7 @@
  */
 import { fail } from '../errors.js';
 import { formatShape, shapesEqual } from '../shape.js';
+import { uninitialisedFloats } from '../storage.js';
 import { Tensor } from '../tensor.js';
 import { backend, floatData, newFloat, record } from './common.js';
 
@@ -45,7 +46,8 @@ export function gruCell(xg: Tensor, hg: Tensor, h: Tensor, biasHn: Tensor | null
   const hd = h.data as Float32Array;
   const bd = biasHn ? (biasHn.data as Float32Array) : null;
   const { data: out, tensor: y } = newFloat(h.shape);
-  const gates = new Float32Array(3 * args.batch * args.hidden);
+  // Written whole by the kernel; from the storage pool, as op outputs are (see storage.ts).
+  const gates = uninitialisedFloats(3 * args.batch * args.hidden);
   backend().gruCell({ xg: xd, hg: hgd, h: hd, biasHn: bd, ...args, hNew: out, gates });
   const inputs = biasHn ? [xg, hg, h, biasHn] : [xg, hg, h];
   return record('gruCell', y, inputs, (g) => {
@@ -93,7 +95,7 @@ export function lstmCell(xg: Tensor, hg: Tensor, c: Tensor): Tensor {
   const hgd = hg.data as Float32Array;
   const cd = c.data as Float32Array;
   const { data: out, tensor: y } = newFloat([2, args.batch, args.hidden]);
-  const gates = new Float32Array(4 * n);
+  const gates = uninitialisedFloats(4 * n);
   backend().lstmCell({
     xg: xd,
     hg: hgd,
