@@ -160,6 +160,9 @@ abstract class RecurrentLayer extends Module {
     const initialC = lstm ? this.initialStates('c0', c0, batch) : null;
     const { masks: valid, lengths } = this.stepMasks(options.lengths, steps, batch);
     const padded = lengths !== null;
+    // For a padded GRU's fused forward directions (see below): which steps are real, and each last real step.
+    const real = padded && this.mode === 'GRU' ? validSteps(lengths, steps) : null;
+    const lastRows = real ? lastSteps(lengths!) : null;
 
     let input = this.batchFirst ? transpose(x, 0, 1) : x;
     const finalH: Tensor[] = [];
@@ -184,11 +187,10 @@ abstract class RecurrentLayer extends Module {
           // its sequence's last real step: the values and gradients of the masked loop in direction(). The
           // padding's pre-activations are zeroed first, so that whatever the padding holds (even NaN), the
           // steps over it stay finite and send no NaN into the weights' gradients.
-          const real = validSteps(lengths, steps);
-          const pre = where(real, projectInputRows(this.mode, input, w), 0);
+          const pre = where(real!, projectInputRows(this.mode, input, w), 0);
           const result = gruSequence(pre, initialH[index]!, w.weightHh, biasHn, false);
-          outputs.push(where(real, result.outputs, 0));
-          finalH.push(indexSelect(reshape(result.outputs, [steps * batch, -1]), 0, lastSteps(lengths)));
+          outputs.push(where(real!, result.outputs, 0));
+          finalH.push(indexSelect(reshape(result.outputs, [steps * batch, -1]), 0, lastRows!));
           continue;
         }
         const result = this.direction(
