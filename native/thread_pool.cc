@@ -2,9 +2,12 @@
 
 #include "cpu.h"
 
-#if defined(ATTN_SINGLE_THREAD)
-// The WebAssembly build (scripts/build-wasm.mjs) has no threads yet: every task runs on the calling thread, in
-// order, which is what the pool does with one thread, so results have the bits of ATTN_THREADS=1.
+#if defined(ATTN_WASM_WORKERS)
+// The threaded WebAssembly module has its own pool, of Web Workers: native/wasm/workers.cc.
+#elif defined(ATTN_SINGLE_THREAD)
+// The single-threaded WebAssembly module (for pages that are not cross-origin isolated, which have no shared
+// memory): every task runs on the calling thread, in order, which is what the pool does with one thread, so
+// results have the bits of ATTN_THREADS=1.
 namespace attn {
 
 int thread_count() { return 1; }
@@ -216,4 +219,4 @@ int chunks_for(double work, double grain) {
 
 }  // namespace attn
 
-#endif  // ATTN_SINGLE_THREAD
+#endif  // ATTN_WASM_WORKERS, ATTN_SINGLE_THREAD

@@ -9,8 +9,8 @@ import { parsingUsage } from './usage.js';
 const HELP = `Usage: attn info [--json]
 
 Prints the attn version, the kernel backend in use (native, else wasm, else js; ATTN_BACKEND overrides) and why,
-its thread count (ATTN_THREADS overrides; the wasm backend runs one), the SIMD path it takes and the CPU's SIMD
-features.
+its thread count (the cores; ATTN_THREADS overrides, for the wasm backend's worker threads too), the SIMD path
+it takes and the CPU's SIMD features.
 
 Options:
   --json      one JSON object instead of lines

@@ -10,6 +10,7 @@ vi.mock('../../src/backend/native/load.js', () => ({
 vi.resetModules();
 const { backendInfo, installDefaultBackend, useBackend } = await import('../../src/backend/native/select.js');
 const { getBackend, setBackend } = await import('../../src/backend/registry.js');
+const { wasmThreads } = await import('../../src/backend/wasm/load.js');
 
 describe('backend choice without the native addon', () => {
   const before = getBackend();
@@ -33,7 +34,7 @@ describe('backend choice without the native addon', () => {
     );
     expect(backendInfo()).toMatchObject({
       name: 'wasm',
-      threads: 1,
+      threads: wasmThreads(),
       simd: 'simd128',
       reason: 'the native backend is unavailable: build/Release/attn.node was not built (mocked)',
     });

@@ -17,7 +17,8 @@ type Pointer = number;
 
 /** The module's exports (native/wasm/exports.cc and the generated entry points). */
 interface Exports {
-  readonly memory: WebAssembly.Memory;
+  /** The single-threaded module's own memory (the threaded one imports its shared memory). */
+  readonly memory?: WebAssembly.Memory;
   _initialize(): void;
   alloc(bytes: number): Pointer;
   free(p: Pointer): void;
@@ -32,6 +33,8 @@ interface Exports {
   packedBFloats(k: number, n: number): number;
   packB(b: Pointer, k: number, n: number, transB: number, packed: Pointer): void;
   matmulPrepacked(...args: number[]): void;
+  /** The threaded module's count of workers that trapped (native/wasm/workers.cc). */
+  workerFailures?(): number;
 }
 
 type Typed = Float32Array | Int32Array | Uint8Array;
@@ -54,7 +57,7 @@ const WANT: Record<Dtype, string> = {
  * The imports of wasi-libc that the kernels reach: getenv (an empty environment: ATTN_* switches are Node's,
  * read by the addon), stdio that nothing writes in practice, and exit. Enough for a browser, which has no WASI.
  */
-function wasiStubs(): WebAssembly.ModuleImports {
+export function wasiStubs(): WebAssembly.ModuleImports & { bind(m: WebAssembly.Memory): void } {
   const EBADF = 8;
   let memory: WebAssembly.Memory | undefined;
   const stubs = {
@@ -148,19 +151,39 @@ function regionBytes(arrays: readonly (Typed | null)[]): number {
   return bytes;
 }
 
-/** Creates the addon over an instantiated module (its `_initialize` not yet run). */
+/**
+ * Creates the addon over an instantiated module (its `_initialize` not yet run): `imported` is the memory the
+ * threaded module was given, and `beforeInit` what must happen before its constructors run (its thread-local
+ * block).
+ */
 export function createWasmAddon(
   instance: WebAssembly.Instance,
   stubs?: { bind(m: WebAssembly.Memory): void },
+  imported?: WebAssembly.Memory,
+  beforeInit?: () => void,
 ): NativeAddon {
   const exports = instance.exports as unknown as Exports;
-  stubs?.bind(exports.memory);
+  const found = exports.memory ?? imported;
+  if (!found) throw new Error('attn wasm: the module neither exports nor was given a memory');
+  const wasmMemory: WebAssembly.Memory = found;
+  stubs?.bind(wasmMemory);
+  beforeInit?.();
   exports._initialize();
   const arena = new Arena(exports);
   const decoder = new TextDecoder();
+  // slice: a browser's TextDecoder refuses a view of shared memory.
   const text = (p: Pointer, n?: number) => {
-    const bytes = new Uint8Array(exports.memory.buffer, p);
-    return decoder.decode(bytes.subarray(0, n ?? bytes.indexOf(0)));
+    const bytes = new Uint8Array(wasmMemory.buffer, p);
+    return decoder.decode(bytes.slice(0, n ?? bytes.indexOf(0)));
+  };
+  let failures = exports.workerFailures?.() ?? 0;
+  /** Throws when a worker trapped during the call just made: one of its tasks did not run. */
+  const checkWorkers = (what: string) => {
+    if (!exports.workerFailures) return;
+    const now = exports.workerFailures();
+    if (now === failures) return;
+    failures = now;
+    throw new Error(`attn wasm ${what}: a worker thread trapped during the call; its result is incomplete`);
   };
 
   /**
@@ -175,10 +198,10 @@ export function createWasmAddon(
   ): void {
     const base = arena.reserve(extra + regionBytes(arrays) + 16);
     const { regions, at } = layout(arrays, written, base + extra);
-    let memory = new Uint8Array(exports.memory.buffer);
+    let memory = new Uint8Array(wasmMemory.buffer);
     for (const r of regions) memory.set(new Uint8Array(r.buffer, r.start, r.end - r.start), r.at);
     if (!body(at, base)) return;
-    memory = new Uint8Array(exports.memory.buffer);
+    memory = new Uint8Array(wasmMemory.buffer);
     for (const r of regions)
       if (r.written)
         new Uint8Array(r.buffer, r.start, r.end - r.start).set(memory.subarray(r.at, r.at + r.end - r.start));
@@ -226,7 +249,7 @@ export function createWasmAddon(
       for (const l of lists) if (l) listBytes += 8 * l.length;
       const header = (8 * slots + listBytes + 15) & ~15;
       call(arrays, written, header, (at, block) => {
-        const f64 = new Float64Array(exports.memory.buffer, block, header / 8);
+        const f64 = new Float64Array(wasmMemory.buffer, block, header / 8);
         let slot = 0;
         let list = slots;
         let a = 0;
@@ -266,7 +289,9 @@ export function createWasmAddon(
               f64[slot++] = typeof x === 'number' ? x : NaN;
           }
         });
-        if (entry(block)) return true;
+        const ok = entry(block);
+        checkWorkers(name);
+        if (ok) return true;
         const message = text(exports.errorText(), exports.errorLength());
         throw exports.errorCode() === 2 ? new RangeError(message) : new TypeError(message);
       });
@@ -312,6 +337,7 @@ export function createWasmAddon(
       f32('packB', packed, 'packed', exports.packedBFloats(k, n));
       call([b, packed], [false, true], 0, ([pb, pp]) => {
         exports.packB(pb!, k, n, transB ? 1 : 0, pp!);
+        checkWorkers('packB');
         return true;
       });
     },
@@ -328,6 +354,7 @@ export function createWasmAddon(
       f32('matmulPrepacked', out, 'out', m * n);
       call([a, b, packed, out], [false, false, false, true], 0, ([pa, pb, pp, po]) => {
         exports.matmulPrepacked(pa!, pb!, pp!, po!, m, n, k, transA ? 1 : 0, transB ? 1 : 0);
+        checkWorkers('matmulPrepacked');
         return true;
       });
     },
@@ -340,7 +367,7 @@ export function instantiateWasmAddon(bytes: BufferSource): NativeAddon {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     wasi_snapshot_preview1: stubs,
   });
-  return createWasmAddon(instance, stubs as unknown as { bind(m: WebAssembly.Memory): void });
+  return createWasmAddon(instance, stubs);
 }
 
 /**
@@ -364,5 +391,5 @@ export async function instantiateWasmAddonAsync(
       ? (await WebAssembly.instantiateStreaming(source, imports)).instance
       : (await WebAssembly.instantiate(await source.arrayBuffer(), imports)).instance;
   } else instance = (await WebAssembly.instantiate(source as BufferSource, imports)).instance;
-  return createWasmAddon(instance, stubs as unknown as { bind(m: WebAssembly.Memory): void });
+  return createWasmAddon(instance, stubs);
 }
