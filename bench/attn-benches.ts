@@ -26,13 +26,19 @@ function matmulGflops(n: number): number {
  * matmul n³ GFLOP/s on the wasm backend and on native (null when its addon does not load), `rounds` alternating
  * rounds each keeping its best; the backend that ran before is installed again after.
  */
-export function wasmVsNative(n: number, rounds: number): { wasm: number; native: number | null } {
+export function wasmVsNative(
+  n: number,
+  rounds: number,
+): { wasm: number; native: number | null; threads: number; simd: string } {
   const before = backendInfo().name as 'js' | 'native' | 'wasm';
   let wasm = 0;
   let native: number | null = null;
+  let threads = 1;
+  let simd = '';
   try {
     for (let r = 0; r < rounds; r++) {
       useBackend('wasm');
+      ({ threads, simd } = backendInfo());
       wasm = Math.max(wasm, matmulGflops(n));
       try {
         useBackend('native');
@@ -44,7 +50,7 @@ export function wasmVsNative(n: number, rounds: number): { wasm: number; native:
   } finally {
     useBackend(before);
   }
-  return { wasm, native };
+  return { wasm, native, threads, simd };
 }
 
 /**

@@ -102,10 +102,10 @@ for (const name of names) {
 
 // The wasm backend beside native, in the same process and run (the issue's floor: wasm ≥ 0.3× native).
 const wasmRows = wasmNames.map((name) => {
-  const { wasm, native } = wasmVsNative(Number(name.split('_').at(-1)), rounds);
+  const { wasm, native, threads, simd } = wasmVsNative(Number(name.split('_').at(-1)), rounds);
   emit({ bench: name, value: wasm, unit: 'GFLOP/s', impl: 'attn (wasm)' });
   if (native !== null) emit({ bench: name, value: native, unit: 'GFLOP/s', impl: 'attn (native)' });
-  return { name, wasm, native };
+  return { name, wasm, native, threads, simd };
 });
 
 // attn/browser beside TensorFlow.js's wasm backend in one Chromium page (needs npm run build and Chromium).
@@ -118,6 +118,18 @@ if (browserNames.length > 0) {
       for (const r of browserRun.rows) {
         emit({ bench: r.name, value: r.attn, unit: 'GFLOP/s', impl: 'attn (wasm, Chromium)' });
         emit({ bench: r.name, value: r.tfjs, unit: 'GFLOP/s', impl: 'tfjs (wasm, Chromium)' });
+        emit({
+          bench: r.name,
+          value: r.attnOneThread,
+          unit: 'GFLOP/s',
+          impl: 'attn (wasm, Chromium, 1 thread)',
+        });
+        emit({
+          bench: r.name,
+          value: r.tfjsOneThread,
+          unit: 'GFLOP/s',
+          impl: 'tfjs (wasm, Chromium, 1 thread)',
+        });
       }
     } catch (error) {
       browserRun = (error as Error).message;
@@ -175,7 +187,7 @@ const md = [
     ? [
         '## WebAssembly backend',
         '',
-        'attn’s wasm backend (wasm/attn.wasm: the same kernels compiled to WebAssembly SIMD128, one thread) against',
+        `attn’s wasm backend (the same kernels compiled to WebAssembly ${wasmRows[0]!.simd}, ${wasmRows[0]!.threads} threads: wasm/attn-threads.wasm, whose workers are worker_threads) against`,
         'its native backend in the same run, `matmul(a, b)` on square float32 matrices, alternating rounds.',
         '',
         '| bench | attn (wasm) | attn (native) | unit | wasm / native |',
@@ -191,17 +203,20 @@ const md = [
     ? [
         '## In the browser',
         '',
-        `attn/browser (wasm/attn.wasm: SIMD128, one thread) against TensorFlow.js's wasm backend (SIMD ${browserRun.tfjsSimd ? 'on' : 'off'};`,
-        `the page is not cross-origin isolated, so one thread too) in one page of ${browserRun.browser}, headless,`,
-        '`matmul(a, b)` / `tf.matMul(a, b)` with `dataSync()` on square float32 matrices, a fresh result each call,',
-        'alternating rounds, best of each.',
+        `attn/browser (${browserRun.attn.reason.replace(/^the wasm module loaded \((?:.*\/)?(.*)\)$/, '$1')}: ${browserRun.attn.simd}, ${browserRun.attn.threads} threads) against TensorFlow.js's wasm`,
+        `backend (SIMD ${browserRun.tfjsSimd ? 'on' : 'off'}; ${browserRun.tfjsThreads} thread${browserRun.tfjsThreads === 1 ? '' : 's'} by its own count after setThreadsCount(cores): tensorflow/tfjs#8513)`,
+        `in one cross-origin isolated page of ${browserRun.browser}, headless; and both again in a page that is not`,
+        'isolated (no shared memory: one thread each, attn on attn-relaxed.wasm). `matmul(a, b)` / `tf.matMul(a, b)`',
+        'with `dataSync()` on square float32 matrices, a fresh result each call, alternating rounds, best of each.',
         '',
-        '| bench | attn (wasm, Chromium) | tfjs (wasm, Chromium) | unit | attn / tfjs |',
-        '| --- | --- | --- | --- | --- |',
+        '| bench | attn (wasm, Chromium) | tfjs (wasm, Chromium) | attn / tfjs | attn, 1 thread | tfjs, 1 thread | attn / tfjs, 1 thread |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
         ...browserRun.rows.map(
           (r) =>
-            `| ${r.name} | ${r.attn.toFixed(1)} | ${r.tfjs.toFixed(1)} | GFLOP/s | ${(r.attn / r.tfjs).toFixed(2)}× |`,
+            `| ${r.name} | ${r.attn.toFixed(1)} | ${r.tfjs.toFixed(1)} | ${(r.attn / r.tfjs).toFixed(2)}× | ${r.attnOneThread.toFixed(1)} | ${r.tfjsOneThread.toFixed(1)} | ${(r.attnOneThread / r.tfjsOneThread).toFixed(2)}× |`,
         ),
+        '',
+        'Figures in GFLOP/s.',
         '',
       ]
     : []),

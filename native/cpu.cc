@@ -106,6 +106,9 @@ const char* portable_reason() {
 }
 
 const char* simd_level() {
+#if defined(__wasm_relaxed_simd__)
+  if (has_simd128()) return "simd128+relaxed";
+#endif
   if (has_simd128()) return "simd128";
   if (has_avx512f()) return "avx512f+avx2+fma";
   return has_avx2_fma() ? "avx2+fma" : "portable";

@@ -29,10 +29,12 @@
 namespace attn {
 namespace {
 
-// The register tile. V8 maps v128 values onto 16 XMM registers on x86-64 and keeps one for itself; SIMD128 has
-// no fused multiply-add, so each product needs a register of its own before it is added. A 4×8 tile (8 f32x4
-// accumulators, two B vectors, a broadcast A value and the product) fits; 6×8 spilled and ran at two thirds of
-// the speed (26 against 41 GFLOP/s at n = 1024 on one thread).
+// The register tile. V8 maps v128 values onto 16 XMM registers on x86-64 and keeps one for itself. SIMD128 has
+// no fused multiply-add, so each product needs a register of its own before it is added: a 4×8 tile (8 f32x4
+// accumulators, two B vectors, a broadcast A value and the product) fits, where 6×8 spilled and ran at two thirds
+// of the speed (26 against 41 GFLOP/s at n = 1024 on one thread in Node). With relaxed SIMD's multiply-add 4×8
+// runs at 47 and 6×8 still spills (clang loads the six broadcasts of a step before their products); 2×16, 3×8,
+// 3×16 and 1×32 were no faster in Node or Chromium.
 #if defined(__wasm_simd128__)
 constexpr int MR = 4;
 constexpr int NR = 8;
@@ -393,18 +395,27 @@ __attribute__((target("avx512f"))) void kernel_avx512(int kc, const float* a, co
 #endif
 
 #if defined(__wasm_simd128__)
-// The portable kernel's arithmetic on f32x4 vectors: per element of C, acc = acc + a·b (a multiply, then an add:
-// SIMD128 has no fused multiply-add) over p in order from 0, so it gives kernel_portable's bits.
+#if defined(__wasm_relaxed_simd__)
+// acc + x·b in one relaxed multiply-add: fused where the engine has FMA (float32 tolerance against the reference),
+// a multiply and an add where it has not.
+inline v128_t madd(v128_t acc, v128_t x, v128_t b) { return __builtin_wasm_relaxed_madd_f32x4(x, b, acc); }
+#else
+inline v128_t madd(v128_t acc, v128_t x, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(x, b)); }
+#endif
+// The portable kernel's arithmetic on f32x4 vectors: per element of C, acc = acc + a·b over p in order from 0, so
+// without relaxed SIMD (a multiply, then an add) it gives kernel_portable's bits.
 void kernel_simd128(int kc, const float* a, const float* b, float* c, long ldc, int rows, int cols, bool accumulate,
                     const float* bias, bool relu) {
-  v128_t acc[MR][2];
-  for (int r = 0; r < MR; r++) acc[r][0] = acc[r][1] = wasm_f32x4_splat(0.0f);
+  constexpr int NV = NR / 4;  // f32x4 vectors per row of the tile
+  v128_t acc[MR][NV];
+  for (int r = 0; r < MR; r++)
+    for (int v = 0; v < NV; v++) acc[r][v] = wasm_f32x4_splat(0.0f);
   for (int p = 0; p < kc; p++) {
-    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    v128_t bv[NV];
+    for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + 4 * v);
     for (int r = 0; r < MR; r++) {
       const v128_t x = wasm_v128_load32_splat(a + r);
-      acc[r][0] = wasm_f32x4_add(acc[r][0], wasm_f32x4_mul(x, b0));
-      acc[r][1] = wasm_f32x4_add(acc[r][1], wasm_f32x4_mul(x, b1));
+      for (int v = 0; v < NV; v++) acc[r][v] = madd(acc[r][v], x, bv[v]);
     }
     a += MR;
     b += NR;
@@ -412,20 +423,16 @@ void kernel_simd128(int kc, const float* a, const float* b, float* c, long ldc, 
   if (rows == MR && cols == NR) {
     for (int r = 0; r < MR; r++) {
       float* dst = c + r * ldc;
-      v128_t lo = acc[r][0], hi = acc[r][1];
-      if (accumulate) {
-        lo = wasm_f32x4_add(wasm_v128_load(dst), lo);
-        hi = wasm_f32x4_add(wasm_v128_load(dst + 4), hi);
+      for (int v = 0; v < NV; v++) {
+        v128_t x = acc[r][v];
+        if (accumulate) x = wasm_f32x4_add(wasm_v128_load(dst + 4 * v), x);
+        wasm_v128_store(dst + 4 * v, x);
       }
-      wasm_v128_store(dst, lo);
-      wasm_v128_store(dst + 4, hi);
     }
   } else {
     alignas(16) float tile[MR * NR];
-    for (int r = 0; r < MR; r++) {
-      wasm_v128_store(tile + r * NR, acc[r][0]);
-      wasm_v128_store(tile + r * NR + 4, acc[r][1]);
-    }
+    for (int r = 0; r < MR; r++)
+      for (int v = 0; v < NV; v++) wasm_v128_store(tile + r * NR + 4 * v, acc[r][v]);
     store_tile(tile, c, ldc, rows, cols, accumulate);
   }
   if (bias || relu) bias_act_rows(c, ldc, bias, rows, cols, relu);

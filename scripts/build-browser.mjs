@@ -1,7 +1,7 @@
 /* global process, console */
 // `npm run build` runs this after tsc: it bundles attn/browser (src/browser/index.ts and the core it re-exports)
 // into one ES module, dist/browser/index.js, replacing tsc's unbundled copy (tsc's index.d.ts beside it stays the
-// types), and copies wasm/attn.wasm beside it, where initWasm() looks by default. Nothing Node-only may reach the
+// types), and copies the modules of wasm/ beside it, where initWasm() looks by default. Nothing Node-only may reach the
 // bundle: esbuild for the browser platform cannot resolve node: imports, and the bundle is checked for them
 // again here (test/browser/bundle.test.ts checks the built file too).
 import { existsSync } from 'node:fs';
@@ -33,14 +33,17 @@ try {
   for (const file of bundle.outputFiles) await writeAtomic(file.path, file.contents);
   // tsc's source map describes its unbundled index.js, which the bundle replaced.
   await rm(join(target, 'index.js.map'), { force: true });
-  const wasm = join(target, 'attn.wasm');
-  const source = join(root, 'wasm', 'attn.wasm');
-  if (!existsSync(source))
-    throw new Error(
-      `${relative(root, source)} is missing (it ships in the repository; node scripts/build-wasm.mjs)`,
-    );
-  await writeAtomic(wasm, await readFile(source));
-  console.log(`build-browser: ${relative(root, join(target, 'index.js'))} and attn.wasm written`);
+  // initWasm() takes the one of these the page can run (src/backend/wasm/features.ts).
+  const modules = ['attn.wasm', 'attn-threads.wasm', 'attn-relaxed.wasm', 'attn-relaxed-threads.wasm'];
+  for (const name of modules) {
+    const source = join(root, 'wasm', name);
+    if (!existsSync(source))
+      throw new Error(
+        `${relative(root, source)} is missing (it ships in the repository; node scripts/build-wasm.mjs)`,
+      );
+    await writeAtomic(join(target, name), await readFile(source));
+  }
+  console.log(`build-browser: ${relative(root, join(target, 'index.js'))} and ${modules.join(', ')} written`);
 } catch (error) {
   console.error(`build-browser: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

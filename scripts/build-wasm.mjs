@@ -1,11 +1,13 @@
 /* global process, console, Buffer */
 // Builds the WebAssembly backend from the same kernel bodies as the native addon (native/*.cc, their portable
 // paths and SIMD128 where written) and the entry points that scripts/gen-native-glue.mjs writes from the kernel
-// table (native/generated/wasm_glue.cc), as two modules:
+// table (native/generated/wasm_glue.cc), as four modules:
 //   wasm/attn.wasm          one thread (ATTN_SINGLE_THREAD), its own memory: any engine with SIMD128, and pages
 //                           that are not cross-origin isolated (no SharedArrayBuffer);
 //   wasm/attn-threads.wasm  shared, imported memory and atomics (ATTN_WASM_WORKERS): the same kernels with their
-//                           tasks spread over workers (native/wasm/workers.cc, src/backend/wasm/threads.ts).
+//                           tasks spread over workers (native/wasm/workers.cc, src/backend/wasm/threads.ts);
+//   wasm/attn-relaxed.wasm, wasm/attn-relaxed-threads.wasm: the same two with relaxed SIMD, for engines that
+//                           validate it (src/backend/wasm/features.ts).
 // The modules are committed and ship in the package, so users never need this toolchain;
 // test/backend/wasm-build.test.ts rebuilds them and compares the bytes. Debian's packages (.ci/run installs
 // them): clang-16, lld-16, wasi-libc, libclang-rt-16-dev-wasm32, libc++-16-dev-wasm32, libc++abi-16-dev-wasm32.
@@ -13,7 +15,7 @@
 //   node scripts/build-wasm.mjs [--out DIR] [--check]
 //
 // --check builds into a temporary folder and exits 1 unless each module has the bytes of the committed one.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -38,11 +40,16 @@ function tool(names) {
 
 function run(command, argv) {
   // Sources by relative path from the repository root: nothing of this machine's layout reaches the module.
-  const result = spawnSync(command, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) {
-    console.error(`attn: ${command} ${argv.join(' ')} failed`);
-    process.exit(1);
-  }
+  return new Promise((resolve) => {
+    const child = spawn(command, argv, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+    child.on('close', (status) => {
+      if (status !== 0) {
+        console.error(`attn: ${command} ${argv.join(' ')} failed`);
+        process.exit(1);
+      }
+      resolve();
+    });
+  });
 }
 
 const generated = spawnSync(process.execPath, [join(root, 'scripts/gen-native-glue.mjs')], {
@@ -84,10 +91,10 @@ const common = [
 ];
 // The allocator's entry points that native/wasm/malloc_lock.cc wraps in a lock.
 const allocator = ['malloc', 'free', 'calloc', 'realloc', 'aligned_alloc', 'posix_memalign'];
-const variants = [
-  { file: 'attn.wasm', flags: ['-DATTN_SINGLE_THREAD'], sources: [] },
+const threading = [
+  { suffix: '', flags: ['-DATTN_SINGLE_THREAD'], sources: [] },
   {
-    file: 'attn-threads.wasm',
+    suffix: '-threads',
     flags: [
       '-DATTN_WASM_WORKERS',
       '-matomics',
@@ -110,10 +117,35 @@ const variants = [
     sources: ['native/wasm/workers.cc', 'native/wasm/malloc_lock.cc'],
   },
 ];
-for (const variant of variants) {
-  const out = join(outDir, variant.file);
-  run(clang, [...common, ...variant.flags, '-o', relative(root, out) || out, ...sources, ...variant.sources]);
-}
+// Relaxed SIMD (Chromium ≥ 114, Node ≥ 22): the GEMM's multiply-add fused where the CPU has FMA.
+const simd = [
+  { prefix: 'attn', flags: [] },
+  { prefix: 'attn-relaxed', flags: ['-mrelaxed-simd'] },
+];
+const variants = simd.flatMap((s) =>
+  threading.map((t) => ({
+    file: `${s.prefix}${t.suffix}.wasm`,
+    flags: [...s.flags, ...t.flags],
+    sources: t.sources,
+  })),
+);
+// Two compilers at a time (each is single-threaded).
+const pending = [...variants];
+await Promise.all(
+  [0, 1].map(async () => {
+    for (let variant = pending.shift(); variant; variant = pending.shift()) {
+      const out = join(outDir, variant.file);
+      await run(clang, [
+        ...common,
+        ...variant.flags,
+        '-o',
+        relative(root, out) || out,
+        ...sources,
+        ...variant.sources,
+      ]);
+    }
+  }),
+);
 
 if (check) {
   const differ = variants.filter(
@@ -123,5 +155,5 @@ if (check) {
   for (const { file } of differ)
     console.error(`attn: wasm/${file} is not what scripts/build-wasm.mjs builds from these sources`);
   if (differ.length) process.exit(1);
-  console.log(`attn: ${variants.map(({ file }) => `wasm/${file}`).join(' and ')} match their sources`);
+  console.log(`attn: ${variants.map(({ file }) => `wasm/${file}`).join(', ')} match their sources`);
 } else rmSync(scratch, { recursive: true, force: true });

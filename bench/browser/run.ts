@@ -1,7 +1,7 @@
 /**
  * The browser benches (`browser_matmul_512`, `browser_matmul_1024`): one page of Debian's Chromium, served from a
- * local static server, runs attn's wasm backend (attn/browser, dist/browser/) and TensorFlow.js's wasm backend
- * (SIMD; the page is not cross-origin isolated, so both run one thread) on the same square products, in
+ * local static server as a cross-origin isolated page (so both sides may run threads), runs attn's wasm backend
+ * (attn/browser, dist/browser/) and TensorFlow.js's wasm backend (SIMD, threads) on the same square products, in
  * alternating rounds, each keeping its best. Needs `npm run build` first and /usr/bin/chromium.
  */
 import { bundleForPage, launchChromium } from '../../test/browser/chromium.js';
@@ -12,14 +12,22 @@ const root = new URL('../../', import.meta.url).pathname;
 
 export interface BrowserRow {
   name: string;
+  /** GFLOP/s in the cross-origin isolated page, each side with the threads it takes there. */
   attn: number;
   tfjs: number;
+  /** GFLOP/s in a page that is not isolated: no shared memory, so one thread each. */
+  attnOneThread: number;
+  tfjsOneThread: number;
 }
 
 export interface BrowserRun {
   rows: BrowserRow[];
   browser: string;
   tfjsSimd: unknown;
+  /** XNNPACK's threads in the isolated page, as TensorFlow.js reports them (getThreadsCount). */
+  tfjsThreads: number;
+  /** attn's backend in the isolated page: threads, SIMD and the module it loaded. */
+  attn: { threads: number; simd: string; reason: string };
 }
 
 function bundlePage(): Promise<string> {
@@ -28,24 +36,33 @@ function bundlePage(): Promise<string> {
 
 declare const window: { bench: typeof Page };
 
-/** Runs `names` (browser_matmul_N) in `rounds` alternating rounds (attn, TF.js, attn, …). */
-export async function runBrowserBenches(names: readonly string[], rounds: number): Promise<BrowserRun> {
+type Loaded = Awaited<ReturnType<typeof Page.init>>;
+
+/** One page (isolated or not) running `names` in `rounds` alternating rounds (attn, TF.js, attn, …). */
+async function measure(
+  chromium: Awaited<ReturnType<typeof launchChromium>>,
+  bundle: string,
+  isolated: boolean,
+  names: readonly string[],
+  rounds: number,
+): Promise<{ loaded: Loaded; rows: { name: string; attn: number; tfjs: number }[] }> {
   const server = await startStaticServer(
     { '': root, tfjs: `${root}node_modules/@tensorflow/tfjs-backend-wasm/dist/` },
     {
       '/': `<!doctype html><link rel="icon" href="data:,"><script type="module">
 import * as bench from '/bench.js'; window.bench = bench;</script>`,
-      '/bench.js': await bundlePage(),
+      '/bench.js': bundle,
     },
+    { isolated },
   );
-  const chromium = await launchChromium();
+  const page = await chromium.context.newPage();
   try {
-    const page = await chromium.context.newPage();
     await page.goto(`${server.url}/`);
     await page.waitForFunction(() => window.bench !== undefined);
     const loaded = await page.evaluate(() => window.bench.init('/tfjs/'));
     if (loaded.attn.name !== 'wasm') throw new Error(`attn/browser did not load wasm: ${loaded.attn.reason}`);
     if (loaded.tfjs !== 'wasm') throw new Error(`TensorFlow.js runs ${loaded.tfjs}, not wasm`);
+    if (loaded.isolated !== isolated) throw new Error(`the bench page is ${isolated ? 'not ' : ''}isolated`);
     const rows = [];
     for (const name of names) {
       const n = Number(name.split('_').at(-1));
@@ -57,13 +74,36 @@ import * as bench from '/bench.js'; window.bench = bench;</script>`,
       }
       rows.push({ name, attn, tfjs });
     }
+    return { loaded, rows };
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+/**
+ * Runs `names` (browser_matmul_N) in a cross-origin isolated page (threads where each side takes them) and in
+ * one that is not (one thread each).
+ */
+export async function runBrowserBenches(names: readonly string[], rounds: number): Promise<BrowserRun> {
+  const bundle = await bundlePage();
+  const chromium = await launchChromium();
+  try {
+    const isolated = await measure(chromium, bundle, true, names, rounds);
+    const plain = await measure(chromium, bundle, false, names, rounds);
+    if (plain.loaded.attn.threads !== 1) throw new Error('attn ran threads in a page without shared memory');
     return {
-      rows,
+      rows: isolated.rows.map((row, i) => ({
+        ...row,
+        attnOneThread: plain.rows[i]!.attn,
+        tfjsOneThread: plain.rows[i]!.tfjs,
+      })),
       browser: `Chromium ${chromium.context.browser()?.version() ?? '?'}`,
-      tfjsSimd: loaded.simd,
+      tfjsSimd: isolated.loaded.simd,
+      tfjsThreads: isolated.loaded.tfjsThreads,
+      attn: isolated.loaded.attn,
     };
   } finally {
     await chromium.close();
-    await server.close();
   }
 }

@@ -1,7 +1,7 @@
 /* global document */
 import * as attn from 'attn/browser';
 
-await attn.initWasm(); // the WebAssembly backend: attn.wasm beside the bundle (the JS reference if it fails)
+await attn.initWasm(); // the WebAssembly backend beside the bundle (the JS reference if it fails)
 const { pairs, sourceTokenizer: source, targetTokenizer: target } = attn.dateTask({ count: 4000, seed: 0 });
 const train = pairs.map((p) => ({ source: source.encode(p.source), target: target.encode(p.target) }));
 const sizes = { srcVocabSize: source.vocabulary.size, tgtVocabSize: target.vocabulary.size };

@@ -4,30 +4,20 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { createNativeBackend } from '../../src/backend/native/backend.js';
 import { instantiateWasmAddon } from '../../src/backend/wasm/addon.js';
-import {
-  instantiateThreadedWasmAddon,
-  WORKER_SOURCE,
-  type WorkerReply,
-} from '../../src/backend/wasm/threads.js';
+import { spawnNodeWorker } from '../../src/backend/wasm/load.js';
+import { instantiateThreadedWasmAddon, type WorkerReply } from '../../src/backend/wasm/threads.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const single = instantiateWasmAddon(readFileSync(`${root}wasm/attn.wasm`));
 
 const replies: WorkerReply[] = [];
-const workers: Worker[] = [];
 const threaded = instantiateThreadedWasmAddon(
   new WebAssembly.Module(readFileSync(`${root}wasm/attn-threads.wasm`)),
   3,
-  (start, onReply) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: start });
-    worker.on('message', onReply);
-    worker.unref();
-    workers.push(worker);
-  },
+  spawnNodeWorker,
   (reply) => replies.push(reply),
 );
 

@@ -43,14 +43,16 @@ describe('attn/browser has no Node built-ins', () => {
     expect(importedModules(result.outputFiles[0]!.text)).toEqual([]);
   });
 
-  it('dist/browser/index.js (npm run build) imports nothing and ships attn.wasm beside it', () => {
+  it('dist/browser/index.js (npm run build) imports nothing and ships the four modules beside it', () => {
     expect(existsSync(bundlePath), `${bundlePath} is missing: run npm run build`).toBe(true);
     const code = readFileSync(bundlePath, 'utf8');
     expect(importedModules(code)).toEqual([]);
     expect(code).not.toMatch(/\bnode:[a-z_]/);
-    expect(code).toContain('new URL("./attn.wasm", import.meta.url)');
-    const shipped = readFileSync(`${root}dist/browser/attn.wasm`);
-    expect(shipped.equals(readFileSync(`${root}wasm/attn.wasm`))).toBe(true);
+    expect(code).toContain('new URL("./", import.meta.url)');
+    for (const file of ['attn.wasm', 'attn-threads.wasm', 'attn-relaxed.wasm', 'attn-relaxed-threads.wasm']) {
+      const shipped = readFileSync(`${root}dist/browser/${file}`);
+      expect(shipped.equals(readFileSync(`${root}wasm/${file}`)), file).toBe(true);
+    }
   });
 });
 
@@ -79,7 +81,12 @@ describe('initWasm, useBackend and backendInfo (the browser chooser, here in Nod
 
   it('loads the module from bytes, runs ops on it, and switches between wasm and js', async () => {
     const info = await initWasm({ bytes: readFileSync(`${root}wasm/attn.wasm`) });
-    expect(info).toEqual({ name: 'wasm', threads: 1, simd: 'simd128', reason: 'the wasm module loaded' });
+    expect(info).toEqual({
+      name: 'wasm',
+      threads: 1,
+      simd: 'simd128',
+      reason: 'the wasm module loaded (the bytes given)',
+    });
     const g = new Generator(1);
     const a = randn([33, 17], { generator: g });
     const b = randn([17, 9], { generator: g });
@@ -90,5 +97,11 @@ describe('initWasm, useBackend and backendInfo (the browser chooser, here in Nod
     for (let i = 0; i < onJs.length; i++) expect(Math.abs(onWasm[i]! - onJs[i]!)).toBeLessThan(1e-5);
     useBackend('wasm');
     expect(backendInfo().name).toBe('wasm');
+  });
+
+  it('refuses a thread count that is not a positive integer', async () => {
+    await expect(initWasm({ bytes: new Uint8Array(0) }, { threads: 0 })).rejects.toThrow(
+      'initWasm: threads must be a positive integer, got 0',
+    );
   });
 });

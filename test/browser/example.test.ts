@@ -1,6 +1,6 @@
 // The browser example of the README (examples/browser/: index.html and train-dates.js) runs as it is in
 // Chromium, served from the repository root as the README says: its import map points attn/browser at the
-// built bundle, it loads attn.wasm, trains the date model and writes its translation of one date into the page.
+// built bundle, it loads its wasm module, trains the date model and writes its translation of one date into the page.
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ describe.skipIf(!runBrowserTests('example.test.ts'))('the browser example in Chr
     await expect.poll(() => out.textContent(), { timeout: 100_000, interval: 500 }).not.toBe('training…');
     expect(errors).toEqual([]);
     expect(await out.textContent()).toBe('1998-05-03');
-    expect(server.requests).toContain('/dist/browser/attn.wasm');
+    expect(server.requests).toContain('/dist/browser/attn-relaxed.wasm');
     expect(server.requests.filter((r) => r.startsWith('/src/'))).toEqual([]);
     await page.close();
   }, 120_000);

@@ -22,19 +22,25 @@ export interface StaticServer {
 
 /**
  * Serves `memory` (URL path → contents) first, then `/prefix/rest` from `folders[prefix]`, then the rest from
- * `folders['']`.
+ * `folders['']`; with `isolated`, with the headers that make the page cross-origin isolated.
  */
 export async function startStaticServer(
   folders: Record<string, string>,
   memory: Record<string, string> = {},
+  options: { isolated?: boolean } = {},
 ): Promise<StaticServer> {
+  // Cross-origin isolation (SharedArrayBuffer, so threaded wasm): the page opts in, and every resource is
+  // same-origin here.
+  const isolation: Record<string, string> = options.isolated
+    ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+    : {};
   const requests: string[] = [];
   const server: Server = createServer((request, response) => {
     const asked = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname);
     requests.push(asked);
     const path = asked.endsWith('/') && !(asked in memory) ? `${asked}index.html` : asked;
     const send = (status: number, body: string | Buffer, type = 'text/plain; charset=utf-8') => {
-      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
+      response.writeHead(status, { 'content-type': type, 'cache-control': 'no-store', ...isolation });
       response.end(body);
     };
     if (request.method !== 'GET') return send(405, 'GET only');

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadAddon } from '../../src/backend/native/load.js';
+import { wasmThreads } from '../../src/backend/wasm/load.js';
 import { VERSION } from '../../src/version.js';
 
 const run = promisify(execFile);
@@ -57,7 +58,7 @@ describe('attn command', () => {
     expect(JSON.parse(stdout)).toMatchObject({
       backend: 'wasm',
       reason: 'ATTN_BACKEND',
-      threads: 1,
+      threads: wasmThreads(),
       simd: 'simd128',
     });
   });

@@ -20,8 +20,8 @@ export interface WorkerStart {
 export type WorkerReply = { ready: true } | { error: string };
 
 /**
- * Starts a worker running WORKER_SOURCE with `start` as its message (Node: its workerData), and calls
- * `onReply` with what it posts back.
+ * Starts a worker running WORKER_START's `start` with `start` as its data, and calls `onReply` with what it
+ * posts back.
  */
 export type SpawnWorker = (start: WorkerStart, onReply: (reply: WorkerReply) => void) => void;
 
@@ -32,12 +32,13 @@ const MAXIMUM_PAGES = 65536;
 const STACK_BYTES = 1 << 20;
 
 /**
- * A worker's whole program, as text (a Web Worker from a Blob URL, or worker_threads with eval): instantiate the
- * module on the shared memory with stand-ins for the WASI calls (a worker's tasks make none), move the stack
- * pointer to its own stack, set up its thread-local block, say it is ready, and enter the loop. A trap in a task
- * is reported to the module (workerFailed: the call that was running throws) and to the page.
+ * A worker's program, as text to which each environment adds how it receives its start message and replies
+ * (src/backend/wasm/load.ts: worker_threads; browser.ts: a Web Worker from a Blob URL): `start(data, post)`
+ * instantiates the module on the shared memory with stand-ins for the WASI calls (a worker's tasks make none),
+ * moves the stack pointer to its own stack, sets up its thread-local block, says it is ready and enters the loop.
+ * A trap in a task is reported to the module (workerFailed: the call that was running throws) and to the caller.
  */
-export const WORKER_SOURCE = `'use strict';
+export const WORKER_START = `'use strict';
 function start(data, post) {
   const imports = { env: { memory: data.memory }, wasi_snapshot_preview1: {} };
   for (const entry of WebAssembly.Module.imports(data.module))
@@ -53,24 +54,7 @@ function start(data, post) {
     post({ error: String((error && error.message) || error) });
   }
 }
-if (typeof require === 'function') {
-  const threads = require('node:worker_threads');
-  start(threads.workerData, (m) => threads.parentPort.postMessage(m));
-} else {
-  self.onmessage = (event) => start(event.data, (m) => self.postMessage(m));
-}
 `;
-
-/** True where shared WebAssembly memory can be made (and posted to workers). */
-export function sharedMemoryAvailable(): boolean {
-  if (typeof SharedArrayBuffer === 'undefined') return false;
-  try {
-    new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface ThreadExports {
   alloc(bytes: number): number;

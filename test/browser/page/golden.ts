@@ -226,7 +226,7 @@ function run(c: GoldenCase): void {
   }
 }
 
-/** Loads the wasm backend from the bundle's default URL (dist/browser/attn.wasm). */
+/** Loads the wasm backend from beside the bundle (dist/browser/: the module this page can run). */
 export async function init(): Promise<attn.BackendInfo> {
   attn.setKernelChecks(true);
   return attn.initWasm();
