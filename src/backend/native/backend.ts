@@ -9,11 +9,39 @@ import { KERNELS, type FieldSpec, type KernelName, type KernelSpec } from '../ke
 import type { Backend, Kernels } from '../kernels.js';
 import type { NativeAddon, NativeKernel } from './addon.js';
 
-/** The JavaScript expression that hands field `name` of the argument object `a` to the addon. */
-function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]): string {
+/** How field `name` of the argument object reaches the addon: its value as is, or the addon's flat form. */
+function fieldReader(name: string, spec: FieldSpec): (a: Record<string, unknown>) => unknown {
   switch (spec.kind) {
     case 'enum': {
       // A prototype-less object: an unknown name reads undefined, which the glue rejects.
+      const offset = spec.nullable ? 1 : 0;
+      const code = Object.create(null) as Record<string, number>;
+      spec.values.forEach((v, i) => (code[v] = i + offset));
+      return spec.nullable
+        ? (a) => (a[name] === null ? 0 : code[a[name] as string])
+        : (a) => code[a[name] as string];
+    }
+    case 'layout': {
+      // The addon's flat form: batch, head and row strides of each set in table order, or undefined.
+      const sets = Object.keys(spec.sets);
+      return (a) => {
+        const layout = a[name] as Record<string, { batch: number; head: number; row: number }> | undefined;
+        return layout && sets.flatMap((s) => [layout[s]!.batch, layout[s]!.head, layout[s]!.row]);
+      };
+    }
+    case 'array':
+      return spec.optional ? (a) => a[name] ?? null : (a) => a[name];
+    case 'boolean':
+      return spec.optional ? (a) => a[name] === true : (a) => a[name];
+    default:
+      return (a) => a[name];
+  }
+}
+
+/** The JavaScript expression that does what fieldReader(name, spec) does, for a compiled forwarder. */
+function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]): string {
+  switch (spec.kind) {
+    case 'enum': {
       const offset = spec.nullable ? 1 : 0;
       const code = Object.create(null) as Record<string, number>;
       spec.values.forEach((v, i) => (code[v] = i + offset));
@@ -22,7 +50,6 @@ function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]):
       return spec.nullable ? `(a.${name} === null ? 0 : ${c}[a.${name}])` : `${c}[a.${name}]`;
     }
     case 'layout': {
-      // The addon's flat form: batch, head and row strides of each set in table order, or undefined.
       const sets = Object.keys(spec.sets).map((s) => `a.${name}.${s}`);
       return `a.${name} && [${sets.map((s) => `${s}.batch, ${s}.head, ${s}.row`).join(', ')}]`;
     }
@@ -37,18 +64,51 @@ function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]):
 
 /**
  * One monomorphic forwarder per kernel, compiled once: `(a) => f(a.x, a.out, ...)` in table order, so a call
- * costs one property read per field and no array or closure per call.
+ * costs one property read per field and no array or closure per call. Where code may not be compiled at run
+ * time (a page whose Content Security Policy has no 'unsafe-eval'), the same forwarder from closures, which
+ * builds an argument array per call.
  */
 function forwarder(name: KernelName, spec: KernelSpec, f: NativeKernel): (args: object) => void {
+  const reference = jsBackend[name] as (args: object) => void;
+  try {
+    return compiledForwarder(name, spec, f, reference);
+  } catch (error) {
+    if (!(error instanceof EvalError)) throw error;
+    return closureForwarder(spec, f, reference);
+  }
+}
+
+export function compiledForwarder(
+  name: KernelName,
+  spec: KernelSpec,
+  f: NativeKernel,
+  reference: (args: object) => void,
+): (args: object) => void {
   const codes: Record<string, number>[] = [];
   const fields = Object.entries(spec.args).map(([field, s]) => passed(field, s, codes));
   const [first, ...others] = spec.sameDtype ?? [];
   const differ = others.map((o) => `a.${o}.constructor !== a.${first}.constructor`);
   const guard = differ.length ? `if (${differ.join(' || ')}) return reference(a);\n` : '';
-  const reference = jsBackend[name] as (args: object) => void;
   const body = `return function ${name}(a) {\n${guard}f(${fields.join(', ')});\n};`;
   const names = codes.map((_, i) => `code${i}`);
   return new Function('f', 'reference', ...names, body)(f, reference, ...codes) as (args: object) => void;
+}
+
+export function closureForwarder(
+  spec: KernelSpec,
+  f: NativeKernel,
+  reference: (args: object) => void,
+): (args: object) => void {
+  const readers = Object.entries(spec.args).map(([field, s]) => fieldReader(field, s));
+  const [first, ...others] = spec.sameDtype ?? [];
+  return (args) => {
+    const a = args as Record<string, unknown>;
+    if (first !== undefined) {
+      const type = (a[first] as object).constructor;
+      if (others.some((o) => (a[o] as object).constructor !== type)) return reference(a);
+    }
+    f(...readers.map((read) => read(a)));
+  };
 }
 
 /**
