@@ -1,7 +1,8 @@
-/* global process, console */
+/* global process, console, Buffer */
 // `npm run build` runs this after tsc: it bundles the web page of `attn serve` (src/serve/page/main.ts and the
 // browser-safe library code it imports) into one script, and puts it beside the page's HTML and CSS in
-// dist/serve/public/. The page then loads three files from its own server and nothing from anywhere else.
+// dist/serve/public/ with the WebAssembly modules its in-tab mode runs on. The page then loads its files from its
+// own server and nothing from anywhere else.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +10,7 @@ import { build } from 'esbuild';
 import { writeAtomic } from './write-atomic.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const WASM_MODULES = ['attn.wasm', 'attn-threads.wasm', 'attn-relaxed.wasm', 'attn-relaxed-threads.wasm'];
 const source = join(root, 'src', 'serve', 'page');
 const target = join(root, 'dist', 'serve', 'public');
 
@@ -28,6 +30,11 @@ try {
   for (const file of bundle.outputFiles) await writeAtomic(file.path, file.contents);
   for (const name of ['index.html', 'style.css'])
     await writeAtomic(join(target, name), await readFile(join(source, name)));
+  // What the page is: the page of a server (attn serve --static writes its own page.json beside a static copy).
+  await writeAtomic(join(target, 'page.json'), Buffer.from('{"server":true}\n'));
+  // The WebAssembly modules a model in the tab runs on: app.js loads the one the page can run from beside it.
+  for (const name of WASM_MODULES)
+    await writeAtomic(join(target, name), await readFile(join(root, 'wasm', name)));
 } catch (error) {
   console.error(`build-page: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

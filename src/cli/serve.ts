@@ -4,6 +4,7 @@ import { DEFAULT_LIMITS, LIMIT_BOUNDS, type ServeLimits } from '../serve/limits.
 import { availableParallelism } from 'node:os';
 import { checkCorsOrigins, createServer, DEFAULT_BATCHING, type AttnServer } from '../serve/server.js';
 import { closeOnSignal } from '../serve/shutdown.js';
+import { writeStaticPage, type StaticPage } from '../serve/static-page.js';
 import { parsingUsage, UsageError } from './usage.js';
 
 /** One model worker per four cores: each batch then has several kernel threads, and the workers overlap. */
@@ -12,6 +13,7 @@ function defaultWorkers(): number {
 }
 
 const HELP = `Usage: attn serve --checkpoint DIR [--port N] [--host H] [options]
+       attn serve --static OUT [--checkpoint DIR]
 
 Serves the model in DIR (a directory written by attn train or attn demo) over HTTP:
   /                     a web page: type a sentence, see the translation or label and the attention
@@ -33,8 +35,15 @@ The model runs on worker threads (--workers), each taking the requests waiting f
 than the queue holds are answered 503. Ctrl-C or SIGTERM stops accepting, finishes the requests under way and
 exits 0; a second one exits at once.
 
+With --static OUT it starts no server: it writes the web page into OUT as static files that work from any static
+host, the model running in the visitor's tab on attn's WebAssembly backend (OUT/model/ holds the checkpoint's
+model files, or, without --checkpoint, the page offers to load a checkpoint folder or train the date model in
+the tab). Threads there need the host to send Cross-Origin-Opener-Policy: same-origin and
+Cross-Origin-Embedder-Policy: require-corp.
+
 Options:
-  --checkpoint DIR      the checkpoint directory (required)
+  --checkpoint DIR      the checkpoint directory (required, except with --static)
+  --static OUT          write the static page into OUT instead of serving (OUT empty or an earlier static page)
   --port N              TCP port (default 8080; 0 picks a free one)
   --host H              address to listen on (default 127.0.0.1: this machine only; 0.0.0.0 to accept others)
   --workers N           model worker threads, each with its own copy of the model (default ${defaultWorkers()}
@@ -98,12 +107,40 @@ function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
+/** `--static OUT`: the page as files; every option of a running server is refused, not ignored. */
+async function writeStatic(out: string, values: Record<string, unknown>): Promise<number> {
+  if (out === '') throw new UsageError('--static needs a directory');
+  const serverOnly = Object.keys(values).filter((name) => !['static', 'checkpoint'].includes(name));
+  if (serverOnly.length > 0)
+    throw new UsageError(
+      `--static writes files and starts no server: ${serverOnly.map((n) => `--${n}`).join(', ')} do not apply`,
+    );
+  const checkpoint = values.checkpoint as string | undefined;
+  let page: StaticPage;
+  try {
+    page = await writeStaticPage(out, checkpoint);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`cannot write the static page: ${message}`, { cause: error });
+  }
+  const model = page.model
+    ? `${page.model.task} model (${page.model.architecture}, ${page.model.parameters} parameters) from ${checkpoint}`
+    : 'no model (the page offers to load a checkpoint folder or train the date model in the tab)';
+  process.stderr.write(`attn serve: wrote ${page.files.length} files into ${out}: the page with ${model}\n`);
+  process.stderr.write(
+    `attn serve: serve ${out} from any static host (e.g. python3 -m http.server -d ${out}); for threads send ` +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp\n',
+  );
+  return 0;
+}
+
 export async function runServe(args: readonly string[]): Promise<number> {
   const { values } = parsingUsage(() =>
     parseArgs({
       args: [...args],
       options: {
         checkpoint: { type: 'string' },
+        static: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
         'max-chars': { type: 'string' },
@@ -133,6 +170,7 @@ export async function runServe(args: readonly string[]): Promise<number> {
     process.stdout.write(HELP);
     return 0;
   }
+  if (values.static !== undefined) return writeStatic(values.static, values);
   if (!values.checkpoint) throw new UsageError("serve needs --checkpoint DIR. Run 'attn serve --help'.");
   const port = integer('port', values.port, 0, 65535) ?? 8080;
   const host = values.host ?? '127.0.0.1';

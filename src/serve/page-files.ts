@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const PAGE_FILES = ['index.html', 'app.js', 'style.css'] as const;
+export const PAGE_FILES = ['index.html', 'app.js', 'style.css', 'page.json'] as const;
 
 export function pageDirectory(): string {
   return fileURLToPath(new URL('../../dist/serve/public/', import.meta.url));

@@ -93,10 +93,14 @@ export interface AttnServer {
   close(): Promise<void>;
 }
 
-/** The page may load only its own files and talk only to this server: no CDN, no other origin. */
+/**
+ * The page may load only its own files and talk only to this server: no CDN, no other origin. A model in the
+ * tab compiles the page's own WebAssembly module ('wasm-unsafe-eval', not 'unsafe-eval': the backend's
+ * forwarders are closures there) and runs its threads as Web Workers from Blob URLs.
+ */
 const CONTENT_SECURITY_POLICY =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
-  "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+  "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src blob:; style-src 'self'; " +
+  "connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Loads the model on its worker thread and builds the server (not yet listening). */
 export async function createServer(options: ServeOptions): Promise<AttnServer> {
@@ -163,7 +167,9 @@ export async function createServer(options: ServeOptions): Promise<AttnServer> {
     reply.header('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     reply.header('Referrer-Policy', 'no-referrer');
     reply.header('X-Frame-Options', 'DENY');
+    // With COOP, cross-origin isolation: a model in the tab gets shared memory, so its kernels threads.
     reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    reply.header('Cross-Origin-Embedder-Policy', 'require-corp');
     reply.header('Cross-Origin-Resource-Policy', 'same-origin');
     if (request.url.startsWith('/api/')) reply.header('Cache-Control', 'no-store');
     if (closing) reply.header('Connection', 'close');

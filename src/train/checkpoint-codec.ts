@@ -94,6 +94,32 @@ export function decodeCheckpoint(
   return { weights, config, optimizer, scheduler, rng, tokenizers, trainer, source: where };
 }
 
+/**
+ * The three files of a checkpoint that a predictor needs (model.safetensors, config.json, tokenizers.json), read
+ * as decodeCheckpoint reads them: a page loading a model fetches or is given only these.
+ */
+export function decodeModelFiles(
+  read: (name: string) => Uint8Array | undefined,
+  where: string,
+  options: DecodeCheckpointOptions = {},
+): { weights: Map<string, Tensor>; config: unknown; tokenizers: Record<string, unknown>; source: string } {
+  const path = (name: string): string => `${where}/${name}`;
+  const bytesOf = (name: string): Uint8Array => {
+    const bytes = read(name);
+    if (bytes === undefined) fail(OP, `${path(name)} is missing`);
+    return bytes;
+  };
+  const weights = decodeWeights(bytesOf(CHECKPOINT_FILES.model), path(CHECKPOINT_FILES.model), options);
+  const config = parseCheckpointJson(bytesOf(CHECKPOINT_FILES.config), path(CHECKPOINT_FILES.config));
+  const tokenizers = parseCheckpointJson(
+    bytesOf(CHECKPOINT_FILES.tokenizers),
+    path(CHECKPOINT_FILES.tokenizers),
+  );
+  if (!isRecord(tokenizers))
+    fail(OP, `${path(CHECKPOINT_FILES.tokenizers)}: expected an object of tokenizers`);
+  return { weights, config, tokenizers, source: where };
+}
+
 function jsonBytes(value: unknown): Uint8Array {
   return new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`);
 }

@@ -19,7 +19,12 @@ export type {
   OptimizerSnapshot,
   CheckpointStore,
 } from './snapshot.js';
-export { CHECKPOINT_FILES, encodeCheckpoint, decodeCheckpoint } from './checkpoint-codec.js';
+export {
+  CHECKPOINT_FILES,
+  encodeCheckpoint,
+  decodeCheckpoint,
+  decodeModelFiles,
+} from './checkpoint-codec.js';
 export { epochGenerator } from './epoch-generator.js';
 export type { EarlyStoppingOptions } from './early-stopping.js';
 export {

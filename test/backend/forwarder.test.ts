@@ -3,7 +3,7 @@
 // hand the addon the same arguments in the same order, and both send a call whose sameDtype arrays differ to the
 // JavaScript reference.
 import { describe, expect, it } from 'vitest';
-import { KERNELS, type FieldSpec, type KernelName } from '../../src/backend/kernel-table.js';
+import { KERNELS, type FieldSpec, type KernelName, type KernelSpec } from '../../src/backend/kernel-table.js';
 import { closureForwarder, compiledForwarder } from '../../src/backend/native/backend.js';
 
 /** A value of the field's kind (the addon is a recorder here: nothing checks lengths). */
@@ -48,12 +48,13 @@ describe('kernel forwarders', () => {
   });
 
   it('both send a call whose sameDtype arrays differ in dtype to the reference', () => {
+    const table: Record<string, KernelSpec> = KERNELS;
     const mixed = (Object.keys(KERNELS) as KernelName[]).filter(
-      (n) => (KERNELS[n].sameDtype ?? []).length > 1,
+      (n) => (table[n]!.sameDtype ?? []).length > 1,
     );
     expect(mixed.length).toBeGreaterThan(0);
     for (const name of mixed) {
-      const spec = KERNELS[name];
+      const spec = table[name]!;
       const [first] = spec.sameDtype!;
       const args: Record<string, unknown> = Object.fromEntries(
         Object.entries(spec.args).map(([field, s], i) => [field, sample(s, i)]),

@@ -1,6 +1,10 @@
 // `attn serve` as a user runs it: a child process on a real checkpoint, answering over HTTP until SIGTERM,
 // then exiting 0 after a graceful stop; and its usage errors.
 import { execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -132,5 +136,52 @@ describe('attn serve', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('cannot serve /nonexistent/run');
     expect(stderr).toContain('/nonexistent/run does not exist');
+  });
+
+  it('--static writes the page and the checkpoint as static files, and refuses what does not apply', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'attn-static-cli-'));
+    try {
+      const site = join(out, 'site');
+      const { code, stderr } = await attn('serve', '--static', site, '--checkpoint', checkpoints.classify);
+      expect(code).toBe(0);
+      expect(stderr).toContain(`wrote 12 files into ${site}: the page with classify model (bigru-attention`);
+      expect((await readdir(site)).sort()).toEqual(
+        [
+          'app.js',
+          'attn-relaxed-threads.wasm',
+          'attn-relaxed.wasm',
+          'attn-threads.wasm',
+          'attn.wasm',
+          'index.html',
+          'model',
+          'page.json',
+          'style.css',
+        ].sort(),
+      );
+      expect(JSON.parse(await readFile(join(site, 'page.json'), 'utf8'))).toEqual({ checkpoint: 'model/' });
+      const manifest = JSON.parse(await readFile(join(site, 'model', 'manifest.json'), 'utf8')) as {
+        files: Record<string, { bytes: number; sha256: string }>;
+      };
+      for (const name of ['model.safetensors', 'config.json', 'tokenizers.json']) {
+        const bytes = await readFile(join(site, 'model', name));
+        expect(manifest.files[name]).toEqual({
+          bytes: bytes.length,
+          sha256: createHash('sha256').update(bytes).digest('hex'),
+        });
+      }
+      // Again into the same folder (an earlier static page): allowed; without a checkpoint: no model named.
+      const again = await attn('serve', '--static', site);
+      expect(again.code).toBe(0);
+      expect(JSON.parse(await readFile(join(site, 'page.json'), 'utf8'))).toEqual({});
+      await writeFile(join(out, 'notes.txt'), 'mine');
+      const foreign = await attn('serve', '--static', out);
+      expect(foreign.code).toBe(1);
+      expect(foreign.stderr).toContain(`${out} holds other files (`);
+      const port = await attn('serve', '--static', site, '--port', '8080');
+      expect(port.code).toBe(2);
+      expect(port.stderr).toContain('--static writes files and starts no server: --port do not apply');
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
