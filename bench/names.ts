@@ -19,10 +19,15 @@ export type BenchName = (typeof BENCHES)[number];
 export const WASM_BENCHES = ['node_wasm_matmul_1024'] as const;
 
 /**
- * attn's wasm backend (attn/browser) against TensorFlow.js's wasm backend in one Chromium page (bench/browser/):
- * `matmul` n³ on each in turn, in alternating rounds.
+ * attn's wasm backend (attn/browser) against TensorFlow.js's wasm backend (and jax-js's, for the training step)
+ * in one Chromium page (bench/browser/): `matmul` n³ on each in turn, in alternating rounds; and the training
+ * step of the seed translation model (bench/e2e/config.ts's NMT: GRU 512 + Bahdanau, batch 64 × 16 tokens).
  */
-export const BROWSER_BENCHES = ['browser_matmul_512', 'browser_matmul_1024'] as const;
+export const BROWSER_BENCHES = [
+  'browser_matmul_512',
+  'browser_matmul_1024',
+  'browser_train_nmt_gru_bahdanau',
+] as const;
 
 export interface Result {
   bench: string;

@@ -116,20 +116,19 @@ if (browserNames.length > 0) {
     try {
       browserRun = await runBrowserBenches(browserNames, rounds);
       for (const r of browserRun.rows) {
-        emit({ bench: r.name, value: r.attn, unit: 'GFLOP/s', impl: 'attn (wasm, Chromium)' });
-        emit({ bench: r.name, value: r.tfjs, unit: 'GFLOP/s', impl: 'tfjs (wasm, Chromium)' });
-        emit({
-          bench: r.name,
-          value: r.attnOneThread,
-          unit: 'GFLOP/s',
-          impl: 'attn (wasm, Chromium, 1 thread)',
-        });
-        emit({
-          bench: r.name,
-          value: r.tfjsOneThread,
-          unit: 'GFLOP/s',
-          impl: 'tfjs (wasm, Chromium, 1 thread)',
-        });
+        const row = (impl: string, value: number) => emit({ bench: r.name, value, unit: 'GFLOP/s', impl });
+        row('attn (wasm, Chromium)', r.attn);
+        row('tfjs (wasm, Chromium)', r.tfjs);
+        row('jax-js (wasm, Chromium)', r.jax);
+        row('attn (wasm, Chromium, 1 thread)', r.attnOneThread);
+        row('tfjs (wasm, Chromium, 1 thread)', r.tfjsOneThread);
+        row('jax-js (wasm, Chromium, 1 thread)', r.jaxOneThread);
+      }
+      if (browserRun.nmt) {
+        const name = 'browser_train_nmt_gru_bahdanau';
+        emit({ bench: name, value: browserRun.nmt.attn, unit: 'tokens/s', impl: 'attn (wasm, Chromium)' });
+        emit({ bench: name, value: browserRun.nmt.tfjs, unit: 'tokens/s', impl: 'tfjs (wasm, Chromium)' });
+        emit({ bench: name, value: browserRun.nmt.jax, unit: 'tokens/s', impl: 'jax-js (wasm, Chromium)' });
       }
     } catch (error) {
       browserRun = (error as Error).message;
@@ -205,18 +204,34 @@ const md = [
         '',
         `attn/browser (${browserRun.attn.reason.replace(/^the wasm module loaded \((?:.*\/)?(.*)\)$/, '$1')}: ${browserRun.attn.simd}, ${browserRun.attn.threads} threads) against TensorFlow.js's wasm`,
         `backend (SIMD ${browserRun.tfjsSimd ? 'on' : 'off'}; ${browserRun.tfjsThreads} thread${browserRun.tfjsThreads === 1 ? '' : 's'} by its own count after setThreadsCount(cores): tensorflow/tfjs#8513)`,
-        `in one cross-origin isolated page of ${browserRun.browser}, headless; and both again in a page that is not`,
-        'isolated (no shared memory: one thread each, attn on attn-relaxed.wasm). `matmul(a, b)` / `tf.matMul(a, b)`',
-        'with `dataSync()` on square float32 matrices, a fresh result each call, alternating rounds, best of each.',
+        "and jax-js's wasm device, in one cross-origin isolated page of " +
+          `${browserRun.browser}, headless; and all three again in a page that is not isolated (no shared memory:`,
+        'one thread each, attn on attn-relaxed.wasm). `matmul(a, b)` / `tf.matMul(a, b)` with `dataSync()` /',
+        '`np.matmul(a, b)` with `data()` on square float32 matrices, a fresh result each call, alternating rounds,',
+        'best of each.',
         '',
-        '| bench | attn (wasm, Chromium) | tfjs (wasm, Chromium) | attn / tfjs | attn, 1 thread | tfjs, 1 thread | attn / tfjs, 1 thread |',
-        '| --- | --- | --- | --- | --- | --- | --- |',
+        '| bench | attn | tfjs | jax-js | attn / faster peer | attn, 1 thread | tfjs, 1 thread | jax-js, 1 thread | attn / faster peer, 1 thread |',
+        '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
         ...browserRun.rows.map(
           (r) =>
-            `| ${r.name} | ${r.attn.toFixed(1)} | ${r.tfjs.toFixed(1)} | ${(r.attn / r.tfjs).toFixed(2)}× | ${r.attnOneThread.toFixed(1)} | ${r.tfjsOneThread.toFixed(1)} | ${(r.attnOneThread / r.tfjsOneThread).toFixed(2)}× |`,
+            `| ${r.name} | ${r.attn.toFixed(1)} | ${r.tfjs.toFixed(1)} | ${r.jax.toFixed(1)} | ${(r.attn / Math.max(r.tfjs, r.jax)).toFixed(2)}× | ` +
+            `${r.attnOneThread.toFixed(1)} | ${r.tfjsOneThread.toFixed(1)} | ${r.jaxOneThread.toFixed(1)} | ${(r.attnOneThread / Math.max(r.tfjsOneThread, r.jaxOneThread)).toFixed(2)}× |`,
         ),
         '',
         'Figures in GFLOP/s.',
+        ...(browserRun.nmt
+          ? [
+              '',
+              'The training step of the seed translation model (GRU 512 + Bahdanau attention, embeddings 256, vocabularies',
+              '8000, batch 64 × 16 target tokens, Adam; bench/e2e/config.ts) in the isolated page, written with each',
+              "library's ops (bench/e2e/attn-nmt.ts, tfjs-models.ts, jaxjs-models.ts): target tokens per second, mean of",
+              'two steps after one warm-up step.',
+              '',
+              '| bench | attn (wasm, Chromium) | tfjs (wasm, Chromium) | jax-js (wasm, Chromium) | attn / faster peer |',
+              '| --- | --- | --- | --- | --- |',
+              `| browser_train_nmt_gru_bahdanau | ${browserRun.nmt.attn.toFixed(0)} | ${browserRun.nmt.tfjs.toFixed(0)} | ${browserRun.nmt.jax.toFixed(0)} | ${(browserRun.nmt.attn / Math.max(browserRun.nmt.tfjs, browserRun.nmt.jax)).toFixed(2)}× |`,
+            ]
+          : []),
         '',
       ]
     : []),

@@ -4,8 +4,13 @@
 // a fresh result per call, best of enough calls for about 3·10¹⁰ flops.
 import * as tf from '@tensorflow/tfjs-core';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { defaultDevice, init as initJax, numpy } from '@jax-js/jax';
 import * as attn from '../../src/browser/index.js';
 import { bestMs } from '../best-ms.js';
+import { nmtStep as attnNmtStep } from '../e2e/attn-nmt.js';
+import { NMT } from '../e2e/config.js';
+import * as jaxjs from '../e2e/jaxjs-models.js';
+import * as tfjs from '../e2e/tfjs-models.js';
 
 const repsFor = (n: number) => Math.max(10, Math.floor(3e10 / (2 * n ** 3)));
 const gflops = (n: number, ms: number) => (2 * n ** 3) / (ms / 1000) / 1e9;
@@ -65,4 +70,51 @@ export function tfjsMatmul(n: number): number {
   a.dispose();
   b.dispose();
   return gflops(n, ms);
+}
+
+/** Target tokens a training step of the seed model learns from. */
+const NMT_TOKENS = NMT.batch * NMT.tgtLen;
+
+/** attn's training step of the seed translation model: target tokens per second, mean of `count` steps. */
+export function attnNmt(warmup: number, count: number): number {
+  return NMT_TOKENS / tfjs.seconds(attnNmtStep(attn), warmup, count, false);
+}
+
+/** TensorFlow.js's (bench/e2e/tfjs-models.ts), on its wasm backend. */
+export function tfjsNmt(warmup: number, count: number): number {
+  tfjs.params.length = 0;
+  const rate = NMT_TOKENS / tfjs.seconds(tfjs.nmtStep(), warmup, count, false);
+  for (const p of tfjs.params) p.dispose();
+  return rate;
+}
+
+let jaxReady: Promise<void> | undefined;
+
+/** jax-js's (bench/e2e/jaxjs-models.ts), on its wasm device. */
+export async function jaxNmt(warmup: number, count: number): Promise<number> {
+  jaxReady ??= initJax('wasm').then(() => void defaultDevice('wasm'));
+  await jaxReady;
+  return NMT_TOKENS / (await jaxjs.seconds(jaxjs.nmtStep(), warmup, count, false));
+}
+
+/** jax-js's matmul on its wasm device: `np.matmul(a, b)` read back with `data()`, as TensorFlow.js's dataSync. */
+export async function jaxMatmul(n: number): Promise<number> {
+  jaxReady ??= initJax('wasm').then(() => void defaultDevice('wasm'));
+  await jaxReady;
+  const values = (seed: number) => {
+    const data = new Float32Array(n * n);
+    for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed + i);
+    return numpy.array(data).reshape([n, n]);
+  };
+  const a = values(1);
+  const b = values(2);
+  let best = Infinity;
+  for (let r = 0; r < repsFor(n); r++) {
+    const t = performance.now();
+    await numpy.matmul(a.ref, b.ref).data();
+    best = Math.min(best, performance.now() - t);
+  }
+  a.dispose();
+  b.dispose();
+  return gflops(n, best);
 }

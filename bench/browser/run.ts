@@ -1,8 +1,10 @@
 /**
- * The browser benches (`browser_matmul_512`, `browser_matmul_1024`): one page of Debian's Chromium, served from a
- * local static server as a cross-origin isolated page (so both sides may run threads), runs attn's wasm backend
- * (attn/browser, dist/browser/) and TensorFlow.js's wasm backend (SIMD, threads) on the same square products, in
- * alternating rounds, each keeping its best. Needs `npm run build` first and /usr/bin/chromium.
+ * The browser benches: one page of Debian's Chromium, served from a local static server as a cross-origin
+ * isolated page (so every side may run threads), runs attn's wasm backend (attn/browser, dist/browser/) and
+ * TensorFlow.js's wasm backend (SIMD, threads) on the same square products (`browser_matmul_512`, `_1024`), in
+ * alternating rounds, each keeping its best; the products again in a page that is not isolated (one thread each);
+ * and the training step of the seed translation model (`browser_train_nmt_gru_bahdanau`) on attn, TensorFlow.js
+ * and jax-js (bench/e2e/*-models.ts). Needs `npm run build` first and /usr/bin/chromium.
  */
 import { bundleForPage, launchChromium } from '../../test/browser/chromium.js';
 import { startStaticServer } from '../../test/browser/static-server.js';
@@ -15,13 +17,23 @@ export interface BrowserRow {
   /** GFLOP/s in the cross-origin isolated page, each side with the threads it takes there. */
   attn: number;
   tfjs: number;
+  jax: number;
   /** GFLOP/s in a page that is not isolated: no shared memory, so one thread each. */
   attnOneThread: number;
   tfjsOneThread: number;
+  jaxOneThread: number;
+}
+
+/** The training step of the seed translation model in the isolated page: target tokens per second. */
+export interface BrowserNmt {
+  attn: number;
+  tfjs: number;
+  jax: number;
 }
 
 export interface BrowserRun {
   rows: BrowserRow[];
+  nmt?: BrowserNmt;
   browser: string;
   tfjsSimd: unknown;
   /** XNNPACK's threads in the isolated page, as TensorFlow.js reports them (getThreadsCount). */
@@ -45,7 +57,11 @@ async function measure(
   isolated: boolean,
   names: readonly string[],
   rounds: number,
-): Promise<{ loaded: Loaded; rows: { name: string; attn: number; tfjs: number }[] }> {
+): Promise<{
+  loaded: Loaded;
+  rows: { name: string; attn: number; tfjs: number; jax: number }[];
+  nmt?: BrowserNmt;
+}> {
   const server = await startStaticServer(
     { '': root, tfjs: `${root}node_modules/@tensorflow/tfjs-backend-wasm/dist/` },
     {
@@ -64,17 +80,29 @@ import * as bench from '/bench.js'; window.bench = bench;</script>`,
     if (loaded.tfjs !== 'wasm') throw new Error(`TensorFlow.js runs ${loaded.tfjs}, not wasm`);
     if (loaded.isolated !== isolated) throw new Error(`the bench page is ${isolated ? 'not ' : ''}isolated`);
     const rows = [];
+    let nmt: BrowserNmt | undefined;
     for (const name of names) {
+      if (name === 'browser_train_nmt_gru_bahdanau') {
+        // One round: a TensorFlow.js step takes about 20 s here. One warm-up step, then the mean of two.
+        nmt = {
+          attn: await page.evaluate(() => window.bench.attnNmt(1, 2)),
+          tfjs: await page.evaluate(() => window.bench.tfjsNmt(1, 2)),
+          jax: await page.evaluate(() => window.bench.jaxNmt(1, 2)),
+        };
+        continue;
+      }
       const n = Number(name.split('_').at(-1));
       let attn = 0;
       let tfjs = 0;
+      let jax = 0;
       for (let r = 0; r < rounds; r++) {
         attn = Math.max(attn, await page.evaluate((size) => window.bench.attnMatmul(size), n));
         tfjs = Math.max(tfjs, await page.evaluate((size) => window.bench.tfjsMatmul(size), n));
+        jax = Math.max(jax, await page.evaluate((size) => window.bench.jaxMatmul(size), n));
       }
-      rows.push({ name, attn, tfjs });
+      rows.push({ name, attn, tfjs, jax });
     }
-    return { loaded, rows };
+    return { loaded, rows, ...(nmt ? { nmt } : {}) };
   } finally {
     await page.close();
     await server.close();
@@ -90,14 +118,17 @@ export async function runBrowserBenches(names: readonly string[], rounds: number
   const chromium = await launchChromium();
   try {
     const isolated = await measure(chromium, bundle, true, names, rounds);
-    const plain = await measure(chromium, bundle, false, names, rounds);
+    const matmuls = names.filter((n) => n.startsWith('browser_matmul_'));
+    const plain = await measure(chromium, bundle, false, matmuls, rounds);
     if (plain.loaded.attn.threads !== 1) throw new Error('attn ran threads in a page without shared memory');
     return {
       rows: isolated.rows.map((row, i) => ({
         ...row,
         attnOneThread: plain.rows[i]!.attn,
         tfjsOneThread: plain.rows[i]!.tfjs,
+        jaxOneThread: plain.rows[i]!.jax,
       })),
+      ...(isolated.nmt ? { nmt: isolated.nmt } : {}),
       browser: `Chromium ${chromium.context.browser()?.version() ?? '?'}`,
       tfjsSimd: isolated.loaded.simd,
       tfjsThreads: isolated.loaded.tfjsThreads,

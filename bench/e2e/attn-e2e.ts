@@ -4,10 +4,8 @@
  * through the public API only (models, losses, optimisers, decoders), as a user would run them.
  */
 import {
-  Adam,
   AdamW,
   AttentionClassifier,
-  BahdanauSeq2Seq,
   Tensor,
   TransformerSeq2Seq,
   beamSearch,
@@ -17,6 +15,11 @@ import {
   tidy,
 } from '../../src/node.js';
 import { CLS, DECODE, NMT, reps, tokenIds, type E2EName } from './config.js';
+import * as attn from '../../src/node.js';
+import { nmtStep as nmtStepOf } from './attn-nmt.js';
+
+/** One training step of the NMT model on attn/node (bench/e2e/attn-nmt.ts). */
+export const nmtStep = (): (() => void) => nmtStepOf(attn);
 
 const ids = (data: Int32Array, shape: number[]) => new Tensor(data, shape, 'int32');
 
@@ -35,41 +38,6 @@ export function timeIt(fn: () => void, warmup: number, count: number, best = fal
   return (best ? min : total / count) / 1000;
 }
 
-/** One training step of the NMT model: forward with teacher forcing, loss, backward, Adam. */
-export function nmtStep(): () => void {
-  manualSeed(0);
-  const model = new BahdanauSeq2Seq({
-    srcVocabSize: NMT.srcVocab,
-    tgtVocabSize: NMT.tgtVocab,
-    embeddingDim: NMT.embedding,
-    hiddenSize: NMT.hidden,
-    attentionUnits: NMT.attentionUnits,
-    cell: 'gru',
-    dropout: 0,
-    padId: 0,
-  });
-  const optimizer = new Adam(model.parameters(), { lr: NMT.lr });
-  const { batch, srcLen, tgtLen } = NMT;
-  const src = ids(tokenIds(batch * srcLen, NMT.srcVocab, 1), [batch, srcLen]);
-  const tgt = tokenIds(batch * (tgtLen + 1), NMT.tgtVocab, 2);
-  const tgtIn = new Int32Array(batch * tgtLen);
-  const tgtOut = new Int32Array(batch * tgtLen);
-  for (let b = 0; b < batch; b++) {
-    tgtIn.set(tgt.subarray(b * (tgtLen + 1), b * (tgtLen + 1) + tgtLen), b * tgtLen);
-    tgtOut.set(tgt.subarray(b * (tgtLen + 1) + 1, (b + 1) * (tgtLen + 1)), b * tgtLen);
-  }
-  const tIn = ids(tgtIn, [batch, tgtLen]);
-  const tOut = ids(tgtOut, [batch, tgtLen]);
-  // tidy: the step's activations go back to the storage pool when it ends, as the Trainer's steps do.
-  return () =>
-    tidy(() => {
-      optimizer.zeroGrad();
-      model.loss(src, null, tIn, tOut).loss.backward();
-      optimizer.step();
-    });
-}
-
-/** One training step of the Transformer classifier: forward, cross-entropy, backward, AdamW. */
 export function clsStep(): () => void {
   manualSeed(0);
   const model = new AttentionClassifier({

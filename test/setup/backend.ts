@@ -3,6 +3,7 @@
 import { installDefaultBackend } from '../../src/backend/native/select.js';
 import { setKernelChecks } from '../../src/backend/registry.js';
 import { setRecycledFill, setUninitialisedAllocator } from '../../src/tensor/storage.js';
+import { setWasmOutputFill } from '../../src/backend/wasm/addon.js';
 
 installDefaultBackend();
 // Every kernel call an op makes is checked against the kernel table (dtypes, lengths, indices, rules).
@@ -13,3 +14,5 @@ setKernelChecks(true);
 // Recycled storage (a dead gradient buffer handed out again) gets the same treatment.
 setUninitialisedAllocator((n) => new Float32Array(n).fill(Number.NaN), 0);
 setRecycledFill(Number.NaN);
+// The wasm backend copies no out array into the module's memory; there it starts as NaN bytes in tests.
+setWasmOutputFill(0xff);

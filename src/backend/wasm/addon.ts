@@ -6,8 +6,10 @@
  * A call copies its arrays into the module's linear memory, fills the argument block that the generated entry
  * point reads (native/wasm/glue.h: per field, an array's address, length and dtype, a list's address and count,
  * or one number), runs the entry point, which checks the table's rules as the addon's glue does, and copies the
- * out and inout arrays back. Arrays that share bytes of one buffer (k and v as two subarrays of one [B, T, 2·H·d]
- * buffer, or linearActGrad's dPre = g) are copied as one region, so that they alias in linear memory as they do
+ * out and inout arrays back (an out array of a kernel without strides is not copied in: the kernel writes all of
+ * it). Arrays that share
+ * bytes of one buffer (k and v as two subarrays of one [B, T, 2·H·d] buffer, or linearActGrad's dPre = g) are
+ * copied as one region, so that they alias in linear memory as they do
  * in JavaScript and no copy-back overwrites another's result.
  */
 import { KERNELS, type FieldSpec, type KernelName, type KernelSpec } from '../kernel-table.js';
@@ -106,13 +108,31 @@ interface Region {
   end: number;
   at: Pointer;
   written: boolean;
+  /** Every array in it is read by the kernel (role 'in' or 'inout'), so its bytes are copied in. */
+  read: boolean;
+}
+
+/**
+ * What a region of only 'out' arrays of a kernel without strides holds when the kernel starts: nothing is copied
+ * into it (the kernel writes every element, as the table's 'out' role promises), so it keeps whatever an earlier
+ * call left, unless a fill byte is set. The tests set 0xFF (NaN in every float), so that an element a kernel fails to write shows.
+ */
+let outputFill: number | undefined;
+
+export function setWasmOutputFill(byte: number | undefined): void {
+  outputFill = byte;
 }
 
 /**
  * Lays out `arrays` (null entries skipped) from `cursor` on: overlapping ones share a region. Returns the
  * regions and each array's address.
  */
-function layout(arrays: readonly (Typed | null)[], written: readonly boolean[], cursor: Pointer) {
+function layout(
+  arrays: readonly (Typed | null)[],
+  written: readonly boolean[],
+  read: readonly boolean[],
+  cursor: Pointer,
+) {
   const regions: Region[] = [];
   const index: number[] = [];
   const byBuffer = new Map<ArrayBufferLike, number[]>();
@@ -129,8 +149,9 @@ function layout(arrays: readonly (Typed | null)[], written: readonly boolean[], 
       const x = arrays[i]!;
       const end = x.byteOffset + x.byteLength;
       if (current && x.byteOffset < current.end) current.end = Math.max(current.end, end);
-      else regions.push((current = { buffer, start: x.byteOffset, end, at: 0, written: false }));
+      else regions.push((current = { buffer, start: x.byteOffset, end, at: 0, written: false, read: false }));
       current.written ||= written[i]!;
+      current.read ||= read[i]!;
       index[i] = regions.length - 1;
     }
   }
@@ -193,13 +214,17 @@ export function createWasmAddon(
   function call(
     arrays: readonly (Typed | null)[],
     written: readonly boolean[],
+    read: readonly boolean[],
     extra: number,
     body: (at: readonly Pointer[], free: Pointer) => boolean,
   ): void {
     const base = arena.reserve(extra + regionBytes(arrays) + 16);
-    const { regions, at } = layout(arrays, written, base + extra);
+    const { regions, at } = layout(arrays, written, read, base + extra);
     let memory = new Uint8Array(wasmMemory.buffer);
-    for (const r of regions) memory.set(new Uint8Array(r.buffer, r.start, r.end - r.start), r.at);
+    for (const r of regions) {
+      if (r.read) memory.set(new Uint8Array(r.buffer, r.start, r.end - r.start), r.at);
+      else if (outputFill !== undefined) memory.fill(outputFill, r.at, r.at + r.end - r.start);
+    }
     if (!body(at, base)) return;
     memory = new Uint8Array(wasmMemory.buffer);
     for (const r of regions)
@@ -219,6 +244,10 @@ export function createWasmAddon(
     );
     const arrayFields = fields.flatMap(([field, f], i) => (f.kind === 'array' ? [{ field, f, i }] : []));
     const written = arrayFields.map(({ f }) => f.kind === 'array' && f.role !== 'in');
+    // Kernels with strides (int lists) or layouts may write an out array's elements sparsely (a strided copy, heads
+    // written into rows of a wider buffer): their out arrays are copied in too.
+    const strided = fields.some(([, f]) => f.kind === 'ints' || f.kind === 'layout');
+    const read = arrayFields.map(({ f }) => f.kind === 'array' && (strided || f.role !== 'out'));
     return (...values: unknown[]) => {
       // JavaScript types first (what the entry point cannot see): arrays and lists.
       const arrays = arrayFields.map(({ field, f, i }) => {
@@ -248,7 +277,7 @@ export function createWasmAddon(
       let listBytes = 0;
       for (const l of lists) if (l) listBytes += 8 * l.length;
       const header = (8 * slots + listBytes + 15) & ~15;
-      call(arrays, written, header, (at, block) => {
+      call(arrays, written, read, header, (at, block) => {
         const f64 = new Float64Array(wasmMemory.buffer, block, header / 8);
         let slot = 0;
         let list = slots;
@@ -335,7 +364,7 @@ export function createWasmAddon(
       count('packB', n, 'n');
       f32('packB', b, 'b', k * n);
       f32('packB', packed, 'packed', exports.packedBFloats(k, n));
-      call([b, packed], [false, true], 0, ([pb, pp]) => {
+      call([b, packed], [false, true], [true, false], 0, ([pb, pp]) => {
         exports.packB(pb!, k, n, transB ? 1 : 0, pp!);
         checkWorkers('packB');
         return true;
@@ -352,11 +381,17 @@ export function createWasmAddon(
       f32('matmulPrepacked', b, 'b', k * n);
       f32('matmulPrepacked', packed, 'packed', exports.packedBFloats(k, n));
       f32('matmulPrepacked', out, 'out', m * n);
-      call([a, b, packed, out], [false, false, false, true], 0, ([pa, pb, pp, po]) => {
-        exports.matmulPrepacked(pa!, pb!, pp!, po!, m, n, k, transA ? 1 : 0, transB ? 1 : 0);
-        checkWorkers('matmulPrepacked');
-        return true;
-      });
+      call(
+        [a, b, packed, out],
+        [false, false, false, true],
+        [true, true, true, false],
+        0,
+        ([pa, pb, pp, po]) => {
+          exports.matmulPrepacked(pa!, pb!, pp!, po!, m, n, k, transA ? 1 : 0, transB ? 1 : 0);
+          checkWorkers('matmulPrepacked');
+          return true;
+        },
+      );
     },
   } as NativeAddon;
 }
