@@ -49,9 +49,9 @@ export function useBackend(name: BackendName): void {
 }
 
 /**
- * The start-up choice: ATTN_BACKEND when set, else native if its addon loads, else wasm if its module loads
- * (one line on stderr says why native did not), else JavaScript. ATTN_CHECK_KERNELS=1 also checks every kernel
- * call against the kernel table (see src/backend/check.ts).
+ * The start-up choice: ATTN_BACKEND when set, else native if its addon loads and has SIMD kernels for this CPU,
+ * else wasm if its module loads (one line on stderr says why native did not), else JavaScript.
+ * ATTN_CHECK_KERNELS=1 also checks every kernel call against the kernel table (see src/backend/check.ts).
  */
 export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): void {
   if (env.ATTN_CHECK_KERNELS === '1') setKernelChecks(true);
@@ -63,7 +63,15 @@ export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): voi
     because = 'ATTN_BACKEND';
     return;
   }
-  const native = compiledOrError('native');
+  let native = compiledOrError('native');
+  // An addon with no SIMD kernels for this CPU (an ARM machine, an x86 one without AVX2) would run its portable
+  // loops, which the WebAssembly module's SIMD128 kernels outrun; ATTN_NO_SIMD=1 asks for the portable loops.
+  if (!(native instanceof Error) && nativeLacksSimd()) {
+    native = new Error(
+      'the native backend has no SIMD kernels for this CPU (it would run its portable loops; ATTN_BACKEND=native ' +
+        'runs them anyway)',
+    );
+  }
   if (!(native instanceof Error)) {
     setBackend(native);
     because = 'the native addon loaded';
@@ -76,6 +84,12 @@ export function installDefaultBackend(env: NodeJS.ProcessEnv = process.env): voi
   warned = true;
   setBackend(fallback);
   because = `${native.message}${note}`;
+}
+
+/** True when the loaded addon has no SIMD kernels for this CPU (not when ATTN_NO_SIMD or a test forced them off). */
+function nativeLacksSimd(): boolean {
+  const loaded = loadCompiled('native');
+  return 'addon' in loaded && loaded.addon.info().portableReason === 'cpu';
 }
 
 /**
