@@ -1027,12 +1027,18 @@ void pack_b_whole(const float* b, int k, int n, bool trans_b, float* packed) {
     parallel_for(tasks, run);
 }
 
+bool prepacked_reads_packed(int m, int n, int k, bool trans_a, bool trans_b) {
+  // gemm_blocked's choice of path: only its short path packs B, and only it can read a prepacked B.
+  const Matrix A{nullptr, trans_a ? m : k, trans_a};
+  const Matrix B{nullptr, trans_b ? k : n, trans_b};
+  return !(m == 0 || n == 0 || k == 0 || m > MC || takes_gemv(m, A, B));
+}
+
 void matmul_prepacked(const float* a, const float* b, const float* packed, float* c, int m, int n, int k,
                       bool trans_a, bool trans_b) {
   const Matrix A{a, trans_a ? m : k, trans_a};
   const Matrix B{b, trans_b ? k : n, trans_b};
-  // gemm_blocked's choice of path: only its short path packs B, and only it can read a prepacked B.
-  if (m == 0 || n == 0 || k == 0 || m > MC || takes_gemv(m, A, B)) {
+  if (!prepacked_reads_packed(m, n, k, trans_a, trans_b)) {
     matmul_batched(a, b, c, 1, m, n, k, trans_a, trans_b, 0, 0);
     return;
   }

@@ -33,4 +33,8 @@ void pack_b_whole(const float* b, int k, int n, bool trans_b, float* packed);
 void matmul_prepacked(const float* a, const float* b, const float* packed, float* c, int m, int n, int k,
                       bool trans_a, bool trans_b);
 
+// Which of b and packed matmul_prepacked reads for these shapes (true: packed only; false: b only), so that a
+// caller that must copy its operands somewhere first (the WebAssembly forwarder) copies one of them.
+bool prepacked_reads_packed(int m, int n, int k, bool trans_a, bool trans_b);
+
 }  // namespace attn

@@ -49,6 +49,9 @@ ATTN_EXPORT("packedBFloats") long wasm_packed_b_floats(int k, int n) { return pa
 ATTN_EXPORT("packB") void wasm_pack_b(const float* b, int k, int n, int trans_b, float* packed) {
   pack_b_whole(b, k, n, trans_b != 0, packed);
 }
+ATTN_EXPORT("prepackedReadsPacked") int wasm_prepacked_reads_packed(int m, int n, int k, int trans_a, int trans_b) {
+  return prepacked_reads_packed(m, n, k, trans_a != 0, trans_b != 0) ? 1 : 0;
+}
 ATTN_EXPORT("matmulPrepacked")
 void wasm_matmul_prepacked(const float* a, const float* b, const float* packed, float* c, int m, int n, int k,
                            int trans_a, int trans_b) {

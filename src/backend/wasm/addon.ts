@@ -35,6 +35,7 @@ interface Exports {
   packedBFloats(k: number, n: number): number;
   packB(b: Pointer, k: number, n: number, transB: number, packed: Pointer): void;
   matmulPrepacked(...args: number[]): void;
+  prepackedReadsPacked(m: number, n: number, k: number, transA: number, transB: number): number;
   /** The threaded module's count of workers that trapped (native/wasm/workers.cc). */
   workerFailures?(): number;
 }
@@ -381,8 +382,11 @@ export function createWasmAddon(
       f32('matmulPrepacked', b, 'b', k * n);
       f32('matmulPrepacked', packed, 'packed', exports.packedBFloats(k, n));
       f32('matmulPrepacked', out, 'out', m * n);
+      // The product reads either b or its packed copy, never both: only that one is copied in (the other's
+      // address is 0). A recurrent step's weights and the output layer of a batch are megabytes each.
+      const readsPacked = exports.prepackedReadsPacked(m, n, k, transA ? 1 : 0, transB ? 1 : 0) === 1;
       call(
-        [a, b, packed, out],
+        [a, readsPacked ? null : b, readsPacked ? packed : null, out],
         [false, false, false, true],
         [true, true, true, false],
         0,
