@@ -9,6 +9,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { WASM_MODULES } from './wasm-modules.mjs';
 import { writeAtomic } from './write-atomic.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -34,8 +35,7 @@ try {
   // tsc's source map describes its unbundled index.js, which the bundle replaced.
   await rm(join(target, 'index.js.map'), { force: true });
   // initWasm() takes the one of these the page can run (src/backend/wasm/features.ts).
-  const modules = ['attn.wasm', 'attn-threads.wasm', 'attn-relaxed.wasm', 'attn-relaxed-threads.wasm'];
-  for (const name of modules) {
+  for (const name of WASM_MODULES) {
     const source = join(root, 'wasm', name);
     if (!existsSync(source))
       throw new Error(
@@ -43,7 +43,9 @@ try {
       );
     await writeAtomic(join(target, name), await readFile(source));
   }
-  console.log(`build-browser: ${relative(root, join(target, 'index.js'))} and ${modules.join(', ')} written`);
+  console.log(
+    `build-browser: ${relative(root, join(target, 'index.js'))} and ${WASM_MODULES.join(', ')} written`,
+  );
 } catch (error) {
   console.error(`build-browser: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);

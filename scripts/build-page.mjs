@@ -7,10 +7,10 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { WASM_MODULES } from './wasm-modules.mjs';
 import { writeAtomic } from './write-atomic.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const WASM_MODULES = ['attn.wasm', 'attn-threads.wasm', 'attn-relaxed.wasm', 'attn-relaxed-threads.wasm'];
 const source = join(root, 'src', 'serve', 'page');
 const target = join(root, 'dist', 'serve', 'public');
 

@@ -90,17 +90,21 @@ export function tfjsNmt(warmup: number, count: number): number {
 
 let jaxReady: Promise<void> | undefined;
 
+/** jax-js on its wasm device, initialised once. */
+function jaxOnWasm(): Promise<void> {
+  jaxReady ??= initJax('wasm').then(() => void defaultDevice('wasm'));
+  return jaxReady;
+}
+
 /** jax-js's (bench/e2e/jaxjs-models.ts), on its wasm device. */
 export async function jaxNmt(warmup: number, count: number): Promise<number> {
-  jaxReady ??= initJax('wasm').then(() => void defaultDevice('wasm'));
-  await jaxReady;
+  await jaxOnWasm();
   return NMT_TOKENS / (await jaxjs.seconds(jaxjs.nmtStep(), warmup, count, false));
 }
 
 /** jax-js's matmul on its wasm device: `np.matmul(a, b)` read back with `data()`, as TensorFlow.js's dataSync. */
 export async function jaxMatmul(n: number): Promise<number> {
-  jaxReady ??= initJax('wasm').then(() => void defaultDevice('wasm'));
-  await jaxReady;
+  await jaxOnWasm();
   const values = (seed: number) => {
     const data = new Float32Array(n * n);
     for (let i = 0; i < data.length; i++) data[i] = Math.sin(seed + i);

@@ -15,18 +15,11 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { CHECKPOINT_FILES, encodeCheckpoint } from '../train/checkpoint-codec.js';
 import { loadCheckpoint } from '../train/node/checkpoint-dir.js';
 import { predictorFromCheckpoint } from '../inference/from-checkpoint.js';
+import { WASM_MODULES } from '../backend/wasm/features.js';
 import { checkPageDirectory } from './page-files.js';
 
 /** The files of the built page (dist/serve/public/) that a static copy needs. */
-export const STATIC_FILES = [
-  'index.html',
-  'app.js',
-  'style.css',
-  'attn.wasm',
-  'attn-threads.wasm',
-  'attn-relaxed.wasm',
-  'attn-relaxed-threads.wasm',
-] as const;
+export const STATIC_FILES: readonly string[] = ['index.html', 'app.js', 'style.css', ...WASM_MODULES];
 
 const MODEL_FILES = [CHECKPOINT_FILES.model, CHECKPOINT_FILES.config, CHECKPOINT_FILES.tokenizers] as const;
 

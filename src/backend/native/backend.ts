@@ -9,14 +9,22 @@ import { KERNELS, type FieldSpec, type KernelName, type KernelSpec } from '../ke
 import type { Backend, Kernels } from '../kernels.js';
 import type { NativeAddon, NativeKernel } from './addon.js';
 
+/**
+ * An enum's values by name → the index the addon takes (after 0 for null when nullable). A prototype-less
+ * object: an unknown name reads undefined, which the glue rejects.
+ */
+function enumCodes(spec: Extract<FieldSpec, { kind: 'enum' }>): Record<string, number> {
+  const offset = spec.nullable ? 1 : 0;
+  const code = Object.create(null) as Record<string, number>;
+  spec.values.forEach((v, i) => (code[v] = i + offset));
+  return code;
+}
+
 /** How field `name` of the argument object reaches the addon: its value as is, or the addon's flat form. */
 function fieldReader(name: string, spec: FieldSpec): (a: Record<string, unknown>) => unknown {
   switch (spec.kind) {
     case 'enum': {
-      // A prototype-less object: an unknown name reads undefined, which the glue rejects.
-      const offset = spec.nullable ? 1 : 0;
-      const code = Object.create(null) as Record<string, number>;
-      spec.values.forEach((v, i) => (code[v] = i + offset));
+      const code = enumCodes(spec);
       return spec.nullable
         ? (a) => (a[name] === null ? 0 : code[a[name] as string])
         : (a) => code[a[name] as string];
@@ -42,10 +50,7 @@ function fieldReader(name: string, spec: FieldSpec): (a: Record<string, unknown>
 function passed(name: string, spec: FieldSpec, codes: Record<string, number>[]): string {
   switch (spec.kind) {
     case 'enum': {
-      const offset = spec.nullable ? 1 : 0;
-      const code = Object.create(null) as Record<string, number>;
-      spec.values.forEach((v, i) => (code[v] = i + offset));
-      codes.push(code);
+      codes.push(enumCodes(spec));
       const c = `code${codes.length - 1}`;
       return spec.nullable ? `(a.${name} === null ? 0 : ${c}[a.${name}])` : `${c}[a.${name}]`;
     }

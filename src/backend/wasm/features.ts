@@ -38,6 +38,11 @@ export function wasmModuleFile(features: { threads: boolean; relaxed: boolean })
   return `attn${features.relaxed ? '-relaxed' : ''}${features.threads ? '-threads' : ''}.wasm`;
 }
 
+/** Every module in wasm/, as scripts/wasm-modules.mjs lists them for the page builds. */
+export const WASM_MODULES: readonly string[] = [false, true].flatMap((relaxed) =>
+  [false, true].map((threads) => wasmModuleFile({ threads, relaxed })),
+);
+
 /** True when `module` is a threaded build: it imports its (shared) memory instead of defining one. */
 export function isThreadedModule(module: WebAssembly.Module): boolean {
   return WebAssembly.Module.imports(module).some((i) => i.kind === 'memory');
