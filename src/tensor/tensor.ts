@@ -11,7 +11,7 @@ import { dtypeOfArray, type DataArray, type DType } from './dtype.js';
 import { AttnError, fail } from './errors.js';
 import * as ops from './ops/index.js';
 import { formatShape, sizeOf, shapesEqual, checkShape, type Shape } from './shape.js';
-import { dropGradStorage } from './storage.js';
+import { dropGradStorage, storageGeneration } from './storage.js';
 
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -26,6 +26,8 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The op that computed this tensor (null for leaves). */
   gradFn: GradFn | null = null;
+  /** The generation of the storage when this tensor was made; a later one means a tidy() released it. */
+  readonly storageGeneration: number;
 
   constructor(data: DataArray, shape: Shape, dtype: DType = dtypeOfArray(data)) {
     checkShape('Tensor', shape);
@@ -41,6 +43,7 @@ export class Tensor {
     this.data = data;
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
+    this.storageGeneration = storageGeneration(data.buffer);
   }
 
   /** Number of elements. */
@@ -261,11 +264,15 @@ export class Tensor {
 }
 
 /**
- * Fails when `t`'s storage was released by the tidy() that made it (its data is then detached and empty), so
- * that a tensor used after its scope is an error rather than a read of storage something else now owns.
+ * Fails when `t`'s storage was released by the tidy() that made it (its storage's generation has moved on, or, in
+ * the checking mode that detaches released storage, its data is empty), so that a tensor used after its scope is
+ * an error rather than a read of storage something else now owns.
  */
 export function checkLive(op: string, t: Tensor, arg: string): void {
-  if (t.data.length === 0 && sizeOf(t.shape) > 0) {
+  if (
+    (t.data.length === 0 && sizeOf(t.shape) > 0) ||
+    t.storageGeneration !== storageGeneration(t.data.buffer)
+  ) {
     fail(
       op,
       `${arg} (shape ${formatShape(t.shape)}) was made inside a tidy() that has returned, which released its storage; return it from the tidy callback to keep it`,

@@ -11,7 +11,8 @@
  * What is released: the float32 storage that ops allocated inside fn (outside any backward pass), less the
  * storage of the tensors found in the result (a tensor, or arrays and plain objects holding tensors). A tensor
  * that fn made and that is used after tidy returns (kept in a variable outside, stored in an object) was
- * released: its data is detached (empty), and any op given it fails with an error that says so. Gradients that
+ * released: any op given it fails with an error that says so (its storage's generation has moved on; see
+ * storage.ts, whose checking mode also detaches the storage, so that even a raw `.data` array reads as empty). Gradients that
  * backward() stored in parameters' .grad, optimiser state and anything that existed before fn are not released,
  * with one exception: a gradient that zeroGrad() clears inside fn (the optimiser's or a tensor's) goes with fn's
  * storage, so that a training step hands last step's gradients back to the pool (for the translation model,

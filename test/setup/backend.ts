@@ -2,7 +2,11 @@
 // or on the one ATTN_BACKEND names; CI runs it once each way.
 import { installDefaultBackend } from '../../src/backend/native/select.js';
 import { setKernelChecks } from '../../src/backend/registry.js';
-import { setRecycledFill, setUninitialisedAllocator } from '../../src/tensor/storage.js';
+import {
+  setDetachReleasedStorage,
+  setRecycledFill,
+  setUninitialisedAllocator,
+} from '../../src/tensor/storage.js';
 import { setWasmOutputFill } from '../../src/backend/wasm/addon.js';
 
 installDefaultBackend();
@@ -16,3 +20,6 @@ setUninitialisedAllocator((n) => new Float32Array(n).fill(Number.NaN), 0);
 setRecycledFill(Number.NaN);
 // The wasm backend copies no out array into the module's memory; there it starts as NaN bytes in tests.
 setWasmOutputFill(0xff);
+// Released storage is detached in tests (src/tensor/storage.ts), so that even a raw array read after its tidy()
+// reads as empty; test/tensor/tidy.test.ts checks the default, generation-based check too.
+setDetachReleasedStorage(true);

@@ -17,7 +17,12 @@ import {
   Tensor,
   tidy,
 } from '../../src/index.js';
-import { pooledStorageBytes, setStoragePoolLimit, uninitialisedFloats } from '../../src/tensor/storage.js';
+import {
+  pooledStorageBytes,
+  setDetachReleasedStorage,
+  setStoragePoolLimit,
+  uninitialisedFloats,
+} from '../../src/tensor/storage.js';
 
 const DEFAULT_LIMIT = 256 * 1024 * 1024;
 afterEach(() => setStoragePoolLimit(DEFAULT_LIMIT));
@@ -44,6 +49,32 @@ describe('tidy', () => {
     expect(() => stale.toArray()).toThrow(/tidy/);
     // The input, made before the scope, is untouched.
     expect(x.data.length).toBe(16 * 32);
+  });
+
+  it('without detaching (the default outside tests), a released tensor still fails, even once its storage is reused', () => {
+    setDetachReleasedStorage(false);
+    try {
+      manualSeed(1);
+      const x = randn([16, 32]);
+      let leaked: Tensor | null = null;
+      const kept = tidy(() => {
+        leaked = tanh(x);
+        return relu(leaked);
+      });
+      const stale = leaked as unknown as Tensor;
+      // The storage is not detached: it is pooled, and the next product of that size takes it.
+      expect(stale.data.length).toBe(16 * 32);
+      const reused = tanh(kept);
+      expect(reused.data.buffer).toBe(stale.data.buffer);
+      expect(() => relu(stale)).toThrow(/relu: .*made inside a tidy\(\) that has returned/);
+      expect(() => stale.item()).toThrow(/tidy/);
+      expect(() => stale.toArray()).toThrow(/tidy/);
+      // A tensor made on the reused storage, and the kept one, are live.
+      expect(() => relu(reused)).not.toThrow();
+      expect(copy(kept)).toEqual(copy(relu(tanh(x))));
+    } finally {
+      setDetachReleasedStorage(true);
+    }
   });
 
   it('keeps tensors in arrays, maps and plain objects of the result', () => {
