@@ -675,6 +675,49 @@ bool gemv_nt(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b,
 bool gemv_nt(int, int, int, float, const Matrix&, const Matrix&, float*, long, bool, bool) { return false; }
 #endif
 
+// Products too small to pay for packing: a decoder step's attention for each of 64 sentences over a short source
+// (1×7 times 7×256, or its gradient 7×1 times 1×256), where packing both operands into padded panels and
+// clipping one micro-kernel tile cost several times the 1,792 multiply-adds. C is computed straight from A and B,
+// eight columns of a row at a time when B's rows are contiguous. Every element is the blocked path's: from zero,
+// one fused multiply-add of alpha·a(i,p) and b(p,j) per p in order (k ≤ KC: a single slice), then written or
+// added to C; so the bits do not depend on the path, and batch-invariant kernels may take it.
+constexpr double TINY_MADDS = 1 << 14;
+
+bool takes_tiny(int m, int n, int k) {
+#if defined(__x86_64__)
+  return k <= KC && static_cast<double>(m) * n * k <= TINY_MADDS && has_avx2_fma();
+#else
+  (void)m, (void)n, (void)k;
+  return false;
+#endif
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void gemm_tiny(int m, int n, int k, float alpha, const Matrix& a, const Matrix& b,
+                                                    float* c, long ldc, bool accumulate) {
+  for (int i = 0; i < m; i++) {
+    float* crow = c + static_cast<long>(i) * ldc;
+    int j = 0;
+    if (!b.trans) {
+      for (; j + 8 <= n; j += 8) {
+        __m256 acc = _mm256_setzero_ps();
+        for (int p = 0; p < k; p++)
+          acc = _mm256_fmadd_ps(_mm256_set1_ps(alpha * at(a, i, p)), _mm256_loadu_ps(b.data + p * b.ld + j), acc);
+        if (accumulate) acc = _mm256_add_ps(_mm256_loadu_ps(crow + j), acc);
+        _mm256_storeu_ps(crow + j, acc);
+      }
+    }
+    for (; j < n; j++) {
+      float acc = 0.0f;
+      for (int p = 0; p < k; p++) acc = std::fma(alpha * at(a, i, p), at(b, p, j), acc);
+      crow[j] = accumulate ? crow[j] + acc : acc;
+    }
+  }
+}
+#else
+void gemm_tiny(int, int, int, float, const Matrix&, const Matrix&, float*, long, bool) {}
+#endif
+
 // Waits until `counter` reaches `target`: another task of the same dispatch is still packing. The task that
 // claimed the work is always running (the pool runs a dispatch's tasks on the calling thread when it is busy,
 // and then the first task packs everything), so the wait ends.
@@ -930,6 +973,11 @@ void gemm_blocked(int m, int n, int k, float alpha, const Matrix& a, const Matri
     return;
   }
   if (gemv_nt(m, n, k, alpha, a, b, c, ldc, accumulate, threaded)) {
+    finish();
+    return;
+  }
+  if (takes_tiny(m, n, k)) {
+    gemm_tiny(m, n, k, alpha, a, b, c, ldc, accumulate);
     finish();
     return;
   }

@@ -148,6 +148,96 @@ describe.skipIf(!loaded.ok)('prepacked matmul (native)', () => {
     );
   });
 
+  it('a tiny product (one sentence’s attention step) gives the bits of its rows inside a product too big for that path', () => {
+    if (!loaded.ok) return;
+    const be = createNativeBackend(loaded.addon);
+    const ROWS = 200; // 200·n·k multiply-adds: the packed paths
+    let seed = 500;
+    for (const [m, n, k] of [
+      [1, 256, 7],
+      [7, 256, 1],
+      [5, 19, 9],
+      [1, 8, 1],
+      [3, 40, 100],
+    ] as const)
+      for (const transA of [false, true])
+        for (const transB of [false, true]) {
+          // At most four rows of A times a transposed B take the matrix-vector path, which sums in lanes.
+          if (m <= 4 && !transA && transB) continue;
+          const a = randomF32(m * k, seed++);
+          const b = randomF32(k * n, seed++);
+          const tiny = new Float32Array(m * n).fill(NaN);
+          be.matmul({ a, b, out: tiny, batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0 });
+          // The same rows of op(A) as the first m of ROWS: [ROWS, k] untransposed, [k, ROWS] transposed.
+          const big = randomF32(ROWS * k, seed++);
+          for (let i = 0; i < m; i++)
+            for (let p = 0; p < k; p++)
+              big[transA ? p * ROWS + i : i * k + p] = a[transA ? p * m + i : i * k + p]!;
+          const out = new Float32Array(ROWS * n);
+          be.matmul({ a: big, b, out, batch: 1, m: ROWS, n, k, transA, transB, strideA: 0, strideB: 0 });
+          expect({ m, n, k, transA, transB, tiny }).toEqual({
+            m,
+            n,
+            k,
+            transA,
+            transB,
+            tiny: out.subarray(0, m * n),
+          });
+          const reference = new Float32Array(m * n);
+          jsBackend.matmul({
+            a,
+            b,
+            out: reference,
+            batch: 1,
+            m,
+            n,
+            k,
+            transA,
+            transB,
+            strideA: 0,
+            strideB: 0,
+          });
+          expectClose(tiny, reference, 1e-4 * Math.sqrt(k));
+        }
+    // Batched, as the attention of 64 sentences: each product is the one alone.
+    const [batch, m, n, k] = [64, 1, 256, 7];
+    const a = randomF32(batch * m * k, 901);
+    const b = randomF32(batch * k * n, 902);
+    const all = new Float32Array(batch * m * n);
+    be.matmul({
+      a,
+      b,
+      out: all,
+      batch,
+      m,
+      n,
+      k,
+      transA: false,
+      transB: false,
+      strideA: m * k,
+      strideB: k * n,
+    });
+    for (const i of [0, 31, 63]) {
+      const one = new Float32Array(m * n);
+      const ai = a.subarray(i * m * k, (i + 1) * m * k);
+      const bi = b.subarray(i * k * n, (i + 1) * k * n);
+      be.matmul({
+        a: ai,
+        b: bi,
+        out: one,
+        batch: 1,
+        m,
+        n,
+        k,
+        transA: false,
+        transB: false,
+        strideA: 0,
+        strideB: 0,
+      });
+      expect(all.subarray(i * m * n, (i + 1) * m * n)).toEqual(one);
+    }
+  });
+
   it('packs and multiplies with the same bits on 1 and 3 threads', () => {
     if (!loaded.ok) return;
     // m not a multiple of 6, n not a multiple of 16, k over three 512-deep slices; a shape the short path
