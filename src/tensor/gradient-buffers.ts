@@ -8,7 +8,7 @@
  */
 import { getBackend } from '../backend/registry.js';
 import { shapesEqual, stridesOf } from './shape.js';
-import { isWholeStorage, markGradStorage, recycle, trackBirths } from './storage.js';
+import { addToStorageScope, isWholeStorage, markGradStorage, recycle, trackBirths } from './storage.js';
 import type { Tensor } from './tensor.js';
 
 export class GradientBuffers {
@@ -39,13 +39,19 @@ export class GradientBuffers {
     this.handedOut = new Map([[upstream.data.buffer, Infinity]]);
   }
 
-  /** Runs the pass with every buffer allocated during it recorded as born here (see storage.ts). */
+  /**
+   * Runs the pass with every buffer allocated during it recorded as born here (see storage.ts). What is still
+   * born here when it ends (a backward's scratch that it never handed on, such as the per-operand products of a
+   * broadcast matmul before their sum, or a gradient for an input that needs none) goes to the enclosing storage
+   * scope, which releases it when it ends, as it does the forward pass's storage; without one, to the collector.
+   */
   track(pass: () => void): void {
     const previousBirths = trackBirths(this.born);
     try {
       pass();
     } finally {
       trackBirths(previousBirths);
+      addToStorageScope(this.born);
     }
   }
 
@@ -106,6 +112,8 @@ export class GradientBuffers {
       return;
     }
     leaf.grad = leaf.grad ? this.accumulate(leaf.grad, g) : g.clone();
+    // A sum made in this pass now belongs to the leaf.
+    this.born.delete(leaf.grad.data.buffer);
     markGradStorage(leaf.grad.data.buffer);
     this.consumed(g);
   }

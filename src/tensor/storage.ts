@@ -233,8 +233,9 @@ export function trackBirths(set: Set<ArrayBufferLike> | null): Set<ArrayBufferLi
  */
 export function recycle(buffer: ArrayBufferLike): void {
   if (!(buffer instanceof ArrayBuffer) || buffer.byteLength < minLength * 4) return;
-  // A scope must not hand it back a second time when it ends.
+  // Neither a scope nor a backward pass (the recorder now) may hand it back a second time.
   for (const scope of scopes) scope.births.delete(buffer);
+  births?.delete(buffer);
   if (scopes.length > 0) scopeBytesOut -= buffer.byteLength;
   const bytes = buffer.byteLength;
   // Only a whole size class is ever asked for again (a foreign buffer of another length would only take room).
@@ -313,6 +314,17 @@ export function closeStorageScope(set: Set<ArrayBufferLike>, keep: ReadonlySet<A
     else release(buffer);
   }
   set.clear();
+}
+
+/**
+ * Puts `buffers` (storage uninitialisedFloats gave out, which only the caller's work referenced) in the innermost
+ * storage scope's set, to be released with the rest of its storage when it closes; outside any scope, nothing
+ * happens (the collector frees them).
+ */
+export function addToStorageScope(buffers: Iterable<ArrayBufferLike>): void {
+  const scope = scopes[scopes.length - 1];
+  if (!scope) return;
+  for (const buffer of buffers) scope.births.add(buffer);
 }
 
 /** Storage the autograd engine made for a leaf's .grad (adopted, copied or summed there): no other array views it. */
