@@ -10,6 +10,7 @@ import {
   crossEntropy,
   linear,
   manualSeed,
+  matmul,
   randn,
   relu,
   sum,
@@ -19,7 +20,9 @@ import {
 } from '../../src/index.js';
 import {
   pooledStorageBytes,
+  resetStoragePoolStats,
   setDetachReleasedStorage,
+  storagePoolStats,
   setStoragePoolLimit,
   uninitialisedFloats,
 } from '../../src/tensor/storage.js';
@@ -75,6 +78,29 @@ describe('tidy', () => {
     } finally {
       setDetachReleasedStorage(true);
     }
+  });
+
+  it("releases a backward's scratch too: a repeated step allocates nothing new", () => {
+    manualSeed(3);
+    // A broadcast matmul (x shared by three weight blocks) makes x's gradient as three per-block products and
+    // sums them: scratch that no tensor holds once the pass is over.
+    const x = randn([16, 32]).requireGrad();
+    const w = randn([3, 40, 32]).requireGrad();
+    const step = () =>
+      tidy(() => {
+        x.zeroGrad();
+        w.zeroGrad();
+        sum(tanh(matmul(x, w, { transB: true }))).backward();
+      });
+    // The second step's gradients are allocated while the first step's are still held; from the third on,
+    // every request is served by the pool.
+    step();
+    step();
+    resetStoragePoolStats();
+    step();
+    step();
+    expect(storagePoolStats().misses).toBe(0);
+    expect(w.grad!.shape).toEqual([3, 40, 32]);
   });
 
   it('keeps tensors in arrays, maps and plain objects of the result', () => {
