@@ -737,9 +737,11 @@ export const KERNELS = {
   },
   sumOfSquares: {
     doc:
-      'Adds Σ x[i]² to a float64 running sum, one element at a time in index order (each square is exact in ' +
-      'float64, and each addition rounds once, as the JavaScript loop `sum += x[i] * x[i]`): clipGradNorm’s p = 2 ' +
-      'norm over several gradients, one call each.',
+      'Adds Σ x[i]² to a float64 running sum: x[i]² (exact in float64) is added to partial sum i mod 16, in ' +
+      'index order, then the sixteen partials (from zero) are added in order 0..15 and their total to the ' +
+      'running sum, each addition rounding once: clipGradNorm’s p = 2 norm over several gradients, one call ' +
+      'each. Sixteen independent sums let a vector unit run at memory speed; one sum in index order waits on ' +
+      'every addition.',
     args: {
       x: f32In,
       sum: {

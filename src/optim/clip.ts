@@ -52,7 +52,8 @@ export function clipGradNorm(
       }
     }
   } else if (normType === 2) {
-    // The sumOfSquares kernel: sum += g[i]² in float64, in order, carried from one gradient to the next.
+    // The sumOfSquares kernel: Σ g[i]² in float64 (sixteen partial sums per gradient), carried from one gradient
+    // to the next.
     runningSum[0] = 0;
     for (const g of grads) getBackend().sumOfSquares({ x: g, sum: runningSumWords });
     total = Math.sqrt(runningSum[0]!);

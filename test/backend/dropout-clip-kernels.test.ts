@@ -70,9 +70,17 @@ describe('dropoutMask, sumOfSquares, scaleInPlace (reference)', () => {
       }
     });
 
-  it('sumOfSquares chains one float64 sum over several arrays, as the loop', () => {
+  it('sumOfSquares: sixteen partial sums per array, added in order, chained over several arrays', () => {
     const grads = randomGrads(1, [1, 7, 1031, 13, 70001], 1e3);
-    expect(sumOn(jsBackend, grads)).toBe(oldSum(grads));
+    let want = 0;
+    for (const g of grads) {
+      const parts = new Array<number>(16).fill(0);
+      for (let i = 0; i < g.length; i++) parts[i % 16] += g[i]! * g[i]!;
+      want += parts.reduce((a, b) => a + b, 0);
+    }
+    expect(sumOn(jsBackend, grads)).toBe(want);
+    // The same sum as one loop in index order, to float64 rounding.
+    expect(Math.abs(sumOn(jsBackend, grads) - oldSum(grads))).toBeLessThan(1e-12 * oldSum(grads));
   });
 
   it('scaleInPlace rounds the float64 product once', () => {
@@ -118,10 +126,30 @@ for (const target of targets)
         }
       });
 
-    it('sumOfSquares: same float64 bits as the reference, chained', () => {
-      for (const scale of [1e-20, 1, 1e3, 1e17]) {
-        const grads = randomGrads(3, [1, 7, 8, 1031, 13, 70001, 3], scale);
-        expect(sumOn(be, grads)).toBe(sumOn(jsBackend, grads));
+    it('sumOfSquares: same float64 bits as the reference, chained, on every SIMD path', () => {
+      const addon =
+        target.name === 'native' ? (loaded.ok ? loaded.addon : null) : wasm.ok ? wasm.addon : null;
+      // AVX-512, AVX2 and the portable loop on x86 (where the CPU has them); SIMD128 and scalar in wasm.
+      const paths: [string, () => void][] = [
+        ['default', () => {}],
+        ['no AVX-512', () => addon!.setAvx512Off(true)],
+        ['portable', () => addon!.setPortableOnly(true)],
+      ];
+      for (const [path, set] of paths) {
+        set();
+        try {
+          for (const scale of [1e-20, 1, 1e3, 1e17]) {
+            const grads = randomGrads(3, [1, 7, 8, 15, 16, 17, 1031, 13, 70001, 3], scale);
+            expect({ path, scale, sum: sumOn(be, grads) }).toEqual({
+              path,
+              scale,
+              sum: sumOn(jsBackend, grads),
+            });
+          }
+        } finally {
+          addon!.setAvx512Off(false);
+          addon!.setPortableOnly(false);
+        }
       }
     });
 
