@@ -75,7 +75,7 @@ describe('dropoutMask, sumOfSquares, scaleInPlace (reference)', () => {
     let want = 0;
     for (const g of grads) {
       const parts = new Array<number>(16).fill(0);
-      for (let i = 0; i < g.length; i++) parts[i % 16] += g[i]! * g[i]!;
+      for (let i = 0; i < g.length; i++) parts[i % 16]! += g[i]! * g[i]!;
       want += parts.reduce((a, b) => a + b, 0);
     }
     expect(sumOn(jsBackend, grads)).toBe(want);
