@@ -12,12 +12,13 @@
  * storage of the tensors found in the result (a tensor, or arrays and plain objects holding tensors). A tensor
  * that fn made and that is used after tidy returns (kept in a variable outside, stored in an object) was
  * released: any op given it fails with an error that says so (its storage's generation has moved on; see
- * storage.ts, whose checking mode also detaches the storage, so that even a raw `.data` array reads as empty). Gradients that
- * backward() stored in parameters' .grad, optimiser state and anything that existed before fn are not released,
- * with one exception: a gradient that zeroGrad() clears inside fn (the optimiser's or a tensor's) goes with fn's
- * storage, so that a training step hands last step's gradients back to the pool (for the translation model,
- * 56 MB per step that would otherwise wait for the collector). When the result still carries an autograd graph (its backward has not run), nothing is released:
- * that graph's saved tensors are storage fn made, and backward() will read them.
+ * storage.ts, whose checking mode also detaches the storage, so that even a raw `.data` array reads as empty).
+ * Gradients that backward() stored in parameters' .grad, optimiser state and anything that existed before fn are
+ * not released, with one exception: a gradient that zeroGrad() clears inside fn (the optimiser's or a tensor's)
+ * goes with fn's storage, so that a training step hands last step's gradients back to the pool (for the
+ * translation model, 56 MB per step that would otherwise wait for the collector). When the result still carries
+ * an autograd graph (its backward has not run), nothing is released: that graph's saved tensors are storage fn
+ * made, and backward() will read them.
  *
  * Nested tidy calls are allowed; what an inner one returns passes to the outer one.
  */
