@@ -2,7 +2,8 @@
  * Scores → weights → context: the one place where attention masks its scores, normalises them and mixes the
  * values. Every attention in attn goes through here (the score layers via Attention, attention pooling, the
  * RNN decoders, and the composed path of scaledDotProductAttention behind MultiHeadAttention); the fused
- * kernels (fusedAttention, multiHeadAttentionCore, bahdanauGruSequence) are fast paths with the same arithmetic.
+ * kernels (fusedAttention, multiHeadAttentionCore, bahdanauGruSequence, luongGruSequence) are fast paths with
+ * the same arithmetic.
  *
  *   e = scores                                          [..., Tq, Tk], from any score
  *   e = -∞ where masked                                 key padding, causal, bool masks; float masks are added

@@ -7,6 +7,7 @@
  *   multiHeadAttentionCore  the same on heads read in place from packed q|k|v     ≡ MultiHeadAttention composed
  *   gruSequence             an unpadded GRU layer over all steps                  ≡ GRU cell steps (nn/rnn.ts)
  *   bahdanauGruSequence     the teacher-forced GRU + additive-attention decoder   ≡ BahdanauDecoder.core steps
+ *   luongGruSequence        the teacher-forced GRU + Luong (dot/general) decoder  ≡ LuongDecoder.core steps
  *
  * Which path runs is decided where the layer is: MultiHeadAttention, scaledDotProductAttention, GRU and
  * models/seq2seq/decoder-runner.ts.
@@ -19,3 +20,4 @@ export {
 } from './multi-head-attention.js';
 export { gruSequence } from './gru-sequence.js';
 export { bahdanauGruSequence } from './bahdanau-gru-sequence.js';
+export { luongGruSequence } from './luong-gru-sequence.js';

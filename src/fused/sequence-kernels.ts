@@ -1,7 +1,7 @@
 /**
- * Kernel calls shared by the fused recurrences (gru-sequence.ts, bahdanau-gru-sequence.ts), on raw storage:
- * these ops run a whole time loop inside one autograd node, so their steps call the backend directly instead of
- * building a node (and fresh buffers) per product.
+ * Kernel calls shared by the fused recurrences (gru-sequence.ts, bahdanau-gru-sequence.ts, luong-gru-sequence.ts),
+ * on raw storage: these ops run a whole time loop inside one autograd node, so their steps call the backend
+ * directly instead of building a node (and fresh buffers) per product.
  *
  * Layout: a product h·W_hhᵀ with W_hh [3H, H] is one GEMM giving rows [B, 3H] (each row r | z | n); the GRU cell
  * kernels read that layout directly (CellArgs.rows), so no step copies its gates into gate-major blocks.
@@ -85,4 +85,9 @@ export function addBias(out: Float32Array, bias: Float32Array, rows: number, n: 
 /** Column sums of x [rows, n] into out [n] (a bias gradient: the row-streaming pass of linearActGrad). */
 export function columnSums(x: Float32Array, rows: number, n: number, out: Float32Array): void {
   backend().linearActGrad({ y: x, g: x, rows, n, activation: null, dPre: null, biasGrad: out });
+}
+
+/** Step t's block of a time-major buffer of blocks of `size`. */
+export function block(a: Float32Array, t: number, size: number): Float32Array {
+  return a.subarray(t * size, (t + 1) * size);
 }

@@ -1,6 +1,7 @@
 /**
- * The fused recurrences (gruSequence, bahdanauGruSequence): values against the same steps taken op by op, and
- * finite-difference gradient checks of every input, with padding masks and both directions.
+ * The fused recurrences (gruSequence, bahdanauGruSequence, luongGruSequence): values against the same steps
+ * taken op by op, and finite-difference gradient checks of every input, with padding masks and both directions.
+ * (luongGruSequence's values are checked against LuongDecoder's step loop in test/models/seq2seq.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -17,6 +18,7 @@ import {
 } from '../../src/index.js';
 import { bahdanauGruSequence } from '../../src/fused/bahdanau-gru-sequence.js';
 import { gruSequence } from '../../src/fused/gru-sequence.js';
+import { luongGruSequence } from '../../src/fused/luong-gru-sequence.js';
 import { gruCell } from '../../src/tensor/ops/recurrent.js';
 import { expectClose } from '../helpers/close.js';
 import { gradcheck, randomInput } from '../helpers/gradcheck.js';
@@ -153,6 +155,70 @@ describe('bahdanauGruSequence', () => {
       /bahdanauGruSequence.*keys must be \[3,4,5\]/,
     );
     expect(() => bahdanauGruSequence({ ...x, mask: x.keys })).toThrow(/mask must be bool \[3, 4\]/);
+  });
+});
+
+describe('luongGruSequence', () => {
+  const [steps, batch, hidden, length, width] = [3, 3, 4, 4, 5];
+  const make = () => ({
+    embedded: randomInput([steps, batch, 3 * hidden], 31, { scale: 2 }),
+    h0: randomInput([batch, hidden], 32),
+    feed0: randomInput([batch, hidden], 33) as Tensor | null,
+    keys: randomInput([batch, length, hidden], 34),
+    memory: randomInput([batch, length, width], 35),
+    feedWeight: randomInput([3 * hidden, hidden], 36) as Tensor | null,
+    weightHh: randomInput([3 * hidden, hidden], 37),
+    biasHn: randomInput([hidden], 38) as Tensor | null,
+    outputWeight: randomInput([hidden, width + hidden], 39),
+  });
+  // Row 1 has two real keys, row 2 none (it attends nothing).
+  const mask = new Tensor(Uint8Array.from([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1]), [batch, length], 'bool');
+  type Inputs = ReturnType<typeof make>;
+  const variants: [string, (x: Inputs) => Inputs][] = [
+    ['input feeding from feed0', (x) => x],
+    ['input feeding, no feed0', (x) => ({ ...x, feed0: null })],
+    ['no input feeding, no b_hn', (x) => ({ ...x, feed0: null, feedWeight: null, biasHn: null })],
+  ];
+
+  for (const padded of [false, true]) {
+    const m = padded ? mask : null;
+    for (const [what, variant] of variants) {
+      it(`gradcheck of every input (${what}; padded ${padded})`, () => {
+        const x = variant(make());
+        const names = (Object.keys(x) as (keyof Inputs)[]).filter((n) => x[n] !== null);
+        gradcheck(
+          (...args) => {
+            const given = { ...x, ...Object.fromEntries(names.map((n, i) => [n, args[i]!])) } as Inputs;
+            const r = luongGruSequence({ ...given, mask: m });
+            return [r.outputs, r.weights, r.last];
+          },
+          names.map((n) => x[n]!),
+          // Three steps of sigmoid/tanh through two attention layers curve enough that a 1e-2 step's
+          // truncation error (O(h²)) reaches the tolerance; 3e-3 keeps both it and float32 rounding below.
+          { eps: 3e-3 },
+        );
+      });
+    }
+  }
+
+  it('a row whose keys are all masked gets zero weights', () => {
+    const r = luongGruSequence({ ...make(), mask });
+    expect(r.outputs.shape).toEqual([batch, steps, hidden]);
+    expect(Array.from(r.weights.data.slice(2 * steps * length))).toEqual(new Array(steps * length).fill(0));
+  });
+
+  it('names the argument and the shapes on bad input', () => {
+    const x = make();
+    expect(() => luongGruSequence({ ...x, mask: null, keys: x.memory })).toThrow(
+      /luongGruSequence.*keys must be \[3,4,4\]/,
+    );
+    expect(() => luongGruSequence({ ...x, mask: x.keys })).toThrow(/mask must be bool \[3, 4\]/);
+    expect(() => luongGruSequence({ ...x, mask: null, feedWeight: null })).toThrow(
+      /feed0 is given but feedWeight is null/,
+    );
+    expect(() => luongGruSequence({ ...x, mask: null, outputWeight: x.weightHh })).toThrow(
+      /outputWeight must be \[4,9\]/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   Adam,
+  add,
   AttnError,
   BahdanauDecoder,
   BahdanauSeq2Seq,
@@ -12,6 +13,7 @@ import {
   greedyDecode,
   LuongDecoder,
   LuongSeq2Seq,
+  mul,
   noGrad,
   Padding,
   paddingMaskFromLengths,
@@ -23,6 +25,7 @@ import {
   sum,
   teacherForcedFused,
   teacherForcedSteps,
+  tanh,
   Tensor,
   type BahdanauSeq2SeqOptions,
   type LocalWindow,
@@ -308,10 +311,72 @@ describe('BahdanauSeq2Seq', () => {
       expect(fused.state.step).toBe(steps.state.step);
       steps.grads.forEach(([name, g], i) => expectClose(fused.grads[i]![1], g, `grad ${name}`));
     }
-    // Where no fused op computes the decoder (LSTM, stacked layers, Luong), the runner takes the step loop.
+    // Where no fused op computes the decoder (LSTM, stacked layers), the runner takes the step loop.
     const lstm = bahdanau({ cell: 'lstm' });
     const enc = lstm.encode(ids(SOURCES), LENGTHS);
     expect(teacherForcedFused(lstm.decoder, TGT_IN, lstm.decoder.init(enc.memory, enc.initial))).toBeNull();
+  });
+
+  it('Luong GRU: the fused path equals the step loop (loss, weights, states, every gradient)', () => {
+    const tgtOut = ids([
+      [4, 5, 6, EOS],
+      [7, EOS, PAD, PAD],
+      [EOS, PAD, PAD, PAD],
+    ]);
+    const cases: [string, Partial<LuongSeq2SeqOptions>, number[] | null][] = [
+      ['general, input feeding, padded sources', {}, LENGTHS],
+      ['general, no padding', {}, null],
+      ['dot (the keys are the memory itself)', { score: 'dot' }, LENGTHS],
+      ['no input feeding', { inputFeeding: false }, LENGTHS],
+      ['bidirectional encoder', { bidirectional: true }, LENGTHS],
+    ];
+    for (const [what, options, lengths] of cases) {
+      const model = luong(options, 31);
+      const run = (path: typeof teacherForcedFused, feed: boolean) => {
+        model.zeroGrad();
+        const enc = model.encode(ids(SOURCES), lengths);
+        let state = model.decoder.init(enc.memory, enc.initial, enc.paddingMask);
+        // A state that already holds an h̃ (a continued decode) feeds it into the first step.
+        if (feed) state = { ...state, feed: tanh(mul(state.h[0]!, 0.5)) };
+        const r = path(model.decoder, TGT_IN, state)!;
+        const [batch, steps, vocab] = r.logits.shape as [number, number, number];
+        const ce = crossEntropy(reshape(r.logits, [batch * steps, vocab]), reshape(tgtOut, [batch * steps]), {
+          ignoreIndex: PAD,
+        });
+        // The weights and the final state take part in the loss too, so their gradients are checked.
+        const extra = add(sum(mul(r.weights, r.weights)), sum(mul(r.state.h[0]!, r.state.h[0]!)));
+        const loss = add(ce, mul(extra, 0.1));
+        const withFeed = r.state.feed ? add(loss, mul(sum(r.state.feed), 0.1)) : loss;
+        withFeed.backward();
+        const grads = model.namedParameters().map(([n, p]) => [n, p.grad!.clone()] as const);
+        return { loss: withFeed, weights: r.weights, state: r.state, grads };
+      };
+      for (const feed of options.inputFeeding === false ? [false] : [false, true]) {
+        const fused = run(teacherForcedFused, feed);
+        const steps = run(teacherForcedSteps, feed);
+        const label = `${what}${feed ? ', fed h̃₀' : ''}`;
+        expectClose(fused.loss, steps.loss, `${label}: loss`);
+        expectClose(fused.weights, steps.weights, `${label}: weights`);
+        expectClose(fused.state.h[0]!, steps.state.h[0]!, `${label}: final state`);
+        if (steps.state.feed) expectClose(fused.state.feed!, steps.state.feed, `${label}: final h̃`);
+        else expect(fused.state.feed).toBeNull();
+        expect(fused.state.step).toBe(steps.state.step);
+        steps.grads.forEach(([name, g], i) => expectClose(fused.grads[i]![1], g, `${label}: grad ${name}`));
+      }
+    }
+    // Local windows, the concat and location scores, LSTM and stacked layers take the step loop.
+    for (const options of [
+      { window: { kind: 'local-m', halfWidth: 1 } },
+      { score: 'concat' },
+      { cell: 'lstm' },
+      { numLayers: 2 },
+      { normalizer: 'sparsemax' },
+    ] as Partial<LuongSeq2SeqOptions>[]) {
+      const model = luong(options, 32);
+      const enc = model.encode(ids(SOURCES), LENGTHS);
+      const state = model.decoder.init(enc.memory, enc.initial, enc.paddingMask);
+      expect(teacherForcedFused(model.decoder, TGT_IN, state), JSON.stringify(options)).toBeNull();
+    }
   });
 
   it('loss: mean cross-entropy that ignores padded targets, and gradients reach every parameter', () => {

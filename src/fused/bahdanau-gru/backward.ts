@@ -12,9 +12,9 @@
  */
 import { backend } from '../../tensor/ops/common.js';
 import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../../tensor/storage.js';
-import { addInto, columnSums, gemm, gemmPacked, packRhs, releasePacks } from '../sequence-kernels.js';
+import { addInto, columnSums, gemm, gemmPacked, packRhs, releasePacks, block } from '../sequence-kernels.js';
 import type { ForwardRecord } from './forward.js';
-import { attentionShape, block, type SequenceArrays, type SequenceShape } from './shape.js';
+import { attentionShape, type SequenceArrays, type SequenceShape } from './shape.js';
 
 /** The upstream gradients of the three outputs, each null when nothing reached it. */
 export interface Upstream {

@@ -10,8 +10,8 @@
  */
 import { backend } from '../../tensor/ops/common.js';
 import { uninitialisedFloats } from '../../tensor/storage.js';
-import { addBias, addInto, gemmPacked, packRhs, releasePacks } from '../sequence-kernels.js';
-import { attentionShape, block, type SequenceArrays, type SequenceShape } from './shape.js';
+import { addBias, addInto, gemmPacked, packRhs, releasePacks, block } from '../sequence-kernels.js';
+import { attentionShape, type SequenceArrays, type SequenceShape } from './shape.js';
 
 /** What the forward pass writes: the outputs, and per step what the backward pass reads. */
 export interface ForwardRecord {

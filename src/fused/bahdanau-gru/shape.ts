@@ -101,11 +101,6 @@ export function arraysOf(x: BahdanauGRUSequenceInputs): SequenceArrays {
   };
 }
 
-/** Step t's block of a time-major buffer of blocks of `size`. */
-export function block(a: Float32Array, t: number, size: number): Float32Array {
-  return a.subarray(t * size, (t + 1) * size);
-}
-
 /** The additive-attention kernel's shape fields. */
 export function attentionShape(s: SequenceShape, a: SequenceArrays) {
   return { batch: s.batch, length: s.length, units: s.units, width: s.width, vBias: a.vBias };

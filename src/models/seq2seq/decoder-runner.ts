@@ -3,9 +3,10 @@
  * one place that chooses between the readable step loop and a fused op:
  *
  *   teacher forcing throughout (ratio 1): the target embeddings' terms of every step are projected at once, then
- *     - fused, when a fused sequence op computes this decoder: `bahdanauGruSequence` for a one-layer GRU
- *       Bahdanau decoder with softmax attention (the same arithmetic as the step loop, in one kernel call per
- *       direction of autograd);
+ *     - fused, when a fused sequence op computes this decoder (the same arithmetic as the step loop, in one
+ *       op per direction of autograd): `bahdanauGruSequence` for a one-layer GRU Bahdanau decoder with softmax
+ *       attention, `luongGruSequence` for a one-layer GRU Luong decoder with global softmax attention and a
+ *       'dot' or 'general' score;
  *     - otherwise the step loop: `decoder.core` (the formula of the decoder's header) once per step;
  *     and `fc` is applied once to every step's output.
  *   scheduled sampling (ratio < 1): `decoder.step` per step, fed the gold token or the model's own argmax.
@@ -14,6 +15,7 @@
  * batch and compare losses and gradients.
  */
 import { bahdanauGruSequence } from '../../fused/bahdanau-gru-sequence.js';
+import { luongGruSequence } from '../../fused/luong-gru-sequence.js';
 import { fail } from '../../tensor/errors.js';
 import { argmax, reshape, slice, stack, unbind } from '../../tensor/ops/index.js';
 import { defaultGenerator, type Generator } from '../../tensor/random.js';
@@ -81,9 +83,10 @@ export function teacherForcedFused(
   state: RNNDecoderState,
   w: RNNDecoderWeights = decoder.prepare(),
 ): RNNDecoderForwardResult | null {
-  if (decoder.kind !== 'bahdanau' || decoder.cell !== 'gru' || decoder.numLayers !== 1) return null;
-  // The fused op normalises with softmax only.
+  if (decoder.cell !== 'gru' || decoder.numLayers !== 1) return null;
+  // The fused ops normalise with softmax only.
   if (decoder.attention.normalizer !== 'softmax') return null;
+  if (decoder.kind === 'luong') return luongFused(decoder, tgtIn, state, w);
   const embedded = embedSequence(decoder, decoder.embeddingPart, tgtIn, w);
   const { W2, V } = decoder.attention;
   const r = bahdanauGruSequence({
@@ -103,6 +106,40 @@ export function teacherForcedFused(
   const logits = decoder.fc.forward(decoder.dropout.forward(r.states));
   const steps = tgtIn.shape[1]!;
   return { logits, weights: r.weights, state: { ...state, h: [r.last], c: null, step: state.step + steps } };
+}
+
+/** luongGruSequence for a global 'dot' or 'general' score, or null (local windows, other scores). */
+function luongFused(
+  decoder: LuongDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights,
+): RNNDecoderForwardResult | null {
+  if (decoder.window !== null || (decoder.score !== 'dot' && decoder.score !== 'general')) return null;
+  const embedded = embedSequence(decoder, decoder.embeddingPart, tgtIn, w);
+  const fed = decoder.inputFeeding;
+  const r = luongGruSequence({
+    embedded,
+    h0: state.h[0]!,
+    feed0: fed ? state.feed : null,
+    keys: state.keys,
+    memory: state.memory,
+    mask: state.paddingMask,
+    feedWeight: fed ? w.recurrence.parts2d[decoder.feedPart]! : null,
+    weightHh: decoder.rnn.allWeights[0]!.weightHh,
+    biasHn: w.recurrence.step[0]!.biasHn,
+    outputWeight: decoder.Wc.weight,
+  });
+  const logits = decoder.fc.forward(decoder.dropout.forward(r.outputs));
+  const steps = tgtIn.shape[1]!;
+  const feed = fed
+    ? reshape(slice(r.outputs, 1, steps - 1, steps), [tgtIn.shape[0]!, decoder.hiddenSize])
+    : null;
+  return {
+    logits,
+    weights: r.weights,
+    state: { ...state, h: [r.last], c: null, feed, step: state.step + steps },
+  };
 }
 
 /** Teacher forcing as the readable loop: `decoder.core` at every step, fc once over all steps. */

@@ -14,7 +14,8 @@
  *
  * The attention layer is attention/'s DotAttention, GeneralAttention, ConcatAttention or LocationAttention (its
  * parameters, names, window and normaliser). Its encoder-side half — W k for 'general', W_k k + b for 'concat' — is `prepareKeys`, run once per
- * batch (`init`), so a step costs O(S·H) instead of O(S·H²). decoder-runner.ts runs whole sequences.
+ * batch (`init`), so a step costs O(S·H) instead of O(S·H²). decoder-runner.ts runs whole sequences (fused as
+ * luongGruSequence for a one-layer GRU with a global 'dot' or 'general' score).
  *
  * Parameters (standalone): `embedding.weight`, `rnn.*` (weight_ih_l0 [G·H, embeddingDim + H], embedding columns
  * first), `fc.*`, `attention.*` (`W.weight` for general and location; `W.*`, `v.weight` for concat; `Wp.weight`, `vp.weight`
@@ -64,8 +65,9 @@ const FEED = 1;
 export class LuongDecoder extends RNNAttentionDecoderBase {
   readonly kind = 'luong';
   readonly op = 'LuongDecoder';
-  /** Which part of layer 0's input the embedding is (see recurrence.ts). */
+  /** Which part of layer 0's input the embedding is, and which the fed-back h̃ (see recurrence.ts). */
   readonly embeddingPart = EMBEDDING;
+  readonly feedPart = FEED;
   readonly score: LuongScore;
   readonly window: LocalWindow | null;
   readonly inputFeeding: boolean;
