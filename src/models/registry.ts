@@ -58,7 +58,7 @@ export interface TranslationNetwork extends Module {
     srcPadding: PaddingLike,
     tgtIn: Tensor,
     tgtOut: Tensor,
-    options?: { labelSmoothing?: number },
+    options?: { labelSmoothing?: number; skipPadding?: boolean },
   ): { loss: Tensor; logits: Tensor };
   stepper(src: Tensor, srcPadding: PaddingLike): DecoderStepper<unknown>;
 }

@@ -61,6 +61,12 @@ export interface TranslationModel {
 export interface TranslationLossOptions {
   /** Label smoothing ε of the cross-entropy (default 0). */
   labelSmoothing?: number;
+  /**
+   * Set for training steps, whose logits the task does not read: the model may apply its output layer at the
+   * real (non-padding) targets only, as the built-in models do (models/target-loss.ts). Evaluation leaves it
+   * unset and reads logits [B, T, V].
+   */
+  skipPadding?: boolean;
 }
 
 /** Turns ids into text for BLEU (a Tokenizer does). */
@@ -144,7 +150,7 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
   }
 
   loss(batch: TranslationBatch): BatchLoss {
-    const out = this.teacherForced(batch);
+    const out = this.teacherForced(batch, true);
     return { loss: out.loss, tokens: batch.targetPadding.tokens, examples: batch.indices.length };
   }
 
@@ -205,9 +211,10 @@ export class TranslationTask implements TaskAdapter<TranslationBatch> {
     });
   }
 
-  private teacherForced(batch: TranslationBatch): { loss: Tensor; logits?: Tensor } {
+  private teacherForced(batch: TranslationBatch, skipPadding = false): { loss: Tensor; logits?: Tensor } {
     const { source, sourcePadding, decoderInput, decoderOutput } = batch;
-    return this.model.loss(source, sourcePadding, decoderInput, decoderOutput, this.lossOptions);
+    const options = skipPadding ? { ...this.lossOptions, skipPadding } : this.lossOptions;
+    return this.model.loss(source, sourcePadding, decoderInput, decoderOutput, options);
   }
 
   /**

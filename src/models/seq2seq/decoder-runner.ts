@@ -63,17 +63,53 @@ export function runDecoder(
   state: RNNDecoderState,
   options: RNNDecoderForwardOptions = {},
 ): RNNDecoderForwardResult {
-  const op = decoder.op;
-  const batch = state.sources.length;
-  if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch)
-    fail(op, `tgtIn must be int32 [${batch}, T] (the batch size of the state), got ${describeTensor(tgtIn)}`);
-  if (tgtIn.shape[1] === 0) fail(op, 'tgtIn must have at least one step');
+  checkTargetInput(decoder, tgtIn, state);
   const ratio = options.teacherForcingRatio ?? 1;
-  if (!(ratio >= 0 && ratio <= 1)) fail(op, `teacherForcingRatio must be in [0, 1], got ${ratio}`);
+  if (!(ratio >= 0 && ratio <= 1)) fail(decoder.op, `teacherForcingRatio must be in [0, 1], got ${ratio}`);
   const w = decoder.prepare();
-  if (ratio === 1)
-    return teacherForcedFused(decoder, tgtIn, state, w) ?? teacherForcedSteps(decoder, tgtIn, state, w);
+  if (ratio === 1) return project(decoder, teacherForcedHidden(decoder, tgtIn, state, w));
   return scheduledSampling(decoder, tgtIn, state, w, ratio, options.generator ?? defaultGenerator());
+}
+
+/** runDecoder with teacher forcing throughout, up to the output layer (see teacherForcedHidden). */
+export function runDecoderHidden(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+): RNNDecoderHiddenResult {
+  checkTargetInput(decoder, tgtIn, state);
+  return teacherForcedHidden(decoder, tgtIn, state);
+}
+
+function checkTargetInput(decoder: RNNAttentionDecoder, tgtIn: Tensor, state: RNNDecoderState): void {
+  const batch = state.sources.length;
+  if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch) {
+    const got = describeTensor(tgtIn);
+    fail(decoder.op, `tgtIn must be int32 [${batch}, T] (the batch size of the state), got ${got}`);
+  }
+  if (tgtIn.shape[1] === 0) fail(decoder.op, 'tgtIn must have at least one step');
+}
+
+/** A teacher-forced pass up to the output layer. */
+export interface RNNDecoderHiddenResult {
+  /** [B, T, H]: the decoder outputs after dropout, which fc maps to the logits. */
+  hidden: Tensor;
+  /** [B, T, S]. */
+  weights: Tensor;
+  state: RNNDecoderState;
+}
+
+/**
+ * Teacher forcing up to the output layer (fused where a fused op computes the decoder, else the step loop), for
+ * a loss that applies fc to some positions only. tgtIn as runDecoder checks it.
+ */
+export function teacherForcedHidden(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights = decoder.prepare(),
+): RNNDecoderHiddenResult {
+  return fusedHidden(decoder, tgtIn, state, w) ?? stepsHidden(decoder, tgtIn, state, w);
 }
 
 /** Teacher forcing through the fused sequence op, or null when none computes this decoder's configuration. */
@@ -83,6 +119,31 @@ export function teacherForcedFused(
   state: RNNDecoderState,
   w: RNNDecoderWeights = decoder.prepare(),
 ): RNNDecoderForwardResult | null {
+  const r = fusedHidden(decoder, tgtIn, state, w);
+  return r && project(decoder, r);
+}
+
+/** Teacher forcing as the readable loop: `decoder.core` at every step, fc once over all steps. */
+export function teacherForcedSteps(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights = decoder.prepare(),
+): RNNDecoderForwardResult {
+  return project(decoder, stepsHidden(decoder, tgtIn, state, w));
+}
+
+/** The output layer over every position: logits [B, T, V]. */
+function project(decoder: RNNAttentionDecoder, r: RNNDecoderHiddenResult): RNNDecoderForwardResult {
+  return { logits: decoder.fc.forward(r.hidden), weights: r.weights, state: r.state };
+}
+
+function fusedHidden(
+  decoder: RNNAttentionDecoder,
+  tgtIn: Tensor,
+  state: RNNDecoderState,
+  w: RNNDecoderWeights,
+): RNNDecoderHiddenResult | null {
   if (decoder.cell !== 'gru' || decoder.numLayers !== 1) return null;
   // The fused ops normalise with softmax only.
   if (decoder.attention.normalizer !== 'softmax') return null;
@@ -103,9 +164,9 @@ export function teacherForcedFused(
     weightHh: decoder.rnn.allWeights[0]!.weightHh,
     biasHn: w.recurrence.step[0]!.biasHn,
   });
-  const logits = decoder.fc.forward(decoder.dropout.forward(r.states));
+  const hidden = decoder.dropout.forward(r.states);
   const steps = tgtIn.shape[1]!;
-  return { logits, weights: r.weights, state: { ...state, h: [r.last], c: null, step: state.step + steps } };
+  return { hidden, weights: r.weights, state: { ...state, h: [r.last], c: null, step: state.step + steps } };
 }
 
 /** luongGruSequence for a global 'dot' or 'general' score, or null (local windows, other scores). */
@@ -114,7 +175,7 @@ function luongFused(
   tgtIn: Tensor,
   state: RNNDecoderState,
   w: RNNDecoderWeights,
-): RNNDecoderForwardResult | null {
+): RNNDecoderHiddenResult | null {
   if (decoder.window !== null || (decoder.score !== 'dot' && decoder.score !== 'general')) return null;
   const embedded = embedSequence(decoder, decoder.embeddingPart, tgtIn, w);
   const fed = decoder.inputFeeding;
@@ -130,25 +191,25 @@ function luongFused(
     biasHn: w.recurrence.step[0]!.biasHn,
     outputWeight: decoder.Wc.weight,
   });
-  const logits = decoder.fc.forward(decoder.dropout.forward(r.outputs));
+  const hidden = decoder.dropout.forward(r.outputs);
   const steps = tgtIn.shape[1]!;
   const feed = fed
     ? reshape(slice(r.outputs, 1, steps - 1, steps), [tgtIn.shape[0]!, decoder.hiddenSize])
     : null;
   return {
-    logits,
+    hidden,
     weights: r.weights,
     state: { ...state, h: [r.last], c: null, feed, step: state.step + steps },
   };
 }
 
-/** Teacher forcing as the readable loop: `decoder.core` at every step, fc once over all steps. */
-export function teacherForcedSteps(
+/** The readable loop: `decoder.core` at every step. */
+function stepsHidden(
   decoder: RNNAttentionDecoder,
   tgtIn: Tensor,
   state: RNNDecoderState,
-  w: RNNDecoderWeights = decoder.prepare(),
-): RNNDecoderForwardResult {
+  w: RNNDecoderWeights,
+): RNNDecoderHiddenResult {
   const terms = unbind(gateMajor(w.recurrence, embedSequence(decoder, decoder.embeddingPart, tgtIn, w)));
   const outputs: Tensor[] = [];
   const weights: Tensor[] = [];
@@ -159,8 +220,7 @@ export function teacherForcedSteps(
     weights.push(step.weights);
     s = step.state;
   }
-  const logits = decoder.fc.forward(decoder.dropout.forward(stack(outputs, 1)));
-  return { logits, weights: stack(weights, 1), state: s };
+  return { hidden: decoder.dropout.forward(stack(outputs, 1)), weights: stack(weights, 1), state: s };
 }
 
 /** Each step t ≥ 1 reads the gold token with probability `ratio`, else the argmax of step t − 1. */

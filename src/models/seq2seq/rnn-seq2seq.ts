@@ -20,14 +20,19 @@ import { Padding, type PaddingLike } from '../../attention/padding.js';
 import { Module } from '../../nn/module.js';
 import { noGrad } from '../../tensor/autograd.js';
 import { fail } from '../../tensor/errors.js';
-import { crossEntropy, reshape } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { defaultsOf } from '../config.js';
 import { RNN_SEQ2SEQ_CONFIG, type RNNSeq2SeqConfig } from './config.js';
 import type { RNNCellKind } from './recurrence.js';
-import { runDecoder, type RNNAttentionDecoder, type RNNDecoderForwardOptions } from './decoder-runner.js';
+import { targetLoss } from '../target-loss.js';
+import {
+  runDecoder,
+  runDecoderHidden,
+  type RNNAttentionDecoder,
+  type RNNDecoderForwardOptions,
+} from './decoder-runner.js';
 import type { RNNDecoderOptions } from './decoder-parts.js';
 import { RNNEncoder, type RNNState } from './rnn-encoder.js';
 import { RNNSeq2SeqStepper } from './rnn-seq2seq-stepper.js';
@@ -57,6 +62,11 @@ export type RNNSeq2SeqForwardOptions = RNNDecoderForwardOptions;
 export interface RNNSeq2SeqLossOptions extends RNNDecoderForwardOptions {
   /** Label smoothing ε of the cross-entropy (default 0). */
   labelSmoothing?: number;
+  /**
+   * Apply the output layer at the real (non-padding) targets only (see models/target-loss.ts): the same loss,
+   * and logits [N, V] of those positions in (b, t) order instead of [B, T, V] (default false).
+   */
+  skipPadding?: boolean;
 }
 
 export interface RNNSeq2SeqOutput {
@@ -201,16 +211,17 @@ export abstract class RNNSeq2Seq extends Module {
     tgtIn: Tensor,
     options: RNNSeq2SeqForwardOptions = {},
   ): RNNSeq2SeqOutput {
-    const batch = this.checkSource(src)[0];
-    if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch)
-      fail(this.op, `tgtIn must be int32 [${batch}, T] (the batch size of src), got ${describe(tgtIn)}`);
+    this.checkPair(src, tgtIn);
     const enc = this.encode(src, srcPadding);
     const state = this.decoder.init(enc.memory, enc.initial, enc.paddingMask);
     const { logits, weights } = runDecoder(this.decoder, tgtIn, state, options);
     return { logits, weights };
   }
 
-  /** forward, then the mean cross-entropy of the logits against tgtOut [B, T] (or [B·T]), ignoring padId. */
+  /**
+   * forward, then the mean cross-entropy of the logits against tgtOut [B, T] (or [B·T]), ignoring padId
+   * (models/target-loss.ts; with `skipPadding` the output layer runs at the real targets only).
+   */
   loss(
     src: Tensor,
     srcPadding: PaddingLike,
@@ -218,15 +229,29 @@ export abstract class RNNSeq2Seq extends Module {
     tgtOut: Tensor,
     options: RNNSeq2SeqLossOptions = {},
   ): RNNSeq2SeqLoss {
-    const { logits, weights } = this.forward(src, srcPadding, tgtIn, options);
-    const [batch, steps, vocab] = logits.shape as [number, number, number];
-    if (!(tgtOut instanceof Tensor) || tgtOut.dtype !== 'int32' || tgtOut.size !== batch * steps)
-      fail(this.op, `tgtOut must be int32 [${batch}, ${steps}] like tgtIn, got ${describe(tgtOut)}`);
-    const loss = crossEntropy(reshape(logits, [batch * steps, vocab]), reshape(tgtOut, [batch * steps]), {
-      ignoreIndex: this.padId ?? -100,
-      labelSmoothing: options.labelSmoothing ?? 0,
-    });
-    return { loss, logits, weights };
+    const lossOptions = {
+      padId: this.padId ?? -100,
+      labelSmoothing: options.labelSmoothing,
+      skipPadding: options.skipPadding,
+    };
+    if (!options.skipPadding || (options.teacherForcingRatio ?? 1) !== 1) {
+      // The output layer at every position (scheduled sampling reads every step's logits anyway).
+      const { logits, weights } = this.forward(src, srcPadding, tgtIn, options);
+      const identity = { forward: (x: Tensor) => x };
+      return { ...targetLoss(this.op, logits, identity, tgtOut, lossOptions), weights };
+    }
+    this.checkPair(src, tgtIn);
+    const enc = this.encode(src, srcPadding);
+    const state = this.decoder.init(enc.memory, enc.initial, enc.paddingMask);
+    const { hidden, weights } = runDecoderHidden(this.decoder, tgtIn, state);
+    return { ...targetLoss(this.op, hidden, this.decoder.fc, tgtOut, lossOptions), weights };
+  }
+
+  /** src [B, S] and tgtIn int32 [B, T] with the same B. */
+  private checkPair(src: Tensor, tgtIn: Tensor): void {
+    const batch = this.checkSource(src)[0];
+    if (!(tgtIn instanceof Tensor) || tgtIn.dtype !== 'int32' || tgtIn.ndim !== 2 || tgtIn.shape[0] !== batch)
+      fail(this.op, `tgtIn must be int32 [${batch}, T] (the batch size of src), got ${describe(tgtIn)}`);
   }
 
   /** A DecoderStepper over these sources: the encoder runs (and the keys are projected) once, here. */

@@ -35,7 +35,7 @@ import { Embedding } from '../../nn/embedding.js';
 import { fans, uniform } from '../../nn/init.js';
 import { Module } from '../../nn/module.js';
 import { fail } from '../../tensor/errors.js';
-import { add, crossEntropy, matmul, mul, reshape } from '../../tensor/ops/index.js';
+import { add, matmul, mul } from '../../tensor/ops/index.js';
 import type { Generator } from '../../tensor/random.js';
 import { formatShape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -45,6 +45,7 @@ import { TransformerEncoder } from '../transformer/encoder.js';
 import { LearnedPositionalEncoding } from '../transformer/learned-positional-encoding.js';
 import { SinusoidalPositionalEncoding } from '../transformer/sinusoidal-positional-encoding.js';
 import { defaultsOf } from '../config.js';
+import { targetLoss } from '../target-loss.js';
 import {
   TRANSFORMER_CONFIG,
   TRANSFORMER_POSITIONS,
@@ -87,6 +88,11 @@ export interface TransformerSeq2SeqOptions extends Partial<TransformerConfig> {
 export interface TransformerSeq2SeqLossOptions {
   /** Label smoothing ε of the cross-entropy (default 0): the target distribution is (1 − ε)·onehot + ε/V. */
   labelSmoothing?: number;
+  /**
+   * Apply the generator at the real (non-padding) targets only (see models/target-loss.ts): the same loss, and
+   * logits [N, V] of those positions in (b, t) order instead of [B, T, V] (default false).
+   */
+  skipPadding?: boolean;
 }
 
 /** Attention weights of every layer and head. */
@@ -327,12 +333,16 @@ export class TransformerSeq2Seq extends Module {
    * `tgtPadding` is false (the decoding steppers feed generated tokens, none of which is padding).
    */
   decode(tgtIn: Tensor, encoding: TransformerEncoding, tgtPadding = true): Tensor {
-    const hidden = this.decoder.forward(this.embedTarget(tgtIn), encoding.memory, {
+    return this.generator.forward(this.decodeHidden(tgtIn, encoding, tgtPadding));
+  }
+
+  /** decode up to the generator: the decoder's output [B, T, E]. */
+  decodeHidden(tgtIn: Tensor, encoding: TransformerEncoding, tgtPadding = true): Tensor {
+    return this.decoder.forward(this.embedTarget(tgtIn), encoding.memory, {
       tgtKeyPaddingMask: tgtPadding ? this.paddingMask(tgtIn) : null,
       memoryKeyPaddingMask: encoding.srcPaddingMask,
       tgtIsCausal: true,
     });
-    return this.generator.forward(hidden);
   }
 
   /** src [B, S], tgtIn [B, T] (int32) and the source padding (default: from the pad id) → logits [B, T, V]. */
@@ -353,18 +363,13 @@ export class TransformerSeq2Seq extends Module {
     tgtOut: Tensor,
     options: TransformerSeq2SeqLossOptions = {},
   ): { loss: Tensor; logits: Tensor } {
-    const logits = this.forward(src, tgtIn, srcPadding);
-    const [batch, steps, vocab] = logits.shape as [number, number, number];
-    if (!(tgtOut instanceof Tensor) || tgtOut.dtype !== 'int32' || tgtOut.size !== batch * steps)
-      fail(
-        OP,
-        `tgtOut must be int32 [${batch}, ${steps}] like tgtIn, got ${tgtOut instanceof Tensor ? `${tgtOut.dtype} ${formatShape(tgtOut.shape)}` : String(tgtOut)}`,
-      );
-    const loss = crossEntropy(reshape(logits, [batch * steps, vocab]), reshape(tgtOut, [batch * steps]), {
-      ignoreIndex: this.padId,
-      labelSmoothing: options.labelSmoothing ?? 0,
+    this.checkBatch(src, tgtIn);
+    const hidden = this.decodeHidden(tgtIn, this.encode(src, srcPadding));
+    return targetLoss(OP, hidden, this.generator, tgtOut, {
+      padId: this.padId,
+      labelSmoothing: options.labelSmoothing,
+      skipPadding: options.skipPadding,
     });
-    return { loss, logits };
   }
 
   /**
