@@ -223,14 +223,21 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
   ].join('\n');
 }
 
-/** docs/results.md with this section written in: replaced between its markers, or added after the intro. */
-export async function spliceSection(path: string, section: string): Promise<void> {
+/**
+ * docs/results.md with this section written in: replaced between its markers (this section's, or those given),
+ * or added after the intro.
+ */
+export async function spliceSection(
+  path: string,
+  section: string,
+  markers: { begin: string; end: string } = { begin: BEGIN, end: END },
+): Promise<void> {
   const text = existsSync(path) ? readFileSync(path, 'utf8') : INTRO;
-  const begin = text.indexOf(BEGIN);
-  const end = text.indexOf(END);
+  const begin = text.indexOf(markers.begin);
+  const end = text.indexOf(markers.end);
   let out: string;
   if (begin >= 0 && end > begin) {
-    out = text.slice(0, begin) + section + text.slice(end + END.length);
+    out = text.slice(0, begin) + section + text.slice(end + markers.end.length);
   } else {
     const firstSection = text.search(/^## /m);
     out =

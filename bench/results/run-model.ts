@@ -89,7 +89,7 @@ export interface ExtraRuns {
 }
 
 /** The 1-minute load average. */
-function loadAverage(): number {
+export function loadAverage(): number {
   return Number(readFileSync('/proc/loadavg', 'utf8').split(' ')[0]);
 }
 
@@ -99,7 +99,12 @@ function loadAverage(): number {
  */
 const torchWait: Record<string, string> = { OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'PASSIVE' };
 
-function sh(cmd: string[], opts: RunnerOptions, env: Record<string, string> = {}, input?: string) {
+export function sh(
+  cmd: string[],
+  opts: Pick<RunnerOptions, 'root'>,
+  env: Record<string, string> = {},
+  input?: string,
+) {
   const r = spawnSync(cmd[0]!, cmd.slice(1), {
     cwd: opts.root,
     env: { ...process.env, ...env },
@@ -120,13 +125,14 @@ function sh(cmd: string[], opts: RunnerOptions, env: Record<string, string> = {}
  * A timed command: inside the exclusive timing lock, started once the machine is quiet (when-quiet.sh, which
  * prints the load average first on stderr). Without the lock (smoke runs) it starts at once.
  */
-const timed = (lock: boolean, cmd: string[]): string[] =>
+export const timed = (lock: boolean, cmd: string[]): string[] =>
   lock
     ? ['flock', '-x', TIMING_LOCK, 'sh', 'bench/results/when-quiet.sh', ...cmd]
     : ['sh', '-c', 'cut -d" " -f1 /proc/loadavg >&2; exec "$@"', 'run', ...cmd];
-const quote = (args: string[]): string => args.map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a}'`)).join(' ');
+export const quote = (args: string[]): string =>
+  args.map((a) => (/^[\w./:=-]+$/.test(a) ? a : `'${a}'`)).join(' ');
 
-function gitCommit(root: string): string {
+export function gitCommit(root: string): string {
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
     cwd: root,
     encoding: 'utf8',
