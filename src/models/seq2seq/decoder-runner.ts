@@ -8,7 +8,8 @@
  *       attention, `luongGruSequence` for a one-layer GRU Luong decoder with global softmax attention and a
  *       'dot' or 'general' score;
  *     - otherwise the step loop: `decoder.core` (the formula of the decoder's header) once per step;
- *     and `fc` is applied once to every step's output.
+ *     and `fc` is applied once to every step's output (`teacherForcedHidden` stops before it, for a loss that
+ *     applies it at the real targets only: models/target-loss.ts).
  *   scheduled sampling (ratio < 1): `decoder.step` per step, fed the gold token or the model's own argmax.
  *
  * Tests (test/models/seq2seq.test.ts) run `teacherForcedFused` and `teacherForcedSteps` on the same weights and
