@@ -225,7 +225,7 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
 
 /**
  * docs/results.md with this section written in: replaced between its markers (this section's, or those given),
- * or added after the intro.
+ * or added after the intro, before the first section (a heading, or another script's marked section).
  */
 export async function spliceSection(
   path: string,
@@ -239,7 +239,7 @@ export async function spliceSection(
   if (begin >= 0 && end > begin) {
     out = text.slice(0, begin) + section + text.slice(end + markers.end.length);
   } else {
-    const firstSection = text.search(/^## /m);
+    const firstSection = text.search(/^(## |<!-- [\w-]+:begin)/m);
     out =
       firstSection >= 0
         ? `${text.slice(0, firstSection)}${section}\n\n${text.slice(firstSection)}`
