@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../src/node.js';
 import { readAttnLog } from './results/attn-log.js';
-import { DATA_DIR } from './results/models.js';
+import { DATA_DIR, sst2, tatoeba } from './results/models.js';
 import { machineInfo, spliceSection, type MachineInfo } from './results/report.js';
 import { gitCommit, loadAverage, sh, timed } from './results/run-model.js';
 
@@ -38,9 +38,6 @@ interface Recipe {
   /** What the recipe must reach: a dev accuracy, or a BLEU gain over another recipe's best. */
   target: { accuracy: number } | { bleuOver: string; gain: number } | null;
 }
-
-const tatoeba = (split: string) => `${DATA_DIR}tatoeba-fra-eng.${split}.tsv`;
-const sst2 = (split: string) => `${DATA_DIR}sst2.${split}.tsv`;
 
 export const RECIPES: readonly Recipe[] = [
   {

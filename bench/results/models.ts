@@ -25,8 +25,9 @@ export interface ModelRun {
   options: string[];
 }
 
-const tatoeba = (split: string) => `${DATA_DIR}tatoeba-fra-eng.${split}.tsv`;
-const sst2 = (split: string) => `${DATA_DIR}sst2.${split}.tsv`;
+/** The shared data files of each split. */
+export const tatoeba = (split: string) => `${DATA_DIR}tatoeba-fra-eng.${split}.tsv`;
+export const sst2 = (split: string) => `${DATA_DIR}sst2.${split}.tsv`;
 
 export const MODELS: readonly ModelRun[] = [
   {

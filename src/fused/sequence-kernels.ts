@@ -11,6 +11,7 @@
  */
 import type { PackedMatrix } from '../backend/kernels.js';
 import { backend } from '../tensor/ops/common.js';
+import { uninitialisedFloats } from '../tensor/storage.js';
 
 /** out [m, n] = op(a) · op(b), a [m, k] (or [k, m] with transA), b [k, n] (or [n, k] with transB). */
 export function gemm(
@@ -90,4 +91,50 @@ export function columnSums(x: Float32Array, rows: number, n: number, out: Float3
 /** Step t's block of a time-major buffer of blocks of `size`. */
 export function block(a: Float32Array, t: number, size: number): Float32Array {
   return a.subarray(t * size, (t + 1) * size);
+}
+
+/**
+ * A batch-first [B, T, C] copy of time-major rows [T, B, C] (row r of step t at offset + (t·B + r)·rowStride,
+ * its C values contiguous): how the fused recurrences hand their per-step buffers out as outputs.
+ */
+export function batchFirstRows(
+  src: Float32Array,
+  steps: number,
+  batch: number,
+  cols: number,
+  rowStride = cols,
+  offset = 0,
+): Float32Array {
+  const dst = uninitialisedFloats(batch * steps * cols);
+  backend().copy({
+    src,
+    srcOffset: offset,
+    srcStrides: [rowStride, batch * rowStride, 1],
+    dst,
+    dstOffset: 0,
+    dstStrides: [steps * cols, cols, 1],
+    shape: [batch, steps, cols],
+  });
+  return dst;
+}
+
+/** A time-major [T, B, C] copy of a batch-first output's gradient [B, T, C]; null (no gradient) stays null. */
+export function timeMajorRows(
+  src: Float32Array | null,
+  steps: number,
+  batch: number,
+  cols: number,
+): Float32Array | null {
+  if (src === null) return null;
+  const dst = uninitialisedFloats(steps * batch * cols);
+  backend().copy({
+    src,
+    srcOffset: 0,
+    srcStrides: [cols, steps * cols, 1],
+    dst,
+    dstOffset: 0,
+    dstStrides: [batch * cols, cols, 1],
+    shape: [steps, batch, cols],
+  });
+  return dst;
 }

@@ -12,7 +12,17 @@
  */
 import { backend } from '../../tensor/ops/common.js';
 import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../../tensor/storage.js';
-import { addInto, columnSums, gemm, gemmPacked, packRhs, releasePacks, block } from '../sequence-kernels.js';
+import {
+  addInto,
+  batchFirstRows,
+  block,
+  columnSums,
+  gemm,
+  gemmPacked,
+  packRhs,
+  releasePacks,
+  timeMajorRows,
+} from '../sequence-kernels.js';
 import type { ForwardRecord } from './forward.js';
 import { attentionShape, type SequenceArrays, type SequenceShape } from './shape.js';
 
@@ -51,28 +61,8 @@ export function recurrenceBackward(
   const n = batch * hidden;
   const attention = attentionShape(s, a);
   // Upstream gradients, time-major.
-  const gS = up.states ? uninitialisedFloats(steps * n) : null;
-  if (gS)
-    be.copy({
-      src: up.states!,
-      srcOffset: 0,
-      srcStrides: [hidden, steps * hidden, 1],
-      dst: gS,
-      dstOffset: 0,
-      dstStrides: [n, hidden, 1],
-      shape: [steps, batch, hidden],
-    });
-  const gW = up.weights ? uninitialisedFloats(steps * batch * length) : null;
-  if (gW)
-    be.copy({
-      src: up.weights!,
-      srcOffset: 0,
-      srcStrides: [length, steps * length, 1],
-      dst: gW,
-      dstOffset: 0,
-      dstStrides: [batch * length, length, 1],
-      shape: [steps, batch, length],
-    });
+  const gS = timeMajorRows(up.states, steps, batch, hidden);
+  const gW = timeMajorRows(up.weights, steps, batch, length);
   const g: RecurrenceGradients = {
     dEmbedded: uninitialisedFloats(steps * 3 * n),
     dhgRows: uninitialisedFloats(steps * 3 * n),
@@ -168,16 +158,7 @@ export function weightGradients(
   // dMemory[b] = Σ_t α_t[b]ᵀ ⊗ dContext_t[b] as one batched product over the steps (k = T), not T outer
   // products added into [S, E]. The weights output already holds α batch-major ([B, T, S]); the contexts'
   // gradients are made batch-major here.
-  const dCtxRows = uninitialisedFloats(steps * batch * width);
-  be.copy({
-    src: g.dContext,
-    srcOffset: 0,
-    srcStrides: [width, batch * width, 1],
-    dst: dCtxRows,
-    dstOffset: 0,
-    dstStrides: [steps * width, width, 1],
-    shape: [batch, steps, width],
-  });
+  const dCtxRows = batchFirstRows(g.dContext, steps, batch, width);
   // Written whole by the product.
   const dMemory = uninitialisedFloats(batch * length * width);
   be.matmul({

@@ -10,7 +10,15 @@
  */
 import { backend } from '../../tensor/ops/common.js';
 import { uninitialisedFloats } from '../../tensor/storage.js';
-import { addBias, addInto, gemmPacked, packRhs, releasePacks, block } from '../sequence-kernels.js';
+import {
+  addBias,
+  addInto,
+  batchFirstRows,
+  block,
+  gemmPacked,
+  packRhs,
+  releasePacks,
+} from '../sequence-kernels.js';
 import { attentionShape, type SequenceArrays, type SequenceShape } from './shape.js';
 
 /** What the forward pass writes: the outputs, and per step what the backward pass reads. */
@@ -42,8 +50,9 @@ export function bahdanauGruForward(s: SequenceShape, a: SequenceArrays): Forward
     context: uninitialisedFloats(steps * batch * width),
     hg: uninitialisedFloats(steps * 3 * n),
     gates: uninitialisedFloats(steps * 3 * n),
-    statesOut: uninitialisedFloats(steps * n),
-    weightsOut: uninitialisedFloats(steps * batch * length),
+    // Written after the loop.
+    statesOut: new Float32Array(0),
+    weightsOut: new Float32Array(0),
   };
   const xg = uninitialisedFloats(3 * n);
   // h·W_qᵀ, ctx·W_cᵀ and h·W_hhᵀ at every step: each weight packed once for the whole loop.
@@ -82,25 +91,9 @@ export function bahdanauGruForward(s: SequenceShape, a: SequenceArrays): Forward
       hNew: block(states, t + 1, n),
       gates: block(r.gates, t, 3 * n),
     });
-    be.copy({
-      src: states,
-      srcOffset: (t + 1) * n,
-      srcStrides: [hidden, 1],
-      dst: r.statesOut,
-      dstOffset: t * hidden,
-      dstStrides: [steps * hidden, 1],
-      shape: [batch, hidden],
-    });
-    be.copy({
-      src: r.alpha,
-      srcOffset: t * batch * length,
-      srcStrides: [length, 1],
-      dst: r.weightsOut,
-      dstOffset: t * length,
-      dstStrides: [steps * length, 1],
-      shape: [batch, length],
-    });
   }
+  r.statesOut = batchFirstRows(states, steps, batch, hidden, hidden, n);
+  r.weightsOut = batchFirstRows(r.alpha, steps, batch, length);
   // W_c is a column block of W_ih that the decoder copies out at every forward pass: its packs serve the next.
   releasePacks(a.wc);
   return r;

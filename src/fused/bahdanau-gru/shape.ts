@@ -4,9 +4,12 @@
  * queryWeight [U, H], queryBias [U] or null, scoreWeight [1, U], scoreBias [1] or null, contextWeight [3H, E],
  * weightHh [3H, H], biasHn [H] or null.
  */
-import { fail } from '../../tensor/errors.js';
-import { floatData } from '../../tensor/ops/common.js';
-import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import {
+  checkFloatInput,
+  checkMask,
+  decoderSequenceSizes,
+  type DecoderSequenceSizes,
+} from '../sequence-inputs.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 export interface BahdanauGRUSequenceInputs {
@@ -24,15 +27,9 @@ export interface BahdanauGRUSequenceInputs {
   biasHn: Tensor | null;
 }
 
-/** T steps, B rows, hidden H (g3 = 3H), S source positions, U attention units, E memory width. */
-export interface SequenceShape {
-  steps: number;
-  batch: number;
-  hidden: number;
-  g3: number;
-  length: number;
+/** The decoder sequence sizes (sequence-inputs.ts), and U attention units. */
+export interface SequenceShape extends DecoderSequenceSizes {
   units: number;
-  width: number;
 }
 
 /** The inputs' storage, as the kernels take it. */
@@ -53,22 +50,11 @@ export interface SequenceArrays {
 
 /** The shape of every input, checked; errors name the op and the argument. */
 export function checkInputs(op: string, x: BahdanauGRUSequenceInputs): SequenceShape {
-  floatData(op, x.embedded, 'embedded');
-  floatData(op, x.memory, 'memory');
-  if (x.embedded.ndim !== 3 || x.embedded.shape[0] === 0 || x.embedded.shape[2]! % 3 !== 0)
-    fail(op, `embedded must be [T, B, 3H] with T ≥ 1, got ${formatShape(x.embedded.shape)}`);
-  const [steps, batch, g3] = x.embedded.shape as [number, number, number];
-  const hidden = g3 / 3;
-  if (x.memory.ndim !== 3 || x.memory.shape[0] !== batch)
-    fail(op, `memory must be [${batch}, S, E], got ${formatShape(x.memory.shape)}`);
-  const [, length, width] = x.memory.shape as [number, number, number];
+  const sizes = decoderSequenceSizes(op, x.embedded, x.memory);
+  const { batch, hidden, length, width } = sizes;
   const units = x.queryWeight.shape[0]!;
-  const check = (name: string, t: Tensor | null, shape: readonly number[]): void => {
-    if (t === null) return;
-    floatData(op, t, name);
-    if (!shapesEqual(t.shape, shape))
-      fail(op, `${name} must be ${formatShape(shape)}, got ${formatShape(t.shape)}`);
-  };
+  const check = (name: string, t: Tensor | null, shape: readonly number[]) =>
+    checkFloatInput(op, name, t, shape);
   check('h0', x.h0, [batch, hidden]);
   check('keys', x.keys, [batch, length, units]);
   check('queryWeight', x.queryWeight, [units, hidden]);
@@ -78,9 +64,8 @@ export function checkInputs(op: string, x: BahdanauGRUSequenceInputs): SequenceS
   check('contextWeight', x.contextWeight, [3 * hidden, width]);
   check('weightHh', x.weightHh, [3 * hidden, hidden]);
   check('biasHn', x.biasHn, [hidden]);
-  if (x.mask !== null && (x.mask.dtype !== 'bool' || !shapesEqual(x.mask.shape, [batch, length])))
-    fail(op, `mask must be bool [${batch}, ${length}], got ${x.mask.dtype} ${formatShape(x.mask.shape)}`);
-  return { steps, batch, hidden, g3, length, units, width };
+  checkMask(op, x.mask, batch, length);
+  return { ...sizes, units };
 }
 
 export function arraysOf(x: BahdanauGRUSequenceInputs): SequenceArrays {

@@ -14,7 +14,17 @@
  */
 import { backend } from '../../tensor/ops/common.js';
 import { recycleFloats, uninitialisedFloats, zeroedFloats } from '../../tensor/storage.js';
-import { addInto, block, columnSums, gemm, gemmPacked, packRhs, releasePacks } from '../sequence-kernels.js';
+import {
+  addInto,
+  batchFirstRows,
+  block,
+  columnSums,
+  gemm,
+  gemmPacked,
+  packRhs,
+  releasePacks,
+  timeMajorRows,
+} from '../sequence-kernels.js';
 import type { ForwardRecord } from './forward.js';
 import type { SequenceArrays, SequenceShape } from './shape.js';
 
@@ -53,28 +63,8 @@ export function recurrenceBackward(
   const be = backend();
   const n = batch * hidden;
   // Upstream gradients, time-major.
-  const gOut = up.outputs ? uninitialisedFloats(steps * n) : null;
-  if (gOut)
-    be.copy({
-      src: up.outputs!,
-      srcOffset: 0,
-      srcStrides: [hidden, steps * hidden, 1],
-      dst: gOut,
-      dstOffset: 0,
-      dstStrides: [n, hidden, 1],
-      shape: [steps, batch, hidden],
-    });
-  const gW = up.weights ? uninitialisedFloats(steps * batch * length) : null;
-  if (gW)
-    be.copy({
-      src: up.weights!,
-      srcOffset: 0,
-      srcStrides: [length, steps * length, 1],
-      dst: gW,
-      dstOffset: 0,
-      dstStrides: [batch * length, length, 1],
-      shape: [steps, batch, length],
-    });
+  const gOut = timeMajorRows(up.outputs, steps, batch, hidden);
+  const gW = timeMajorRows(up.weights, steps, batch, length);
   const g: RecurrenceGradients = {
     dEmbedded: uninitialisedFloats(steps * 3 * n),
     dhgRows: uninitialisedFloats(steps * 3 * n),
@@ -205,22 +195,9 @@ export function weightGradients(
   // Per row b, over the steps (k = T): dKeys[b] = Σ_t de_t[b]ᵀ ⊗ h'_t[b] and dMemory[b] = Σ_t α_t[b]ᵀ ⊗
   // dcontext_t[b], each one batched product on batch-major copies of the time-major rows (the weights output
   // already holds α batch-major, [B, T, S]).
-  const toBatchMajor = (src: Float32Array, srcOffset: number, rowStride: number, cols: number) => {
-    const dst = uninitialisedFloats(batch * steps * cols);
-    be.copy({
-      src,
-      srcOffset,
-      srcStrides: [rowStride, batch * rowStride, 1],
-      dst,
-      dstOffset: 0,
-      dstStrides: [steps * cols, cols, 1],
-      shape: [batch, steps, cols],
-    });
-    return dst;
-  };
-  const dScoreRows = toBatchMajor(g.dScores, 0, length, length);
-  const stateRows = toBatchMajor(f.states, n, hidden, hidden);
-  const dCtxRows = toBatchMajor(g.dCat, 0, cat, width);
+  const dScoreRows = batchFirstRows(g.dScores, steps, batch, length);
+  const stateRows = batchFirstRows(f.states, steps, batch, hidden, hidden, n);
+  const dCtxRows = batchFirstRows(g.dCat, steps, batch, width, cat);
   const product = (x: Float32Array, y: Float32Array, cols: number): Float32Array => {
     // Written whole by the product.
     const out = uninitialisedFloats(batch * length * cols);

@@ -12,7 +12,7 @@
  */
 import { backend } from '../../tensor/ops/common.js';
 import { uninitialisedFloats } from '../../tensor/storage.js';
-import { addInto, block, gemmPacked, packRhs, releasePacks } from '../sequence-kernels.js';
+import { addInto, batchFirstRows, block, gemmPacked, packRhs, releasePacks } from '../sequence-kernels.js';
 import type { SequenceArrays, SequenceShape } from './shape.js';
 
 /** What the forward pass writes: the outputs, and per step what the backward pass reads. */
@@ -51,8 +51,9 @@ export function luongGruForward(s: SequenceShape, a: SequenceArrays): ForwardRec
     alpha: uninitialisedFloats(steps * batch * length),
     hg: uninitialisedFloats(steps * 3 * n),
     gates: uninitialisedFloats(steps * 3 * n),
-    outputs: uninitialisedFloats(steps * n),
-    weightsOut: uninitialisedFloats(steps * batch * length),
+    // Written after the loop.
+    outputs: new Float32Array(0),
+    weightsOut: new Float32Array(0),
   };
   const xg = uninitialisedFloats(3 * n);
   const scores = uninitialisedFloats(batch * length);
@@ -136,25 +137,9 @@ export function luongGruForward(s: SequenceShape, a: SequenceArrays): ForwardRec
     });
     gemmPacked(catRows, wcRows, pre, batch);
     be.unary({ op: 'tanh', x: pre, out: block(feeds, t + 1, n) });
-    be.copy({
-      src: feeds,
-      srcOffset: (t + 1) * n,
-      srcStrides: [hidden, 1],
-      dst: r.outputs,
-      dstOffset: t * hidden,
-      dstStrides: [steps * hidden, 1],
-      shape: [batch, hidden],
-    });
-    be.copy({
-      src: alpha,
-      srcOffset: 0,
-      srcStrides: [length, 1],
-      dst: r.weightsOut,
-      dstOffset: t * length,
-      dstStrides: [steps * length, 1],
-      shape: [batch, length],
-    });
   }
+  r.outputs = batchFirstRows(feeds, steps, batch, hidden, hidden, n);
+  r.weightsOut = batchFirstRows(r.alpha, steps, batch, length);
   // W_f is a column block of W_ih that the decoder copies out at every forward pass: its packs serve the next.
   if (a.wf) releasePacks(a.wf);
   return r;

@@ -5,8 +5,12 @@
  * outputWeight [H, E + H].
  */
 import { fail } from '../../tensor/errors.js';
-import { floatData } from '../../tensor/ops/common.js';
-import { formatShape, shapesEqual } from '../../tensor/shape.js';
+import {
+  checkFloatInput,
+  checkMask,
+  decoderSequenceSizes,
+  type DecoderSequenceSizes,
+} from '../sequence-inputs.js';
 import type { Tensor } from '../../tensor/tensor.js';
 
 export interface LuongGRUSequenceInputs {
@@ -30,14 +34,8 @@ export interface LuongGRUSequenceInputs {
   outputWeight: Tensor;
 }
 
-/** T steps, B rows, hidden H (g3 = 3H), S source positions, E memory width (cat = E + H). */
-export interface SequenceShape {
-  steps: number;
-  batch: number;
-  hidden: number;
-  g3: number;
-  length: number;
-  width: number;
+/** The decoder sequence sizes (sequence-inputs.ts), and cat = E + H. */
+export interface SequenceShape extends DecoderSequenceSizes {
   cat: number;
 }
 
@@ -57,21 +55,10 @@ export interface SequenceArrays {
 
 /** The shape of every input, checked; errors name the op and the argument. */
 export function checkInputs(op: string, x: LuongGRUSequenceInputs): SequenceShape {
-  floatData(op, x.embedded, 'embedded');
-  floatData(op, x.memory, 'memory');
-  if (x.embedded.ndim !== 3 || x.embedded.shape[0] === 0 || x.embedded.shape[2]! % 3 !== 0)
-    fail(op, `embedded must be [T, B, 3H] with T ≥ 1, got ${formatShape(x.embedded.shape)}`);
-  const [steps, batch, g3] = x.embedded.shape as [number, number, number];
-  const hidden = g3 / 3;
-  if (x.memory.ndim !== 3 || x.memory.shape[0] !== batch)
-    fail(op, `memory must be [${batch}, S, E], got ${formatShape(x.memory.shape)}`);
-  const [, length, width] = x.memory.shape as [number, number, number];
-  const check = (name: string, t: Tensor | null, shape: readonly number[]): void => {
-    if (t === null) return;
-    floatData(op, t, name);
-    if (!shapesEqual(t.shape, shape))
-      fail(op, `${name} must be ${formatShape(shape)}, got ${formatShape(t.shape)}`);
-  };
+  const sizes = decoderSequenceSizes(op, x.embedded, x.memory);
+  const { batch, hidden, g3, length, width } = sizes;
+  const check = (name: string, t: Tensor | null, shape: readonly number[]) =>
+    checkFloatInput(op, name, t, shape);
   check('h0', x.h0, [batch, hidden]);
   check('feed0', x.feed0, [batch, hidden]);
   check('keys', x.keys, [batch, length, hidden]);
@@ -81,9 +68,8 @@ export function checkInputs(op: string, x: LuongGRUSequenceInputs): SequenceShap
   check('outputWeight', x.outputWeight, [hidden, width + hidden]);
   if (x.feed0 !== null && x.feedWeight === null)
     fail(op, 'feed0 is given but feedWeight is null (no input feeding reads it)');
-  if (x.mask !== null && (x.mask.dtype !== 'bool' || !shapesEqual(x.mask.shape, [batch, length])))
-    fail(op, `mask must be bool [${batch}, ${length}], got ${x.mask.dtype} ${formatShape(x.mask.shape)}`);
-  return { steps, batch, hidden, g3, length, width, cat: width + hidden };
+  checkMask(op, x.mask, batch, length);
+  return { ...sizes, cat: width + hidden };
 }
 
 export function arraysOf(x: LuongGRUSequenceInputs): SequenceArrays {
