@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { backendInfo } from '../src/node.js';
 import { missingData, MODELS } from './results/models.js';
 import { machineInfo, renderSection, spliceSection } from './results/report.js';
-import { runExtras, runModel, type ModelResult } from './results/run-model.js';
+import { addMissingChrf, runExtras, runModel, type ModelResult } from './results/run-model.js';
 
 const { values } = parseArgs({
   options: {
@@ -138,6 +138,7 @@ if (values['no-lock'] || values['no-report']) {
   process.exit(0);
 }
 if (saved.length === 0) fail(`no results in ${resultsFile} to report`);
+for (const r of saved) addMissingChrf(r, work);
 const order = (r: ModelResult) => MODELS.findIndex((m) => m.name === r.name);
 saved.sort((a, b) => order(a) - order(b));
 const torchVersion = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], {

@@ -5,6 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { cpuFeatures } from '../../src/cli/info.js';
 import { writeFileAtomic } from '../../src/node.js';
 import type { ModelResult } from './run-model.js';
 import { MODELS } from './models.js';
@@ -20,6 +21,8 @@ from a script in \`bench/\` that anyone can re-run; each section says how.
 
 export interface MachineInfo {
   cpu: string;
+  /** The CPU's SIMD flags (/proc/cpuinfo: sse4_2, avx2, fma, avx512f, ...). */
+  features: string[];
   cores: number;
   memoryGiB: number;
   platform: string;
@@ -31,6 +34,7 @@ export interface MachineInfo {
 export function machineInfo(backend: string, torch: string): MachineInfo {
   return {
     cpu: os.cpus()[0]?.model ?? 'unknown CPU',
+    features: cpuFeatures(),
     cores: os.availableParallelism(),
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     platform: `${os.platform()} ${os.arch()}`,
@@ -49,7 +53,9 @@ const int = (v: number | undefined): string =>
 
 function devCell(r: ModelResult, impl: 'attn' | 'torch'): string {
   const d = r[impl].dev;
-  return r.task === 'translate' ? `BLEU ${fmt(d.bleu, 2)}` : `acc ${fmt(100 * (d.accuracy ?? NaN), 2)} %`;
+  return r.task === 'translate'
+    ? `BLEU ${fmt(d.bleu, 2)}, chrF ${fmt(d.chrf, 1)}`
+    : `acc ${fmt(100 * (d.accuracy ?? NaN), 2)} %`;
 }
 
 function throughput(r: ModelResult, impl: 'attn' | 'torch'): number {
@@ -139,7 +145,7 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
     `wall time**, with **${threads} thread${threads === 1 ? '' : 's'}** each, one run at a time under an exclusive lock (no other timed work on`,
     'the machine meanwhile).',
     '',
-    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}.`,
+    `Machine: ${machine.cpu} (${machine.features.join(' ') || 'no SIMD flags read'}), ${machine.cores} cores, ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}.`,
     `attn: ${machine.backend}. Peer: ${machine.torch} (Debian's python3-torch, CPU), \`torch.set_num_threads(${threads})\`.`,
     '',
     '| model | attn throughput | PyTorch throughput | attn ÷ PyTorch | attn dev | PyTorch dev | updates attn / PyTorch | epochs attn / PyTorch | final train loss attn / PyTorch | parameters attn / PyTorch |',
@@ -159,9 +165,9 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
       : []),
     'Throughput is of the training steps (forward, backward, clipping, update; evaluations inside the budget left',
     'out): target tokens per second for translation (each target sentence counts its words and its `<eos>`), input',
-    'sequences per second for classification. Dev: BLEU on every pair of `tatoeba-fra-eng.dev.tsv`, accuracy on',
-    'every sentence of `sst2.dev.tsv` (counts below). "Final train loss" is the mean training loss over about the last',
-    '50 updates.',
+    "sequences per second for classification. Dev: BLEU and chrF (sacrebleu's defaults: character 6-grams, β 2)",
+    'on every pair of `tatoeba-fra-eng.dev.tsv`, accuracy on every sentence of `sst2.dev.tsv` (counts below). "Final',
+    'train loss" is the mean training loss over about the last 50 updates.',
     '',
     '### Settings',
     '',
@@ -188,6 +194,7 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
     "  eval`'s default). attn's BLEU is `attn eval --json`; PyTorch's translations are scored with the same",
     '  `corpusBleu` (sacrebleu-compatible BLEU-4, 13a tokenisation) against the same references. As a check of that',
     `  scoring, \`attn translate\`'s output rescored the PyTorch way gives attn eval's figure (${rescored}).`,
+    "  chrF is `corpusChrf` over each side's translations (`attn translate`'s output and PyTorch's).",
     '',
     '### Checks',
     '',

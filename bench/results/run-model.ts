@@ -6,9 +6,9 @@
  * time; everything else runs without it.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { corpusBleu, loadCheckpoint } from '../../src/node.js';
+import { corpusBleu, corpusChrf, loadCheckpoint } from '../../src/node.js';
 import { readAttnLog, type AttnRunFigures } from './attn-log.js';
 import type { ModelRun } from './models.js';
 
@@ -43,7 +43,7 @@ export interface ImplResult {
   tokensPerSecond: number;
   sequencesPerSecond: number;
   finalLoss: number;
-  /** Translation: corpus BLEU on the dev file; classification: accuracy (0–1). */
+  /** Translation: corpus BLEU and chrF on the dev file; classification: accuracy (0–1). */
   dev: Record<string, number>;
 }
 
@@ -231,6 +231,7 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
     const hyps = out.stdout.split('\n').slice(0, sources.length);
     writeFileSync(join(dir, 'attn-hyps.txt'), hyps.join('\n') + '\n');
     attnDev.bleuRescored = corpusBleu(hyps, handoff.dev.references!, { tokenize: '13a' }).score;
+    attnDev.chrf = corpusChrf(hyps, handoff.dev.references!).score;
   }
   const attn = fromAttnLog(figures, await countParameters(run), attnDev);
 
@@ -248,7 +249,11 @@ export async function runModel(model: ModelRun, opts: RunnerOptions): Promise<Mo
     const hyps = readFileSync(hypsFile, 'utf8').split('\n').slice(0, handoff.dev.references!.length);
     const refs = handoff.dev.references!;
     const exact = hyps.filter((h, i) => h === refs[i]).length / refs.length;
-    torchDev = { bleu: corpusBleu(hyps, refs, { tokenize: '13a' }).score, exactMatch: exact };
+    torchDev = {
+      bleu: corpusBleu(hyps, refs, { tokenize: '13a' }).score,
+      chrf: corpusChrf(hyps, refs).score,
+      exactMatch: exact,
+    };
   } else {
     torchDev = { accuracy: t.dev.accuracy! };
   }
@@ -322,4 +327,23 @@ export async function runExtras(model: ModelRun, opts: RunnerOptions): Promise<E
     steps: x.steps,
   });
   return { threads: n, budget: opts.extraBudget, attn: pick(a), torch: pick(e) };
+}
+
+/**
+ * chrF of both sides of a translation run saved before the harness recorded it, from the hypotheses it kept
+ * (<work>/<model>/attn-hyps.txt from `attn translate`, torch-hyps.txt) against the handoff's references: the same
+ * files and references the saved BLEU figures were scored on. Results that have it, or lack the files, stay as
+ * they are.
+ */
+export function addMissingChrf(result: ModelResult, work: string): void {
+  if (result.task !== 'translate') return;
+  if (result.attn.dev.chrf !== undefined && result.torch.dev.chrf !== undefined) return;
+  const dir = join(work, result.name);
+  const files = ['data.json', 'attn-hyps.txt', 'torch-hyps.txt'].map((f) => join(dir, f));
+  if (!files.every((f) => existsSync(f))) return;
+  const refs = (JSON.parse(readFileSync(files[0]!, 'utf8')) as { dev: { references: string[] } }).dev
+    .references;
+  const hyps = (file: string) => readFileSync(file, 'utf8').split('\n').slice(0, refs.length);
+  result.attn.dev.chrf = corpusChrf(hyps(files[1]!), refs).score;
+  result.torch.dev.chrf = corpusChrf(hyps(files[2]!), refs).score;
 }
