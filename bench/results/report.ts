@@ -213,7 +213,8 @@ export function renderSection(results: ModelResult[], machine: MachineInfo): str
         )
         .join('; ') +
       '.',
-    `- Commit: ${[...new Set(results.map((r) => r.commit))].join(', ')}.`,
+    `- Commit: ${[...new Set(results.map((r) => r.commit))].join(', ')} (as each model's runs ended; a '+' marks`,
+    '  uncommitted changes in the tree then, such as edits to this report while the runs went on).',
     '',
     '### Reproduce',
     '',
