@@ -118,23 +118,15 @@ export function batchFirstRows(
   return dst;
 }
 
-/** A time-major [T, B, C] copy of a batch-first output's gradient [B, T, C]; null (no gradient) stays null. */
+/**
+ * A time-major [T, B, C] copy of a batch-first output's gradient [B, T, C]; null (no gradient) stays null. Both
+ * copies swap the two leading axes, so this is batchFirstRows read with B and T exchanged.
+ */
 export function timeMajorRows(
   src: Float32Array | null,
   steps: number,
   batch: number,
   cols: number,
 ): Float32Array | null {
-  if (src === null) return null;
-  const dst = uninitialisedFloats(steps * batch * cols);
-  backend().copy({
-    src,
-    srcOffset: 0,
-    srcStrides: [cols, steps * cols, 1],
-    dst,
-    dstOffset: 0,
-    dstStrides: [batch * cols, cols, 1],
-    shape: [steps, batch, cols],
-  });
-  return dst;
+  return src === null ? null : batchFirstRows(src, batch, steps, cols);
 }
