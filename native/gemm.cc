@@ -30,13 +30,13 @@ namespace attn {
 namespace {
 
 // The register tile. V8 maps v128 values onto 16 XMM registers on x86-64 and keeps one for itself. SIMD128 has
-// no fused multiply-add, so each product needs a register of its own before it is added: a 4×8 tile (8 f32x4
-// accumulators, two B vectors, a broadcast A value and the product) fits, where 6×8 spilled and ran at two thirds
-// of the speed (26 against 41 GFLOP/s at n = 1024 on one thread in Node). With relaxed SIMD's multiply-add 4×8
-// runs at 47 and 6×8 still spills (clang loads the six broadcasts of a step before their products); 2×16, 3×8,
-// 3×16 and 1×32 were no faster in Node or Chromium.
+// no fused multiply-add, so each product needs a register of its own before it is added: a 5×8 tile (10 f32x4
+// accumulators, two B vectors, a broadcast A value and the product: 14 registers) fits, where 6×8 spilled and ran
+// at two thirds of the speed. At n = 1024 in Node on one thread (Zen 4): 5×8 47 GFLOP/s, 4×8 41, 6×8 26; with
+// relaxed SIMD's multiply-add 5×8 51 and 4×8 49, and 6×8 still spills (clang loads the six broadcasts of a step
+// before their products); 2×16, 3×8, 3×16 and 1×32 were no faster than 4×8 in Node or Chromium.
 #if defined(__wasm_simd128__)
-constexpr int MR = 4;
+constexpr int MR = 5;
 constexpr int NR = 8;
 #else
 constexpr int MR = 6;
@@ -44,14 +44,14 @@ constexpr int NR = 16;
 #endif
 // A KC×NR panel of B (32 KiB) streams through L1 while an MC×KC block of A (about 290 KiB) sits in L2 and the
 // whole KC×NC block of B in L3. KC = 512 rather than BLIS's 256 for these cores (Zen 3: 32 KiB L1, 512 KiB L2):
-// half as many passes over C, 2-4% faster at n = 1024 on two threads.
+// half as many passes over C, 2-4% faster at n = 1024 on two threads. MC is a whole number of MR-row panels.
 #ifdef ATTN_GEMM_TUNE
 const int KC = std::getenv("KC") ? std::atoi(std::getenv("KC")) : 512;
 const int MC = std::getenv("MC") ? std::atoi(std::getenv("MC")) : 144;
 const int NC = std::getenv("NC") ? std::atoi(std::getenv("NC")) : 2048;
 #else
 constexpr int KC = 512;
-constexpr int MC = 144;
+constexpr int MC = 144 / MR * MR;
 constexpr int NC = 2048;
 #endif
 
