@@ -12,6 +12,7 @@
 
 #include "cpu.h"
 #include "kernels.h"
+#include "simd128_math.h"
 #include "simd_tanh.h"
 #include "thread_pool.h"
 
@@ -99,6 +100,67 @@ __attribute__((target("avx2,fma"))) void score_grad_avx2(const float* k, const f
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// score_avx2 and score_grad_avx2 on four lanes, tanh as 1 − 2/(e^{2x} + 1) (see tanh_sum above).
+inline v128_t tanh_sum128(v128_t x) {
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  const v128_t e = exp128(wasm_f32x4_pmin(wasm_f32x4_add(x, x), wasm_f32x4_splat(88.0f)));
+  return wasm_f32x4_sub(one, wasm_f32x4_div(wasm_f32x4_splat(2.0f), wasm_f32x4_add(e, one)));
+}
+
+float score_simd128(const float* k, const float* q, const float* v, long units) {
+  v128_t acc = wasm_f32x4_splat(0.0f);
+  long u = 0;
+  for (; u + 4 <= units; u += 4) {
+    v128_t t = tanh_sum128(wasm_f32x4_add(wasm_v128_load(k + u), wasm_v128_load(q + u)));
+    acc = madd128(wasm_v128_load(v + u), t, acc);
+  }
+  double sum = static_cast<double>(wasm_f32x4_extract_lane(acc, 0)) + wasm_f32x4_extract_lane(acc, 1) +
+               wasm_f32x4_extract_lane(acc, 2) + wasm_f32x4_extract_lane(acc, 3);
+  for (; u < units; u++) sum += v[u] * std::tanh(static_cast<double>(k[u]) + q[u]);
+  return static_cast<float>(sum);
+}
+
+void score_grad_simd128(const float* k, const float* q, const float* v, float de, long units, float* dv, float* dk,
+                        float* dq) {
+  const v128_t vde = wasm_f32x4_splat(de), one = wasm_f32x4_splat(1.0f);
+  long u = 0;
+  for (; u + 4 <= units; u += 4) {
+    v128_t t = tanh_sum128(wasm_f32x4_add(wasm_v128_load(k + u), wasm_v128_load(q + u)));
+    wasm_v128_store(dv + u, madd128(vde, t, wasm_v128_load(dv + u)));
+    v128_t d = wasm_f32x4_mul(wasm_f32x4_mul(vde, wasm_v128_load(v + u)), wasm_f32x4_sub(one, wasm_f32x4_mul(t, t)));
+    wasm_v128_store(dk + u, wasm_f32x4_add(wasm_v128_load(dk + u), d));
+    wasm_v128_store(dq + u, wasm_f32x4_add(wasm_v128_load(dq + u), d));
+  }
+  if (u < units) score_grad_portable(k + u, q + u, v + u, de, units - u, dv + u, dk + u, dq + u);
+}
+#endif
+
+using Score = float (*)(const float* k, const float* q, const float* v, long units);
+using ScoreGrad = void (*)(const float* k, const float* q, const float* v, float de, long units, float* dv,
+                           float* dk, float* dq);
+
+// The fastest score kernels this machine (or engine) runs.
+Score score_kernel() {
+#if defined(__x86_64__)
+  if (has_avx2_fma()) return score_avx2;
+#endif
+#if defined(__wasm_simd128__)
+  if (has_simd128()) return score_simd128;
+#endif
+  return score_portable;
+}
+
+ScoreGrad score_grad_kernel() {
+#if defined(__x86_64__)
+  if (has_avx2_fma()) return score_grad_avx2;
+#endif
+#if defined(__wasm_simd128__)
+  if (has_simd128()) return score_grad_simd128;
+#endif
+  return score_grad_portable;
+}
+
 // y[j] += a·x[j] (the compiler vectorises this plain loop).
 inline void axpy(float a, const float* x, float* y, long n) {
   for (long j = 0; j < n; j++) y[j] += a * x[j];
@@ -119,9 +181,7 @@ inline double dot(const float* x, const float* y, long n) {
 
 void additive_attention(const AdditiveAttentionArgs& a) {
   const long S = a.length, U = a.units, E = a.width;
-#if defined(__x86_64__)
-  const bool simd = has_avx2_fma();
-#endif
+  const Score score = score_kernel();
   over_batch(a.batch, static_cast<double>(S) * (U * 8 + E), [&](long b) {
     std::vector<double> e(S);
     double max = -std::numeric_limits<double>::infinity();
@@ -133,11 +193,7 @@ void additive_attention(const AdditiveAttentionArgs& a) {
         continue;
       }
       const float* k = a.keys + row * U;
-#if defined(__x86_64__)
-      float acc = simd ? score_avx2(k, q, a.v, U) : score_portable(k, q, a.v, U);
-#else
-      float acc = score_portable(k, q, a.v, U);
-#endif
+      const float acc = score(k, q, a.v, U);
       e[s] = static_cast<float>(acc + static_cast<float>(a.vBias));
       max = std::max(max, e[s]);
     }
@@ -160,9 +216,7 @@ void additive_attention(const AdditiveAttentionArgs& a) {
 
 void additive_attention_grad(const AdditiveAttentionGradArgs& a) {
   const long B = a.batch, S = a.length, U = a.units, E = a.width;
-#if defined(__x86_64__)
-  const bool simd = has_avx2_fma();
-#endif
+  const ScoreGrad score_grad = score_grad_kernel();
   std::vector<float> dv_rows(static_cast<size_t>(B * U), 0.0f);
   over_batch(B, static_cast<double>(S) * (U * 10 + 2 * E), [&](long b) {
     const float* dctx = a.dContext + b * E;
@@ -185,14 +239,7 @@ void additive_attention_grad(const AdditiveAttentionGradArgs& a) {
       if (alpha == 0 || (a.mask && a.mask[row])) continue;
       if (a.dMemory) axpy(alpha, dctx, a.dMemory + row * E, E);
       if (de == 0) continue;
-#if defined(__x86_64__)
-      if (simd)
-        score_grad_avx2(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
-      else
-        score_grad_portable(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
-#else
-      score_grad_portable(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
-#endif
+      score_grad(a.keys + row * U, q, a.v, de, U, dv, a.dKeys + row * U, dq);
     }
   });
   for (long b = 0; b < B; b++) axpy(1.0f, dv_rows.data() + b * U, a.dV, U);

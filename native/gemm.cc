@@ -23,6 +23,7 @@
 
 #include "cpu.h"
 #include "kernels.h"
+#include "simd128_math.h"
 #include "simd_transpose.h"
 #include "thread_pool.h"
 
@@ -395,13 +396,6 @@ __attribute__((target("avx512f"))) void kernel_avx512(int kc, const float* a, co
 #endif
 
 #if defined(__wasm_simd128__)
-#if defined(__wasm_relaxed_simd__)
-// acc + x·b in one relaxed multiply-add: fused where the engine has FMA (float32 tolerance against the reference),
-// a multiply and an add where it has not.
-inline v128_t madd(v128_t acc, v128_t x, v128_t b) { return __builtin_wasm_relaxed_madd_f32x4(x, b, acc); }
-#else
-inline v128_t madd(v128_t acc, v128_t x, v128_t b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(x, b)); }
-#endif
 // The portable kernel's arithmetic on f32x4 vectors: per element of C, acc = acc + a·b over p in order from 0, so
 // without relaxed SIMD (a multiply, then an add) it gives kernel_portable's bits.
 void kernel_simd128(int kc, const float* a, const float* b, float* c, long ldc, int rows, int cols, bool accumulate,
@@ -415,7 +409,7 @@ void kernel_simd128(int kc, const float* a, const float* b, float* c, long ldc, 
     for (int v = 0; v < NV; v++) bv[v] = wasm_v128_load(b + 4 * v);
     for (int r = 0; r < MR; r++) {
       const v128_t x = wasm_v128_load32_splat(a + r);
-      for (int v = 0; v < NV; v++) acc[r][v] = madd(acc[r][v], x, bv[v]);
+      for (int v = 0; v < NV; v++) acc[r][v] = madd128(x, bv[v], acc[r][v]);
     }
     a += MR;
     b += NR;

@@ -6,6 +6,7 @@
 
 #include "cpu.h"
 #include "kernels.h"
+#include "simd128_math.h"
 #include "simd_tanh.h"
 #include "thread_pool.h"
 
@@ -49,6 +50,37 @@ struct GateLayout {
 
 GateLayout gate_layout(bool rows, long batch, long hidden) {
   return rows ? GateLayout{3 * hidden, hidden} : GateLayout{hidden, batch * hidden};
+}
+
+// Element (b, j) of a GRU step in double, as the reference: r = σ(x_r + h_r), z = σ(x_z + h_z),
+// n = tanh(x_n + r·(h_n + b_hn)), h' = n + z·(h − n).
+inline void gru_element(const GruCellArgs& a, GateLayout L, long b, long j) {
+  const long o = b * L.row + j, i = b * a.hidden + j;
+  float r = static_cast<float>(sigmoid(static_cast<double>(a.xg[o]) + a.hg[o]));
+  float z = static_cast<float>(sigmoid(static_cast<double>(a.xg[L.gate + o]) + a.hg[L.gate + o]));
+  float hn = a.biasHn ? a.hg[2 * L.gate + o] + a.biasHn[j] : a.hg[2 * L.gate + o];
+  float c = static_cast<float>(std::tanh(static_cast<double>(a.xg[2 * L.gate + o]) + static_cast<double>(r) * hn));
+  a.gates[o] = r;
+  a.gates[L.gate + o] = z;
+  a.gates[2 * L.gate + o] = c;
+  a.hNew[i] = static_cast<float>(c + static_cast<double>(z) * (static_cast<double>(a.h[i]) - c));
+}
+
+// The gradient of element (b, j) in double: dh = g·z, dn = g·(1 − z)·(1 − n²), dz = g·(h − n)·z·(1 − z),
+// dr = dn·(h_n + b_hn)·r·(1 − r); the x and h pre-activations share dr and dz, and h's n part is dn·r.
+inline void gru_grad_element(const GruCellGradArgs& a, GateLayout L, long b, long j) {
+  const long o = b * L.row + j, i = b * a.hidden + j;
+  double r = a.gates[o], z = a.gates[L.gate + o], c = a.gates[2 * L.gate + o];
+  float hn = a.biasHn ? a.hg[2 * L.gate + o] + a.biasHn[j] : a.hg[2 * L.gate + o];
+  double g = a.dhNew[i];
+  a.dh[i] = static_cast<float>(g * z);
+  double dn = g * (1 - z) * (1 - c * c);
+  double dz = g * (a.h[i] - c) * z * (1 - z);
+  double dr = dn * hn * r * (1 - r);
+  a.dxg[o] = a.dhg[o] = static_cast<float>(dr);
+  a.dxg[L.gate + o] = a.dhg[L.gate + o] = static_cast<float>(dz);
+  a.dxg[2 * L.gate + o] = static_cast<float>(dn);
+  a.dhg[2 * L.gate + o] = static_cast<float>(dn * r);
 }
 
 #if defined(__x86_64__)
@@ -186,6 +218,62 @@ __attribute__((target("avx2,fma"))) void gru_cell_grad_avx2(const float* hg, con
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// The GRU step of rows [b0, b1) four elements at a time in float (gru8's arithmetic on SIMD128 vectors); a row's
+// last hidden % 4 elements take gru_element, so each element's path depends only on j, not on the chunking.
+void gru_cell_simd128(const GruCellArgs& a, GateLayout L, long b0, long b1) {
+  const long G = L.gate;
+  for (long b = b0; b < b1; b++) {
+    const long g0 = b * L.row, s0 = b * a.hidden;
+    long j = 0;
+    for (; j + 4 <= a.hidden; j += 4) {
+      const long o = g0 + j;
+      v128_t hn = wasm_v128_load(a.hg + 2 * G + o);
+      if (a.biasHn) hn = wasm_f32x4_add(hn, wasm_v128_load(a.biasHn + j));
+      const v128_t r = sigmoid128(wasm_f32x4_add(wasm_v128_load(a.xg + o), wasm_v128_load(a.hg + o)));
+      const v128_t z = sigmoid128(wasm_f32x4_add(wasm_v128_load(a.xg + G + o), wasm_v128_load(a.hg + G + o)));
+      const v128_t c = tanh128(madd128(r, hn, wasm_v128_load(a.xg + 2 * G + o)));
+      wasm_v128_store(a.gates + o, r);
+      wasm_v128_store(a.gates + G + o, z);
+      wasm_v128_store(a.gates + 2 * G + o, c);
+      wasm_v128_store(a.hNew + s0 + j, madd128(z, wasm_f32x4_sub(wasm_v128_load(a.h + s0 + j), c), c));
+    }
+    for (; j < a.hidden; j++) gru_element(a, L, b, j);
+  }
+}
+
+// The GRU gradient of rows [b0, b1) four elements at a time in float (gru_grad8's arithmetic), the row's tail
+// through gru_grad_element.
+void gru_cell_grad_simd128(const GruCellGradArgs& a, GateLayout L, long b0, long b1) {
+  const long G = L.gate;
+  const v128_t one = wasm_f32x4_splat(1.0f);
+  for (long b = b0; b < b1; b++) {
+    const long g0 = b * L.row, s0 = b * a.hidden;
+    long j = 0;
+    for (; j + 4 <= a.hidden; j += 4) {
+      const long o = g0 + j;
+      v128_t hn = wasm_v128_load(a.hg + 2 * G + o);
+      if (a.biasHn) hn = wasm_f32x4_add(hn, wasm_v128_load(a.biasHn + j));
+      const v128_t r = wasm_v128_load(a.gates + o), z = wasm_v128_load(a.gates + G + o);
+      const v128_t c = wasm_v128_load(a.gates + 2 * G + o), g = wasm_v128_load(a.dhNew + s0 + j);
+      const v128_t dn = wasm_f32x4_mul(wasm_f32x4_mul(g, wasm_f32x4_sub(one, z)),
+                                       wasm_f32x4_sub(one, wasm_f32x4_mul(c, c)));
+      const v128_t dz = wasm_f32x4_mul(wasm_f32x4_mul(g, wasm_f32x4_sub(wasm_v128_load(a.h + s0 + j), c)),
+                                       wasm_f32x4_mul(z, wasm_f32x4_sub(one, z)));
+      const v128_t dr = wasm_f32x4_mul(wasm_f32x4_mul(dn, hn), wasm_f32x4_mul(r, wasm_f32x4_sub(one, r)));
+      wasm_v128_store(a.dxg + o, dr);
+      wasm_v128_store(a.dhg + o, dr);
+      wasm_v128_store(a.dxg + G + o, dz);
+      wasm_v128_store(a.dhg + G + o, dz);
+      wasm_v128_store(a.dxg + 2 * G + o, dn);
+      wasm_v128_store(a.dhg + 2 * G + o, wasm_f32x4_mul(dn, r));
+      wasm_v128_store(a.dh + s0 + j, wasm_f32x4_mul(g, z));
+    }
+    for (; j < a.hidden; j++) gru_grad_element(a, L, b, j);
+  }
+}
+#endif
+
 }  // namespace
 
 void gru_cell(const GruCellArgs& a) {
@@ -198,20 +286,15 @@ void gru_cell(const GruCellArgs& a) {
     return;
   }
 #endif
+#if defined(__wasm_simd128__)
+  if (has_simd128()) {
+    over_batch_rows(a.batch, a.hidden, 10, [&](long b0, long b1) { gru_cell_simd128(a, L, b0, b1); });
+    return;
+  }
+#endif
   over_batch_rows(a.batch, a.hidden, 40, [&](long b0, long b1) {
     for (long b = b0; b < b1; b++)
-      for (long j = 0; j < a.hidden; j++) {
-        const long o = b * L.row + j, i = b * a.hidden + j;
-        float r = static_cast<float>(sigmoid(static_cast<double>(a.xg[o]) + a.hg[o]));
-        float z = static_cast<float>(sigmoid(static_cast<double>(a.xg[L.gate + o]) + a.hg[L.gate + o]));
-        float hn = a.biasHn ? a.hg[2 * L.gate + o] + a.biasHn[j] : a.hg[2 * L.gate + o];
-        float c =
-            static_cast<float>(std::tanh(static_cast<double>(a.xg[2 * L.gate + o]) + static_cast<double>(r) * hn));
-        a.gates[o] = r;
-        a.gates[L.gate + o] = z;
-        a.gates[2 * L.gate + o] = c;
-        a.hNew[i] = static_cast<float>(c + static_cast<double>(z) * (static_cast<double>(a.h[i]) - c));
-      }
+      for (long j = 0; j < a.hidden; j++) gru_element(a, L, b, j);
   });
 }
 
@@ -225,22 +308,15 @@ void gru_cell_grad(const GruCellGradArgs& a) {
     return;
   }
 #endif
+#if defined(__wasm_simd128__)
+  if (has_simd128()) {
+    over_batch_rows(a.batch, a.hidden, 8, [&](long b0, long b1) { gru_cell_grad_simd128(a, L, b0, b1); });
+    return;
+  }
+#endif
   over_batch_rows(a.batch, a.hidden, 20, [&](long b0, long b1) {
     for (long b = b0; b < b1; b++)
-      for (long j = 0; j < a.hidden; j++) {
-        const long o = b * L.row + j, i = b * a.hidden + j;
-        double r = a.gates[o], z = a.gates[L.gate + o], c = a.gates[2 * L.gate + o];
-        float hn = a.biasHn ? a.hg[2 * L.gate + o] + a.biasHn[j] : a.hg[2 * L.gate + o];
-        double g = a.dhNew[i];
-        a.dh[i] = static_cast<float>(g * z);
-        double dn = g * (1 - z) * (1 - c * c);
-        double dz = g * (a.h[i] - c) * z * (1 - z);
-        double dr = dn * hn * r * (1 - r);
-        a.dxg[o] = a.dhg[o] = static_cast<float>(dr);
-        a.dxg[L.gate + o] = a.dhg[L.gate + o] = static_cast<float>(dz);
-        a.dxg[2 * L.gate + o] = static_cast<float>(dn);
-        a.dhg[2 * L.gate + o] = static_cast<float>(dn * r);
-      }
+      for (long j = 0; j < a.hidden; j++) gru_grad_element(a, L, b, j);
   });
 }
 

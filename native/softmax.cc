@@ -7,6 +7,7 @@
 
 #include "cpu.h"
 #include "kernels.h"
+#include "simd128_math.h"
 #include "simd_exp.h"
 #include "thread_pool.h"
 
@@ -154,6 +155,45 @@ __attribute__((target("avx2,fma"))) double row_log_sum_exp_avx2(const float* x, 
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// row_log_sum_exp_avx2 on four lanes: the max, a NaN check and Σ x in one pass, then Σ e^{x − max} with exp128.
+double row_log_sum_exp_simd128(const float* x, long n, double* sum_x) {
+  v128_t vmax = wasm_f32x4_splat(-kInf), vtotal = wasm_f32x4_splat(0.0f), nan = wasm_f32x4_splat(0.0f);
+  long j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const v128_t v = wasm_v128_load(x + j);
+    nan = wasm_v128_or(nan, wasm_f32x4_ne(v, v));
+    vmax = wasm_f32x4_pmax(vmax, v);
+    vtotal = wasm_f32x4_add(vtotal, v);
+  }
+  alignas(16) float maxes[4], totals[4];
+  wasm_v128_store(maxes, vmax);
+  wasm_v128_store(totals, vtotal);
+  float max = -kInf;
+  bool has_nan = wasm_v128_any_true(nan);
+  double total = 0;
+  for (int i = 0; i < 4; i++) {
+    max = maxes[i] > max ? maxes[i] : max;
+    total += totals[i];
+  }
+  for (; j < n; j++) {
+    if (x[j] != x[j]) has_nan = true;
+    if (x[j] > max) max = x[j];
+    total += x[j];
+  }
+  if (sum_x) *sum_x = total;
+  if (has_nan) return NAN;
+  if (max == kInf || max == -kInf) return max;
+  const v128_t m = wasm_f32x4_splat(max);
+  v128_t vsum = wasm_f32x4_splat(0.0f);
+  for (j = 0; j + 4 <= n; j += 4) vsum = wasm_f32x4_add(vsum, exp128(wasm_f32x4_sub(wasm_v128_load(x + j), m)));
+  double sum = static_cast<double>(wasm_f32x4_extract_lane(vsum, 0)) + wasm_f32x4_extract_lane(vsum, 1) +
+               wasm_f32x4_extract_lane(vsum, 2) + wasm_f32x4_extract_lane(vsum, 3);
+  for (; j < n; j++) sum += std::exp(x[j] - max);
+  return max + std::log(sum);
+}
+#endif
+
 void softmax_row(const float* x, float* out, long n, long stride, bool log) {
 #if defined(__x86_64__)
   // The vector path sums eight lanes, then the tail: where a row ends changes the order of the sum.
@@ -174,6 +214,9 @@ double row_log_sum_exp(const float* x, long n, double* sum_x) {
   double total = 0;
 #if defined(__x86_64__)
   if (has_avx2_fma()) return row_log_sum_exp_avx2(x, n, sum_x);
+#endif
+#if defined(__wasm_simd128__)
+  if (has_simd128()) return row_log_sum_exp_simd128(x, n, sum_x);
 #endif
   double max = -INFINITY;
   for (; j < n; j++) {
@@ -261,9 +304,22 @@ __attribute__((target("avx2,fma"))) static void grad_row_avx2(const float* x, fl
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// grad_row_avx2 on four lanes.
+static void grad_row_simd128(const float* x, float lse, long classes, float g, float smooth, float* d) {
+  const v128_t vg = wasm_f32x4_splat(g), vs = wasm_f32x4_splat(smooth), vl = wasm_f32x4_splat(lse);
+  long c = 0;
+  for (; c + 4 <= classes; c += 4) {
+    const v128_t e = exp128(wasm_f32x4_sub(wasm_v128_load(x + c), vl));
+    wasm_v128_store(d + c, wasm_f32x4_mul(vg, wasm_f32x4_sub(e, vs)));
+  }
+  for (; c < classes; c++) d[c] = static_cast<float>(g * (std::exp(static_cast<double>(x[c]) - lse) - smooth));
+}
+#endif
+
 void cross_entropy_grad(const CrossEntropyGradArgs& a) {
   const double smooth = a.labelSmoothing / a.classes;
-  const bool simd = has_avx2_fma();
+  const bool simd = has_avx2_fma() || has_simd128();
   split_rows(a.rows, static_cast<double>(a.rows) * a.classes * 4, [=, &a](long r0, long r1) {
     for (long r = r0; r < r1; r++) {
       float* d = a.dLogits + r * a.classes;
@@ -278,6 +334,11 @@ void cross_entropy_grad(const CrossEntropyGradArgs& a) {
 #if defined(__x86_64__)
       if (simd) {
         grad_row_avx2(x, lse, a.classes, static_cast<float>(g), static_cast<float>(smooth), d);
+      } else
+#endif
+#if defined(__wasm_simd128__)
+      if (simd) {
+        grad_row_simd128(x, lse, a.classes, static_cast<float>(g), static_cast<float>(smooth), d);
       } else
 #endif
         for (long c = 0; c < a.classes; c++)
