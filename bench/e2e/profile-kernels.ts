@@ -19,18 +19,23 @@ const totals = new Map<string, { ms: number; calls: number }>();
 let enabled = false;
 
 /**
- * A short label for a call: the kernel and the scalar fields of its argument object (op, shape, flags), which
- * group calls by problem; arrays are left out, as are the packed products' operands but for their sizes.
+ * A short label for a call: the kernel and the whole-number, string and boolean fields of its argument object
+ * (op, shape, flags), which group calls by problem; arrays are left out, as are the packed products' operands
+ * but for their sizes.
  */
 function label(method: string, args: unknown[]): string {
   if (method === 'matmulPacked') {
     const b = args[1] as { k: number; n: number };
     return `matmulPacked m=${String(args[3])} n=${b.n} k=${b.k}`;
   }
+  if (method === 'packMatmulB') return `packMatmulB k=${String(args[1])} n=${String(args[2])}`;
   const a0 = args[0];
-  if (!a0 || typeof a0 !== 'object') return method;
+  // A typed array is an operand, not an argument object: listing its entries would take longer than the call.
+  if (!a0 || typeof a0 !== 'object' || ArrayBuffer.isView(a0)) return method;
   const fields = Object.entries(a0 as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
+    // Whole numbers (sizes, counts), strings and flags; a fractional scalar (Adam's step size, the scorer's
+    // bias) changes from step to step and would split one problem's calls into many rows.
+    .filter(([, v]) => Number.isInteger(v) || typeof v === 'string' || typeof v === 'boolean')
     .map(([k, v]) => `${k}=${String(v)}`);
   return [method, ...fields].join(' ');
 }
