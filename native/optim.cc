@@ -5,9 +5,10 @@
 // Adam (m = β1·m + (1−β1)·g, v = β2·v + ((1−β2)·g)·g, denom = √v̂ / √(1−β2ᵗ) + ε, p = p·decay − (step·m)/denom),
 // with the scalars rounded to float as PyTorch's float kernels take them. The reference rounds every operation
 // to float (Math.fround; double rounding is exact for +, −, ×, ÷ and √ from float operands), so the bits are
-// the same. The addon is compiled for baseline x86-64 and the vector function for AVX without FMA, so the
-// compiler cannot contract a multiply and an add either. (In double, 4 lanes, the update was bound by its
-// divisions and square roots at about 28 GB/s on two threads, where a streaming pass runs at 46 GB/s.)
+// the same. The addon is compiled for baseline x86-64 and the vector function for AVX without FMA, and the
+// WebAssembly build with -ffp-contract=off and SIMD128 (which has no multiply-add), so the compiler cannot
+// contract a multiply and an add either. (In double, 4 lanes, the update was bound by its divisions and square
+// roots at about 28 GB/s on two threads, where a streaming pass runs at 46 GB/s.)
 #include <algorithm>
 #include <cmath>
 
@@ -17,6 +18,9 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#endif
+#if defined(__wasm_simd128__)
+#include <wasm_simd128.h>
 #endif
 
 namespace attn {
@@ -91,6 +95,39 @@ __attribute__((target("avx"))) void adam_avx(float* p, const float* g, float* m,
 }
 #endif
 
+#if defined(__wasm_simd128__)
+// adam_avx on four lanes (SIMD128's multiply, add, divide and square root round as the scalar ones do).
+void adam_simd128(float* p, const float* g, float* m, float* v, float* v_max, long i0, long blocks,
+                  const AdamScalars& s) {
+  const v128_t sign = wasm_f32x4_splat(s.sign), l2 = wasm_f32x4_splat(s.l2);
+  const v128_t b1 = wasm_f32x4_splat(s.beta1), c1 = wasm_f32x4_splat(s.c1);
+  const v128_t b2 = wasm_f32x4_splat(s.beta2), c2 = wasm_f32x4_splat(s.c2);
+  const v128_t bc2 = wasm_f32x4_splat(s.bc2), eps = wasm_f32x4_splat(s.eps);
+  const v128_t decay = wasm_f32x4_splat(s.decay), step = wasm_f32x4_splat(s.step_size);
+  for (long b = 0; b < blocks; b++) {
+    const long i = i0 + 4 * b;
+    const v128_t pv = wasm_v128_load(p + i);
+    v128_t grad = wasm_f32x4_mul(sign, wasm_v128_load(g + i));
+    if (s.l2 != 0) grad = wasm_f32x4_add(grad, wasm_f32x4_mul(l2, pv));
+    const v128_t mv = wasm_f32x4_add(wasm_f32x4_mul(b1, wasm_v128_load(m + i)), wasm_f32x4_mul(c1, grad));
+    const v128_t vv =
+        wasm_f32x4_add(wasm_f32x4_mul(b2, wasm_v128_load(v + i)), wasm_f32x4_mul(wasm_f32x4_mul(c2, grad), grad));
+    wasm_v128_store(m + i, mv);
+    wasm_v128_store(v + i, vv);
+    v128_t second = vv;
+    if (v_max) {
+      const v128_t vm = wasm_v128_load(v_max + i);
+      // second > v̂ (false for NaN, as the scalar comparison) keeps second, else v̂; v̂ takes the same value.
+      second = wasm_v128_bitselect(vv, vm, wasm_f32x4_gt(vv, vm));
+      wasm_v128_store(v_max + i, second);
+    }
+    const v128_t denom = wasm_f32x4_add(wasm_f32x4_div(wasm_f32x4_sqrt(second), bc2), eps);
+    const v128_t update = wasm_f32x4_div(wasm_f32x4_mul(step, mv), denom);
+    wasm_v128_store(p + i, wasm_f32x4_sub(wasm_f32x4_mul(pv, decay), update));
+  }
+}
+#endif
+
 }  // namespace
 
 void adam(const AdamArgs& a) {
@@ -103,6 +140,13 @@ void adam(const AdamArgs& a) {
       const long blocks = (i1 - i0) / 8;
       adam_avx(a.p, a.g, a.m, a.v, a.vMax, i0, blocks, s);
       i0 += 8 * blocks;
+    }
+#endif
+#if defined(__wasm_simd128__)
+    if (has_simd128()) {
+      const long blocks = (i1 - i0) / 4;
+      adam_simd128(a.p, a.g, a.m, a.v, a.vMax, i0, blocks, s);
+      i0 += 4 * blocks;
     }
 #endif
     adam_scalar(a.p, a.g, a.m, a.v, a.vMax, i0, i1, s);
